@@ -1,0 +1,49 @@
+# The index of commands. `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PASSWORD ?= demo
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?= -n auto
+
+.PHONY: run test install migrate seed lint typecheck check-migrations ci clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
+
+## Serve on http://$(HOST) with SQLite and in-process tasks, demo users' password $(DEMO_PASSWORD).
+run: seed
+	$(BIN)/python manage.py runserver $(HOST)
+
+## The whole suite. DATABASE_URL / REDIS_URL / REQUIRE_SERVICES pass through from the environment.
+test: install
+	DJANGO_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check-migrations: install
+	DJANGO_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles

@@ -1,0 +1,41 @@
+"""The two groups people are put in, and what each may do in the admin.
+
+The permissions are synced after every `migrate`, so a new model's permissions reach
+the project office without a hand-written migration.
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+PROJECT_OFFICE_GROUP = "Project office"
+COORDINATORS_GROUP = "Regional coordinators"
+
+# Project-office staff maintain all reference and domain data and the people in it.
+PROJECT_OFFICE_APPS = ("regions", "agencies", "initiatives")
+PROJECT_OFFICE_EXTRA = (("auth", "user", ("add", "change", "view")), ("auth", "group", ("view",)))
+# Coordinators read the reference data they pick from; their own reports are checked in code.
+COORDINATOR_VIEW = (("regions", "region"), ("agencies", "agency"), ("agencies", "regionalbranch"))
+
+
+def sync_role_groups() -> None:
+    office, _ = Group.objects.get_or_create(name=PROJECT_OFFICE_GROUP)
+    office_q = Q(content_type__app_label__in=PROJECT_OFFICE_APPS)
+    for app, model, actions in PROJECT_OFFICE_EXTRA:
+        office_q |= Q(content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions])
+    office.permissions.set(Permission.objects.filter(office_q))
+
+    coordinators, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    coordinator_q = Q(pk__in=[])
+    for app, model in COORDINATOR_VIEW:
+        coordinator_q |= Q(content_type__app_label=app, codename=f"view_{model}")
+    coordinators.permissions.set(Permission.objects.filter(coordinator_q))
+
+
+def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
+    # post_migrate fires once per app; the last one sees every app's permissions.
+    if kwargs.get("app_config") is not list(apps.get_app_configs())[-1]:
+        return
+    sync_role_groups()

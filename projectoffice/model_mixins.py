@@ -1,0 +1,48 @@
+"""Abstract bases every domain model shares: timestamps, and names in three languages.
+
+Names people read are kept in Kazakh, Russian and English side by side:
+explicit `<field>_kk/_ru/_en` columns rather than a translation library: they go into
+history tables, imports, exports and the API unchanged, and nothing is patched at start-up.
+"""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGE_CODES = ("kk", "ru", "en")
+FALLBACK_ORDER = ("ru", "kk", "en")
+
+
+def in_language(obj: object, field: str, language: str | None = None) -> str:
+    """`obj.<field>_<language>`, falling back to the other languages when it is empty."""
+    wanted = (language or get_language() or FALLBACK_ORDER[0]).split("-")[0]
+    for code in (wanted, *FALLBACK_ORDER):
+        if code in LANGUAGE_CODES:
+            value: str = getattr(obj, f"{field}_{code}", "") or ""
+            if value:
+                return value
+    return ""
+
+
+class NamedInThreeLanguages(models.Model):
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=255)
+    name_ru = models.CharField(_("name (Russian)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        return in_language(self, "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,120 @@
+"""Reading the tables people upload (CSV in UTF-8, or XLSX) row by row, with line numbers.
+
+Header problems and undecodable files are reported as `RowError`s, like bad rows, so a
+command or a page can show one list of everything that is wrong.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # 1 is the header row; 0 means the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("line %(line)s") % {"line": self.line} if self.line else _("file")
+        if self.column:
+            where = f"{where}, {self.column}"
+        return f"{where}: {self.message}"
+
+
+class TableError(Exception):
+    """The file cannot be read as a table at all; `errors` says why."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+    extra_cells: int = 0  # non-empty cells beyond the header: a shifted row, usually
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            [RowError(0, "", _("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8") % {"pos": exc.start})]
+        ) from exc
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise TableError([RowError(0, "", _("the file is not a readable XLSX workbook"))]) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for cells in sheet.iter_rows(values_only=True):
+            yield [_cell(value) for value in cells]
+    finally:
+        workbook.close()
+
+
+def read_table(
+    source: Path | IO[bytes],
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    filename: str = "",
+) -> Iterator[Row]:
+    """Rows of a CSV or XLSX file as dicts keyed by the lower-cased column names.
+
+    Raises TableError before the first row when the file or its header is unusable.
+    Blank lines are skipped; their line numbers still count.
+    """
+    if isinstance(source, Path):
+        filename = filename or source.name
+        data = source.read_bytes()
+    else:
+        data = source.read()
+    is_xlsx = filename.lower().endswith(".xlsx") or data[:2] == b"PK"
+    lines = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+
+    header_cells = next(lines, None)
+    if header_cells is None or not any(cell.strip() for cell in header_cells):
+        raise TableError([RowError(0, "", _("the file is empty; expected a header row: %(cols)s") % {"cols": ", ".join(required)})])
+    header = [cell.strip().lower() for cell in header_cells]
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if name and name not in required and name not in optional]
+    problems = []
+    if missing:
+        problems.append(RowError(1, "", _("missing column(s): %(cols)s") % {"cols": ", ".join(missing)}))
+    if unknown:
+        problems.append(RowError(1, "", _("unexpected column(s): %(cols)s") % {"cols": ", ".join(unknown)}))
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        problems.append(RowError(1, "", _("column(s) given twice: %(cols)s") % {"cols": ", ".join(duplicated)}))
+    if problems:
+        raise TableError(problems)
+
+    for line, cells in enumerate(lines, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header) if name}
+        extra = sum(1 for cell in cells[len(header) :] if cell.strip())
+        yield Row(line=line, values=values, extra_cells=extra)

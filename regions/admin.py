@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Region
+
+
+@admin.register(Region)
+class RegionAdmin(SimpleHistoryAdmin):
+    list_display = ["kato", "name_ru", "name_kk", "name_en", "kind", "level", "parent", "population"]
+    list_filter = ["level", "kind"]
+    search_fields = ["kato", "name_kk", "name_ru", "name_en", "iso_3166_2"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["level", "created_at", "updated_at"]
+    list_select_related = ["parent"]
+    fieldsets = [
+        (None, {"fields": ["kato", "level", "parent", "kind", "iso_3166_2"]}),
+        ("Names", {"fields": ["name_kk", "name_ru", "name_en"]}),
+        ("Population", {"fields": ["population", "population_as_of", "population_source"]}),
+        ("Validity", {"fields": ["valid_from", "valid_to", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Region]:
+        return super().get_queryset(request).select_related("parent")

@@ -1,0 +1,56 @@
+"""Read-only API over the region tree: `/api/v1/regions/`, looked up by KATO code."""
+
+import django_filters
+from django.db.models import QuerySet
+from rest_framework import serializers, viewsets
+
+from .models import Region, RegionKind
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="kato", read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Region
+        fields = [
+            "kato",
+            "level",
+            "parent",
+            "kind",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "iso_3166_2",
+            "population",
+            "population_as_of",
+            "valid_from",
+            "valid_to",
+            "updated_at",
+        ]
+
+
+class RegionFilter(django_filters.FilterSet):
+    parent = django_filters.CharFilter(field_name="parent__kato", label="parent KATO code")
+    kind = django_filters.ChoiceFilter(choices=RegionKind.choices)
+    within = django_filters.CharFilter(method="filter_within", label="KATO code: this unit and all below it")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent", "kind"]
+
+    def filter_within(self, queryset: QuerySet[Region], name: str, value: str) -> QuerySet[Region]:
+        region = Region.objects.filter(kato=value).first()
+        if region is None:
+            return queryset.none()
+        return queryset.filter(pk__in=Region.objects.within(region).values("pk"))
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Region.objects.select_related("parent")
+    serializer_class = RegionSerializer
+    lookup_field = "kato"
+    filterset_class = RegionFilter
+    search_fields = ["name_kk", "name_ru", "name_en", "kato"]
+    ordering_fields = ["kato", "level"]

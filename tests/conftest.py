@@ -1,0 +1,83 @@
+"""The fixed cast of every test, and the rules for tests that need real services.
+
+Cast: `office` (project-office staff), `coordinator_astana` and `coordinator_almaty`
+(coordinators of those cities), and anonymous `client`. The 20 first-level regions and
+the agencies come from the data migrations, so they are in every test database.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from rest_framework.test import APIClient
+
+from agencies.models import Membership, MembershipRole, RegionalBranch
+from agencies.roles import COORDINATORS_GROUP, PROJECT_OFFICE_GROUP
+from regions.models import Region
+
+from .factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked `postgres` or `redis` runs only where the service is configured;
+    with REQUIRE_SERVICES=1 a missing service is a failure, never a skip."""
+    missing = []
+    if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        missing.append("PostgreSQL (DATABASE_URL=postgres://...)")
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        missing.append("Redis (REDIS_URL)")
+    if missing:
+        message = "needs " + " and ".join(missing)
+        if REQUIRE_SERVICES:
+            pytest.fail(message + ", and REQUIRE_SERVICES is set", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def astana(db: None) -> Region:
+    return Region.objects.get(kato="710000000")
+
+
+@pytest.fixture
+def almaty(db: None) -> Region:
+    return Region.objects.get(kato="750000000")
+
+
+def _coordinator(username: str, region: Region):  # type: ignore[no-untyped-def]
+    from agencies.models import Agency
+
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+    branch, _ = RegionalBranch.objects.get_or_create(agency=Agency.objects.get(code="gpo"), region=region)
+    Membership.objects.create(user=user, branch=branch, role=MembershipRole.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def office(db: None):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="office", is_staff=True)
+    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    return user
+
+
+@pytest.fixture
+def coordinator_astana(astana: Region):  # type: ignore[no-untyped-def]
+    return _coordinator("coordinator.astana", astana)
+
+
+@pytest.fixture
+def coordinator_almaty(almaty: Region):  # type: ignore[no-untyped-def]
+    return _coordinator("coordinator.almaty", almaty)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,84 @@
+"""Settings are read in a fresh interpreter each time: they are evaluated once per process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'cache': s.CACHES['default']['BACKEND'], "
+    "'broker': s.CELERY_BROKER_URL, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'debug': s.DEBUG, "
+    "'tz': s.TIME_ZONE, 'languages': [c for c, _ in s.LANGUAGES]}))"
+)
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "x7#Qm2!vL9pZ@r4Tk8&wN1sB6^yH3cJ0dF5gU-eA_iO+lP=zX-9kR2mT7qW4",
+    "ALLOWED_HOSTS": "tracker.example.kz",
+    "DATABASE_URL": "postgres://tracker@127.0.0.1:5432/tracker",
+}
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DATABASE_URL", "REDIS_URL", "DEBUG")}
+    base["DJANGO_SETTINGS_MODULE"] = "projectoffice.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def settings_under(env: dict[str, str]) -> dict[str, object]:
+    result = run_python(PRINT_SETTINGS, env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_development_defaults_to_sqlite_debug_and_in_process_tasks() -> None:
+    got = settings_under({})
+    assert got["engine"] == "django.db.backends.sqlite3"
+    assert got["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert got["eager"] is True
+    assert got["debug"] is True
+    assert got["tz"] == "Asia/Almaty"
+    assert got["languages"] == ["kk", "ru", "en"]
+
+
+def test_database_url_selects_postgresql_and_redis_url_the_broker_and_cache() -> None:
+    got = settings_under({"DATABASE_URL": "postgres://u@127.0.0.1:5432/d", "REDIS_URL": "redis://127.0.0.1:6379/3"})
+    assert got["engine"] == "django.db.backends.postgresql"
+    assert got["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert got["broker"] == "redis://127.0.0.1:6379/3"
+    assert got["eager"] is False
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without_a_required_value(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = run_python("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert f"{missing} must be set when DJANGO_ENV=production" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = run_python("import django; django.setup()", {**PRODUCTION_ENV, "DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_an_unknown_mode_is_refused_by_name() -> None:
+    result = run_python("import django; django.setup()", {"DJANGO_ENV": "prod"})
+    assert result.returncode != 0
+    assert "DJANGO_ENV='prod' is not one of development, test, production" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist() -> None:
+    result = run_python(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
