@@ -12,7 +12,19 @@ class AgencySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agency
-        fields = ["code", "kind", "name", "name_kk", "name_ru", "name_en", "parent", "predecessor", "is_active", "website", "updated_at"]
+        fields = [
+            "code",
+            "kind",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "parent",
+            "predecessor",
+            "is_active",
+            "website",
+            "updated_at",
+        ]
 
 
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):

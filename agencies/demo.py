@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from regions.models import Region
@@ -32,10 +32,11 @@ class DemoResult:
     new_passwords: dict[str, str] = field(default_factory=dict)
 
 
-def _user(username: str, first_name: str, last_name: str, password: str | None, result: DemoResult) -> AbstractUser:
+def _user(username: str, first_name: str, last_name: str, password: str | None, result: DemoResult) -> User:
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
-        username=username, defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.kz"}
+        username=username,
+        defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.kz"},
     )
     if password:
         if not user.check_password(password):
@@ -46,7 +47,7 @@ def _user(username: str, first_name: str, last_name: str, password: str | None, 
         user.set_password(generated)
         user.save(update_fields=["password"])
         result.new_passwords[username] = generated
-    return user  # type: ignore[return-value]
+    return user  # type: ignore[return-value]  # the project uses Django's own User
 
 
 @transaction.atomic

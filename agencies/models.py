@@ -2,13 +2,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.models import Region
-
 from projectoffice.model_mixins import NamedInThreeLanguages, Timestamped, in_language
+from regions.models import Region
 
 agency_code_validator = RegexValidator(
     r"^[a-z][a-z0-9_.-]*$",

@@ -24,7 +24,9 @@ def sync_role_groups() -> None:
     office, _ = Group.objects.get_or_create(name=PROJECT_OFFICE_GROUP)
     office_q = Q(content_type__app_label__in=PROJECT_OFFICE_APPS)
     for app, model, actions in PROJECT_OFFICE_EXTRA:
-        office_q |= Q(content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions])
+        office_q |= Q(
+            content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions]
+        )
     office.permissions.set(Permission.objects.filter(office_q))
 
     coordinators, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)

@@ -32,12 +32,12 @@ class NamedInThreeLanguages(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return in_language(self, "name")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Timestamped(models.Model):

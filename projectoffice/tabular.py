@@ -97,7 +97,9 @@ def read_table(
 
     header_cells = next(lines, None)
     if header_cells is None or not any(cell.strip() for cell in header_cells):
-        raise TableError([RowError(0, "", _("the file is empty; expected a header row: %(cols)s") % {"cols": ", ".join(required)})])
+        raise TableError(
+            [RowError(0, "", _("the file is empty; expected a header row: %(cols)s") % {"cols": ", ".join(required)})]
+        )
     header = [cell.strip().lower() for cell in header_cells]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name and name not in required and name not in optional]

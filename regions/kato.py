@@ -130,7 +130,11 @@ def parse_kato_rows(rows: Iterable[Row]) -> tuple[list[KatoEntry], list[RowError
                     )
             if code in first_line_of:
                 row_errors.append(
-                    RowError(row.line, "TE", _("%(code)s already given on line %(line)s") % {"code": code, "line": first_line_of[code]})
+                    RowError(
+                        row.line,
+                        "TE",
+                        _("%(code)s already given on line %(line)s") % {"code": code, "line": first_line_of[code]},
+                    )
                 )
             else:
                 first_line_of[code] = row.line

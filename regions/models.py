@@ -89,10 +89,9 @@ class Region(NamedInThreeLanguages, Timestamped):
                 fields=["iso_3166_2"], condition=~Q(iso_3166_2=""), name="region_iso_3166_2_unique"
             ),
         ]
+        # descendants_of / within filter by `kato LIKE 'AB%'`: on PostgreSQL the unique
+        # `kato` column already gets a varchar_pattern_ops ("_like") index from Django.
         indexes = [
-            # Serves descendants_of / within: `kato LIKE 'AB%'` on PostgreSQL needs a
-            # pattern operator class when the collation is not C.
-            models.Index(fields=["kato"], name="region_kato_prefix_idx", opclasses=["varchar_pattern_ops"]),
             # Serves children lists and the API's `?parent=` filter.
             models.Index(fields=["parent", "kato"], name="region_parent_idx"),
         ]
@@ -106,7 +105,10 @@ class Region(NamedInThreeLanguages, Timestamped):
             raise ValidationError({"parent": _("A region below the top level needs a parent.")})
         if self.parent is not None and self.parent.kato not in ancestors:
             raise ValidationError(
-                {"parent": _("%(parent)s is not above %(code)s in KATO.") % {"parent": self.parent.kato, "code": self.kato}}
+                {
+                    "parent": _("%(parent)s is not above %(code)s in KATO.")
+                    % {"parent": self.parent.kato, "code": self.kato}
+                }
             )
 
     def save(self, *args: object, **kwargs: object) -> None:

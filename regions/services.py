@@ -78,8 +78,8 @@ def _write_entries(entries: list[KatoEntry], errors: list[RowError], user: Abstr
     parent_code_of: dict[str, str | None] = {}
     for entry in entries:
         ancestors = kato_ancestors(entry.code)
-        parent = next((c for c in ancestors if c in in_file or c in existing), None)
-        if ancestors and parent is None:
+        nearest = next((c for c in ancestors if c in in_file or c in existing), None)
+        if ancestors and nearest is None:
             errors.append(
                 RowError(
                     entry.line,
@@ -88,7 +88,7 @@ def _write_entries(entries: list[KatoEntry], errors: list[RowError], user: Abstr
                     % {"code": entry.code, "candidates": ", ".join(ancestors)},
                 )
             )
-        parent_code_of[entry.code] = parent
+        parent_code_of[entry.code] = nearest
     if errors:
         raise KatoImportError(sorted(errors, key=lambda e: (e.line, e.column)))
 

@@ -6,6 +6,7 @@ the agencies come from the data migrations, so they are in every test database.
 """
 
 import os
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group
@@ -81,3 +82,29 @@ def api_client() -> APIClient:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def count_queries(action: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def assert_queries_do_not_grow() -> Callable[[Callable[[], object], Callable[[], object]], int]:
+    """Run `action` once with the rows at hand and once after `add_rows`: the number of
+    queries must be the same. Start with at least one row, or an empty page skips the
+    queries that fetch rows. Returns the count, so a test can pin it too."""
+
+    def check(action: Callable[[], object], add_rows: Callable[[], object]) -> int:
+        action()  # warm per-process caches: content types, permissions, sessions
+        before = count_queries(action)
+        add_rows()
+        after = count_queries(action)
+        assert after == before, f"{before} queries with few rows, {after} with more"
+        return before
+
+    return check

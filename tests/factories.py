@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from agencies.models import Agency, AgencyKind, RegionalBranch
+from agencies.models import Agency, AgencyKind, Membership, MembershipRole, RegionalBranch
 from regions.models import Region, RegionKind
 
 PASSWORD = "correct horse battery staple"
@@ -18,17 +18,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
-    """A district under Astana by default; pass `kato` and `parent` for other places."""
+    """A settlement straight under Astana by default; pass `kato` and `parent` for other places."""
 
     class Meta:
         model = Region
 
-    kato = factory.Sequence(lambda n: f"71{n + 10:02d}00000")
+    kato = factory.Sequence(lambda n: f"719{n + 1:06d}")
     parent = factory.LazyFunction(lambda: Region.objects.get(kato="710000000"))
-    kind = RegionKind.CITY_DISTRICT
-    name_kk = factory.Sequence(lambda n: f"Аудан {n}")
-    name_ru = factory.Sequence(lambda n: f"Район {n}")
-    name_en = factory.Sequence(lambda n: f"District {n}")
+    kind = RegionKind.SETTLEMENT
+    name_kk = factory.Sequence(lambda n: f"Ауыл {n}")
+    name_ru = factory.Sequence(lambda n: f"Село {n}")
+    name_en = factory.Sequence(lambda n: f"Village {n}")
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -48,3 +48,12 @@ class RegionalBranchFactory(factory.django.DjangoModelFactory):
 
     agency = factory.SubFactory(AgencyFactory)
     region = factory.LazyFunction(lambda: Region.objects.get(kato="710000000"))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    branch = factory.SubFactory(RegionalBranchFactory)
+    role = MembershipRole.COORDINATOR

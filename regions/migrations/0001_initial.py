@@ -77,10 +77,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='region',
-            index=models.Index(fields=['kato'], name='region_kato_prefix_idx', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='region',
             index=models.Index(fields=['parent', 'kato'], name='region_parent_idx'),
         ),
         migrations.AddConstraint(

@@ -73,7 +73,9 @@ def test_the_database_refuses_a_second_unit_with_the_same_iso_code() -> None:
 
 @pytest.mark.django_db
 def test_validation_refuses_a_parent_that_is_not_above_in_kato() -> None:
-    region = Region(kato="713100000", parent=Region.objects.get(kato="750000000"), kind="district", name_kk="x", name_ru="x")
+    region = Region(
+        kato="713100000", parent=Region.objects.get(kato="750000000"), kind="district", name_kk="x", name_ru="x"
+    )
     with pytest.raises(ValidationError) as info:
         region.full_clean()
     assert "750000000 is not above 713100000" in str(info.value)

@@ -1,0 +1,81 @@
+"""Regions, agencies and branches over the API, as a logged-in person reads them."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from regions.models import Region, RegionKind
+from tests.factories import RegionalBranchFactory, RegionFactory
+
+LISTS = ["/api/v1/regions/", "/api/v1/agencies/", "/api/v1/branches/"]
+
+
+@pytest.mark.django_db
+def test_the_api_root_lists_the_resources_to_anyone(api_client: APIClient) -> None:
+    response = api_client.get("/api/v1/")
+    assert response.status_code == 200
+    assert {"regions", "agencies", "branches"} <= set(response.json())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [*LISTS, "/api/v1/regions/710000000/", "/api/v1/agencies/gpo/"])
+def test_an_anonymous_caller_is_refused(api_client: APIClient, url: str) -> None:
+    response = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert "credentials were not provided" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_region_is_looked_up_by_kato(api_client: APIClient, coordinator_almaty) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_login(coordinator_almaty)
+    body = api_client.get("/api/v1/regions/710000000/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["kato"] == "710000000"
+    assert body["name"] == "Astana"
+    assert (body["name_kk"], body["name_ru"]) == ("Астана қаласы", "город Астана")
+    assert body["level"] == 1 and body["parent"] is None and body["kind"] == "city"
+
+
+@pytest.mark.django_db
+def test_regions_filter_by_level_parent_kind_within_and_name(api_client: APIClient, office) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_login(office)
+    akmola = Region.objects.get(kato="110000000")
+    district = RegionFactory(kato="113200000", parent=akmola, kind=RegionKind.DISTRICT, name_ru="Аршалынский район")
+    village = RegionFactory(kato="113200100", parent=district, kind=RegionKind.SETTLEMENT)
+
+    def katos(query: str) -> list[str]:
+        return [r["kato"] for r in api_client.get(f"/api/v1/regions/?{query}").json()["results"]]
+
+    assert len(katos("level=1")) == 20
+    assert katos("parent=110000000") == ["113200000"]
+    assert katos("within=110000000") == ["110000000", "113200000", "113200100"]
+    assert katos("kind=settlement") == [village.kato]
+    assert katos("search=Аршалы") == ["113200000"]
+    assert katos("within=999999999") == []
+
+
+@pytest.mark.django_db
+def test_an_agency_is_looked_up_by_code(api_client: APIClient, office) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_login(office)
+    body = api_client.get("/api/v1/agencies/kpssu/", HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert body["parent"] == "gpo"
+    assert body["name"].startswith("Комитет по правовой статистике")
+
+
+@pytest.mark.django_db
+def test_branches_filter_by_agency_and_region(api_client: APIClient, office) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_login(office)
+    branch = RegionalBranchFactory()
+    body = api_client.get(f"/api/v1/branches/?agency__code={branch.agency.code}&region__kato=710000000").json()
+    assert [b["id"] for b in body["results"]] == [branch.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS)
+def test_lists_do_not_query_per_row(api_client: APIClient, office, assert_queries_do_not_grow, url: str) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_login(office)
+    RegionalBranchFactory()  # one row to start with, so the page is not empty
+
+    def add_rows() -> None:
+        for _ in range(30):
+            RegionalBranchFactory(region=RegionFactory())
+
+    assert_queries_do_not_grow(lambda: api_client.get(url).json(), add_rows)
