@@ -8,7 +8,7 @@ from regions.api import RegionViewSet
 
 class APIRootView(routers.APIRootView):
     """Law and Order project office API, version 1. The list of resources is public;
-    the resources themselves need a log-in or an agency token."""
+    the resources themselves need a log-in."""
 
     permission_classes = [permissions.AllowAny]
 
