@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ def regions_import_kato(
     source: Path | IO[bytes],
     filename: str = "",
     dry_run: bool = False,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> KatoImportResult:
     """Load the official KATO classifier: every row is valid, or nothing is written.
 
@@ -70,7 +70,7 @@ def regions_import_kato(
     return result
 
 
-def _write_entries(entries: list[KatoEntry], errors: list[RowError], user: AbstractBaseUser | None) -> KatoImportResult:
+def _write_entries(entries: list[KatoEntry], errors: list[RowError], user: User | None) -> KatoImportResult:
     # Lock the table's rows we may touch, so two imports cannot interleave.
     existing = {r.kato: r for r in Region.objects.select_for_update().order_by("pk")}
     in_file = {e.code for e in entries}

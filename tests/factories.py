@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -57,3 +60,64 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     branch = factory.SubFactory(RegionalBranchFactory)
     role = MembershipRole.COORDINATOR
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "initiatives.Indicator"
+
+    code = factory.Sequence(lambda n: f"test.kpi_{n}")
+    name_kk = factory.Sequence(lambda n: f"Көрсеткіш {n}")
+    name_ru = factory.Sequence(lambda n: f"Показатель {n}")
+    name_en = factory.Sequence(lambda n: f"Indicator {n}")
+    unit = "count"
+    direction = "lower"
+    source = "statistics"
+    owner_agency = factory.LazyFunction(lambda: Agency.objects.get(code="kpssu"))
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "initiatives.Initiative"
+
+    code = factory.Sequence(lambda n: f"initiative-{n}")
+    name_kk = factory.Sequence(lambda n: f"Бастама {n}")
+    name_ru = factory.Sequence(lambda n: f"Инициатива {n}")
+    name_en = factory.Sequence(lambda n: f"Initiative {n}")
+    direction = "prevention"
+    lead_agency = factory.LazyFunction(lambda: Agency.objects.get(code="gpo"))
+    start_date = datetime.date(2025, 4, 1)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "initiatives.Campaign"
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    kind = "legal_literacy"
+    region = factory.LazyFunction(lambda: Region.objects.get(kato="710000000"))
+    name_kk = factory.Sequence(lambda n: f"Акция {n}")
+    name_ru = factory.Sequence(lambda n: f"Акция {n}")
+    name_en = factory.Sequence(lambda n: f"Campaign {n}")
+    start_date = datetime.date(2025, 9, 1)
+
+
+class ValueFactory(factory.django.DjangoModelFactory):
+    """A monthly value; pass `period=Period.parse(...)` for another span."""
+
+    class Meta:
+        model = "initiatives.Value"
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    region = factory.LazyFunction(lambda: Region.objects.get(kato="710000000"))
+    period_start = datetime.date(2025, 9, 1)
+    period_end = factory.SelfAttribute("period_start")
+    value = Decimal(100)
+    source = "import"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):  # type: ignore[no-untyped-def]
+        period = kwargs.pop("period", None)
+        if period is not None:
+            kwargs["period_start"], kwargs["period_end"] = period.first_day, period.end.first_day
+        return kwargs

@@ -1,9 +1,7 @@
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
+from agencies.demo import seed_reference_and_people
 from agencies.models import Agency, Membership, RegionalBranch
 from regions.models import Region
 
@@ -26,15 +24,15 @@ def state() -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_running_it_twice_gives_the_same_data() -> None:
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+    seed_reference_and_people(password="demo-pass-1")
     first = state()
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+    seed_reference_and_people(password="demo-pass-1")
     assert state() == first
 
 
 @pytest.mark.django_db
 def test_it_creates_the_three_demo_users_in_their_roles() -> None:
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+    seed_reference_and_people(password="demo-pass-1")
     user_model = get_user_model()
 
     office = user_model.objects.get(username="office")
@@ -49,16 +47,18 @@ def test_it_creates_the_three_demo_users_in_their_roles() -> None:
 
 @pytest.mark.django_db
 def test_every_region_has_a_prosecutors_police_and_akimat_branch() -> None:
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+    seed_reference_and_people(password="demo-pass-1")
     for code in ("gpo", "mvd", "akimats"):
         assert RegionalBranch.objects.filter(agency__code=code).count() == 20
 
 
 @pytest.mark.django_db
 def test_without_a_password_new_users_get_a_random_one_printed_once() -> None:
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    assert out.getvalue().count("password") == 3
-    again = io.StringIO()
-    call_command("seed_demo", stdout=again)
-    assert "password" not in again.getvalue()
+    first = seed_reference_and_people(password=None)
+    assert sorted(first.new_passwords) == ["coordinator.almaty", "coordinator.astana", "office"]
+    user = get_user_model().objects.get(username="office")
+    assert user.check_password(first.new_passwords["office"])
+    again = seed_reference_and_people(password=None)
+    assert again.new_passwords == {}
+    user.refresh_from_db()
+    assert user.check_password(first.new_passwords["office"])

@@ -1,0 +1,1 @@
+from . import indicators, programme, values  # noqa: F401  (registers the admin classes)

@@ -1,0 +1,71 @@
+from django.contrib import admin
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import Indicator, Target
+from ..resources import IndicatorResource, TargetResource
+from .filters import TopRegionFilter
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    fields = ["year", "region", "target_value", "baseline_value", "baseline_year", "note"]
+    autocomplete_fields = ["region"]
+    extra = 0
+    ordering = ["-year", "region__kato"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).select_related("region")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [IndicatorResource]
+    list_display = [
+        "code",
+        "name_ru",
+        "name_kk",
+        "unit",
+        "direction",
+        "aggregation_time",
+        "source",
+        "owner_agency",
+        "is_active",
+    ]
+    list_filter = ["unit", "direction", "source", "frequency", "owner_agency", "is_active"]
+    search_fields = ["code", "name_kk", "name_ru", "name_en"]
+    autocomplete_fields = ["owner_agency", "numerator", "denominator"]
+    list_select_related = ["owner_agency"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["code", "unit", "direction", "frequency", "owner_agency", "source", "is_active"]}),
+        ("Names", {"fields": ["name_kk", "name_ru", "name_en"]}),
+        ("Descriptions", {"classes": ["collapse"], "fields": ["description_kk", "description_ru", "description_en"]}),
+        ("How it adds up", {"fields": ["aggregation_regions", "aggregation_time", "decimal_places"]}),
+        ("Formula: numerator / denominator x factor", {"fields": ["numerator", "denominator", "factor"]}),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [TargetInline]
+
+
+@admin.register(Target)
+class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [TargetResource]
+    list_display = [
+        "indicator",
+        "region_or_nation",
+        "year",
+        "target_value",
+        "baseline_value",
+        "baseline_year",
+        "updated_at",
+    ]
+    list_filter = ["year", TopRegionFilter, "indicator__source", "indicator"]
+    search_fields = ["indicator__code", "indicator__name_ru", "region__kato", "region__name_ru"]
+    autocomplete_fields = ["indicator", "region"]
+    list_select_related = ["indicator", "region"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="region", ordering="region__kato")
+    def region_or_nation(self, obj: Target) -> str:
+        return str(obj.region) if obj.region_id else "Kazakhstan (national)"

@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import Value
+from ..periods import Period, PeriodError
+from ..services.values import values_approve
+from .filters import TopRegionFilter, YearFilter
+
+
+class ValueAdminForm(forms.ModelForm):
+    """Staff type the period the way the brief writes it (2025-09, 2025-Q3, 2025-01/2025-09)."""
+
+    period = forms.CharField(label=_("period"), help_text=_("2025-09, 2025-Q3, 2025-H1, 2025 or 2025-01/2025-09"))
+
+    class Meta:
+        model = Value
+        fields = ["indicator", "region", "value", "source", "comment"]
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["period"] = str(self.instance.period)
+
+    def clean_period(self) -> Period:
+        try:
+            return Period.parse(self.cleaned_data["period"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def _post_clean(self) -> None:
+        if isinstance(self.cleaned_data.get("period"), Period):
+            self.instance.period = self.cleaned_data["period"]
+        super()._post_clean()  # type: ignore[misc]
+
+
+@admin.register(Value)
+class ValueAdmin(SimpleHistoryAdmin):
+    form = ValueAdminForm
+    list_display = ["indicator", "region", "period_label", "value", "source", "approval_state", "updated_at"]
+    list_filter = ["approval_state", "source", YearFilter, TopRegionFilter, "indicator"]
+    search_fields = ["indicator__code", "region__kato", "region__name_ru"]
+    autocomplete_fields = ["indicator", "region"]
+    list_select_related = ["indicator", "region"]
+    readonly_fields = ["approval_state", "approved_at", "approved_by", "created_at", "updated_at"]
+    fields = ["indicator", "region", "period", "value", "source", "comment", *readonly_fields]
+    actions = ["approve"]
+    # The fact table grows to millions of rows: no full COUNT(*) on every list page.
+    show_full_result_count = False
+    list_per_page = 100
+
+    @admin.display(description=_("period"), ordering="period_start")
+    def period_label(self, obj: Value) -> str:
+        return str(obj.period)
+
+    @admin.action(description=_("Approve selected values"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
+        changed = values_approve(values=queryset, user=request.user)  # type: ignore[arg-type]
+        self.message_user(
+            request, ngettext("%(count)d value approved.", "%(count)d values approved.", changed) % {"count": changed}
+        )

@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from agencies.demo import seed_reference_and_people
+from initiatives.demo import seed_programme
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with demo data: the 20 regions, agencies and their branches, the users 'office', "
+        "'coordinator.astana' and 'coordinator.almaty', initiatives, campaigns, KPI targets and monthly values "
+        "from January 2024 to October 2026. Safe to run again: it changes only what differs."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            help="password for the demo users; without it, new users get a random one that is printed once",
+        )
+
+    def handle(self, *args: Any, password: str | None, **options: Any) -> None:
+        result = seed_reference_and_people(password=password)
+        for username, generated in result.new_passwords.items():
+            self.stdout.write(f"user {username}: password {generated}")
+        written = seed_programme()
+        self.stdout.write(self.style.SUCCESS(f"Demo data is in place ({written} KPI values written)."))

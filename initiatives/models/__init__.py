@@ -1,0 +1,32 @@
+from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorSource, Target, Unit
+from .programme import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    ConceptDirection,
+    Initiative,
+    InitiativeStatus,
+    SettlementStage,
+)
+from .values import ApprovalState, Value, ValueQuerySet, ValueSource
+
+__all__ = [
+    "Aggregation",
+    "ApprovalState",
+    "Campaign",
+    "CampaignKind",
+    "CampaignStatus",
+    "ConceptDirection",
+    "Direction",
+    "Frequency",
+    "Indicator",
+    "IndicatorSource",
+    "Initiative",
+    "InitiativeStatus",
+    "SettlementStage",
+    "Target",
+    "Unit",
+    "Value",
+    "ValueQuerySet",
+    "ValueSource",
+]

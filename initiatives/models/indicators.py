@@ -1,0 +1,166 @@
+"""KPI definitions (indicators) and their yearly targets and baselines."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projectoffice.model_mixins import NamedInThreeLanguages, Timestamped
+
+indicator_code_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$",
+    _("Use lower-case words of Latin letters, digits and '_', joined by dots, e.g. crime.registered."),
+)
+
+
+class Unit(models.TextChoices):
+    COUNT = "count", _("count")
+    PERCENT = "percent", _("percent")
+    PER_10K = "per_10k", _("per 10,000 population")
+    TENGE = "tenge", _("tenge")
+    PEOPLE = "people", _("people")
+
+
+class Direction(models.TextChoices):
+    LOWER_IS_BETTER = "lower", _("lower is better")
+    HIGHER_IS_BETTER = "higher", _("higher is better")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("sum (flows, e.g. offences registered)")
+    LAST = "last", _("last value (stocks, e.g. alcohol-free settlements)")
+    RECOMPUTE = "recompute", _("recomputed from its formula (ratios)")
+    NONE = "none", _("does not add up")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    HALF_YEARLY = "half_yearly", _("half-yearly")
+    YEARLY = "yearly", _("yearly")
+
+
+class IndicatorSource(models.TextChoices):
+    COORDINATOR_REPORTS = "reports", _("coordinator reports")
+    LEGAL_STATISTICS = "statistics", _("legal-statistics import")
+    COMPUTED = "computed", _("computed from a formula")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def active(self) -> "IndicatorQuerySet":
+        return self.filter(is_active=True)
+
+
+class Indicator(NamedInThreeLanguages, Timestamped):
+    """A KPI: what is measured, in what unit, which way is better, and how it adds up.
+
+    A formula KPI is `numerator / denominator x factor`, evaluated after both sides are
+    aggregated (a ratio of sums, never a sum of ratios).
+    """
+
+    code = models.CharField(_("code"), max_length=80, unique=True, validators=[indicator_code_validator])
+    description_kk = models.TextField(_("description (Kazakh)"), blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    aggregation_regions = models.CharField(
+        _("across regions"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    aggregation_time = models.CharField(
+        _("across time"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices, default=Frequency.MONTHLY)
+    owner_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("owner agency"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    source = models.CharField(_("data source"), max_length=20, choices=IndicatorSource.choices)
+    numerator = models.ForeignKey(
+        "self", verbose_name=_("numerator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", verbose_name=_("denominator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    factor = models.DecimalField(_("factor"), max_digits=12, decimal_places=2, null=True, blank=True)
+    decimal_places = models.PositiveSmallIntegerField(_("decimal places shown"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True, factor__isnull=True)
+                | Q(numerator__isnull=False, denominator__isnull=False, factor__isnull=False),
+                name="indicator_formula_complete_or_absent",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="computed", numerator__isnull=False)
+                | (~Q(source="computed") & Q(numerator__isnull=True)),
+                name="indicator_computed_iff_formula",
+            ),
+            models.CheckConstraint(
+                condition=Q(factor__isnull=True) | Q(factor__gt=0), name="indicator_factor_positive"
+            ),
+        ]
+
+    @property
+    def is_formula(self) -> bool:
+        return self.numerator_id is not None
+
+
+class Target(Timestamped):
+    """The target and baseline of a KPI for a year, for one region or (no region) the nation."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="targets")
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+        help_text=_("Empty for the national target."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    target_value = models.DecimalField(_("target value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_value = models.DecimalField(_("baseline"), max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["indicator__code", "year", "region__kato"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "year"],
+                condition=Q(region__isnull=False),
+                name="target_unique_per_kpi_region_year",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                condition=Q(region__isnull=True),
+                name="target_unique_national_per_kpi_year",
+            ),
+            models.CheckConstraint(condition=Q(year__gte=1991, year__lte=2100), name="target_year_plausible"),
+            models.CheckConstraint(
+                condition=Q(baseline_year__isnull=True) | Q(baseline_year__lte=models.F("year")),
+                name="target_baseline_not_after_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=False) | Q(baseline_value__isnull=False),
+                name="target_has_a_target_or_a_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.kato if self.region else "KZ"
+        return f"{self.indicator.code} {where} {self.year}"

@@ -1,0 +1,133 @@
+"""KPI values: one number for (KPI, region, period), with where it came from."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projectoffice.model_mixins import Timestamped
+
+from ..periods import Month, Period
+
+
+class ValueSource(models.TextChoices):
+    REPORT = "report", _("coordinator report")
+    IMPORT = "import", _("legal-statistics import")
+    MANUAL = "manual", _("entered by the project office")
+    COMPUTED = "computed", _("computed")
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", _("awaiting approval")
+    APPROVED = "approved", _("approved")
+
+
+class ValueQuerySet(models.QuerySet):
+    def approved(self) -> "ValueQuerySet":
+        return self.filter(approval_state=ApprovalState.APPROVED)
+
+    def for_period(self, period: Period) -> "ValueQuerySet":
+        return self.filter(period_start=period.first_day, period_end=period.end.first_day)
+
+    def within_span(self, period: Period) -> "ValueQuerySet":
+        """Values whose whole period lies inside `period`."""
+        return self.filter(period_start__gte=period.first_day, period_end__lte=period.end.first_day)
+
+
+class Value(Timestamped):
+    """One number for a KPI, a region and a period of whole months.
+
+    The period is kept as the first day of its first month and the first day of its last
+    month, so a month, a quarter and a year-to-date range are all one row shape.
+    """
+
+    indicator = models.ForeignKey(
+        "initiatives.Indicator", verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="values"
+    )
+    period_start = models.DateField(_("first month"))
+    period_end = models.DateField(_("last month"))
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    source = models.CharField(_("source"), max_length=20, choices=ValueSource.choices)
+    approval_state = models.CharField(
+        _("approval"), max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI value")
+        verbose_name_plural = _("KPI values")
+        ordering = ["indicator_id", "region_id", "period_start", "period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "period_start", "period_end"], name="value_one_per_kpi_region_period"
+            ),
+            models.CheckConstraint(condition=Q(period_start__lte=models.F("period_end")), name="value_period_in_order"),
+            models.CheckConstraint(
+                condition=Q(period_start__day=1) & Q(period_end__day=1), name="value_period_whole_months"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(approval_state="approved", approved_at__isnull=False) | ~Q(approval_state="approved"),
+                name="value_approved_has_a_time",
+            ),
+        ]
+        indexes = [
+            # The KPI engine's question: one KPI, a set of regions, periods inside a span.
+            # The unique constraint above already serves (indicator, region, period...).
+            # Incremental pulls: `?updated_since=`.
+            models.Index(fields=["updated_at"], name="value_updated_idx"),
+            # "All values of this region", for region pages and the region filter.
+            models.Index(fields=["region", "period_start"], name="value_region_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}:{self.region_id}:{self.period} = {self.value}"
+
+    def clean(self) -> None:
+        if self.indicator_id and self.indicator.is_formula:
+            raise ValidationError(
+                {
+                    "indicator": _(
+                        "%(code)s is computed from its formula; record its numerator and denominator instead"
+                    )
+                    % {"code": self.indicator.code}
+                }
+            )
+        if self.region_id and self.period_start and self.period_end:
+            region, period = self.region, self.period
+            if region.valid_from and region.valid_from > period.last_day:
+                raise ValidationError(
+                    _("%(region)s exists only from %(date)s, after the period %(period)s")
+                    % {"region": region.kato, "date": region.valid_from, "period": period}
+                )
+            if region.valid_to and region.valid_to < period.first_day:
+                raise ValidationError(
+                    _("%(region)s ceased to exist on %(date)s, before the period %(period)s")
+                    % {"region": region.kato, "date": region.valid_to, "period": period}
+                )
+
+    @property
+    def period(self) -> Period:
+        return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
+
+    @period.setter
+    def period(self, period: Period) -> None:
+        self.period_start = period.first_day
+        self.period_end = period.end.first_day

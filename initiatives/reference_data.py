@@ -1,0 +1,63 @@
+"""The KPI catalogue the project ships (brief section 4 and the campaign KPIs), loaded by
+a data migration and re-synced by `seed_demo`."""
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.csv"
+
+
+def indicator_rows() -> list[dict[str, str]]:
+    with INDICATORS_FILE.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_indicators(indicator_model: Any, agency_model: Any) -> int:
+    """Create or update the catalogue; returns how many KPIs changed.
+
+    Formula KPIs name other KPIs of the file, so formulas are set in a second pass.
+    Takes the model classes so a migration can pass its historical models.
+    """
+    rows = indicator_rows()
+    agencies = {a.code: a for a in agency_model.objects.all()}
+    by_code = {}
+    changed = 0
+    for row in rows:
+        values = {
+            "unit": row["unit"],
+            "direction": row["direction"],
+            "aggregation_regions": row["aggregation_regions"],
+            "aggregation_time": row["aggregation_time"],
+            "frequency": row["frequency"],
+            "owner_agency": agencies[row["owner_agency"]],
+            "decimal_places": int(row["decimal_places"]),
+            "name_kk": row["name_kk"],
+            "name_ru": row["name_ru"],
+            "name_en": row["name_en"],
+        }
+        indicator = indicator_model.objects.filter(code=row["code"]).first()
+        if indicator is None:
+            # Created as a plain KPI; the formula and "computed" source follow below,
+            # together, so the formula constraint holds at every step.
+            indicator = indicator_model.objects.create(code=row["code"], source="statistics", **values)
+            changed += 1
+        elif any(getattr(indicator, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(indicator, k, v)
+            indicator.save()
+            changed += 1
+        by_code[row["code"]] = indicator
+    for row in rows:
+        indicator = by_code[row["code"]]
+        formula = (
+            (by_code[row["numerator"]].pk, by_code[row["denominator"]].pk, Decimal(row["factor"]))
+            if row["numerator"]
+            else (None, None, None)
+        )
+        wanted = (row["source"], *formula)
+        if (indicator.source, indicator.numerator_id, indicator.denominator_id, indicator.factor) != wanted:
+            indicator.source, indicator.numerator_id, indicator.denominator_id, indicator.factor = wanted
+            indicator.save()
+    return changed

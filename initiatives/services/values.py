@@ -1,0 +1,65 @@
+"""Writes of KPI values. Every write keeps the old number in history."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from regions.models import Region
+
+from ..models import ApprovalState, Indicator, Value
+from ..periods import Period
+
+
+@transaction.atomic
+def value_set(
+    *,
+    indicator: Indicator,
+    region: Region,
+    period: Period,
+    value: Decimal,
+    source: str,
+    user: User | None,
+    approved: bool = False,
+    comment: str = "",
+) -> Value:
+    """Record `value` for (indicator, region, period), replacing any earlier number."""
+    if value < 0:
+        raise ValidationError(_("a KPI value cannot be negative (got %(value)s)") % {"value": value})
+    row = Value.objects.select_for_update().filter(indicator=indicator, region=region).for_period(period).first()
+    if row is None:
+        row = Value(indicator=indicator, region=region)
+        row.period = period
+    row.value = value
+    row.source = source
+    row.comment = comment
+    if approved:
+        row.approval_state, row.approved_at, row.approved_by = ApprovalState.APPROVED, timezone.now(), user
+    else:
+        row.approval_state, row.approved_at, row.approved_by = ApprovalState.PENDING, None, None
+    row._history_user = user  # type: ignore[union-attr]
+    # Runs Value.clean: no formula KPI, region alive during the period.
+    row.full_clean(exclude=["approved_by"], validate_unique=False, validate_constraints=False)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def values_approve(*, values: Iterable[Value], user: User) -> int:
+    """Approve the given values that are still pending; returns how many changed."""
+    now = timezone.now()
+    pending = [v for v in values if v.approval_state != ApprovalState.APPROVED]
+    for row in pending:
+        row.approval_state, row.approved_at, row.approved_by, row.updated_at = ApprovalState.APPROVED, now, user, now
+    bulk_update_with_history(
+        pending,
+        Value,
+        ["approval_state", "approved_at", "approved_by", "updated_at"],
+        default_user=user,
+    )
+    return len(pending)

@@ -1,0 +1,86 @@
+"""`seed_demo` as a new installation runs it: twice, with the same outcome."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from initiatives.models import Campaign, Indicator, Initiative, Target, Value
+from initiatives.periods import Period
+
+
+def everything() -> dict[str, object]:
+    return {
+        "initiatives": list(Initiative.objects.values_list("code", "status", "lead_agency__code")),
+        "campaigns": list(Campaign.objects.values_list("kind", "region__kato", "settlement_stage")),
+        "targets": list(Target.objects.values_list("indicator__code", "region__kato", "year", "target_value")),
+        "values": Value.objects.count(),
+        "value_history": Value.history.count(),
+        "history": (Initiative.history.count(), Campaign.history.count(), Target.history.count()),
+    }
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Seeded once for the module (the demo writes some 12,000 values), inside a
+    transaction that is rolled back afterwards, so later tests start from the migrations."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+        first = everything()
+        out = io.StringIO()
+        call_command("seed_demo", "--password", "demo-pass-1", stdout=out)
+        yield first, everything(), out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_a_second_run_writes_nothing(seeded) -> None:  # type: ignore[no-untyped-def]
+    first, second, output = seeded
+    assert second == first
+    assert "(0 KPI values written)" in output
+
+
+@pytest.mark.django_db
+def test_the_demo_programme_reads_like_the_real_one(seeded) -> None:  # type: ignore[no-untyped-def]
+    assert Initiative.objects.count() >= 5
+    stages = set(Campaign.objects.alcohol_free().values_list("settlement_stage", flat=True))
+    assert stages == {"declared", "verified", "sustained", "lapsed"}
+    assert Campaign.objects.alcohol_free().values("region__parent__parent__parent").distinct().count() >= 4
+    assert set(Campaign.objects.values_list("kind", flat=True)) >= {"alcohol_free", "anti_fraud", "legal_literacy"}
+
+
+@pytest.mark.django_db
+def test_two_years_of_monthly_values_for_every_region(seeded) -> None:  # type: ignore[no-untyped-def]
+    registered = Indicator.objects.get(code="crime.registered")
+    months = Value.objects.filter(indicator=registered, region__kato="710000000").count()
+    assert months >= 24
+    assert Value.objects.filter(indicator=registered).values("region").distinct().count() == 20
+
+
+@pytest.mark.django_db
+def test_the_demo_figures_add_up(seeded) -> None:  # type: ignore[no-untyped-def]
+    def figure(code: str) -> int:
+        return int(
+            Value.objects.get(
+                indicator__code=code, region__kato="750000000", period_start="2025-09-01", period_end="2025-09-01"
+            ).value
+        )
+
+    assert figure("crime.misdemeanours") + figure("crime.crimes") == figure("crime.registered")
+    gravity = sum(figure(f"crime.{g}") for g in ("minor", "medium", "grave", "especially_grave"))
+    assert gravity == figure("crime.crimes")
+    assert figure("crime.internet_fraud") <= figure("crime.fraud")
+
+
+@pytest.mark.django_db
+def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:  # type: ignore[no-untyped-def]
+    target = Target.objects.get(indicator__code="crime.registered", region__kato="710000000", year=2026)
+    total_2025 = sum(
+        v.value
+        for v in Value.objects.filter(indicator__code="crime.registered", region__kato="710000000").within_span(
+            Period.year(2025)
+        )
+    )
+    assert target.baseline_value == total_2025
+    assert target.target_value == round(total_2025 * 95 / 100)
