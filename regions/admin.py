@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Region
@@ -16,9 +17,9 @@ class RegionAdmin(SimpleHistoryAdmin):
     list_select_related = ["parent"]
     fieldsets = [
         (None, {"fields": ["kato", "level", "parent", "kind", "iso_3166_2"]}),
-        ("Names", {"fields": ["name_kk", "name_ru", "name_en"]}),
-        ("Population", {"fields": ["population", "population_as_of", "population_source"]}),
-        ("Validity", {"fields": ["valid_from", "valid_to", "created_at", "updated_at"]}),
+        (_("Names"), {"fields": ["name_kk", "name_ru", "name_en"]}),
+        (_("Population"), {"fields": ["population", "population_as_of", "population_source"]}),
+        (_("Validity"), {"fields": ["valid_from", "valid_to", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Region]:

@@ -6,6 +6,7 @@ the agencies come from the data migrations, so they are in every test database.
 """
 
 import os
+import shutil
 from collections.abc import Callable
 
 import pytest
@@ -30,6 +31,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         missing.append("PostgreSQL (DATABASE_URL=postgres://...)")
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         missing.append("Redis (REDIS_URL)")
+    if item.get_closest_marker("browser") and not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
+        missing.append("Chromium (apt-get install chromium)")
     if missing:
         message = "needs " + " and ".join(missing)
         if REQUIRE_SERVICES:

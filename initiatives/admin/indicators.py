@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -39,11 +40,14 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "unit", "direction", "frequency", "owner_agency", "source", "is_active"]}),
-        ("Names", {"fields": ["name_kk", "name_ru", "name_en"]}),
-        ("Descriptions", {"classes": ["collapse"], "fields": ["description_kk", "description_ru", "description_en"]}),
-        ("How it adds up", {"fields": ["aggregation_regions", "aggregation_time", "decimal_places"]}),
-        ("Formula: numerator / denominator x factor", {"fields": ["numerator", "denominator", "factor"]}),
-        ("Record", {"fields": ["created_at", "updated_at"]}),
+        (_("Names"), {"fields": ["name_kk", "name_ru", "name_en"]}),
+        (
+            _("Descriptions"),
+            {"classes": ["collapse"], "fields": ["description_kk", "description_ru", "description_en"]},
+        ),
+        (_("How it adds up"), {"fields": ["aggregation_regions", "aggregation_time", "decimal_places"]}),
+        (_("Formula: numerator / denominator x factor"), {"fields": ["numerator", "denominator", "factor"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [TargetInline]
 
@@ -66,6 +70,6 @@ class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_select_related = ["indicator", "region"]
     readonly_fields = ["created_at", "updated_at"]
 
-    @admin.display(description="region", ordering="region__kato")
+    @admin.display(description=_("region"), ordering="region__kato")
     def region_or_nation(self, obj: Target) -> str:
-        return str(obj.region) if obj.region_id else "Kazakhstan (national)"
+        return str(obj.region) if obj.region else str(_("Kazakhstan (national)"))

@@ -24,7 +24,11 @@ PRODUCTION_ENV = {
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DATABASE_URL", "REDIS_URL", "DEBUG")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_ENV", "DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     base["DJANGO_SETTINGS_MODULE"] = "projectoffice.settings"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60

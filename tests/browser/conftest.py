@@ -1,0 +1,85 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live test server.
+
+Marked `browser`; they skip without Chromium unless REQUIRE_SERVICES=1, where a
+missing browser fails them. Screenshots go to var/screenshots/ for a person to look at.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium per test module; the event loop Playwright runs stops with it."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; Django refuses
+    # database access from such a thread unless told it is deliberate, as it is here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db: None) -> None:
+    """The live server needs a transactional database, and each such test ends by emptying
+    every table; the reference data of the data migrations is loaded again first.
+    (Serialized rollback would do this, but loses its snapshot once Playwright's event
+    loop is running in this thread.)"""
+    from agencies.models import Agency
+    from agencies.reference_data import load_agencies
+    from agencies.roles import sync_role_groups
+    from initiatives.models import Indicator
+    from initiatives.reference_data import load_indicators
+    from regions.models import Region
+    from regions.reference_data import load_first_level_regions
+
+    load_first_level_regions(Region)
+    load_agencies(Agency)
+    load_indicators(Indicator, Agency)
+    sync_role_groups()
