@@ -1,1 +1,1 @@
-from . import indicators, programme, values  # noqa: F401  (registers the admin classes)
+from . import imports, indicators, programme, values  # noqa: F401  (registers the admin classes)

@@ -1,3 +1,4 @@
+from .imports import ImportBatch, ImportStatus
 from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorSource, Target, Unit
 from .programme import (
     Campaign,
@@ -19,6 +20,8 @@ __all__ = [
     "ConceptDirection",
     "Direction",
     "Frequency",
+    "ImportBatch",
+    "ImportStatus",
     "Indicator",
     "IndicatorSource",
     "Initiative",

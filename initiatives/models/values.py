@@ -66,6 +66,14 @@ class Value(Timestamped):
         related_name="+",
     )
     comment = models.TextField(_("comment"), blank=True)
+    import_batch = models.ForeignKey(
+        "initiatives.ImportBatch",
+        verbose_name=_("import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="values",
+    )
 
     history = HistoricalRecords()
     objects = ValueQuerySet.as_manager()

@@ -1,0 +1,236 @@
+"""How a KPI's values add up, over a span of months and across the region tree.
+
+Pure computation over facts already in memory: the caller fetches every value it may
+need in one query (`facts.py`), and nothing here touches the database.
+
+Over time, by the KPI's rule:
+- sum (flows): a value whose period is exactly the span, or else values that tile the
+  span exactly, the finest tiling first; never two values for the same month.
+- last (stocks): the value in force in the span's last month (the shortest period that
+  contains it).
+- none: only a value for exactly the span.
+Across regions: a region's own figure when it is complete, or else the sum of its
+children when the KPI adds up across regions. Formula KPIs are evaluated after both
+sides are aggregated: a ratio of sums, never a sum of ratios.
+
+Whatever cannot be computed fully is reported incomplete, with what is missing; its
+value is then None (the partial sum is offered separately, never in its place).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..periods import Month, Period
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One approved value, as the engine sees it: months as indices, no model."""
+
+    region_id: int
+    start: int
+    end: int
+    value: Decimal
+
+    @property
+    def months(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something missing from a figure: which KPI, region and months, and why."""
+
+    kpi: str
+    region: str
+    period: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kpi": self.kpi, "region": self.region, "period": self.period, "reason": self.reason}
+
+
+@dataclass
+class Figure:
+    value: Decimal | None
+    complete: bool
+    method: str
+    missing: list[Gap] = field(default_factory=list)
+    # What is there when the figure is incomplete: a lower bound for sums, never the answer.
+    partial_value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RegionNode:
+    id: int
+    kato: str
+    parent_id: int | None
+    valid_from_month: int | None
+    valid_to_month: int | None
+
+    def exists_during(self, span: Period) -> bool:
+        if self.valid_from_month is not None and self.valid_from_month > span.end.index:
+            return False
+        return not (self.valid_to_month is not None and self.valid_to_month < span.start.index)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the engine needs to know of a KPI."""
+
+    id: int
+    code: str
+    aggregation_time: str
+    aggregation_regions: str
+    numerator: "Rules | None" = None
+    denominator: "Rules | None" = None
+    factor: Decimal | None = None
+
+    @property
+    def is_formula(self) -> bool:
+        return self.numerator is not None and self.denominator is not None
+
+
+def month_ranges(months: Iterable[int]) -> list[str]:
+    """[2025-03, 2025-04, 2025-07] -> ["2025-03/2025-04", "2025-07"]: gaps people can read."""
+    ordered = sorted(set(months))
+    out: list[str] = []
+    run_start = prev = None
+    for m in ordered:
+        if run_start is None:
+            run_start = prev = m
+        elif prev is not None and m == prev + 1:
+            prev = m
+        else:
+            out.append(str(Period(Month.from_index(run_start), Month.from_index(prev))))  # type: ignore[arg-type]
+            run_start = prev = m
+    if run_start is not None:
+        out.append(str(Period(Month.from_index(run_start), Month.from_index(prev))))  # type: ignore[arg-type]
+    return out
+
+
+def finest_tiling(facts: Sequence[Fact], span: Period) -> list[Fact] | None:
+    """The facts that cover `span` exactly, month after month with no overlap, using as
+    many (so as fine) pieces as possible; None when no such cover exists."""
+    start, end = span.start.index, span.end.index
+    inside = sorted((f for f in facts if start <= f.start and f.end <= end), key=lambda f: (f.start, f.end))
+    by_start: dict[int, list[Fact]] = {}
+    for f in inside:
+        by_start.setdefault(f.start, []).append(f)
+    # best[m] = (pieces, chosen facts) of the finest cover of months start..m-1.
+    best: dict[int, tuple[int, list[Fact]]] = {start: (0, [])}
+    for month in range(start, end + 1):
+        if month not in best:
+            continue
+        pieces, chosen = best[month]
+        for f in by_start.get(month, []):
+            nxt = f.end + 1
+            if nxt not in best or best[nxt][0] < pieces + 1:
+                best[nxt] = (pieces + 1, [*chosen, f])
+    return best[end + 1][1] if end + 1 in best else None
+
+
+def over_time(facts: Sequence[Fact], span: Period, rule: str, kato: str, code: str) -> Figure:
+    """A region's own figure for `span` from its own facts, by the KPI's time rule."""
+    exact = next((f for f in facts if f.start == span.start.index and f.end == span.end.index), None)
+    if rule == "last":
+        in_force = [f for f in facts if f.start <= span.end.index <= f.end]
+        if in_force:
+            chosen = min(in_force, key=lambda f: (f.months, -f.start))
+            return Figure(chosen.value, True, f"value in force in {span.end}")
+        return Figure(
+            None, False, "no value", [Gap(code, kato, str(span.end), "no value in force at the end of the span")]
+        )
+    if exact is not None:
+        return Figure(exact.value, True, f"value for exactly {span}")
+    if rule != "sum":
+        return Figure(
+            None,
+            False,
+            "no value",
+            [Gap(code, kato, str(span), "does not add up over time; a value for exactly this span is needed")],
+        )
+    tiling = finest_tiling(facts, span)
+    if tiling is not None:
+        return Figure(sum((f.value for f in tiling), Decimal(0)), True, f"sum of {len(tiling)} values tiling {span}")
+    inside = [f for f in facts if span.start.index <= f.start and f.end <= span.end.index]
+    covered = {m for f in inside for m in range(f.start, f.end + 1)}
+    missing = [m for m in range(span.start.index, span.end.index + 1) if m not in covered]
+    gaps = [Gap(code, kato, p, "no value") for p in month_ranges(missing)]
+    if not gaps:
+        gaps = [Gap(code, kato, str(span), "the values overlap and do not tile the span")]
+    disjoint = sum(f.months for f in inside) == len(covered)
+    partial = sum((f.value for f in inside), Decimal(0)) if inside and disjoint else None
+    return Figure(None, False, "incomplete", gaps, partial)
+
+
+@dataclass
+class FactBook:
+    """Every fact and region a computation may need, fetched once."""
+
+    facts: dict[tuple[int, int], list[Fact]]  # (indicator id, region id) -> facts
+    regions: dict[int, RegionNode]
+    children: dict[int | None, list[int]]  # parent id (None: the nation) -> child ids
+    _has_any: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
+
+    def children_during(self, region_id: int | None, span: Period) -> list[RegionNode]:
+        return [self.regions[c] for c in self.children.get(region_id, []) if self.regions[c].exists_during(span)]
+
+    def has_any(self, rules: Rules, region_id: int) -> bool:
+        """Does this region or anything below it hold a fact of this KPI?"""
+        key = (rules.id, region_id)
+        if key not in self._has_any:
+            self._has_any[key] = bool(self.facts.get(key)) or any(
+                self.has_any(rules, c) for c in self.children.get(region_id, [])
+            )
+        return self._has_any[key]
+
+
+def figure(book: FactBook, rules: Rules, region_id: int | None, span: Period) -> Figure:
+    """The KPI's figure for a region (None: the whole country) over `span`."""
+    if rules.is_formula:
+        return _formula(book, rules, region_id, span)
+    if region_id is not None:
+        own = over_time(
+            book.facts.get((rules.id, region_id), []),
+            span,
+            rules.aggregation_time,
+            book.regions[region_id].kato,
+            rules.code,
+        )
+        if own.complete or rules.aggregation_regions != "sum":
+            return own
+        children = book.children_during(region_id, span)
+        if not children or not any(book.has_any(rules, c.id) for c in children):
+            return own
+        return _sum_of(
+            book, rules, children, span, f"sum of {len(children)} units below {book.regions[region_id].kato}"
+        )
+    if rules.aggregation_regions != "sum":
+        return Figure(None, False, "no value", [Gap(rules.code, "KZ", str(span), "does not add up across regions")])
+    children = book.children_during(None, span)
+    return _sum_of(book, rules, children, span, f"sum of {len(children)} regions")
+
+
+def _sum_of(book: FactBook, rules: Rules, children: list[RegionNode], span: Period, method: str) -> Figure:
+    parts = [figure(book, rules, c.id, span) for c in children]
+    missing = [gap for p in parts for gap in p.missing]
+    if all(p.complete for p in parts):
+        return Figure(sum((p.value for p in parts if p.value is not None), Decimal(0)), True, method)
+    known = [p.value if p.complete else p.partial_value for p in parts]
+    partial = sum((v for v in known if v is not None), Decimal(0)) if any(v is not None for v in known) else None
+    return Figure(None, False, method, missing, partial)
+
+
+def _formula(book: FactBook, rules: Rules, region_id: int | None, span: Period) -> Figure:
+    assert rules.numerator is not None and rules.denominator is not None and rules.factor is not None
+    top = figure(book, rules.numerator, region_id, span)
+    bottom = figure(book, rules.denominator, region_id, span)
+    method = f"{rules.numerator.code} / {rules.denominator.code} x {rules.factor.normalize():f}"
+    if not (top.complete and bottom.complete):
+        return Figure(None, False, method, top.missing + bottom.missing)
+    assert top.value is not None and bottom.value is not None
+    if bottom.value == 0:
+        return Figure(None, False, method, [Gap(rules.denominator.code, "", str(span), "zero: the ratio has no value")])
+    return Figure(top.value / bottom.value * rules.factor, True, method)

@@ -1,0 +1,244 @@
+"""The KPI summary a minister may quote: the value over a span, the same span a year
+before, the change in %, the rate per 10,000 people, the target with a traffic light,
+a year-end estimate labelled as such, completeness, and the breakdown by child regions.
+
+Everything is computed from approved values at the moment of asking, so a corrected
+value changes every summary that uses it.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from regions.models import Region
+
+from ..models import Direction, Indicator, Target, Unit
+from ..periods import Month, Period
+from .aggregation import FactBook, Figure, Rules, figure
+from .facts import load_fact_book, rules_of
+
+POPULATION_CODE = "population"
+RATE_FACTOR = Decimal(10_000)
+# A figure within this share of its target (on the wrong side) is "at risk", beyond it "off track".
+AT_RISK_TOLERANCE = Decimal("0.05")
+ONE_DECIMAL = Decimal("0.1")
+
+
+class Status:
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_TARGET = "no_target"
+    UNKNOWN = "unknown"
+
+
+def change_percent(current: Figure, previous: Figure) -> tuple[Decimal | None, str | None]:
+    """(change in % to one decimal, or None with the reason)."""
+    if not (current.complete and previous.complete):
+        return None, "incomplete"
+    assert current.value is not None and previous.value is not None
+    if previous.value == 0:
+        return None, "zero a year before: no base for a percentage"
+    change = (current.value - previous.value) / previous.value * 100
+    return change.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP), None
+
+
+def traffic_light(direction: str, estimate: Decimal | None, target: Decimal | None) -> str:
+    if target is None:
+        return Status.NO_TARGET
+    if estimate is None or target == 0:
+        return Status.UNKNOWN
+    ratio = estimate / target
+    if direction == Direction.LOWER_IS_BETTER:
+        if ratio <= 1:
+            return Status.ON_TRACK
+        return Status.AT_RISK if ratio <= 1 + AT_RISK_TOLERANCE else Status.OFF_TRACK
+    if ratio >= 1:
+        return Status.ON_TRACK
+    return Status.AT_RISK if ratio >= 1 - AT_RISK_TOLERANCE else Status.OFF_TRACK
+
+
+@dataclass
+class Estimate:
+    value: Decimal | None
+    method: str
+    is_estimate: bool = True
+
+
+def year_end_estimate(book: FactBook, rules: Rules, region_id: int | None, span: Period) -> Estimate:
+    """The figure for the whole year of `span`'s end, estimated from what is known.
+
+    Flows: this year's year-to-date scaled by last year's seasonal shape (the share of
+    last year's total that fell in the same months), or linearly when last year is
+    incomplete. Stocks: the latest value moved on by its trend since last December.
+    Formulas: the estimate of each side, then the formula.
+    """
+    year = span.end.year
+    full_year = Period.year(year)
+    if span.end.month == 12:
+        actual = figure(book, rules, region_id, full_year)
+        return Estimate(actual.value, "actual figure for the whole year", is_estimate=False)
+    if rules.is_formula:
+        assert rules.numerator and rules.denominator and rules.factor is not None
+        top = year_end_estimate(book, rules.numerator, region_id, span)
+        bottom = year_end_estimate(book, rules.denominator, region_id, span)
+        if top.value is None or not bottom.value:
+            return Estimate(None, "an estimate of either side is missing")
+        return Estimate(top.value / bottom.value * rules.factor, f"({top.method}) / ({bottom.method})")
+    ytd = Period(Month(year, 1), span.end)
+    now = figure(book, rules, region_id, ytd)
+    if not now.complete or now.value is None:
+        return Estimate(None, f"year to date {ytd} is incomplete")
+    if rules.aggregation_time == "last":
+        december = figure(book, rules, region_id, Period.month(year - 1, 12))
+        if december.complete and december.value is not None:
+            monthly = (now.value - december.value) / ytd.months
+            return Estimate(
+                now.value + monthly * (12 - ytd.months),
+                f"value in {span.end} moved on by its average monthly change since {year - 1}-12",
+            )
+        return Estimate(now.value, f"value in {span.end} carried forward")
+    last_same = figure(book, rules, region_id, ytd.year_before())
+    last_full = figure(book, rules, region_id, Period.year(year - 1))
+    if last_same.complete and last_full.complete and last_same.value:
+        assert last_full.value is not None
+        share = last_same.value / last_full.value
+        return Estimate(
+            now.value / share,
+            f"year to date {ytd} scaled by {year - 1}'s seasonal shape "
+            f"({(share * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)}% of {year - 1} fell in the same months)",
+        )
+    return Estimate(now.value * 12 / ytd.months, f"year to date {ytd} extended linearly ({year - 1} incomplete)")
+
+
+@dataclass
+class RegionFigures:
+    kato: str | None
+    name: str
+    value: Figure
+    previous: Figure
+    change_percent: Decimal | None
+    change_note: str | None
+    rate_per_10k: Figure | None
+    population: Figure | None
+
+
+@dataclass
+class Summary:
+    indicator: Indicator
+    region: Region | None
+    span: Period
+    previous_span: Period
+    own: RegionFigures
+    target: Target | None
+    estimate: Estimate | None
+    status: str
+    breakdown: list[RegionFigures] = field(default_factory=list)
+
+
+def _quantize(value: Decimal | None, places: int) -> Decimal | None:
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
+    """The summary of brief section 5, national when `region` is None."""
+    indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
+    rules = rules_of(indicator)
+    population = Indicator.objects.filter(code=POPULATION_CODE).first()
+    population_rules = rules_of(population) if population else None
+    with_rate = indicator.unit == Unit.COUNT and population_rules is not None and indicator.code != POPULATION_CODE
+
+    previous_span = span.year_before()
+    # Enough history for the comparison and for last year's seasonal shape.
+    earliest = min(previous_span.start, Month(span.end.year - 1, 1))
+    all_rules = [rules, *([population_rules] if population_rules else [])]
+    book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=span.end)
+
+    def figures_for(region_id: int | None, kato: str | None, name: str) -> RegionFigures:
+        value = figure(book, rules, region_id, span)
+        previous = figure(book, rules, region_id, previous_span)
+        change, note = change_percent(value, previous) if compare else (None, None)
+        rate = people = None
+        if with_rate and population_rules is not None:
+            people = figure(book, population_rules, region_id, span)
+            if value.complete and people.complete and people.value:
+                assert value.value is not None
+                rate = Figure(value.value / people.value * RATE_FACTOR, True, f"{indicator.code} / population x 10000")
+            else:
+                rate = Figure(None, False, "rate per 10,000", value.missing + people.missing)
+        return RegionFigures(kato, name, value, previous, change, note, rate, people)
+
+    region_id = region.pk if region is not None else None
+    own = figures_for(region_id, region.kato if region else None, str(region) if region else "Kazakhstan")
+
+    children = book.children_during(region_id, span)
+    names = {r.pk: str(r) for r in Region.objects.filter(pk__in=[c.id for c in children])}
+    breakdown = [figures_for(c.id, c.kato, names[c.id]) for c in children]
+
+    target = (
+        Target.objects.filter(indicator=indicator, region=region, year=span.end.year).first()
+        if region is not None
+        else Target.objects.filter(indicator=indicator, region__isnull=True, year=span.end.year).first()
+    )
+    estimate = year_end_estimate(book, rules, region_id, span)
+    status = traffic_light(indicator.direction, estimate.value, target.target_value if target else None)
+    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown)
+
+
+def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "value": _quantize(f.value, places),
+        "complete": f.complete,
+        "method": f.method,
+        "missing": [g.as_dict() for g in f.missing],
+        "partial_value": _quantize(f.partial_value, places),
+    }
+
+
+def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "region": {"kato": r.kato, "name": r.name},
+        **(_figure_dict(r.value, places) or {}),
+    }
+    if compare:
+        out["previous"] = _figure_dict(r.previous, places)
+        out["change_percent"] = r.change_percent
+        out["change_note"] = r.change_note
+    if r.rate_per_10k is not None:
+        out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
+        out["population"] = _quantize(r.population.value, 0) if r.population else None
+    return out
+
+
+def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]:
+    places = summary.indicator.decimal_places
+    ind = summary.indicator
+    out = {
+        "kpi": {"code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction},
+        "period": str(summary.span),
+        "compare_period": str(summary.previous_span) if compare else None,
+        **_region_dict(summary.own, places, compare),
+        "target": None,
+        "status": summary.status,
+        "estimate": None,
+        "breakdown": [_region_dict(r, places, compare) for r in summary.breakdown],
+    }
+    if summary.target is not None:
+        out["target"] = {
+            "year": summary.target.year,
+            "value": summary.target.target_value,
+            "baseline": summary.target.baseline_value,
+            "baseline_year": summary.target.baseline_year,
+        }
+    if summary.estimate is not None:
+        out["estimate"] = {
+            "year": summary.span.end.year,
+            "value": _quantize(summary.estimate.value, places),
+            "method": summary.estimate.method,
+            "is_estimate": summary.estimate.is_estimate,
+        }
+    return out

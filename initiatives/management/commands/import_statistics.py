@@ -1,0 +1,53 @@
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from initiatives.services.statistics import StatisticsImportError, statistics_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import legal statistics (CSV in UTF-8 or XLSX; columns region,period,indicator,value). "
+        "Every row is checked first; one bad row and nothing is written. Imported values count as approved."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+
+    def handle(self, *args: Any, file: Path, dry_run: bool, **options: Any) -> None:
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        started = time.monotonic()
+        show_progress = sys.stderr.isatty() or options.get("verbosity", 1) > 1
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if show_progress:
+                of = f"/{total}" if total else ""
+                self.stderr.write(f"\r{stage}: {done}{of} rows, {time.monotonic() - started:.0f}s", ending="")
+                self.stderr.flush()
+
+        try:
+            result = statistics_import(source=file, dry_run=dry_run, progress=progress)
+        except StatisticsImportError as exc:
+            if show_progress:
+                self.stderr.write("")
+            for error in exc.errors:
+                self.stderr.write(f"{file.name}: {error}")
+            if exc.error_count > len(exc.errors):
+                self.stderr.write(f"{file.name}: ... and {exc.error_count - len(exc.errors)} more")
+            raise CommandError(f"{file.name}: refused, {exc.error_count} problem(s); nothing was written") from exc
+        if show_progress:
+            self.stderr.write("")
+        summary = (
+            f"{file.name}: {result.rows} rows; created {result.created}, replaced {result.updated}, "
+            f"unchanged {result.unchanged} in {time.monotonic() - started:.1f}s"
+        )
+        if result.dry_run:
+            summary += " (dry run: nothing written)"
+        elif result.batch is not None:
+            summary += f" (import #{result.batch.pk})"
+        self.stdout.write(summary)

@@ -1,0 +1,222 @@
+"""The legal-statistics import: whole files in, bad files refused whole."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from initiatives.engine.summary import kpi_summary
+from initiatives.models import ImportBatch, Indicator, Value
+from initiatives.periods import Period
+from initiatives.services.statistics import StatisticsImportError, statistics_import
+from regions.models import Region
+
+pytestmark = pytest.mark.django_db
+HEADER = "region,period,indicator,value"
+
+
+def csv(*rows: str, header: str = HEADER) -> io.BytesIO:
+    return io.BytesIO(("\n".join([header, *rows]) + "\n").encode("utf-8"))
+
+
+def snapshot() -> tuple[object, ...]:
+    """Everything an import may touch: a refused file must leave all of it as it was."""
+    return (
+        list(
+            Value.objects.values_list(
+                "indicator_id", "region_id", "period_start", "period_end", "value", "approval_state"
+            )
+        ),
+        Value.history.count(),
+        ImportBatch.objects.count(),
+    )
+
+
+def test_a_file_lands_approved_and_recorded(office) -> None:  # type: ignore[no-untyped-def]
+    result = statistics_import(
+        source=csv("710000000,2025-01/2025-09,crime.registered,11616", "750000000,2025-09,crime.theft,1432"),
+        filename="1m.csv",
+        user=office,
+    )
+    assert (result.rows, result.created, result.updated, result.unchanged) == (2, 2, 0, 0)
+    ytd = Value.objects.get(indicator__code="crime.registered")
+    assert (str(ytd.period), ytd.value, ytd.approval_state, ytd.source) == (
+        "2025-01/2025-09",
+        11616,
+        "approved",
+        "import",
+    )
+    assert (ytd.approved_by, ytd.import_batch) == (office, result.batch)
+    assert (result.batch.status, result.batch.file_name, result.batch.uploaded_by) == ("succeeded", "1m.csv", office)
+    assert ytd.history.get().history_user == office
+
+
+def test_an_xlsx_file_with_the_same_columns_lands_the_same_way() -> None:
+    workbook = Workbook()
+    workbook.active.append(["region", "period", "indicator", "value"])
+    workbook.active.append([710000000, "2025-01/2025-09", "crime.registered", 11616])
+    workbook.active.append([750000000, "2025-09", "cases.electronic_share", 92.5])
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
+
+    statistics_import(source=data, filename="1m.xlsx")
+
+    assert Value.objects.get(indicator__code="cases.electronic_share").value == Decimal("92.5")
+
+
+def test_reimporting_a_key_replaces_the_value_and_keeps_the_old_one_in_history(office) -> None:  # type: ignore[no-untyped-def]
+    statistics_import(source=csv("710000000,2025-09,crime.registered,1300"), user=office)
+    second = statistics_import(
+        source=csv("710000000,2025-09,crime.registered,1310", "710000000,2025-08,crime.registered,1200"), user=office
+    )
+    assert (second.created, second.updated, second.unchanged) == (1, 1, 0)
+    september = Value.objects.get(period_start="2025-09-01")
+    assert september.value == 1310
+    assert list(september.history.values_list("value", flat=True)) == [Decimal(1310), Decimal(1300)]
+    assert list(september.history.values_list("history_type", "history_user__username", "history_change_reason")) == [
+        ("~", "office", f"import {second.batch.pk}"),
+        ("+", "office", f"import {september.history.last().import_batch_id}"),
+    ]
+    third = statistics_import(source=csv("710000000,2025-09,crime.registered,1310"))
+    assert (third.created, third.updated, third.unchanged) == (0, 0, 1)
+    assert Value.history.count() == 3  # nothing recorded for what did not change
+
+
+def test_imported_rows_read_back_like_any_other_through_the_orm() -> None:
+    result = statistics_import(source=csv("710000000,2025-09,crime.registered,1300.5"))
+    row = Value.objects.get(updated_at__gte=result.batch.created_at, period_start__gte="2025-09-01")
+    assert (row.value, row.approved_at, row.created_at) == (Decimal("1300.5"), row.updated_at, row.updated_at)
+    assert Value.objects.filter(updated_at__gt=row.updated_at).count() == 0
+
+
+def test_a_dry_run_checks_and_counts_but_writes_nothing() -> None:
+    before = snapshot()
+    result = statistics_import(source=csv("710000000,2025-09,crime.registered,1300"), dry_run=True)
+    assert (result.dry_run, result.created, result.batch) == (True, 1, None)
+    assert snapshot() == before
+
+
+BAD_FILES = {
+    "unknown region": (["710000001,2025-09,crime.registered,1"], [(2, "region", "unknown region '710000001'")]),
+    "unknown indicator": (["710000000,2025-09,crime.nope,1"], [(2, "indicator", "unknown indicator 'crime.nope'")]),
+    "bad period": (["710000000,2025-13,crime.registered,1"], [(2, "period", "month 13 is not between 01 and 12")]),
+    "period in words": (
+        ["710000000,September 2025,crime.registered,1"],
+        [(2, "period", "is not a period; use one of")],
+    ),
+    "negative value": (["710000000,2025-09,crime.registered,-5"], [(2, "value", "-5 is negative")]),
+    "text in a number": (["710000000,2025-09,crime.registered,много"], [(2, "value", "'много' is not a number")]),
+    "thousands separator": (["710000000,2025-09,crime.registered,1 432"], [(2, "value", "no thousands separators")]),
+    "decimal comma": (['710000000,2025-09,cases.electronic_share,"92,5"'], [(2, "value", "with a dot for decimals")]),
+    "empty value": (["710000000,2025-09,crime.registered,"], [(2, "value", "the value is empty")]),
+    "too precise": (["710000000,2025-09,crime.registered,1.12345"], [(2, "value", "more than 4 decimal places")]),
+    "duplicate key": (
+        ["710000000,2025-09,crime.registered,1", "710000000,2025-09,crime.registered,2"],
+        [(3, "", "the same region, period and indicator as line 2")],
+    ),
+    "duplicate key written two ways": (
+        ["710000000,2025-Q3,crime.registered,1", "710000000,2025-07/2025-09,crime.registered,2"],
+        [(3, "", "as line 2")],
+    ),
+    "computed kpi": (["710000000,2025-09,crime.registered_per_10k,5"], [(2, "indicator", "computed from its formula")]),
+    "region not yet created": (
+        ["620000000,2021-09,crime.registered,5"],
+        [(2, "region", "did not exist during 2021-09")],
+    ),
+    "several problems on several lines": (
+        ["710000000,2025-09,crime.registered,1", "999,2025-9,crime.x,-1", "750000000,2025-09,crime.theft,1432"],
+        [
+            (3, "region", "unknown region"),
+            (3, "indicator", "unknown"),
+            (3, "period", "not a period"),
+            (3, "value", "negative"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_a_bad_row_is_reported_by_line_and_column_and_nothing_is_written(case: str) -> None:
+    rows, expected = BAD_FILES[case]
+    statistics_import(source=csv("750000000,2025-08,crime.theft,1400"))  # something already there
+    before = snapshot()
+
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(source=csv(*rows))
+
+    got = info.value.errors
+    assert len(got) == len(expected), got
+    for error, (line, column, fragment) in zip(got, expected, strict=True):
+        assert (error.line, error.column) == (line, column), error
+        assert fragment in error.message, error
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "the file is empty"),
+        (b"region,period,indicator\n710000000,2025-09,crime.registered\n", "missing column(s): value"),
+        (b"kato,period,indicator,value\n710000000,2025-09,crime.registered,1\n", "missing column(s): region"),
+        (b"region,period,indicator,value,comment\n", "unexpected column(s): comment"),
+        (HEADER.encode() + b"\n", "header but no rows"),
+        ((HEADER + "\n710000000,2025-09,crime.registered,1,\u0448\n").encode("cp1251"), "not UTF-8"),
+        (b"\xff\xfe" + (HEADER + "\n").encode("utf-16-le"), "not UTF-8"),
+    ],
+)
+def test_an_unreadable_file_is_refused_whole(content: bytes, fragment: str) -> None:
+    before = snapshot()
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(source=io.BytesIO(content), filename="stats.csv")
+    assert any(fragment in str(e) for e in info.value.errors), info.value.errors
+    assert snapshot() == before
+
+
+def test_the_command_exits_non_zero_with_the_row_report(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv("710000000,2025-09,crime.registered,1", "710000001,2025-09,crime.registered,x").getvalue())
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match="refused, 2 problem"):
+        call_command("import_statistics", str(path), stderr=stderr)
+    report = stderr.getvalue()
+    assert "bad.csv: line 3, region: unknown region '710000001'" in report
+    assert "bad.csv: line 3, value: 'x' is not a number" in report
+    assert not Value.objects.exists()
+
+
+def test_the_command_reports_what_it_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_bytes(csv("710000000,2025-09,crime.registered,1").getvalue())
+    out = io.StringIO()
+    call_command("import_statistics", str(path), "--dry-run", stdout=out)
+    assert "ok.csv: 1 rows; created 1, replaced 0, unchanged 0" in out.getvalue()
+    assert "dry run: nothing written" in out.getvalue()
+    assert not Value.objects.exists()
+
+
+# Regional year-to-date figures for January-September, shares of a national total.
+HEADLINE_2025 = [5310, 4020, 3870, 5980, 4150, 3600, 4420, 2960, 6120, 3890,
+                 3350, 3980, 4210, 2870, 6840, 1240, 3960, 9180, 12330, 6220]  # fmt: skip
+HEADLINE_2024 = [5720, 4350, 4110, 6450, 4400, 3860, 4760, 3150, 6500, 4180,
+                 3600, 4230, 4520, 3080, 7310, 1330, 4260, 9870, 13170, 6723]  # fmt: skip
+
+
+def test_the_headline_of_the_brief_is_reproduced_from_regional_figures() -> None:
+    """ "98.5 thousand offences in 9 months, 6.7% fewer than a year before"."""
+    assert sum(HEADLINE_2025) == 98_500 and sum(HEADLINE_2024) == 105_573
+    regions = list(Region.objects.top_level().values_list("kato", flat=True))
+    lines = [f"{kato},2025-01/2025-09,crime.registered,{n}" for kato, n in zip(regions, HEADLINE_2025, strict=True)]
+    lines += [f"{kato},2024-01/2024-09,crime.registered,{n}" for kato, n in zip(regions, HEADLINE_2024, strict=True)]
+    statistics_import(source=csv(*lines))
+
+    s = kpi_summary(
+        indicator=Indicator.objects.get(code="crime.registered"), region=None, span=Period.parse("2025-01/2025-09")
+    )
+
+    assert s.own.value.value == 98_500  # to the unit
+    assert s.own.previous.value == 105_573
+    assert s.own.change_percent == Decimal("-6.7")  # (98,500 - 105,573) / 105,573 = -6.6997%
