@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, Membership, RegionalBranch
+from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
 
 
 class RegionalBranchInline(admin.TabularInline):
@@ -49,3 +53,48 @@ class MembershipAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["user", "branch"]
     list_select_related = ["user", "branch__agency", "branch__region"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+class AgencyTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"), choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    class Meta:
+        model = AgencyToken
+        fields = ["name", "agency", "scopes", "expiry_date", "revoked"]
+
+
+@admin.register(AgencyToken)
+class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
+    """Tokens are issued here or with `manage.py issue_api_token`; the key is shown once,
+    in the message after saving. Revoking cannot be undone."""
+
+    form = AgencyTokenForm
+    list_display = [
+        "prefix",
+        "name",
+        "agency",
+        "scopes",
+        "created",
+        "expiry_date",
+        "_has_expired",
+        "revoked",
+        "last_used_at",
+    ]
+    list_filter = ["agency", "revoked", "created"]
+    search_fields = ["name", "prefix", "agency__code"]
+    list_select_related = ["agency"]
+    autocomplete_fields = ["agency"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return (*super().get_readonly_fields(request, obj), "last_used_at", "created_by")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# The library's own key model is not used: every key belongs to an agency.
+admin.site.unregister(APIKey)

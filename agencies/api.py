@@ -2,6 +2,7 @@
 
 from rest_framework import serializers, viewsets
 
+from .api_permissions import ReadOnlyForEveryoneKnown
 from .models import Agency, RegionalBranch
 
 
@@ -30,6 +31,7 @@ class AgencySerializer(serializers.ModelSerializer):
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Agency.objects.select_related("parent", "predecessor")
     serializer_class = AgencySerializer
+    permission_classes = [ReadOnlyForEveryoneKnown]
     lookup_field = "code"
     filterset_fields = ["kind", "is_active"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
@@ -48,4 +50,5 @@ class RegionalBranchSerializer(serializers.ModelSerializer):
 class RegionalBranchViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = RegionalBranch.objects.select_related("agency", "region")
     serializer_class = RegionalBranchSerializer
+    permission_classes = [ReadOnlyForEveryoneKnown]
     filterset_fields = {"agency__code": ["exact"], "region__kato": ["exact"], "is_active": ["exact"]}

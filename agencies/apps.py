@@ -8,6 +8,7 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Agencies")
 
     def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
         from .roles import sync_role_groups_after_migrate
 
         # Permissions are created by post_migrate, so the groups are synced after them.

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 from simple_history.models import HistoricalRecords
 
 from projectoffice.model_mixins import NamedInThreeLanguages, Timestamped, in_language
@@ -141,3 +142,54 @@ class Membership(Timestamped):
     @property
     def region(self) -> "Region":
         return self.branch.region
+
+
+class TokenScope(models.TextChoices):
+    KPI_READ = "kpi:read", _("read KPIs, values and summaries")
+    REPORTS_READ = "reports:read", _("read approved reports")
+    STATISTICS_IMPORT = "statistics:import", _("push legal statistics")
+
+
+def validate_scopes(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValidationError(_("Scopes are a list of names."))
+    unknown = sorted(set(value) - set(TokenScope.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown scope(s): %(unknown)s. Known: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(TokenScope.values)}
+        )
+
+
+class AgencyTokenManager(BaseAPIKeyManager):
+    def get_usable_keys(self) -> "models.QuerySet[AgencyToken]":
+        return super().get_usable_keys().select_related("agency")
+
+
+class AgencyToken(AbstractAPIKey):
+    """An agency system's key to the API: named, scoped, expiring, revocable.
+
+    Only a hash is stored (djangorestframework-api-key); the key itself is shown once.
+    """
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="tokens")
+    scopes = models.JSONField(_("scopes"), default=list, validators=[validate_scopes])
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    objects = AgencyTokenManager()  # type: ignore[assignment,misc]
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("agency API token")  # type: ignore[assignment]
+        verbose_name_plural = _("agency API tokens")  # type: ignore[assignment]
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -49,21 +49,25 @@ def units(needed: int) -> list[str]:
                 )
     Region.objects.bulk_create(created, batch_size=2000)
     districts = list(Region.objects.filter(level=2).order_by("kato"))
-    codes = [d.kato for d in districts]
+    codes = [d.kato for d in districts][:needed]
+    # Okrugs in a fixed order (EF = 11, 12, ... under each district), the same list
+    # however often this runs; only the missing ones are created.
+    okrug_codes: list[str] = []
     okrugs = []
     ef = 11
-    while len(codes) + len(okrugs) < needed:
+    while len(codes) + len(okrug_codes) < needed:
         for district in districts:
             kato = f"{district.kato[:4]}{ef:02d}000"
+            okrug_codes.append(kato)
             if kato not in existing:
                 okrugs.append(
                     Region(kato=kato, level=3, parent=district, kind=RegionKind.RURAL_OKRUG, name_kk=kato, name_ru=kato)
                 )
-            if len(codes) + len(okrugs) >= needed:
+            if len(codes) + len(okrug_codes) >= needed:
                 break
         ef += 1
     Region.objects.bulk_create(okrugs, batch_size=2000)
-    return codes + [o.kato for o in okrugs]
+    return codes + okrug_codes
 
 
 def write_csv(path: Path, rows: int, change_every: int = 0) -> int:

@@ -271,8 +271,9 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
                 )
             )
         if region.population:
-            # Population on 1 January, recorded for the year it opens.
-            for year, scale in ((2024, Decimal("0.98")), (2025, Decimal("0.99")), (2026, Decimal(1))):
+            # A stock is read as at the end of its period: the population on 1 January 2026
+            # is the figure for the end of 2025.
+            for year, scale in ((2023, Decimal("0.98")), (2024, Decimal("0.99")), (2025, Decimal(1))):
                 out.append(
                     GeneratedValue(
                         "population",

@@ -13,7 +13,7 @@ from functools import total_ordering
 
 from django.utils.translation import gettext as _
 
-MIN_YEAR, MAX_YEAR = 1991, 2100
+MIN_YEAR, MAX_YEAR = 1900, 2100
 ACCEPTED_FORMS = "2025-09, 2025-Q3, 2025-H1, 2025, 2025-01/2025-09"
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

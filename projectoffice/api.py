@@ -3,12 +3,14 @@
 from rest_framework import permissions, routers
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
+from initiatives.api.views import CampaignViewSet, ImportViewSet, IndicatorViewSet, InitiativeViewSet, ValueViewSet
 from regions.api import RegionViewSet
 
 
 class APIRootView(routers.APIRootView):
     """Law and Order project office API, version 1. The list of resources is public;
-    the resources themselves need a log-in."""
+    the resources need a log-in or an agency token (`Authorization: Bearer <token>`).
+    The schema is at /api/schema/ and its documentation at /api/docs/."""
 
     permission_classes = [permissions.AllowAny]
 
@@ -21,3 +23,8 @@ router = Router()
 router.register("regions", RegionViewSet, basename="region")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("branches", RegionalBranchViewSet, basename="branch")
+router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("kpis", IndicatorViewSet, basename="kpi")
+router.register("values", ValueViewSet, basename="value")
+router.register("imports", ImportViewSet, basename="import")

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Hashing and generation of keys for AgencyToken; its own APIKey model is unused.
+    "rest_framework_api_key",
     "simple_history",
     "import_export",
     "regions",
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "projectoffice.language.QueryLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -176,9 +180,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agencies.tokens.AgencyTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "projectoffice.api_csv.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "projectoffice.api_throttles.AgencyTokenThrottle",
+        "projectoffice.api_throttles.PersonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "agency_token": env.str("API_RATE_PER_TOKEN", default="600/minute"),
+        "user": env.str("API_RATE_PER_PERSON", default="1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "projectoffice.api_errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -193,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Regions, agencies, initiatives and KPIs of the Law and Order Concept.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the project's own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"AggregationEnum": "initiatives.models.indicators.Aggregation"},
 }
 
 # --- Spreadsheet import and export in the admin (django-import-export)

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from agencies.api_permissions import ReadOnlyForEveryoneKnown
+
 from .models import Region, RegionKind
 
 
@@ -50,6 +52,7 @@ class RegionFilter(django_filters.FilterSet):
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
+    permission_classes = [ReadOnlyForEveryoneKnown]
     lookup_field = "kato"
     filterset_class = RegionFilter
     search_fields = ["name_kk", "name_ru", "name_en", "kato"]

@@ -111,3 +111,22 @@ def assert_queries_do_not_grow() -> Callable[[Callable[[], object], Callable[[],
         return before
 
     return check
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """For tests on a transactional database (live server, threads): each such test ends
+    by emptying every table, so the reference data of the data migrations is loaded again
+    first. (Serialized rollback would do this, but loses its snapshot once an event loop
+    runs in the test thread, as Playwright's does.)"""
+    from agencies.models import Agency
+    from agencies.reference_data import load_agencies
+    from agencies.roles import sync_role_groups
+    from initiatives.models import Indicator
+    from initiatives.reference_data import load_indicators
+    from regions.reference_data import load_first_level_regions
+
+    load_first_level_regions(Region)
+    load_agencies(Agency)
+    load_indicators(Indicator, Agency)
+    sync_role_groups()

@@ -23,6 +23,9 @@ from decimal import Decimal
 
 from ..periods import Month, Period
 
+# How far back a stock's last known value is carried forward.
+STOCK_CARRY_MONTHS = 12
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -59,6 +62,8 @@ class Figure:
     missing: list[Gap] = field(default_factory=list)
     # What is there when the figure is incomplete: a lower bound for sums, never the answer.
     partial_value: Decimal | None = None
+    # A stock read from a value older than the span's end (so not yet an actual figure).
+    carried_forward: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,13 @@ class RegionNode:
     valid_to_month: int | None
 
     def exists_during(self, span: Period) -> bool:
-        if self.valid_from_month is not None and self.valid_from_month > span.end.index:
-            return False
-        return not (self.valid_to_month is not None and self.valid_to_month < span.start.index)
+        return self.clip(span) is not None
+
+    def clip(self, span: Period) -> Period | None:
+        """The months of `span` in which this unit existed (for part of the month at least)."""
+        start = max(span.start.index, self.valid_from_month if self.valid_from_month is not None else span.start.index)
+        end = min(span.end.index, self.valid_to_month if self.valid_to_month is not None else span.end.index)
+        return Period(Month.from_index(start), Month.from_index(end)) if start <= end else None
 
 
 @dataclass(frozen=True)
@@ -131,19 +140,51 @@ def finest_tiling(facts: Sequence[Fact], span: Period) -> list[Fact] | None:
     return best[end + 1][1] if end + 1 in best else None
 
 
-def over_time(facts: Sequence[Fact], span: Period, rule: str, kato: str, code: str) -> Figure:
-    """A region's own figure for `span` from its own facts, by the KPI's time rule."""
+def latest_stock(facts: Sequence[Fact], span: Period) -> Fact | None:
+    """A stock's value as at the end of `span`: the value whose period ends last, in the
+    span's last month or before it, but not more than STOCK_CARRY_MONTHS before (a stock
+    is read as at the end of its period; older figures are too stale to carry forward).
+    On a tie, the shortest period (the most specific figure)."""
+    end = span.end.index
+    candidates = [f for f in facts if end - STOCK_CARRY_MONTHS < f.end <= end]
+    return max(candidates, key=lambda f: (f.end, -f.months)) if candidates else None
+
+
+def over_time(
+    facts: Sequence[Fact], span: Period, rule: str, kato: str, code: str, lived: Period | None = None
+) -> Figure:
+    """A region's own figure for `span` from its own facts, by the KPI's time rule.
+
+    `lived` is the part of the span in which the region existed, when it was created or
+    abolished inside the span: flows then add up over those months only.
+    """
     exact = next((f for f in facts if f.start == span.start.index and f.end == span.end.index), None)
     if rule == "last":
-        in_force = [f for f in facts if f.start <= span.end.index <= f.end]
-        if in_force:
-            chosen = min(in_force, key=lambda f: (f.months, -f.start))
-            return Figure(chosen.value, True, f"value in force in {span.end}")
+        stock = latest_stock(facts, span)
+        if stock is not None:
+            as_at = Month.from_index(stock.end)
+            carried = "" if stock.end == span.end.index else f", carried forward to {span.end}"
+            return Figure(stock.value, True, f"value as at the end of {as_at}{carried}", carried_forward=bool(carried))
         return Figure(
-            None, False, "no value", [Gap(code, kato, str(span.end), "no value in force at the end of the span")]
+            None,
+            False,
+            "no value",
+            [
+                Gap(
+                    code,
+                    kato,
+                    str(span.end),
+                    f"no value as at the end of {span.end} or in the {STOCK_CARRY_MONTHS} months before",
+                )
+            ],
         )
     if exact is not None:
         return Figure(exact.value, True, f"value for exactly {span}")
+    if lived is not None and lived != span:
+        exact_lived = next((f for f in facts if f.start == lived.start.index and f.end == lived.end.index), None)
+        if exact_lived is not None:
+            return Figure(exact_lived.value, True, f"value for exactly {lived}, the months the unit existed")
+        span = lived
     if rule != "sum":
         return Figure(
             None,
@@ -192,12 +233,14 @@ def figure(book: FactBook, rules: Rules, region_id: int | None, span: Period) ->
     if rules.is_formula:
         return _formula(book, rules, region_id, span)
     if region_id is not None:
+        node = book.regions[region_id]
         own = over_time(
             book.facts.get((rules.id, region_id), []),
             span,
             rules.aggregation_time,
-            book.regions[region_id].kato,
+            node.kato,
             rules.code,
+            lived=node.clip(span),
         )
         if own.complete or rules.aggregation_regions != "sum":
             return own
@@ -217,7 +260,8 @@ def _sum_of(book: FactBook, rules: Rules, children: list[RegionNode], span: Peri
     parts = [figure(book, rules, c.id, span) for c in children]
     missing = [gap for p in parts for gap in p.missing]
     if all(p.complete for p in parts):
-        return Figure(sum((p.value for p in parts if p.value is not None), Decimal(0)), True, method)
+        total = sum((p.value for p in parts if p.value is not None), Decimal(0))
+        return Figure(total, True, method, carried_forward=any(p.carried_forward for p in parts))
     known = [p.value if p.complete else p.partial_value for p in parts]
     partial = sum((v for v in known if v is not None), Decimal(0)) if any(v is not None for v in known) else None
     return Figure(None, False, method, missing, partial)
@@ -232,5 +276,13 @@ def _formula(book: FactBook, rules: Rules, region_id: int | None, span: Period) 
         return Figure(None, False, method, top.missing + bottom.missing)
     assert top.value is not None and bottom.value is not None
     if bottom.value == 0:
-        return Figure(None, False, method, [Gap(rules.denominator.code, "", str(span), "zero: the ratio has no value")])
-    return Figure(top.value / bottom.value * rules.factor, True, method)
+        where = book.regions[region_id].kato if region_id is not None else "KZ"
+        return Figure(
+            None, False, method, [Gap(rules.denominator.code, where, str(span), "zero: the ratio has no value")]
+        )
+    return Figure(
+        top.value / bottom.value * rules.factor,
+        True,
+        method,
+        carried_forward=top.carried_forward or bottom.carried_forward,
+    )

@@ -14,7 +14,7 @@ from regions.models import Region
 
 from ..models import Direction, Indicator, Target, Unit
 from ..periods import Month, Period
-from .aggregation import FactBook, Figure, Rules, figure
+from .aggregation import FactBook, Figure, Gap, Rules, figure
 from .facts import load_fact_book, rules_of
 
 POPULATION_CODE = "population"
@@ -39,8 +39,8 @@ def change_percent(current: Figure, previous: Figure) -> tuple[Decimal | None, s
     assert current.value is not None and previous.value is not None
     if previous.value == 0:
         return None, "zero a year before: no base for a percentage"
-    change = (current.value - previous.value) / previous.value * 100
-    return change.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP), None
+    change = ((current.value - previous.value) / previous.value * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+    return (change if change else Decimal("0.0")), None  # never "-0.0"
 
 
 def traffic_light(direction: str, estimate: Decimal | None, target: Decimal | None) -> str:
@@ -66,18 +66,18 @@ class Estimate:
 
 
 def year_end_estimate(book: FactBook, rules: Rules, region_id: int | None, span: Period) -> Estimate:
-    """The figure for the whole year of `span`'s end, estimated from what is known.
+    """The figure for the whole year of `span`'s end: the actual one when the year's
+    figure is complete, else an estimate from what is known.
 
     Flows: this year's year-to-date scaled by last year's seasonal shape (the share of
     last year's total that fell in the same months), or linearly when last year is
-    incomplete. Stocks: the latest value moved on by its trend since last December.
-    Formulas: the estimate of each side, then the formula.
+    incomplete; never below the year-to-date already counted. Stocks: the latest value
+    carried forward. Formulas: the estimate of each side, then the formula.
     """
     year = span.end.year
-    full_year = Period.year(year)
-    if span.end.month == 12:
-        actual = figure(book, rules, region_id, full_year)
-        return Estimate(actual.value, "actual figure for the whole year", is_estimate=False)
+    actual = figure(book, rules, region_id, Period.year(year))
+    if actual.complete and not actual.carried_forward:
+        return Estimate(actual.value, f"actual figure for {year}", is_estimate=False)
     if rules.is_formula:
         assert rules.numerator and rules.denominator and rules.factor is not None
         top = year_end_estimate(book, rules.numerator, region_id, span)
@@ -90,25 +90,19 @@ def year_end_estimate(book: FactBook, rules: Rules, region_id: int | None, span:
     if not now.complete or now.value is None:
         return Estimate(None, f"year to date {ytd} is incomplete")
     if rules.aggregation_time == "last":
-        december = figure(book, rules, region_id, Period.month(year - 1, 12))
-        if december.complete and december.value is not None:
-            monthly = (now.value - december.value) / ytd.months
-            return Estimate(
-                now.value + monthly * (12 - ytd.months),
-                f"value in {span.end} moved on by its average monthly change since {year - 1}-12",
-            )
-        return Estimate(now.value, f"value in {span.end} carried forward")
+        return Estimate(now.value, f"latest value ({now.method}) carried forward to the end of {year}")
     last_same = figure(book, rules, region_id, ytd.year_before())
     last_full = figure(book, rules, region_id, Period.year(year - 1))
-    if last_same.complete and last_full.complete and last_same.value:
-        assert last_full.value is not None
+    if last_same.complete and last_full.complete and last_same.value and last_full.value:
         share = last_same.value / last_full.value
-        return Estimate(
-            now.value / share,
-            f"year to date {ytd} scaled by {year - 1}'s seasonal shape "
-            f"({(share * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)}% of {year - 1} fell in the same months)",
-        )
-    return Estimate(now.value * 12 / ytd.months, f"year to date {ytd} extended linearly ({year - 1} incomplete)")
+        if 0 < share <= 1:
+            percent = (share * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+            return Estimate(
+                now.value / share,
+                f"year to date {ytd} scaled by {year - 1}'s seasonal shape "
+                f"({percent}% of {year - 1} fell in the same months)",
+            )
+    return Estimate(now.value * 12 / ytd.months, f"year to date {ytd} extended linearly ({year - 1} not usable)")
 
 
 @dataclass
@@ -136,10 +130,12 @@ class Summary:
     breakdown: list[RegionFigures] = field(default_factory=list)
 
 
-def _quantize(value: Decimal | None, places: int) -> Decimal | None:
+def _quantize(value: Decimal | None, places: int) -> str | None:
+    """Numbers leave as exact decimal strings ("98500", "-6.7"): JSON floats would round them."""
     if value is None:
         return None
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return str(rounded if rounded else abs(rounded))
 
 
 def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
@@ -154,7 +150,8 @@ def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, co
     # Enough history for the comparison and for last year's seasonal shape.
     earliest = min(previous_span.start, Month(span.end.year - 1, 1))
     all_rules = [rules, *([population_rules] if population_rules else [])]
-    book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=span.end)
+    # Through December, so that a closed year is judged by its actual figure.
+    book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=Month(span.end.year, 12))
 
     def figures_for(region_id: int | None, kato: str | None, name: str) -> RegionFigures:
         value = figure(book, rules, region_id, span)
@@ -167,7 +164,10 @@ def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, co
                 assert value.value is not None
                 rate = Figure(value.value / people.value * RATE_FACTOR, True, f"{indicator.code} / population x 10000")
             else:
-                rate = Figure(None, False, "rate per 10,000", value.missing + people.missing)
+                gaps = value.missing + people.missing
+                if people.complete and not people.value:
+                    gaps.append(Gap(POPULATION_CODE, kato or "KZ", str(span), "zero: no rate per 10,000"))
+                rate = Figure(None, False, "rate per 10,000", gaps)
         return RegionFigures(kato, name, value, previous, change, note, rate, people)
 
     region_id = region.pk if region is not None else None
@@ -206,7 +206,7 @@ def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]
     }
     if compare:
         out["previous"] = _figure_dict(r.previous, places)
-        out["change_percent"] = r.change_percent
+        out["change_percent"] = None if r.change_percent is None else str(r.change_percent)
         out["change_note"] = r.change_note
     if r.rate_per_10k is not None:
         out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
@@ -230,8 +230,8 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
     if summary.target is not None:
         out["target"] = {
             "year": summary.target.year,
-            "value": summary.target.target_value,
-            "baseline": summary.target.baseline_value,
+            "value": _quantize(summary.target.target_value, places),
+            "baseline": _quantize(summary.target.baseline_value, places),
             "baseline_year": summary.target.baseline_year,
         }
     if summary.estimate is not None:

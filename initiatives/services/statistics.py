@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,21 @@ class ImportResult:
     unchanged: int = 0
     dry_run: bool = False
     batch: ImportBatch | None = None
+
+
+def statistics_import_refused(
+    *, filename: str, user: User | None, agency: Agency | None, error: StatisticsImportError
+) -> ImportBatch:
+    """Record a refused file, with its row report, for the caller to read back later."""
+    return ImportBatch.objects.create(
+        file_name=Path(filename).name[:255],
+        uploaded_by=user,
+        agency=agency,
+        status=ImportStatus.FAILED,
+        errors=[{"line": e.line, "column": e.column, "message": e.message} for e in error.errors],
+        error_count=error.error_count,
+        finished_at=timezone.now(),
+    )
 
 
 class _DryRun(Exception):
@@ -84,6 +99,7 @@ def statistics_import(
     result = ImportResult(rows=len(checked.rows), dry_run=dry_run)
     try:
         with transaction.atomic():
+            _take_turns()
             batch = ImportBatch.objects.create(
                 file_name=Path(str(name)).name[:255],
                 uploaded_by=user,
@@ -101,7 +117,24 @@ def statistics_import(
                 raise _DryRun
     except _DryRun:
         result.batch = None
+    except DatabaseError as exc:
+        # What the checks could not foresee: a region or KPI removed meanwhile, or a
+        # constraint. Rolled back whole, and said in words rather than as a traceback.
+        raise StatisticsImportError(
+            [RowError(0, "", _("the database refused the import (%(reason)s); nothing was written") % {"reason": exc})]
+        ) from exc
     return result
+
+
+# Imports take turns: two files writing the same new keys at once would collide.
+IMPORT_LOCK_KEY = 7_200_409
+
+
+def _take_turns() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+    # SQLite allows one writer at a time already.
 
 
 def _write(
@@ -192,7 +225,8 @@ def _insert(rows: list[tuple[object, ...]]) -> None:
     columns = ", ".join(_INSERT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # COPY goes to psycopg directly; wrap it so its errors become Django's.
+            with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -215,7 +249,7 @@ def _update(rows: list[tuple[int, Decimal]], *, batch: ImportBatch, user_id: int
                 "CREATE TEMPORARY TABLE IF NOT EXISTS import_update (id bigint, value numeric) ON COMMIT DROP"
             )
             cursor.execute("TRUNCATE import_update")
-            with cursor.copy("COPY import_update (id, value) FROM STDIN") as copy:
+            with connection.wrap_database_errors, cursor.copy("COPY import_update (id, value) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(

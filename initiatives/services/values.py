@@ -12,7 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from regions.models import Region
 
-from ..models import ApprovalState, Indicator, Value
+from ..models import ApprovalState, Indicator, Value, ValueSource
 from ..periods import Period
 
 
@@ -35,6 +35,18 @@ def value_set(
     if row is None:
         row = Value(indicator=indicator, region=region)
         row.period = period
+    elif (
+        row.source == ValueSource.IMPORT
+        and row.approval_state == ApprovalState.APPROVED
+        and source != ValueSource.IMPORT
+    ):
+        raise ValidationError(
+            _(
+                "%(code)s for %(region)s, %(period)s is an official figure from the legal-statistics import; "
+                "it is corrected by importing, not by hand"
+            )
+            % {"code": indicator.code, "region": region.kato, "period": period}
+        )
     row.value = value
     row.source = source
     row.comment = comment

@@ -20,8 +20,15 @@ def test_the_api_root_lists_the_resources_to_anyone(api_client: APIClient) -> No
 @pytest.mark.parametrize("url", [*LISTS, "/api/v1/regions/710000000/", "/api/v1/agencies/gpo/"])
 def test_an_anonymous_caller_is_refused(api_client: APIClient, url: str) -> None:
     response = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 403
-    assert "credentials were not provided" in response.json()["detail"]
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {
+        "error": {
+            "status": 401,
+            "code": "not_authenticated",
+            "message": "Authentication credentials were not provided.",
+        }
+    }
 
 
 @pytest.mark.django_db

@@ -66,20 +66,5 @@ def screenshot(page):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db: None) -> None:
-    """The live server needs a transactional database, and each such test ends by emptying
-    every table; the reference data of the data migrations is loaded again first.
-    (Serialized rollback would do this, but loses its snapshot once Playwright's event
-    loop is running in this thread.)"""
-    from agencies.models import Agency
-    from agencies.reference_data import load_agencies
-    from agencies.roles import sync_role_groups
-    from initiatives.models import Indicator
-    from initiatives.reference_data import load_indicators
-    from regions.models import Region
-    from regions.reference_data import load_first_level_regions
-
-    load_first_level_regions(Region)
-    load_agencies(Agency)
-    load_indicators(Indicator, Agency)
-    sync_role_groups()
+def _reference_data(reference_data: None) -> None:
+    """Every browser test needs the live server, so a transactional database."""

@@ -181,9 +181,9 @@ def two_districts() -> tuple[Region, Region]:
     d1 = RegionFactory(kato="711100000", parent=astana, kind="city_district")
     d2 = RegionFactory(kato="711200000", parent=astana, kind="city_district")
     put("crime.registered", d1.kato, "2025-09", 300)
-    put("population", d1.kato, "2025", 100_000)
+    put("population", d1.kato, "2024", 100_000)  # as at the end of 2024
     put("crime.registered", d2.kato, "2025-09", 100)
-    put("population", d2.kato, "2025", 300_000)
+    put("population", d2.kato, "2024", 300_000)
     return d1, d2
 
 
@@ -307,6 +307,82 @@ def test_a_summary_takes_the_same_queries_for_few_and_many_regions(assert_querie
         for n in range(1, 40):
             district = RegionFactory(kato=f"71{n + 10:02d}00000", parent=astana, kind="city_district")
             put("crime.registered", district.kato, "2025-09", 5)
-            put("population", district.kato, "2025", 1000)
+            put("population", district.kato, "2024", 1000)
 
     assert_queries_do_not_grow(lambda: summary("crime.registered", "710000000", "2025-09"), add_rows)
+
+
+# --- edge cases found in review ------------------------------------------------------
+
+
+def test_regions_created_mid_span_count_only_the_months_they_existed() -> None:
+    """Abai, Jetisu and Ulytau began on 2022-06-08: the 2022 national total is complete
+    with their June-December months, and no one is asked for months before they existed."""
+    created_2022 = {"100000000", "330000000", "620000000"}
+    for kato in top_level():
+        first = 6 if kato in created_2022 else 1
+        for month in range(first, 13):
+            put("crime.registered", kato, f"2022-{month:02d}", 10)
+    s = summary("crime.registered", None, "2022")
+    assert s.own.value.complete, s.own.value.missing
+    assert s.own.value.value == 17 * 12 * 10 + 3 * 7 * 10
+
+
+def test_a_stock_is_read_as_at_the_end_of_its_period_never_from_a_later_one() -> None:
+    put("settlements.alcohol_free", "710000000", "2024", 40)  # as at December 2024
+    put("settlements.alcohol_free", "710000000", "2025-03", 12)
+    march_2024 = summary("settlements.alcohol_free", "710000000", "2024-03").own.value
+    assert march_2024.value is None  # the end-of-2024 count says nothing about March 2024
+    s = summary("settlements.alcohol_free", "710000000", "2025-Q2")
+    assert s.own.value.value == 12  # March's count carried forward to June
+    assert s.own.value.method == "value as at the end of 2025-03, carried forward to 2025-06"
+
+
+def test_a_stock_older_than_a_year_is_not_carried_forward() -> None:
+    put("settlements.alcohol_free", "710000000", "2024-01", 7)
+    assert summary("settlements.alcohol_free", "710000000", "2025-03").own.value.value is None
+
+
+def test_a_stock_estimate_is_its_latest_value_carried_forward() -> None:
+    put("cases.electronic_share", "710000000", "2024-12", 70)
+    put("cases.electronic_share", "710000000", "2025-03", 97)
+    s = summary("cases.electronic_share", "710000000", "2025-03")
+    assert s.estimate.value == 97
+    assert "carried forward to the end of 2025" in s.estimate.method
+
+
+def test_a_closed_year_is_judged_by_its_actual_figure_not_an_estimate() -> None:
+    for month in range(1, 13):
+        put("crime.murder", "710000000", f"2024-{month:02d}", 10 if month <= 5 else 1)
+    Target.objects.create(
+        indicator=Indicator.objects.get(code="crime.murder"),
+        region=Region.objects.get(kato="710000000"),
+        year=2024,
+        target_value=60,
+    )
+    s = summary("crime.murder", "710000000", "2024-05")
+    assert (s.estimate.value, s.estimate.is_estimate) == (57, False)
+    assert s.status == Status.ON_TRACK
+
+
+def test_a_zero_total_last_year_falls_back_to_a_linear_estimate() -> None:
+    put("crime.brigandage", "710000000", "2024", 0)
+    put("crime.brigandage", "710000000", "2024-01/2024-09", 3)  # a revision left these inconsistent
+    put("crime.brigandage", "710000000", "2025-01/2025-09", 9)
+    s = summary("crime.brigandage", "710000000", "2025-01/2025-09")
+    assert s.estimate.value == 12
+    assert "extended linearly" in s.estimate.method
+
+
+def test_a_change_that_rounds_to_nothing_is_zero_not_minus_zero() -> None:
+    put("crime.registered", "710000000", "2024-09", 100_000)
+    put("crime.registered", "710000000", "2025-09", 99_996)
+    s = summary("crime.registered", "710000000", "2025-09")
+    assert str(s.own.change_percent) == "0.0"
+
+
+@pytest.mark.parametrize(("before", "now", "change"), [(1000, 1025, "2.5"), (1000, 975, "-2.5"), (400, 401, "0.3")])
+def test_the_change_rounds_half_up_to_one_decimal(before: int, now: int, change: str) -> None:
+    put("crime.registered", "710000000", "2024-09", before)
+    put("crime.registered", "710000000", "2025-09", now)
+    assert str(summary("crime.registered", "710000000", "2025-09").own.change_percent) == change

@@ -152,3 +152,21 @@ def test_only_alcohol_free_campaigns_have_stages() -> None:
         campaign_advance_settlement(
             campaign=CampaignFactory(), stage="verified", on_date=datetime.date(2025, 10, 1), user=None
         )
+
+
+def test_an_official_imported_figure_cannot_be_overwritten_by_hand(registered: Indicator) -> None:
+    astana = Region.objects.get(kato="710000000")
+    value_set(
+        indicator=registered, region=astana, period=Period.parse("2025-09"), value=Decimal(1300), source="import",
+        user=None, approved=True,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="official figure from the legal-statistics import"):
+        value_set(
+            indicator=registered,
+            region=astana,
+            period=Period.parse("2025-09"),
+            value=Decimal(1),
+            source="report",
+            user=None,
+        )
+    assert Value.objects.get().value == 1300

@@ -1,0 +1,64 @@
+"""Who may see what: the project office sees everything, a coordinator their own
+region(s) and everything below, an agency token what its scopes allow.
+
+These are selectors: they answer with querysets and filters, and views apply them.
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from regions.kato import kato_prefix
+from regions.models import Region
+
+from .models import Membership
+from .roles import PROJECT_OFFICE_GROUP
+from .tokens import is_agency_caller
+
+
+def is_project_office(user: Any) -> bool:
+    """Staff of the project office (or a superuser). Cached on the user for the request."""
+    if is_agency_caller(user) or not getattr(user, "is_authenticated", False):
+        return False
+    if not hasattr(user, "_is_project_office"):
+        user._is_project_office = user.is_superuser or (
+            user.is_staff and user.groups.filter(name=PROJECT_OFFICE_GROUP).exists()
+        )
+    return bool(user._is_project_office)
+
+
+def coordinator_regions(user: Any) -> list[Region]:
+    """The regions a person coordinates (through active memberships). Cached per request."""
+    if is_agency_caller(user) or not getattr(user, "is_authenticated", False):
+        return []
+    if not hasattr(user, "_coordinator_regions"):
+        user._coordinator_regions = [
+            m.branch.region for m in Membership.objects.active().filter(user=user).select_related("branch__region")
+        ]
+    return list(user._coordinator_regions)
+
+
+def within_regions(regions: list[Region], field: str = "region") -> Q:
+    """A filter for rows whose region is one of `regions` or below it; matches nothing
+    for an empty list."""
+    condition = Q(pk__in=[])
+    for region in regions:
+        condition |= Q(**{f"{field}__kato__startswith": kato_prefix(region.kato), f"{field}__level__gte": region.level})
+    return condition
+
+
+def region_is_visible(user: Any, region: Region | None) -> bool:
+    """May this caller read figures of `region` (None: the whole country)?"""
+    if is_project_office(user) or is_agency_caller(user):
+        return True
+    mine = coordinator_regions(user)
+    if region is None:
+        return False
+    return any(region.kato.startswith(kato_prefix(r.kato)) and region.level >= r.level for r in mine)
+
+
+def scoped_to_user(queryset: QuerySet[Any], user: Any, field: str = "region") -> QuerySet[Any]:
+    """Rows of `queryset` this caller may read, by their region."""
+    if is_project_office(user) or is_agency_caller(user):
+        return queryset
+    return queryset.filter(within_regions(coordinator_regions(user), field))

@@ -1,0 +1,49 @@
+"""API permissions, by who is calling: a logged-in person or an agency token."""
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.request import Request
+
+from .access import coordinator_regions, is_project_office
+from .models import TokenScope
+from .tokens import is_agency_caller
+
+
+class ReadOnlyForEveryoneKnown(permissions.BasePermission):
+    """Reference data (regions, agencies, KPI definitions): any logged-in person, any valid token."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.method in permissions.SAFE_METHODS)
+
+
+def scoped(scope: str) -> type[permissions.BasePermission]:
+    """Read access for the project office and coordinators (rows are scoped by region in
+    the view), and for agency tokens holding `scope`."""
+
+    class Scoped(permissions.BasePermission):
+        message = f"This token lacks the scope {scope}."
+
+        def has_permission(self, request: Request, view: Any) -> bool:
+            user = request.user
+            if request.method not in permissions.SAFE_METHODS:
+                return False
+            if is_agency_caller(user):
+                return bool(user.allows(scope))
+            return bool(user and user.is_authenticated and (is_project_office(user) or coordinator_regions(user)))
+
+    Scoped.__name__ = f"Scoped_{scope.replace(':', '_')}"
+    return Scoped
+
+
+class CanImportStatistics(permissions.BasePermission):
+    """Pushing legal statistics: project-office staff, or a token with statistics:import.
+    Reading the list of imports: the same callers."""
+
+    message = "Only the project office or a token with the scope statistics:import may do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if is_agency_caller(user):
+            return bool(user.allows(TokenScope.STATISTICS_IMPORT))
+        return is_project_office(user)

@@ -1,0 +1,147 @@
+from rest_framework import serializers
+
+from ..models import Campaign, ImportBatch, Indicator, Initiative, Value
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    owner_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "unit",
+            "direction",
+            "aggregation_regions",
+            "aggregation_time",
+            "frequency",
+            "owner_agency",
+            "source",
+            "numerator",
+            "denominator",
+            "factor",
+            "decimal_places",
+            "is_active",
+            "updated_at",
+        ]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    lead_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    participating_agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    regions = serializers.SlugRelatedField(slug_field="kato", many=True, read_only=True)
+    indicators = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "code",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "direction",
+            "status",
+            "lead_agency",
+            "participating_agencies",
+            "regions",
+            "indicators",
+            "start_date",
+            "end_date",
+            "updated_at",
+        ]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="kato", read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "initiative",
+            "kind",
+            "region",
+            "status",
+            "start_date",
+            "end_date",
+            "settlement_stage",
+            "declared_on",
+            "verified_on",
+            "sustained_on",
+            "lapsed_on",
+            "updated_at",
+        ]
+
+
+class ValueSerializer(serializers.ModelSerializer):
+    kpi = serializers.CharField(source="indicator.code", read_only=True)
+    region = serializers.CharField(source="region.kato", read_only=True)
+    period = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Value
+        fields = [
+            "id",
+            "kpi",
+            "region",
+            "period",
+            "value",
+            "source",
+            "approval_state",
+            "approved_at",
+            "import_batch",
+            "updated_at",
+        ]
+
+    def get_period(self, obj: Value) -> str:
+        return str(obj.period)
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "file_name",
+            "status",
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "error_count",
+            "errors",
+            "agency",
+            "uploaded_by",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX with the columns region, period, indicator, value.")
+    dry_run = serializers.BooleanField(default=False, help_text="Check every row, write nothing.")
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    region = serializers.CharField(required=False, help_text="KATO code; national when absent.")
+    period_from = serializers.CharField(help_text="First month or period, e.g. 2025-01 (any period form).")
+    period_to = serializers.CharField(required=False, help_text="Last month or period, e.g. 2025-09.")
+    compare = serializers.ChoiceField(choices=["previous_year", "none"], default="previous_year")

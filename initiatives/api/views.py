@@ -1,0 +1,345 @@
+"""API v1 for initiatives, campaigns, KPIs, values, summaries and statistics imports.
+
+Views stay thin: they pick who may see which rows (agencies.access), and reads go
+through selectors and the KPI engine; the one write (an import) goes through its service.
+"""
+
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agencies.access import is_project_office, region_is_visible, scoped_to_user
+from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
+from agencies.models import TokenScope
+from agencies.tokens import is_agency_caller
+from projectoffice.api_csv import csv_lines, stream_csv, wants_csv
+from regions.models import Region
+
+from ..engine.facts import span_of
+from ..engine.summary import kpi_summary, summary_as_dict
+from ..models import ApprovalState, Campaign, ImportBatch, Indicator, Initiative, Value
+from ..periods import PeriodError
+from ..services.statistics import StatisticsImportError, statistics_import, statistics_import_refused
+from .filters import CampaignFilter, InitiativeFilter, ValueFilter
+from .serializers import (
+    CampaignSerializer,
+    ImportBatchSerializer,
+    ImportUploadSerializer,
+    IndicatorSerializer,
+    InitiativeSerializer,
+    SummaryQuerySerializer,
+    ValueSerializer,
+)
+
+
+class CSVListMixin:
+    """`?format=csv` or `Accept: text/csv` on a list streams every filtered row."""
+
+    csv_name = "rows"
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if wants_csv(request):
+            queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+            return stream_csv(queryset, self.get_serializer_class(), self.get_serializer_context(), self.csv_name)  # type: ignore[attr-defined]
+        return super().list(request, *args, **kwargs)  # type: ignore[misc]
+
+
+SUMMARY_EXAMPLE = {
+    "kpi": {"code": "crime.registered", "name": "Criminal offences registered", "unit": "count", "direction": "lower"},
+    "period": "2025-01/2025-09",
+    "compare_period": "2024-01/2024-09",
+    "region": {"kato": None, "name": "Kazakhstan"},
+    "value": "98500",
+    "complete": True,
+    "method": "sum of 20 regions",
+    "missing": [],
+    "partial_value": None,
+    "previous": {
+        "value": "105573",
+        "complete": True,
+        "method": "sum of 20 regions",
+        "missing": [],
+        "partial_value": None,
+    },
+    "change_percent": "-6.7",
+    "change_note": None,
+    "rate_per_10k": {
+        "value": "48.6",
+        "complete": True,
+        "method": "crime.registered / population x 10000",
+        "missing": [],
+    },
+    "population": "20286084",
+    "target": {"year": 2025, "value": "130000.0000", "baseline": "137000.0000", "baseline_year": 2024},
+    "status": "on_track",
+    "estimate": {
+        "year": 2025,
+        "value": "130612",
+        "method": (
+            "year to date 2025-01/2025-09 scaled by 2024's seasonal shape (75.4% of 2024 fell in the same months)"
+        ),
+        "is_estimate": True,
+    },
+    "breakdown": [
+        {
+            "region": {"kato": "710000000", "name": "Astana"},
+            "value": "11616",
+            "complete": True,
+            "change_percent": "-4.1",
+        }
+    ],
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="KPI definitions", description="The KPI catalogue, with units, directions and formulas."
+    ),
+    retrieve=extend_schema(summary="One KPI, by its code"),
+)
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Indicator.objects.select_related("owner_agency", "numerator", "denominator")
+    serializer_class = IndicatorSerializer
+    permission_classes = [ReadOnlyForEveryoneKnown]
+    lookup_field = "code"
+    lookup_value_regex = r"[a-z0-9_.]+"
+    filterset_fields = ["unit", "source", "frequency", "is_active"]
+    search_fields = ["code", "name_kk", "name_ru", "name_en"]
+
+    @extend_schema(
+        summary="The summary of a KPI over a span",
+        description=(
+            "Value over the span, the same span a year before and the change in %, the rate per 10,000 people "
+            "where population is known, the target with a traffic-light status, a year-end estimate (labelled, "
+            "with its method), completeness with what is missing, and the breakdown by child regions. National "
+            "when `region` is absent. Only approved values count. An incomplete figure has `value: null` and "
+            "lists what is missing; `partial_value` is what is there, never the answer."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "region",
+                str,
+                description="KATO code; national when absent",
+                examples=[OpenApiExample("Astana", value="710000000")],
+            ),
+            OpenApiParameter("period_from", str, required=True, description="first month, e.g. 2025-01"),
+            OpenApiParameter("period_to", str, description="last month, e.g. 2025-09"),
+            OpenApiParameter("compare", str, enum=["previous_year", "none"], description="default previous_year"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("National year to date", value=SUMMARY_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["get"], permission_classes=[scoped(TokenScope.KPI_READ)])
+    def summary(self, request: Request, code: str | None = None) -> Response | HttpResponse:
+        indicator = self.get_object()
+        query = SummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        region = None
+        if query.validated_data.get("region"):
+            region = Region.objects.filter(kato=query.validated_data["region"]).first()
+            if region is None:
+                raise ValidationError({"region": [f"unknown region {query.validated_data['region']!r}"]})
+        if not region_is_visible(request.user, region):
+            if region is None:
+                raise PermissionDenied("The national summary is for the project office and agencies; give your region.")
+            raise NotFound("No such region among yours.")
+        try:
+            span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))
+        except PeriodError as exc:
+            raise ValidationError({"period_from": [str(exc)]}) from None
+        compare = query.validated_data["compare"] == "previous_year"
+        data = summary_as_dict(
+            kpi_summary(indicator=indicator, region=region, span=span, compare=compare), compare=compare
+        )
+        if wants_csv(request):
+            return _summary_csv(data, indicator.code)
+        return Response(data)
+
+
+def _summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
+    header = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kato": r["region"]["kato"] or "KZ",
+            "name": r["region"]["name"],
+            "period": data["period"],
+            "value": r["value"],
+            "complete": r["complete"],
+            "previous": (r.get("previous") or {}).get("value"),
+            "change_percent": r.get("change_percent"),
+            "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
+            "population": r.get("population"),
+        }
+
+    body = "".join(csv_lines(header, [row(data), *(row(b) for b in data["breakdown"])]))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}-summary.csv"'
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Initiatives of the Concept"), retrieve=extend_schema(summary="One initiative, by code")
+)
+class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Initiative.objects.select_related("lead_agency").prefetch_related(
+        "participating_agencies", "regions", "indicators"
+    )
+    serializer_class = InitiativeSerializer
+    permission_classes = [ReadOnlyForEveryoneKnown]
+    lookup_field = "code"
+    filterset_class = InitiativeFilter
+    search_fields = ["code", "name_kk", "name_ru", "name_en"]
+    ordering_fields = ["code", "start_date", "updated_at"]
+    csv_name = "initiatives"
+
+
+@extend_schema_view(list=extend_schema(summary="Campaigns, filtered by region (and below), kind, status"))
+class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CampaignSerializer
+    permission_classes = [scoped(TokenScope.KPI_READ)]
+    filterset_class = CampaignFilter
+    search_fields = ["name_kk", "name_ru", "name_en"]
+    ordering_fields = ["start_date", "updated_at", "id"]
+    csv_name = "campaigns"
+
+    def get_queryset(self) -> QuerySet[Campaign]:
+        return scoped_to_user(Campaign.objects.select_related("initiative", "region"), self.request.user)
+
+
+class ValuePagination(CursorPagination):
+    """Keyset pagination: no COUNT(*) over the fact table, stable while rows are added."""
+
+    ordering = "id"
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 5000
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="KPI values",
+        description=(
+            "Filter by `kpi`, `region` (KATO: that region and everything below), `level`, `period_from`/`period_to`, "
+            "`approval_state`, `source`, and `updated_since` (ISO time) for incremental pulls. Pages by cursor "
+            "(`next`). Coordinators and agency tokens see approved values only. `?format=csv` streams every "
+            "matching row as CSV."
+        ),
+        examples=[
+            OpenApiExample(
+                "One page",
+                value={
+                    "next": "http://127.0.0.1:8000/api/v1/values/?cursor=cD0yMzQ%3D",
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 234,
+                            "kpi": "crime.registered",
+                            "region": "710000000",
+                            "period": "2025-01/2025-09",
+                            "value": "11616.0000",
+                            "source": "import",
+                            "approval_state": "approved",
+                            "approved_at": "2025-10-15T10:00:00+05:00",
+                            "import_batch": 12,
+                            "updated_at": "2025-10-15T10:00:00+05:00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    ),
+)
+class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ValueSerializer
+    permission_classes = [scoped(TokenScope.KPI_READ)]
+    filterset_class = ValueFilter
+    pagination_class = ValuePagination
+    search_fields: list[str] = []
+    ordering_fields: list[str] = []
+    csv_name = "values"
+
+    def get_queryset(self) -> QuerySet[Value]:
+        values = Value.objects.select_related("indicator", "region")
+        user = self.request.user
+        if not is_project_office(user):
+            values = values.filter(approval_state=ApprovalState.APPROVED)
+        return scoped_to_user(values, user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Statistics imports", description="Project office: all; a token: its agency's."),
+    retrieve=extend_schema(summary="One import, with its row report"),
+)
+class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ImportBatchSerializer
+    permission_classes = [CanImportStatistics]
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["status"]
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        batches = ImportBatch.objects.select_related("agency", "uploaded_by")
+        user = self.request.user
+        if is_agency_caller(user):
+            return batches.filter(agency=user.agency)
+        return batches
+
+    @extend_schema(
+        summary="Push legal statistics",
+        description=(
+            "Multipart upload of a CSV (UTF-8) or XLSX file with the columns region, period, indicator, value. "
+            "The whole file is imported or nothing is: a refused file answers 400 with every bad row (line, "
+            "column, reason) and is recorded as a refused import. Imported values are approved at once."
+        ),
+        request=ImportUploadSerializer,
+        responses={201: ImportBatchSerializer, 200: inline_serializer("DryRun", {"rows": serializers.IntegerField()})},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        user = request.user
+        agency = user.agency if is_agency_caller(user) else None
+        person = None if is_agency_caller(user) else cast(User, user)
+        try:
+            result = statistics_import(
+                source=file, filename=file.name, user=person, agency=agency, dry_run=upload.validated_data["dry_run"]
+            )
+        except StatisticsImportError as exc:
+            batch = statistics_import_refused(filename=file.name, user=person, agency=agency, error=exc)
+            data = ImportBatchSerializer(batch).data
+            return Response(
+                {
+                    "error": {
+                        "status": 400,
+                        "code": "file_refused",
+                        "message": str(exc),
+                        "rows": [{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors],
+                        "import": data,
+                    }
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if result.batch is None:
+            return Response(
+                {
+                    "dry_run": True,
+                    "rows": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                }
+            )
+        return Response(ImportBatchSerializer(result.batch).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,70 @@
+"""CSV answers for the API: `?format=csv` or `Accept: text/csv`.
+
+Lists stream every row that the filters select (no pagination), written as the JSON
+serializer writes them, so a CSV pull and a JSON pull carry the same rows and columns.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+STREAM_CHUNK = 2000
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("code") or value.get("kato") or ""
+    if isinstance(value, list):
+        return " ".join(str(_cell(v)) for v in value)
+    return "" if value is None else value
+
+
+def csv_lines(header: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in header])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+class CSVRenderer(BaseRenderer):
+    """Renders a list of flat dicts, or {"error": ...} and other single objects as one row."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        if isinstance(data, dict) and "error" in data:
+            data = [data["error"]]
+        rows = data if isinstance(data, list) else [data]
+        header = list(rows[0].keys()) if rows else []
+        return "".join(csv_lines(header, rows)).encode("utf-8")
+
+
+def wants_csv(request: Request) -> bool:
+    renderer = getattr(request, "accepted_renderer", None)
+    return getattr(renderer, "format", None) == "csv"
+
+
+def stream_csv(
+    queryset: QuerySet[Any], serializer_class: Any, context: dict[str, Any], filename: str
+) -> StreamingHttpResponse:
+    fields = list(serializer_class(context=context).fields)
+    rows = (serializer_class(obj, context=context).data for obj in queryset.iterator(chunk_size=STREAM_CHUNK))
+    response = StreamingHttpResponse(csv_lines(fields, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response

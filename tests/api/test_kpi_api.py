@@ -1,0 +1,211 @@
+"""KPIs, values, summaries and imports as an agency's system pulls and pushes them."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from initiatives.models import ImportBatch, Value
+from regions.models import Region
+from tests.factories import RegionFactory
+from tests.initiatives.test_engine import put
+from tests.initiatives.test_statistics_import import HEADLINE_2024, HEADLINE_2025
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def headline(db: None) -> None:
+    regions = list(Region.objects.top_level().values_list("kato", flat=True))
+    for kato, now, before in zip(regions, HEADLINE_2025, HEADLINE_2024, strict=True):
+        put("crime.registered", kato, "2025-01/2025-09", now)
+        put("crime.registered", kato, "2024-01/2024-09", before)
+
+
+def test_an_agency_pulls_the_national_summary_with_its_change_and_breakdown(caller, headline) -> None:  # type: ignore[no-untyped-def]
+    url = "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09&compare=previous_year"
+    body = caller("token_kpi").get(url).json()
+    assert (body["period"], body["compare_period"]) == ("2025-01/2025-09", "2024-01/2024-09")
+    assert (body["value"], body["complete"], body["previous"]["value"]) == ("98500", True, "105573")
+    assert body["change_percent"] == "-6.7"
+    assert len(body["breakdown"]) == 20
+    astana = next(b for b in body["breakdown"] if b["region"]["kato"] == "710000000")
+    assert (astana["value"], astana["region"]["name"]) == ("9180", "Astana")
+
+
+def test_the_same_summary_as_csv(caller, headline) -> None:  # type: ignore[no-untyped-def]
+    response = caller("token_kpi").get(
+        "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09&format=csv"
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert (rows[0]["kato"], rows[0]["value"], rows[0]["change_percent"]) == ("KZ", "98500", "-6.7")
+    assert len(rows) == 21
+    by_accept = caller("token_kpi").get(
+        "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09", HTTP_ACCEPT="text/csv"
+    )
+    assert by_accept.content == response.content
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "fragment"),
+    [
+        ("period_from=2025-13", "period_from", "month 13 is not between 01 and 12"),
+        ("period_from=2025-01&region=999", "region", "unknown region '999'"),
+        ("", "period_from", "This field is required."),
+        ("period_from=2025-01&compare=last_decade", "compare", "is not a valid choice"),
+    ],
+)
+def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    response = caller("office").get(f"/api/v1/kpis/crime.registered/summary/?{query}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert any(fragment in m for m in error["fields"][field]), error
+
+
+def test_an_unknown_kpi_is_a_404_in_the_same_shape(caller) -> None:  # type: ignore[no-untyped-def]
+    response = caller("office").get("/api/v1/kpis/crime.nothing/summary/?period_from=2025-01")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) -> None:  # type: ignore[no-untyped-def]
+    astana = Region.objects.get(kato="710000000")
+    district = RegionFactory(kato="711100000", parent=astana, kind="city_district")
+    put("crime.registered", "710000000", "2025-09", 1300)
+    put("crime.registered", district.kato, "2025-09", 400)
+    put("crime.theft", "710000000", "2025-09", 200)
+    put("crime.registered", "750000000", "2025-08", 2100)
+    client = caller("token_kpi")
+
+    def rows(query: str) -> list[tuple[str, str, str]]:
+        return [(r["kpi"], r["region"], r["period"]) for r in client.get(f"/api/v1/values/?{query}").json()["results"]]
+
+    assert rows("kpi=crime.registered&region=710000000") == [
+        ("crime.registered", "710000000", "2025-09"),
+        ("crime.registered", "711100000", "2025-09"),
+    ]
+    assert rows("kpi=crime.registered&level=2") == [("crime.registered", "711100000", "2025-09")]
+    assert rows("period_from=2025-08&period_to=2025-08") == [("crime.registered", "750000000", "2025-08")]
+    latest = Value.objects.order_by("updated_at").last()
+    assert rows(f"updated_since={latest.updated_at.isoformat().replace('+00:00', 'Z')}") == [
+        (latest.indicator.code, latest.region.kato, str(latest.period))
+    ]
+    bad = client.get("/api/v1/values/?region=12345")
+    assert bad.status_code == 400 and "unknown region" in bad.json()["error"]["message"]
+
+
+def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    for month in range(1, 13):
+        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+    client = caller("office")
+    first = client.get("/api/v1/values/?page_size=5").json()
+    assert "count" not in first
+    assert len(first["results"]) == 5
+    second = client.get(first["next"]).json()
+    assert [r["period"] for r in second["results"]] == ["2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
+
+
+def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignore[no-untyped-def]
+    for month in range(1, 13):
+        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+    client = caller("token_kpi")
+    response = client.get("/api/v1/values/?format=csv&kpi=crime.registered")
+    assert response.streaming
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 12
+    assert (rows[0]["kpi"], rows[0]["region"], rows[0]["period"], Decimal(rows[0]["value"])) == (
+        "crime.registered",
+        "710000000",
+        "2025-01",
+        Decimal(1),
+    )
+    json_first = client.get("/api/v1/values/?kpi=crime.registered").json()["results"][0]
+    assert list(rows[0]) == list(json_first)
+
+
+@pytest.mark.parametrize(
+    ("url", "add"),
+    [
+        (
+            "/api/v1/values/?page_size=500",
+            lambda: [put("crime.theft", "710000000", f"20{y}-{m:02d}", 1) for y in range(10, 15) for m in range(1, 13)],
+        ),
+        ("/api/v1/campaigns/", lambda: __import__("tests.factories", fromlist=["x"]).CampaignFactory.create_batch(30)),
+        (
+            "/api/v1/initiatives/",
+            lambda: __import__("tests.factories", fromlist=["x"]).InitiativeFactory.create_batch(30),
+        ),
+        ("/api/v1/kpis/", lambda: __import__("tests.factories", fromlist=["x"]).IndicatorFactory.create_batch(30)),
+        ("/api/v1/imports/", lambda: [ImportBatch.objects.create(file_name=f"{i}.csv") for i in range(30)]),
+    ],
+)
+def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow, url, add) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import CampaignFactory, InitiativeFactory
+
+    put("crime.registered", "710000000", "2025-09", 1)
+    CampaignFactory()
+    InitiativeFactory()
+    ImportBatch.objects.create(file_name="first.csv")
+    client = caller("office")
+    assert_queries_do_not_grow(lambda: client.get(url).json(), add)
+
+
+def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None:  # type: ignore[no-untyped-def]
+    client = caller("token_kpi")
+    kk = client.get("/api/v1/kpis/crime.registered/?lang=kk")
+    assert kk.json()["name"] == "Тіркелген қылмыстық құқық бұзушылықтар"
+    assert kk["Content-Language"] == "kk"
+    en = client.get("/api/v1/kpis/crime.registered/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert en["name"] == "Criminal offences registered"
+    assert {en["name_kk"], en["name_ru"], en["name_en"]} == {
+        "Тіркелген қылмыстық құқық бұзушылықтар",
+        "Зарегистрировано уголовных правонарушений",
+        "Criminal offences registered",
+    }
+
+
+def test_a_refused_upload_answers_with_every_bad_row_and_is_recorded(caller) -> None:  # type: ignore[no-untyped-def]
+    upload = io.BytesIO(
+        b"region,period,indicator,value\n710000000,2025-09,crime.registered,1\n710000001,2025-13,crime.registered,-1\n"
+    )
+    upload.name = "bad.csv"
+    response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "file_refused"
+    assert [(r["line"], r["column"]) for r in error["rows"]] == [(3, "region"), (3, "period"), (3, "value")]
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.error_count, batch.agency.code) == ("failed", 3, "kpssu")
+    assert not Value.objects.exists()
+    again = caller("token_import").get(f"/api/v1/imports/{batch.pk}/").json()
+    assert again["errors"][0]["message"] == "unknown region '710000001' (a 9-digit KATO code)"
+
+
+def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller) -> None:  # type: ignore[no-untyped-def]
+    upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n")
+    upload.name = "1m.csv"
+    response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["created"], response.json()["agency"]) == (
+        "succeeded",
+        1,
+        "kpssu",
+    )
+    value = Value.objects.get()
+    assert (value.approval_state, value.import_batch.agency.code) == ("approved", "kpssu")
+
+
+def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO())
+    client = caller("anonymous")
+    docs = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+    schema = client.get("/api/schema/?format=json").json()
+    assert "/api/v1/kpis/{code}/summary/" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["agencyToken"]["scheme"] == "bearer"

@@ -1,0 +1,125 @@
+"""The permission matrix of brief section 6, endpoint by endpoint, caller by caller."""
+
+import io
+
+import pytest
+
+from initiatives.models import Value
+from tests.initiatives.test_engine import put
+
+PEOPLE = ["office", "coordinator_astana", "coordinator_almaty"]
+TOKENS_BAD = ["token_expired", "token_revoked", "token_garbage"]
+
+REFERENCE = ["/api/v1/regions/", "/api/v1/agencies/", "/api/v1/branches/", "/api/v1/kpis/", "/api/v1/initiatives/"]
+SUMMARY_ASTANA = "/api/v1/kpis/crime.registered/summary/?region=710000000&period_from=2025-09"
+SUMMARY_NATIONAL = "/api/v1/kpis/crime.registered/summary/?period_from=2025-09"
+
+EVERYONE_KNOWN = {
+    "anonymous": 401,
+    "token_kpi": 200,
+    "token_reports": 200,
+    "token_import": 200,
+    **dict.fromkeys(PEOPLE, 200),
+}
+KPI_READERS = {
+    "anonymous": 401,
+    "token_kpi": 200,
+    "token_reports": 403,
+    "token_import": 403,
+    **dict.fromkeys(PEOPLE, 200),
+}
+# (url, {caller: expected status})
+MATRIX = [
+    *[(url, EVERYONE_KNOWN) for url in REFERENCE],
+    ("/api/v1/values/", KPI_READERS),
+    ("/api/v1/campaigns/", KPI_READERS),
+    (SUMMARY_ASTANA, {"anonymous": 401, "token_kpi": 200, "token_reports": 403, "token_import": 403, "office": 200,
+                      "coordinator_astana": 200, "coordinator_almaty": 404}),
+    (SUMMARY_NATIONAL, {"anonymous": 401, "token_kpi": 200, "token_reports": 403, "token_import": 403, "office": 200,
+                        "coordinator_astana": 403, "coordinator_almaty": 403}),
+    ("/api/v1/imports/", {"anonymous": 401, "token_kpi": 403, "token_reports": 403, "token_import": 200, "office": 200,
+                          "coordinator_astana": 403, "coordinator_almaty": 403}),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "expected"), MATRIX, ids=[m[0] for m in MATRIX])
+@pytest.mark.parametrize("who", ["anonymous", *PEOPLE, "token_kpi", "token_reports", "token_import", *TOKENS_BAD])
+def test_who_may_read_what(caller, who: str, url: str, expected: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    response = caller(who).get(url)
+    want = 401 if who in TOKENS_BAD else expected[who]
+    assert response.status_code == want, response.content[:300]
+    if want >= 400:
+        assert set(response.json()["error"]) >= {"status", "code", "message"}
+
+
+IMPORT_FILE = b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("office", 201),
+        ("token_import", 201),
+        ("token_kpi", 403),
+        ("token_reports", 403),
+        ("coordinator_astana", 403),
+        ("anonymous", 401),
+        ("token_expired", 401),
+        ("token_revoked", 401),
+    ],
+)
+def test_who_may_push_legal_statistics(caller, who: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    upload = io.BytesIO(IMPORT_FILE)
+    upload.name = "stats.csv"
+    response = caller(who).post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == status, response.content[:300]
+    assert Value.objects.exists() == (status == 201)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("url", ["/api/v1/regions/710000000/", "/api/v1/kpis/crime.registered/", "/api/v1/values/"])
+def test_nobody_writes_reference_data_or_values_through_the_api(caller, method: str, url: str) -> None:  # type: ignore[no-untyped-def]
+    for who in ("office", "token_kpi", "token_import"):
+        response = getattr(caller(who), method)(url, {})
+        assert response.status_code in (403, 405), (who, response.status_code)
+
+
+@pytest.fixture
+def values_in_two_cities(db: None) -> None:
+    put("crime.registered", "710000000", "2025-09", 1300)
+    put("crime.registered", "750000000", "2025-09", 2100)
+    put("crime.registered", "750000000", "2025-08", 1999, approved=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "visible"),
+    [
+        ("office", {("710000000", "approved"), ("750000000", "approved"), ("750000000", "pending")}),
+        ("coordinator_astana", {("710000000", "approved")}),
+        ("coordinator_almaty", {("750000000", "approved")}),
+        ("token_kpi", {("710000000", "approved"), ("750000000", "approved")}),
+    ],
+)
+def test_value_lists_hold_only_the_rows_in_the_callers_scope(caller, values_in_two_cities, who, visible) -> None:  # type: ignore[no-untyped-def]
+    rows = caller(who).get("/api/v1/values/").json()["results"]
+    assert {(r["region"], r["approval_state"]) for r in rows} == visible
+
+
+@pytest.mark.django_db
+def test_a_coordinator_cannot_read_another_regions_value_by_id(caller, values_in_two_cities) -> None:  # type: ignore[no-untyped-def]
+    astana = Value.objects.get(region__kato="710000000")
+    assert caller("coordinator_almaty").get(f"/api/v1/values/{astana.pk}/").status_code == 404
+    assert caller("coordinator_astana").get(f"/api/v1/values/{astana.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_token_sees_only_its_own_agencys_imports(caller) -> None:  # type: ignore[no-untyped-def]
+    upload = io.BytesIO(IMPORT_FILE)
+    upload.name = "by-office.csv"
+    caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert caller("token_import").get("/api/v1/imports/").json()["results"] == []
+    assert len(caller("office").get("/api/v1/imports/").json()["results"]) == 1
