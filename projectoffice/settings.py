@@ -189,6 +189,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "projectoffice.api_csv.CSVRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "projectoffice.api_csv.FormatFirstNegotiation",
     "DEFAULT_THROTTLE_CLASSES": [
         "projectoffice.api_throttles.AgencyTokenThrottle",
         "projectoffice.api_throttles.PersonThrottle",

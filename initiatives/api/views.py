@@ -154,14 +154,13 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
             if region is None:
                 raise PermissionDenied("The national summary is for the project office and agencies; give your region.")
             raise NotFound("No such region among yours.")
+        compare = query.validated_data["compare"] == "previous_year"
         try:
             span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))
-        except PeriodError as exc:
+            summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare)
+        except PeriodError as exc:  # also a span too near the calendar's ends for its year before
             raise ValidationError({"period_from": [str(exc)]}) from None
-        compare = query.validated_data["compare"] == "previous_year"
-        data = summary_as_dict(
-            kpi_summary(indicator=indicator, region=region, span=span, compare=compare), compare=compare
-        )
+        data = summary_as_dict(summary, compare=compare)
         if wants_csv(request):
             return _summary_csv(data, indicator.code)
         return Response(data)

@@ -55,6 +55,7 @@ def test_the_same_summary_as_csv(caller, headline) -> None:  # type: ignore[no-u
         ("period_from=2025-01&region=999", "region", "unknown region '999'"),
         ("", "period_from", "This field is required."),
         ("period_from=2025-01&compare=last_decade", "compare", "is not a valid choice"),
+        ("period_from=1900-01", "period_from", "year 1899 is outside"),
     ],
 )
 def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str) -> None:  # type: ignore[no-untyped-def]

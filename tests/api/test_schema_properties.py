@@ -1,0 +1,27 @@
+"""Property-based calls over the OpenAPI schema (schemathesis): whatever a client sends
+to a read endpoint, the server answers without a server error.
+
+Bounded so the suite stays quick: a few examples per operation, reads only (the import
+upload has tests of its own).
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from agencies.models import Agency
+from agencies.tokens import agency_token_issue
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application()).include(method="GET")
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_read_endpoint_answers_with_a_server_error(case) -> None:  # type: ignore[no-untyped-def]
+    _, key = agency_token_issue(
+        agency=Agency.objects.get(code="kpssu"), name="fuzz", scopes=["kpi:read"], expires_days=1, user=None
+    )
+    case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
