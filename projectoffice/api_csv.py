@@ -75,7 +75,9 @@ class FormatFirstNegotiation(DefaultContentNegotiation):
     """`?format=csv` wins over the Accept header: a script that always sends
     `Accept: application/json` still gets CSV when it asks for it in the URL."""
 
-    def select_renderer(self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None) -> Any:
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> Any:
         wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "format")
         if wanted:
             for renderer in renderers:
