@@ -1,5 +1,6 @@
 """Read-only API over agencies (`/api/v1/agencies/`, by code) and their regional branches."""
 
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from .api_permissions import ReadOnlyForEveryoneKnown
@@ -28,6 +29,27 @@ class AgencySerializer(serializers.ModelSerializer):
         ]
 
 
+KPSSU = {
+    "code": "kpssu",
+    "kind": "committee",
+    "name": "Committee on Legal Statistics and Special Accounts of the Prosecutor General's Office",
+    "name_kk": "Қазақстан Республикасы Бас прокуратурасының Құқықтық статистика және арнайы есепке алу комитеті",
+    "name_ru": "Комитет по правовой статистике и специальным учётам Генеральной прокуратуры Республики Казахстан",
+    "name_en": "Committee on Legal Statistics and Special Accounts of the Prosecutor General's Office",
+    "parent": "gpo",
+    "predecessor": None,
+    "is_active": True,
+    "website": "https://qamqor.gov.kz",
+    "updated_at": "2026-11-28T12:00:00+05:00",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="State bodies", description="Filter by `kind`, `is_active`; `search` by code or name."),
+    retrieve=extend_schema(
+        summary="One agency, by its stable code", examples=[OpenApiExample("KPSSU", value=KPSSU, response_only=True)]
+    ),
+)
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Agency.objects.select_related("parent", "predecessor")
     serializer_class = AgencySerializer
@@ -47,6 +69,37 @@ class RegionalBranchSerializer(serializers.ModelSerializer):
         fields = ["id", "agency", "region", "name", "head", "phone", "email", "address", "is_active", "updated_at"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Regional branches of agencies",
+        description="Filter by `agency__code` and `region__kato`.",
+        examples=[
+            OpenApiExample(
+                "The prosecutor's office of Astana",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 18,
+                            "agency": "gpo",
+                            "region": "710000000",
+                            "name": "Prosecutor General's Office — Astana",
+                            "head": "",
+                            "phone": "",
+                            "email": "",
+                            "address": "",
+                            "is_active": True,
+                            "updated_at": "2026-11-28T12:00:00+05:00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    ),
+)
 class RegionalBranchViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = RegionalBranch.objects.select_related("agency", "region")
     serializer_class = RegionalBranchSerializer

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from agencies.api_permissions import ReadOnlyForEveryoneKnown
@@ -49,6 +50,40 @@ class RegionFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Region.objects.within(region).values("pk"))
 
 
+ASTANA = {
+    "kato": "710000000",
+    "level": 1,
+    "parent": None,
+    "kind": "city",
+    "name": "Astana",
+    "name_kk": "Астана қаласы",
+    "name_ru": "город Астана",
+    "name_en": "Astana",
+    "iso_3166_2": "KZ-71",
+    "population": 1638233,
+    "population_as_of": "2026-01-01",
+    "valid_from": None,
+    "valid_to": None,
+    "updated_at": "2026-11-28T12:00:00+05:00",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Regions by KATO",
+        description="Filters: `level`, `parent` (KATO), `kind`, `within` (KATO, with all below); `search` by name.",
+        examples=[
+            OpenApiExample(
+                "First-level units",
+                value={"count": 20, "next": None, "previous": None, "results": [ASTANA]},
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One region, by its KATO code", examples=[OpenApiExample("Astana", value=ASTANA, response_only=True)]
+    ),
+)
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer

@@ -204,7 +204,43 @@ class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_name = "initiatives"
 
 
-@extend_schema_view(list=extend_schema(summary="Campaigns, filtered by region (and below), kind, status"))
+CAMPAIGN = {
+    "id": 7,
+    "name": "Akkum: alcohol-free village",
+    "name_kk": "Аққұм ауылы: ішімдіксіз ауыл",
+    "name_ru": "село Аккум: село без алкоголя",
+    "name_en": "Akkum: alcohol-free village",
+    "initiative": "alcohol-free-villages",
+    "kind": "alcohol_free",
+    "region": "434030100",
+    "status": "active",
+    "start_date": "2025-05-12",
+    "end_date": None,
+    "settlement_stage": "sustained",
+    "declared_on": "2025-05-12",
+    "verified_on": "2025-06-20",
+    "sustained_on": "2026-05-12",
+    "lapsed_on": None,
+    "updated_at": "2026-11-28T12:00:00+05:00",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Campaigns",
+        description="Filters: `region` (KATO, with all below), `kind`, `status`, `initiative`, `updated_since`.",
+        examples=[
+            OpenApiExample(
+                "One page",
+                value={"count": 1, "next": None, "previous": None, "results": [CAMPAIGN]},
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One campaign", examples=[OpenApiExample("An alcohol-free village", value=CAMPAIGN, response_only=True)]
+    ),
+)
 class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CampaignSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
@@ -278,9 +314,32 @@ class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
         return scoped_to_user(values, user)
 
 
+REFUSED_IMPORT = {
+    "id": 13,
+    "file_name": "1m-2025-09.csv",
+    "status": "failed",
+    "rows": 0,
+    "created": 0,
+    "updated": 0,
+    "unchanged": 0,
+    "error_count": 2,
+    "errors": [
+        {"line": 3, "column": "region", "message": "unknown region '710000001' (a 9-digit KATO code)"},
+        {"line": 4, "column": "value", "message": "-5 is negative; values cannot be below zero"},
+    ],
+    "agency": "kpssu",
+    "uploaded_by": None,
+    "created_at": "2026-11-28T12:00:00+05:00",
+    "finished_at": "2026-11-28T12:00:01+05:00",
+}
+
+
 @extend_schema_view(
     list=extend_schema(summary="Statistics imports", description="Project office: all; a token: its agency's."),
-    retrieve=extend_schema(summary="One import, with its row report"),
+    retrieve=extend_schema(
+        summary="One import, with its row report",
+        examples=[OpenApiExample("A refused file", value=REFUSED_IMPORT, response_only=True)],
+    ),
 )
 class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = ImportBatchSerializer
@@ -304,6 +363,22 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         ),
         request=ImportUploadSerializer,
         responses={201: ImportBatchSerializer, 200: inline_serializer("DryRun", {"rows": serializers.IntegerField()})},
+        examples=[
+            OpenApiExample(
+                "Accepted",
+                value={
+                    **REFUSED_IMPORT,
+                    "status": "succeeded",
+                    "rows": 40,
+                    "created": 38,
+                    "updated": 2,
+                    "error_count": 0,
+                    "errors": [],
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = ImportUploadSerializer(data=request.data)
