@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # The suite is faster in one process than split over two cores (database set-up per worker).
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed lint typecheck check-migrations ci clean
+.PHONY: run test install messages migrate seed lint typecheck check-migrations ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-migrate: install
+## Compile the kk/ru catalogues (locale/*.po -> .mo); needs gettext's msgfmt, else English only.
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(BIN)/python manage.py compilemessages --ignore=.venv -v0; \
+	else \
+		echo "msgfmt (Debian package gettext) not found: pages stay in English until it is installed"; \
+	fi
+
+migrate: messages
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -30,7 +38,7 @@ run: seed
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## The whole suite. DATABASE_URL / REDIS_URL / REQUIRE_SERVICES pass through from the environment.
-test: install
+test: messages
 	DJANGO_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

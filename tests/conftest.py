@@ -130,3 +130,14 @@ def reference_data(transactional_db: None) -> None:
     load_agencies(Agency)
     load_indicators(Indicator, Agency)
     sync_role_groups()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):  # type: ignore[no-untyped-def]
+    """Tests read messages in English; the site's default (Russian) and the other
+    languages are tested where they matter, by asking for them."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
