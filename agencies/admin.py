@@ -1,11 +1,15 @@
+import datetime
+
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
+from .tokens import DEFAULT_TOKEN_DAYS
 
 
 class RegionalBranchInline(admin.TabularInline):
@@ -63,6 +67,12 @@ class AgencyTokenForm(forms.ModelForm):
     class Meta:
         model = AgencyToken
         fields = ["name", "agency", "scopes", "expiry_date", "revoked"]
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # A token that never expires is a choice to make, not a default (as with the command).
+            self.fields["expiry_date"].initial = timezone.now() + datetime.timedelta(days=DEFAULT_TOKEN_DAYS)
 
 
 @admin.register(AgencyToken)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 
 from .models import Agency, AgencyToken
 
+DEFAULT_TOKEN_DAYS = 365
 # Recording every use would write on every request; once a minute says enough.
 LAST_USE_RESOLUTION = datetime.timedelta(minutes=1)
 

@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projectoffice.tabular import Row, RowError
 from regions.models import Region
 
-from .models import Indicator
-from .periods import Period, PeriodError
+from .models import Indicator, IndicatorSource, Unit
+from .periods import Month, Period, PeriodError
 
 COLUMNS = ("region", "period", "indicator", "value")
 MAX_DECIMAL_PLACES = 4
@@ -27,6 +28,8 @@ MAX_INTEGER_DIGITS = 16
 # Reported problems stop here; the count of all of them is still given.
 MAX_REPORTED_ERRORS = 1000
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+# Units whose values are counted, so never fractional.
+WHOLE_UNITS = frozenset({Unit.COUNT, Unit.PEOPLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,12 @@ class _Catalogue:
             for kato, pk, valid_from, valid_to in Region.objects.values_list("kato", "pk", "valid_from", "valid_to")
         }
         self.indicators = {
-            code: (pk, formula) for code, pk, formula in Indicator.objects.values_list("code", "pk", "numerator")
+            code: (pk, formula, source, unit)
+            for code, pk, formula, source, unit in Indicator.objects.values_list(
+                "code", "pk", "numerator", "source", "unit"
+            )
         }
+        self.this_month = Month.from_date(timezone.localdate())
         self.periods: dict[str, Period | str] = {}
 
     def period(self, text: str) -> Period | str:
@@ -133,15 +140,27 @@ def check_rows(rows: Iterable[Row], progress: Callable[[int], None] | None = Non
                 _("%(code)s is computed from its formula; import its numerator and denominator instead")
                 % {"code": v["indicator"]},
             )
+        elif indicator[2] == IndicatorSource.COORDINATOR_REPORTS:
+            problem(
+                line,
+                "indicator",
+                _("%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics")
+                % {"code": v["indicator"]},
+            )
 
         period = catalogue.period(v["period"])
         if isinstance(period, str):
             problem(line, "period", period)
+        elif catalogue.this_month < period.end:
+            problem(line, "period", _("%(period)s has not ended yet") % {"period": period})
 
         try:
             number = parse_value(v["value"])
         except ValueError as exc:
             problem(line, "value", str(exc))
+        else:
+            if indicator is not None and indicator[3] in WHOLE_UNITS and number != number.to_integral_value():
+                problem(line, "value", _("%(value)s: a count is a whole number") % {"value": v["value"]})
 
         if error_count > before:
             continue

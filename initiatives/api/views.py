@@ -175,7 +175,7 @@ def _summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
             "name": r["region"]["name"],
             "period": data["period"],
             "value": r["value"],
-            "complete": r["complete"],
+            "complete": "yes" if r["complete"] else "no",
             "previous": (r.get("previous") or {}).get("value"),
             "change_percent": r.get("change_percent"),
             "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),

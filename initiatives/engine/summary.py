@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from regions.models import Region
 
 from ..models import Direction, Indicator, Target, Unit
@@ -171,7 +173,7 @@ def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, co
         return RegionFigures(kato, name, value, previous, change, note, rate, people)
 
     region_id = region.pk if region is not None else None
-    own = figures_for(region_id, region.kato if region else None, str(region) if region else "Kazakhstan")
+    own = figures_for(region_id, region.kato if region else None, str(region) if region else gettext("Kazakhstan"))
 
     children = book.children_during(region_id, span)
     names = {r.pk: str(r) for r in Region.objects.filter(pk__in=[c.id for c in children])}

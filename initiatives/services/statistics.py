@@ -52,15 +52,17 @@ def statistics_import_refused(
     *, filename: str, user: User | None, agency: Agency | None, error: StatisticsImportError
 ) -> ImportBatch:
     """Record a refused file, with its row report, for the caller to read back later."""
-    return ImportBatch.objects.create(
+    batch = ImportBatch.objects.create(
         file_name=Path(filename).name[:255],
         uploaded_by=user,
         agency=agency,
         status=ImportStatus.FAILED,
         errors=[{"line": e.line, "column": e.column, "message": e.message} for e in error.errors],
         error_count=error.error_count,
-        finished_at=timezone.now(),
     )
+    batch.finished_at = batch.created_at
+    batch.save(update_fields=["finished_at"])
+    return batch
 
 
 class _DryRun(Exception):

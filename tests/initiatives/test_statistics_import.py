@@ -87,9 +87,9 @@ def test_reimporting_a_key_replaces_the_value_and_keeps_the_old_one_in_history(o
 
 
 def test_imported_rows_read_back_like_any_other_through_the_orm() -> None:
-    result = statistics_import(source=csv("710000000,2025-09,crime.registered,1300.5"))
+    result = statistics_import(source=csv("710000000,2025-09,cases.electronic_share,92.5"))
     row = Value.objects.get(updated_at__gte=result.batch.created_at, period_start__gte="2025-09-01")
-    assert (row.value, row.approved_at, row.created_at) == (Decimal("1300.5"), row.updated_at, row.updated_at)
+    assert (row.value, row.approved_at, row.created_at) == (Decimal("92.5"), row.updated_at, row.updated_at)
     assert Value.objects.filter(updated_at__gt=row.updated_at).count() == 0
 
 
@@ -113,7 +113,13 @@ BAD_FILES = {
     "thousands separator": (["710000000,2025-09,crime.registered,1 432"], [(2, "value", "no thousands separators")]),
     "decimal comma": (['710000000,2025-09,cases.electronic_share,"92,5"'], [(2, "value", "with a dot for decimals")]),
     "empty value": (["710000000,2025-09,crime.registered,"], [(2, "value", "the value is empty")]),
-    "too precise": (["710000000,2025-09,crime.registered,1.12345"], [(2, "value", "more than 4 decimal places")]),
+    "too precise": (["710000000,2025-09,cases.electronic_share,1.12345"], [(2, "value", "more than 4 decimal places")]),
+    "fractional count": (["710000000,2025-09,crime.registered,1.5"], [(2, "value", "1.5: a count is a whole number")]),
+    "future period": (["710000000,2099-01,crime.registered,1"], [(2, "period", "2099-01 has not ended yet")]),
+    "kpi from coordinator reports": (
+        ["710000000,2025-09,settlements.alcohol_free,12"],
+        [(2, "indicator", "reported by regional coordinators and reviewed")],
+    ),
     "duplicate key": (
         ["710000000,2025-09,crime.registered,1", "710000000,2025-09,crime.registered,2"],
         [(3, "", "the same region, period and indicator as line 2")],
@@ -193,7 +199,7 @@ def test_the_command_reports_what_it_wrote(tmp_path: Path) -> None:
     path.write_bytes(csv("710000000,2025-09,crime.registered,1").getvalue())
     out = io.StringIO()
     call_command("import_statistics", str(path), "--dry-run", stdout=out)
-    assert "ok.csv: 1 rows; created 1, replaced 0, unchanged 0" in out.getvalue()
+    assert "ok.csv: rows 1; created 1, replaced 0, unchanged 0" in out.getvalue()
     assert "dry run: nothing written" in out.getvalue()
     assert not Value.objects.exists()
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if show_progress:
             self.stderr.write("")
         summary = (
-            f"{file.name}: {result.rows} rows; created {result.created}, replaced {result.updated}, "
+            f"{file.name}: rows {result.rows}; created {result.created}, replaced {result.updated}, "
             f"unchanged {result.unchanged} in {time.monotonic() - started:.1f}s"
         )
         if result.dry_run:
