@@ -1,6 +1,7 @@
 """Filters of the API lists: KPI, region and everything below it, level, period span,
 approval state, source, `updated_since` for incremental pulls."""
 
+import datetime
 from typing import Any
 
 import django_filters
@@ -37,6 +38,19 @@ def _period_or_error(name: str, text: str) -> Period:
         raise ValidationError({name: [str(exc)]}) from None
 
 
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since`: rows changed at or after an ISO time. The time is turned into UTC
+    first: Python accepts offsets (up to ±23:59) that PostgreSQL refuses (beyond ±15:59)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)
+
+
 class RegionWithinFilterMixin(django_filters.FilterSet):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
 
@@ -53,7 +67,7 @@ class ValueFilter(RegionWithinFilterMixin):
     period_to = django_filters.CharFilter(method="filter_period_to", label="values ending in or before this period")
     approval_state = django_filters.ChoiceFilter(choices=ApprovalState.choices)
     source = django_filters.ChoiceFilter(choices=ValueSource.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Value
@@ -70,7 +84,7 @@ class CampaignFilter(RegionWithinFilterMixin):
     kind = django_filters.ChoiceFilter(choices=CampaignKind.choices)
     status = django_filters.ChoiceFilter(choices=CampaignStatus.choices)
     initiative = django_filters.CharFilter(field_name="initiative__code")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Campaign
@@ -80,7 +94,7 @@ class CampaignFilter(RegionWithinFilterMixin):
 class InitiativeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InitiativeStatus.choices)
     lead_agency = django_filters.CharFilter(field_name="lead_agency__code")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Initiative

@@ -94,6 +94,9 @@ def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) ->
     assert rows(f"updated_since={latest.updated_at.isoformat().replace('+00:00', 'Z')}") == [
         (latest.indicator.code, latest.region.kato, str(latest.period))
     ]
+    # An offset PostgreSQL would refuse (beyond ±15:59) is read as the same instant in UTC.
+    far_east = client.get("/api/v1/values/?updated_since=2020-01-01T00:00:00%2B23:08")
+    assert far_east.status_code == 200 and len(far_east.json()["results"]) == 4
     bad = client.get("/api/v1/values/?region=12345")
     assert bad.status_code == 400 and "unknown region" in bad.json()["error"]["message"]
 
