@@ -3,7 +3,14 @@
 from rest_framework import permissions, routers
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
-from initiatives.api.views import CampaignViewSet, ImportViewSet, IndicatorViewSet, InitiativeViewSet, ValueViewSet
+from initiatives.api.views import (
+    CampaignViewSet,
+    ImportViewSet,
+    IndicatorViewSet,
+    InitiativeViewSet,
+    ReportViewSet,
+    ValueViewSet,
+)
 from regions.api import RegionViewSet
 
 
@@ -27,4 +34,5 @@ router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("kpis", IndicatorViewSet, basename="kpi")
 router.register("values", ValueViewSet, basename="value")
+router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")

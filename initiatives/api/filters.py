@@ -18,6 +18,9 @@ from ..models import (
     CampaignStatus,
     Initiative,
     InitiativeStatus,
+    Report,
+    ReportKind,
+    ReportState,
     Value,
     ValueSource,
 )
@@ -99,3 +102,28 @@ class InitiativeFilter(django_filters.FilterSet):
     class Meta:
         model = Initiative
         fields = ["direction"]
+
+
+class ReportFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
+    state = django_filters.ChoiceFilter(choices=ReportState.choices)
+    kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
+    agency = django_filters.CharFilter(field_name="branch__agency__code")
+    period_from = django_filters.CharFilter(
+        method="filter_period_from", label="reports starting in or after this period"
+    )
+    period_to = django_filters.CharFilter(method="filter_period_to", label="reports ending in or before this period")
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Report
+        fields: list[str] = []
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(within_regions([_region_or_error(value)], field="branch__region"))
+
+    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_start__gte=_period_or_error(name, value).first_day)
+
+    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_end__lte=_period_or_error(name, value).end.first_day)

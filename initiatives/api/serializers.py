@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Campaign, ImportBatch, Indicator, Initiative, Value
+from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -145,3 +145,39 @@ class SummaryQuerySerializer(serializers.Serializer):
     period_from = serializers.CharField(help_text="First month or period, e.g. 2025-01 (any period form).")
     period_to = serializers.CharField(required=False, help_text="Last month or period, e.g. 2025-09.")
     compare = serializers.ChoiceField(choices=["previous_year", "none"], default="previous_year")
+
+
+class ReportLineSerializer(serializers.ModelSerializer):
+    kpi = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = ReportLine
+        fields = ["kpi", "value", "comment", "return_reason"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="branch.agency.code", read_only=True)
+    region = serializers.CharField(source="branch.region.kato", read_only=True)
+    period = serializers.SerializerMethodField()
+    lines = ReportLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "agency",
+            "region",
+            "kind",
+            "period",
+            "due_date",
+            "state",
+            "narrative",
+            "return_reason",
+            "submitted_at",
+            "approved_at",
+            "lines",
+            "updated_at",
+        ]
+
+    def get_period(self, obj: Report) -> str:
+        return str(obj.period)

@@ -28,16 +28,17 @@ from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.summary import kpi_summary, summary_as_dict
-from ..models import ApprovalState, Campaign, ImportBatch, Indicator, Initiative, Value
+from ..models import ApprovalState, Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
 from ..periods import PeriodError
 from ..services.statistics import StatisticsImportError, statistics_import, statistics_import_refused
-from .filters import CampaignFilter, InitiativeFilter, ValueFilter
+from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
     CampaignSerializer,
     ImportBatchSerializer,
     ImportUploadSerializer,
     IndicatorSerializer,
     InitiativeSerializer,
+    ReportSerializer,
     SummaryQuerySerializer,
     ValueSerializer,
 )
@@ -417,3 +418,29 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                 }
             )
         return Response(ImportBatchSerializer(result.batch).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Progress reports",
+        description=(
+            "Project office: every report. A coordinator: the reports of their own region, in any state. "
+            "An agency token with reports:read: approved reports only. Filters: `region` (KATO, with all below), "
+            "`state`, `kind`, `agency`, `period_from`/`period_to`, `updated_since`; `?format=csv` for CSV."
+        ),
+    ),
+    retrieve=extend_schema(summary="One report with its values"),
+)
+class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ReportSerializer
+    permission_classes = [scoped(TokenScope.REPORTS_READ)]
+    filterset_class = ReportFilter
+    ordering_fields = ["period_start", "due_date", "updated_at"]
+    csv_name = "reports"
+
+    def get_queryset(self) -> QuerySet[Report]:
+        reports = Report.objects.select_related("branch__agency", "branch__region").prefetch_related("lines__indicator")
+        user = self.request.user
+        if is_agency_caller(user):
+            return reports.filter(state=ReportState.APPROVED)
+        return scoped_to_user(reports, user, field="branch__region")

@@ -9,6 +9,7 @@ from .programme import (
     InitiativeStatus,
     SettlementStage,
 )
+from .reports import Report, ReportKind, ReportLine, ReportState
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
 
 __all__ = [
@@ -26,6 +27,10 @@ __all__ = [
     "IndicatorSource",
     "Initiative",
     "InitiativeStatus",
+    "Report",
+    "ReportKind",
+    "ReportLine",
+    "ReportState",
     "SettlementStage",
     "Target",
     "Unit",

@@ -66,6 +66,14 @@ class Value(Timestamped):
         related_name="+",
     )
     comment = models.TextField(_("comment"), blank=True)
+    report = models.ForeignKey(
+        "initiatives.Report",
+        verbose_name=_("report"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="published_values",
+    )
     import_batch = models.ForeignKey(
         "initiatives.ImportBatch",
         verbose_name=_("import"),

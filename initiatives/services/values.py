@@ -12,7 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from regions.models import Region
 
-from ..models import ApprovalState, Indicator, Value, ValueSource
+from ..models import ApprovalState, Indicator, Report, Value, ValueSource
 from ..periods import Period
 
 
@@ -27,6 +27,7 @@ def value_set(
     user: User | None,
     approved: bool = False,
     comment: str = "",
+    report: Report | None = None,
 ) -> Value:
     """Record `value` for (indicator, region, period), replacing any earlier number."""
     if value < 0:
@@ -50,6 +51,7 @@ def value_set(
     row.value = value
     row.source = source
     row.comment = comment
+    row.report = report
     if approved:
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.APPROVED, timezone.now(), user
     else:

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from initiatives.models import ImportBatch, Value
+from agencies.models import Agency
+from initiatives.models import ImportBatch, Indicator, Value
 from regions.models import Region
 from tests.factories import RegionFactory
 from tests.initiatives.test_engine import put
@@ -144,6 +145,7 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignor
         ),
         ("/api/v1/kpis/", lambda: __import__("tests.factories", fromlist=["x"]).IndicatorFactory.create_batch(30)),
         ("/api/v1/imports/", lambda: [ImportBatch.objects.create(file_name=f"{i}.csv") for i in range(30)]),
+        ("/api/v1/reports/", lambda: _reports(30, first=1)),
     ],
 )
 def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow, url, add) -> None:  # type: ignore[no-untyped-def]
@@ -153,8 +155,22 @@ def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow,
     CampaignFactory()
     InitiativeFactory()
     ImportBatch.objects.create(file_name="first.csv")
+    _reports(1)
     client = caller("office")
     assert_queries_do_not_grow(lambda: client.get(url).json(), add)
+
+
+def _reports(count: int, first: int = 0) -> None:
+    from agencies.models import RegionalBranch
+    from initiatives.models import Report, ReportLine
+
+    branch = RegionalBranch.objects.get_or_create(
+        agency=Agency.objects.get(code="mvd"), region=Region.objects.get(kato="710000000")
+    )[0]
+    for n in range(first, first + count):
+        report = Report.objects.create(branch=branch, kind="monthly", period_start=f"20{10 + n // 12}-{n % 12 + 1:02d}-01",
+                                       period_end=f"20{10 + n // 12}-{n % 12 + 1:02d}-01", due_date="2030-01-15")  # fmt: skip
+        ReportLine.objects.create(report=report, indicator=Indicator.objects.get(code="events.legal_literacy"), value=1)
 
 
 def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ MATRIX = [
     *[(url, EVERYONE_KNOWN) for url in REFERENCE],
     ("/api/v1/values/", KPI_READERS),
     ("/api/v1/campaigns/", KPI_READERS),
+    ("/api/v1/reports/", {"anonymous": 401, "token_kpi": 403, "token_reports": 200, "token_import": 403, **dict.fromkeys(PEOPLE, 200)}),
     (SUMMARY_ASTANA, {"anonymous": 401, "token_kpi": 200, "token_reports": 403, "token_import": 403, "office": 200,
                       "coordinator_astana": 200, "coordinator_almaty": 404}),
     (SUMMARY_NATIONAL, {"anonymous": 401, "token_kpi": 200, "token_reports": 403, "token_import": 403, "office": 200,
@@ -123,3 +124,52 @@ def test_a_token_sees_only_its_own_agencys_imports(caller) -> None:  # type: ign
     caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
     assert caller("token_import").get("/api/v1/imports/").json()["results"] == []
     assert len(caller("office").get("/api/v1/imports/").json()["results"]) == 1
+
+
+@pytest.fixture
+def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
+    """A draft and an approved report of Astana."""
+    from decimal import Decimal
+
+    from agencies.models import RegionalBranch
+    from initiatives.models import Indicator
+    from initiatives.periods import Period
+    from initiatives.services.reports import report_approve, report_create, report_save, report_submit
+
+    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    events = Indicator.objects.get(code="events.legal_literacy")
+    draft = report_create(branch=branch, kind="monthly", period=Period.parse("2025-10"), user=coordinator_astana)
+    done = report_create(branch=branch, kind="monthly", period=Period.parse("2025-09"), user=coordinator_astana)
+    done = report_save(
+        report=done, version=1, values={events: (Decimal(40), "")}, narrative="", user=coordinator_astana
+    )
+    done = report_submit(report=done, version=done.version, user=coordinator_astana)
+    done = report_approve(report=done, user=office)
+    return draft, done
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "visible"),
+    [
+        ("office", {"2025-10", "2025-09"}),
+        ("coordinator_astana", {"2025-10", "2025-09"}),
+        ("coordinator_almaty", set()),
+        ("token_reports", {"2025-09"}),
+    ],
+)
+def test_report_lists_hold_only_the_reports_in_the_callers_scope(caller, astana_reports, who, visible) -> None:  # type: ignore[no-untyped-def]
+    rows = caller(who).get("/api/v1/reports/").json()["results"]
+    assert {r["period"] for r in rows} == visible
+
+
+@pytest.mark.django_db
+def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) -> None:  # type: ignore[no-untyped-def]
+    draft, done = astana_reports
+    assert caller("coordinator_almaty").get(f"/api/v1/reports/{draft.pk}/").status_code == 404
+    assert caller("token_reports").get(f"/api/v1/reports/{draft.pk}/").status_code == 404
+    body = caller("token_reports").get(f"/api/v1/reports/{done.pk}/").json()
+    assert (body["state"], body["lines"]) == (
+        "approved",
+        [{"kpi": "events.legal_literacy", "value": "40.0000", "comment": "", "return_reason": ""}],
+    )

@@ -1,0 +1,97 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import Report, ReportLine
+from ..services.reports import report_approve, report_return
+from .filters import TopRegionFilter
+
+
+class ReportLineInline(admin.TabularInline):
+    model = ReportLine
+    fields = ["indicator", "value", "comment", "return_reason"]
+    readonly_fields = ["indicator", "value", "comment", "return_reason"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportLine]:
+        return super().get_queryset(request).select_related("indicator")
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What to fix"), widget=forms.Textarea(attrs={"rows": 4}), required=True, strip=True
+    )
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    """The review queue. Reports are written by coordinators; here the office approves
+    them or returns them with a reason, through the workflow's services."""
+
+    list_display = ["__str__", "kind", "state", "due_date", "submitted_at", "approved_at"]
+    search_fields = ["branch__region__kato", "branch__region__name_ru", "branch__agency__code", "narrative"]
+    list_select_related = ["branch__agency", "branch__region"]
+    readonly_fields = [
+        "branch", "kind", "period_start", "period_end", "due_date", "state", "narrative", "return_reason",
+        "version", "submitted_at", "approved_at", "approved_by", "created_at", "updated_at",
+    ]  # fmt: skip
+    inlines = [ReportLineInline]
+    actions = ["approve", "return_for_revision"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_list_filter(self, request: HttpRequest) -> list[object]:
+        class BranchRegionFilter(TopRegionFilter):
+            region_field = "branch__region"
+
+        return ["state", "kind", BranchRegionFilter, "branch__agency"]
+
+    @admin.action(description=_("Approve selected reports and publish their values"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        for report in queryset.select_related("branch__region", "branch__agency"):
+            try:
+                report_approve(report=report, user=request.user)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
+            else:
+                self.message_user(request, _("%(report)s approved.") % {"report": report})
+
+    @admin.action(description=_("Return selected reports for revision"), permissions=["change"])
+    def return_for_revision(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:
+        form = ReturnForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            for report in queryset.select_related("branch__region", "branch__agency"):
+                try:
+                    report_return(report=report, reason=form.cleaned_data["reason"], user=request.user)  # type: ignore[arg-type]
+                except (ValidationError, PermissionDenied) as exc:
+                    self.message_user(
+                        request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                    )
+                else:
+                    self.message_user(request, _("%(report)s returned for revision.") % {"report": report})
+            return None
+        return TemplateResponse(
+            request,
+            "admin/initiatives/report_return.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Return for revision"),
+                "reports": queryset.select_related("branch__region", "branch__agency"),
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
