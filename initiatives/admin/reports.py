@@ -5,11 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Report, ReportLine
-from ..services.reports import report_approve, report_return
+from ..services.reports import report_approve, report_reopen, report_return
 from .filters import TopRegionFilter
 
 
@@ -42,11 +43,12 @@ class ReportAdmin(SimpleHistoryAdmin):
     search_fields = ["branch__region__kato", "branch__region__name_ru", "branch__agency__code", "narrative"]
     list_select_related = ["branch__agency", "branch__region"]
     readonly_fields = [
-        "branch", "kind", "period_start", "period_end", "due_date", "state", "narrative", "return_reason",
+        "branch", "kind", "period_start", "period_end", "due_date", "reopened_until", "state", "narrative",
+        "return_reason",
         "version", "submitted_at", "approved_at", "approved_by", "created_at", "updated_at",
     ]  # fmt: skip
     inlines = [ReportLineInline]
-    actions = ["approve", "return_for_revision"]
+    actions = ["approve", "return_for_revision", "reopen"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -68,6 +70,21 @@ class ReportAdmin(SimpleHistoryAdmin):
                 )
             else:
                 self.message_user(request, _("%(report)s approved.") % {"report": report})
+
+    @admin.action(description=_("Reopen selected reports for 7 days after their deadline"), permissions=["change"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        for report in queryset.select_related("branch__region", "branch__agency"):
+            try:
+                report = report_reopen(report=report, user=request.user)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
+            else:
+                until = timezone.localtime(report.reopened_until).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+                self.message_user(
+                    request, _("%(report)s reopened until %(until)s.") % {"report": report, "until": until}
+                )
 
     @admin.action(description=_("Return selected reports for revision"), permissions=["change"])
     def return_for_revision(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:

@@ -42,6 +42,8 @@ class Report(Timestamped):
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Staff may reopen a report past its deadline until this moment (a time-boxed exception).
+    reopened_until = models.DateTimeField(_("reopened until"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("approved by"),

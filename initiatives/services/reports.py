@@ -36,6 +36,29 @@ def due_date_for(period: Period) -> datetime.date:
     return datetime.date(following.year, following.month, DUE_DAY)
 
 
+# How long a reopening lasts when staff grant one.
+REOPEN_DAYS = 7
+
+
+def closed_reason(report: Report, now: datetime.datetime | None = None) -> str | None:
+    """Why the coordinator can no longer change this report, in words; None when open."""
+    now = now or timezone.now()
+    if report.state == ReportState.APPROVED:
+        return _("This report was approved on %(date)s and is locked.") % {
+            "date": timezone.localtime(report.approved_at).date().isoformat() if report.approved_at else ""
+        }
+    if report.state == ReportState.SUBMITTED:
+        return _("This report was submitted and is waiting for the project office's review.")
+    deadline_passed = timezone.localdate(now) > report.due_date
+    reopened = report.reopened_until is not None and now <= report.reopened_until
+    if deadline_passed and not reopened:
+        return _(
+            "The due date, %(due)s, has passed, so the report is closed. "
+            "The project office can reopen it for a limited time."
+        ) % {"due": report.due_date.isoformat()}
+    return None
+
+
 def _may_edit(user: Any, report: Report) -> bool:
     return is_project_office(user) or region_is_visible(user, report.branch.region)
 
@@ -79,6 +102,9 @@ def report_save(
         raise ValidationError(
             _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
         )
+    reason = closed_reason(report)
+    if reason and not is_project_office(user):
+        raise ValidationError(reason)
     if report.version != version:
         raise StaleReportError(
             _("Someone saved this report after you opened it (version %(theirs)s, yours %(yours)s).")
@@ -109,6 +135,9 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
         return report  # the same submission, clicked twice
     if report.state not in EDITABLE:
         raise ValidationError(_("This report is %(state)s.") % {"state": report.get_state_display()})
+    reason = closed_reason(report)
+    if reason and not is_project_office(user):
+        raise ValidationError(reason)
     if report.version != version:
         raise StaleReportError(_("Someone saved this report after you opened it; reload it before submitting."))
     if not report.lines.exists():
@@ -174,4 +203,18 @@ def report_approve(*, report: Report, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
+    return report
+
+
+@transaction.atomic
+def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Report:
+    """Staff grant a time-boxed exception to a report's deadline; history records who and when."""
+    if not is_project_office(user):
+        raise PermissionDenied(_("Only the project office reopens reports."))
+    report = _locked(report)
+    if report.state not in EDITABLE:
+        raise ValidationError(_("Only a draft or returned report can be reopened."))
+    report.reopened_until = timezone.now() + datetime.timedelta(days=days)
+    report._history_user = user  # type: ignore[attr-defined]
+    report.save(update_fields=["reopened_until", "updated_at"])
     return report

@@ -128,8 +128,11 @@ def test_a_token_sees_only_its_own_agencys_imports(caller) -> None:  # type: ign
 
 @pytest.fixture
 def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
-    """A draft and an approved report of Astana."""
+    """A draft and an approved report of Astana, written before their due dates."""
+    import datetime
     from decimal import Decimal
+
+    import time_machine
 
     from agencies.models import RegionalBranch
     from initiatives.models import Indicator
@@ -138,6 +141,8 @@ def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
 
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
     events = Indicator.objects.get(code="events.legal_literacy")
+    early_october = time_machine.travel(datetime.datetime(2025, 10, 5, tzinfo=datetime.UTC))
+    early_october.start()
     draft = report_create(branch=branch, kind="monthly", period=Period.parse("2025-10"), user=coordinator_astana)
     done = report_create(branch=branch, kind="monthly", period=Period.parse("2025-09"), user=coordinator_astana)
     done = report_save(
@@ -145,6 +150,7 @@ def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
     )
     done = report_submit(report=done, version=done.version, user=coordinator_astana)
     done = report_approve(report=done, user=office)
+    early_october.stop()
     return draft, done
 
 

@@ -1,8 +1,10 @@
 """The progress-report workflow, through its services, with who may and who may not."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -14,6 +16,7 @@ from initiatives.services.reports import (
     StaleReportError,
     report_approve,
     report_create,
+    report_reopen,
     report_return,
     report_save,
     report_submit,
@@ -21,7 +24,14 @@ from initiatives.services.reports import (
 from tests.initiatives.test_engine import put
 
 pytestmark = pytest.mark.django_db
-SEPTEMBER = Period.parse("2025-09")
+SEPTEMBER = Period.parse("2025-09")  # due on 2025-10-15
+
+
+@pytest.fixture(autouse=True)
+def early_october():  # type: ignore[no-untyped-def]
+    """Before September's report is due."""
+    with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -168,3 +178,26 @@ def test_the_review_queue_in_the_admin_returns_with_a_reason(
     report.refresh_from_db()
     assert (report.state, report.return_reason) == ("returned", "Add the evidence.")
     assert report.history.first().history_user == office
+
+
+def test_after_the_due_date_the_report_is_closed_and_says_who_can_reopen_it(
+    report: Report, kpis, coordinator_astana, office, early_october
+) -> None:  # type: ignore[no-untyped-def]
+    early_october.move_to(datetime.datetime(2025, 10, 16, 9, 0, tzinfo=datetime.UTC))
+    with pytest.raises(ValidationError, match=r"The due date, 2025-10-15, has passed.*project office can reopen"):
+        report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
+
+    report = report_reopen(report=report, user=office)
+
+    assert report.history.first().history_user == office
+    report = report_save(
+        report=report, version=report.version, values=values(kpis, 1, 1), narrative="", user=coordinator_astana
+    )
+    early_october.move_to(datetime.datetime(2025, 10, 24, 9, 0, tzinfo=datetime.UTC))  # the 7 days are over
+    with pytest.raises(ValidationError, match="has passed"):
+        report_submit(report=report, version=report.version, user=coordinator_astana)
+
+
+def test_only_the_project_office_reopens(report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        report_reopen(report=report, user=coordinator_astana)
