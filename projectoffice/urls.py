@@ -1,14 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .api import router
 from .health import healthz
 
 urlpatterns = [
-    # The coordinator portal will live at "/"; until then, people land in the admin.
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", include("initiatives.portal.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -58,6 +58,7 @@ def _msgids(text: str) -> set[str]:
 # What a template may hold outside {% translate %} / {% blocktranslate %}: tags, variables,
 # comments, markup, entities and punctuation, but no words.
 _NOT_TEXT = re.compile(
+    r"<script.*?</script>|<style.*?</style>|"
     r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}|{%.*?%}|{{.*?}}|{#.*?#}|<!--.*?-->|<[^>]+>|&\w+;",
     flags=re.S,
 )

@@ -1,0 +1,115 @@
+"""The report form: one value and one comment per KPI, the narrative, and the version the
+person opened, so a save from a stale tab is caught."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..models import Indicator, Report
+from .selectors import KpiContext
+
+# A value more than this share away from last period's (or last year's) needs a comment.
+OUTLIER_SHARE = Decimal("0.5")
+
+
+def plain(number: Decimal) -> str:
+    """12.5, 400 and 40 as people write them (never 4E+2)."""
+    return format(number.normalize(), "f")
+
+
+class ReportForm(forms.Form):
+    narrative = forms.CharField(
+        label=gettext_lazy("Narrative"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("What was done in the period, what worked, what got in the way."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, report: Report, kpis: list[Indicator], context: dict[int, KpiContext], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kpis = kpis
+        self.context = context
+        lines = {line.indicator_id: line for line in report.lines.all()}
+        for kpi in kpis:
+            line = lines.get(kpi.pk)
+            self.fields[f"value_{kpi.pk}"] = forms.DecimalField(
+                label=kpi.name,
+                required=False,
+                min_value=Decimal(0),
+                max_digits=20,
+                decimal_places=4,
+                initial=plain(line.value) if line else None,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+            )
+            self.fields[f"comment_{kpi.pk}"] = forms.CharField(
+                label=_("Comment on %(kpi)s") % {"kpi": kpi.name},
+                required=False,
+                initial=line.comment if line else "",
+                widget=forms.TextInput(attrs={"placeholder": _("Comment (needed when the value differs a lot)")}),
+            )
+        self.fields["narrative"].initial = report.narrative
+        self.fields["version"].initial = report.version
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each KPI with its fields and the figures beside it, for the template."""
+        return [
+            {
+                "kpi": kpi,
+                "value": self[f"value_{kpi.pk}"],
+                "comment": self[f"comment_{kpi.pk}"],
+                "context": self.context.get(kpi.pk),
+                "line": None,
+            }
+            for kpi in self.kpis
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kpi in self.kpis:
+            value = data.get(f"value_{kpi.pk}")
+            comment = (data.get(f"comment_{kpi.pk}") or "").strip()
+            around = self.context.get(kpi.pk)
+            if value is None or around is None or comment:
+                continue
+            for reference, when in ((around.previous, _("last period")), (around.year_before, _("a year before"))):
+                if reference and abs(value - reference) > reference * OUTLIER_SHARE:
+                    self.add_error(
+                        f"comment_{kpi.pk}",
+                        _("%(value)s is far from %(reference)s %(when)s: say why in the comment.")
+                        % {"value": plain(value), "reference": plain(reference), "when": when},
+                    )
+                    break
+        return data
+
+    def values(self) -> dict[Indicator, tuple[Decimal, str]]:
+        out = {}
+        for kpi in self.kpis:
+            value = self.cleaned_data.get(f"value_{kpi.pk}")
+            if value is not None:
+                out[kpi] = (value, (self.cleaned_data.get(f"comment_{kpi.pk}") or "").strip())
+        return out
+
+
+class ReviewForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What to fix in the report as a whole"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = list(report.lines.select_related("indicator"))
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = forms.CharField(
+                label=_("What to fix in %(kpi)s") % {"kpi": line.indicator.name}, required=False
+            )
+
+    def line_reasons(self) -> dict[int, str]:
+        return {line.pk: self.cleaned_data.get(f"line_{line.pk}", "") for line in self.lines}

@@ -1,0 +1,102 @@
+"""What the coordinator portal shows: reports within reach, and the figures around a report."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from agencies.access import is_project_office, scoped_to_user
+from agencies.models import Membership, RegionalBranch
+
+from ..models import ApprovalState, Indicator, IndicatorSource, Report, ReportKind, ReportState, Target, Value
+from ..periods import Month, Period
+
+
+def reports_for(user: Any) -> QuerySet[Report]:
+    """Reports this person may open: the office all, a coordinator their region's."""
+    reports = Report.objects.select_related("branch__agency", "branch__region")
+    return scoped_to_user(reports, user, field="branch__region")
+
+
+def branches_of(user: Any) -> list[RegionalBranch]:
+    if is_project_office(user):
+        return []
+    return [
+        m.branch
+        for m in Membership.objects.active().filter(user=user).select_related("branch__agency", "branch__region")
+    ]
+
+
+def reported_kpis() -> QuerySet[Indicator]:
+    """The KPIs coordinators report (the others come from statistics or formulas)."""
+    return Indicator.objects.active().filter(source=IndicatorSource.COORDINATOR_REPORTS).order_by("code")
+
+
+@dataclass(frozen=True)
+class DueReport:
+    branch: RegionalBranch
+    kind: str
+    period: Period
+    report: Report | None
+
+
+def due_reports(user: Any, today: Month) -> list[DueReport]:
+    """For each of the person's branches: last month's report and the last half-year's."""
+    last_month = Period(today.plus(-1), today.plus(-1))
+    half = 1 if today.plus(-1).month <= 6 else 2
+    last_half = Period.half_year(today.plus(-1).year, half)
+    if last_half.end >= today:  # the half-year is not over yet: the previous one
+        last_half = last_half.shifted(-6)
+    branches = branches_of(user)
+    existing = {
+        (r.branch_id, r.kind, r.period_start): r
+        for r in Report.objects.filter(
+            branch__in=branches, period_start__in=[last_month.first_day, last_half.first_day]
+        )
+    }
+    out = []
+    for branch in branches:
+        for kind, period in ((ReportKind.MONTHLY, last_month), (ReportKind.HALF_YEARLY, last_half)):
+            out.append(DueReport(branch, kind, period, existing.get((branch.pk, kind, period.first_day))))
+    return out
+
+
+@dataclass(frozen=True)
+class KpiContext:
+    previous: Decimal | None
+    year_before: Decimal | None
+    target: Decimal | None
+
+
+def kpi_context(report: Report, kpis: list[Indicator]) -> dict[int, KpiContext]:
+    """Beside each KPI of the form: last period's value, the same period a year before,
+    and the year's target. Three queries whatever the number of KPIs."""
+    period = report.period
+    previous = period.shifted(-period.months)
+    year_before = period.year_before()
+    region = report.branch.region
+    values = Value.objects.filter(
+        indicator__in=kpis,
+        region=region,
+        approval_state=ApprovalState.APPROVED,
+        period_start__in=[previous.first_day, year_before.first_day],
+    ).values_list("indicator_id", "period_start", "period_end", "value")
+    found = {(i, s, e): v for i, s, e, v in values}
+    targets = dict(
+        Target.objects.filter(indicator__in=kpis, region=region, year=period.end.year).values_list(
+            "indicator_id", "target_value"
+        )
+    )
+    return {
+        k.pk: KpiContext(
+            found.get((k.pk, previous.first_day, previous.end.first_day)),
+            found.get((k.pk, year_before.first_day, year_before.end.first_day)),
+            targets.get(k.pk),
+        )
+        for k in kpis
+    }
+
+
+def review_queue() -> QuerySet[Report]:
+    return Report.objects.filter(state=ReportState.SUBMITTED).select_related("branch__agency", "branch__region")

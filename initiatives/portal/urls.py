@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reports/start/", views.report_start, name="report-start"),
+    path("reports/<int:pk>/", views.report_page, name="report"),
+    path("review/<int:pk>/", views.review_page, name="review"),
+]

@@ -1,0 +1,177 @@
+"""The coordinator portal: plain pages that work without JavaScript.
+
+Views stay thin: reads come from `selectors`, every change goes through
+`services.reports`, and a failed form is shown again with everything typed in it.
+"""
+
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.access import is_project_office
+from agencies.models import RegionalBranch
+
+from ..models import Report, ReportKind, ReportLine
+from ..periods import Month, Period, PeriodError
+from ..services.reports import (
+    StaleReportError,
+    closed_reason,
+    report_approve,
+    report_create,
+    report_return,
+    report_save,
+    report_submit,
+)
+from .forms import ReportForm, ReviewForm
+from .selectors import due_reports, kpi_context, reported_kpis, reports_for, review_queue
+
+
+def _this_month() -> Month:
+    return Month.from_date(timezone.localdate())
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    office = is_project_office(request.user)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "office": office,
+            "due": [] if office else due_reports(request.user, _this_month()),
+            "reports": reports_for(request.user).order_by("-period_start", "kind")[:50],
+            "queue": review_queue()[:100] if office else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_start(request: HttpRequest) -> HttpResponse:
+    branch = get_object_or_404(RegionalBranch.objects.select_related("region"), pk=request.POST.get("branch"))
+    kind = request.POST.get("kind", "")
+    if kind not in ReportKind.values:
+        raise Http404
+    try:
+        period = Period.parse(request.POST.get("period", ""))
+        report = report_create(branch=branch, kind=kind, period=period, user=request.user)  # type: ignore[arg-type]
+    except PermissionDenied:
+        raise Http404 from None
+    except (ValidationError, PeriodError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("home")
+    return redirect("report", pk=report.pk)
+
+
+def _report_or_404(request: HttpRequest, pk: int) -> Report:
+    """Another region's report is not found, rather than forbidden: its existence is not told."""
+    return get_object_or_404(reports_for(request.user).prefetch_related("lines__indicator"), pk=pk)
+
+
+@login_required
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    kpis = list(reported_kpis())
+    context = kpi_context(report, kpis)
+    lock = closed_reason(report)
+    if lock and is_project_office(request.user) and report.state not in ("submitted", "approved"):
+        lock = None  # the office may still correct a closed draft
+    form = ReportForm(request.POST or None, report=report, kpis=kpis, context=context)
+    if request.method == "POST":
+        if lock:
+            messages.error(request, lock)
+        elif form.is_valid():
+            try:
+                report = report_save(
+                    report=report,
+                    version=form.cleaned_data["version"],
+                    values=form.values(),
+                    narrative=form.cleaned_data["narrative"],
+                    user=request.user,  # type: ignore[arg-type]
+                )
+                if request.POST.get("action") == "submit":
+                    report = report_submit(report=report, version=report.version, user=request.user)  # type: ignore[arg-type]
+                    messages.success(request, _("The report was submitted to the project office."))
+                else:
+                    messages.success(request, _("The draft was saved."))
+                return redirect("report", pk=report.pk)
+            except StaleReportError as exc:
+                form.add_error(
+                    None, " ".join(exc.messages) + " " + _("Your values are below; check them and save again.")
+                )
+                # Saving again now overwrites the other tab's save, knowingly: the newer version goes in.
+                form.data = request.POST.copy()
+                form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+    lines = {line.indicator_id: line for line in report.lines.all()}
+    rows = form.rows()
+    for row in rows:
+        row["line"] = lines.get(row["kpi"].pk)
+    return render(
+        request,
+        "portal/report.html",
+        {"report": report, "form": form, "rows": rows, "lock": lock, "office": is_project_office(request.user)},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def _values_at_last_return(report: Report) -> dict[int, Decimal]:
+    """Each line's value when the report was last returned, to show the reviewer what changed."""
+    # The moment of the return: the newest record where the state went from submitted to
+    # returned (the coordinator's later saves keep the state "returned").
+    states = list(report.history.order_by("-history_date").values_list("state", "history_date"))
+    returned_at = next(
+        (date for (state, date), (before, _d) in pairwise(states) if state == "returned" and before == "submitted"),
+        None,
+    )
+    if returned_at is None:
+        return {}
+    earlier = (
+        ReportLine.history.filter(report_id=report.pk, history_date__lte=returned_at)
+        .order_by("id", "-history_date")
+        .values_list("id", "value")
+    )
+    out: dict[int, Decimal] = {}
+    for line_id, value in earlier:
+        out.setdefault(line_id, value)
+    return out
+
+
+@login_required
+def review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_project_office(request.user):
+        raise Http404
+    report = _report_or_404(request, pk)
+    form = ReviewForm(request.POST or None, report=report)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "approve":
+                report_approve(report=report, user=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("The report was approved and its values published."))
+            else:
+                report_return(
+                    report=report,
+                    reason=form.cleaned_data["reason"],
+                    line_reasons=form.line_reasons(),
+                    user=request.user,  # type: ignore[arg-type]
+                )
+                messages.success(request, _("The report was returned to the coordinator."))
+            return redirect("home")
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+    before = _values_at_last_return(report)
+    lines: list[dict[str, Any]] = [
+        {"line": line, "field": form[f"line_{line.pk}"], "before": before.get(line.pk)} for line in form.lines
+    ]
+    return render(request, "portal/review.html", {"report": report, "form": form, "lines": lines})
