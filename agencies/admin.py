@@ -2,6 +2,8 @@ import datetime
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -108,3 +110,18 @@ class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
 
 # The library's own key model is not used: every key belongs to an agency.
 admin.site.unregister(APIKey)
+
+
+class OfficeUserAdmin(UserAdmin):
+    """The project office manages people, but only a superuser hands out superuser
+    rights or permissions one by one (the groups carry the roles)."""
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+
+admin.site.unregister(User)
+admin.site.register(User, OfficeUserAdmin)

@@ -106,7 +106,7 @@ class MembershipRole(models.TextChoices):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
-        return self.filter(is_active=True, branch__is_active=True)
+        return self.filter(is_active=True, branch__is_active=True, branch__agency__is_active=True)
 
 
 class Membership(Timestamped):

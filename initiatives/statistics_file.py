@@ -84,9 +84,9 @@ class _Catalogue:
             for kato, pk, valid_from, valid_to in Region.objects.values_list("kato", "pk", "valid_from", "valid_to")
         }
         self.indicators = {
-            code: (pk, formula, source, unit)
-            for code, pk, formula, source, unit in Indicator.objects.values_list(
-                "code", "pk", "numerator", "source", "unit"
+            code: (pk, formula, source, unit, owner)
+            for code, pk, formula, source, unit, owner in Indicator.objects.values_list(
+                "code", "pk", "numerator", "source", "unit", "owner_agency__code"
             )
         }
         self.this_month = Month.from_date(timezone.localdate())
@@ -102,7 +102,11 @@ class _Catalogue:
         return self.periods[text]
 
 
-def check_rows(rows: Iterable[Row], progress: Callable[[int], None] | None = None) -> CheckResult:
+def check_rows(
+    rows: Iterable[Row], progress: Callable[[int], None] | None = None, agency_code: str | None = None
+) -> CheckResult:
+    """Check every row. `agency_code`: an agency's system is importing, and may import
+    only the KPIs its agency keeps."""
     catalogue = _Catalogue()
     checked: list[CheckedRow] = []
     errors: list[RowError] = []
@@ -139,6 +143,13 @@ def check_rows(rows: Iterable[Row], progress: Callable[[int], None] | None = Non
                 "indicator",
                 _("%(code)s is computed from its formula; import its numerator and denominator instead")
                 % {"code": v["indicator"]},
+            )
+        elif agency_code is not None and indicator[4] != agency_code:
+            problem(
+                line,
+                "indicator",
+                _("%(code)s is kept by %(owner)s; a token of %(agency)s may not import it")
+                % {"code": v["indicator"], "owner": indicator[4], "agency": agency_code},
             )
         elif indicator[2] == IndicatorSource.COORDINATOR_REPORTS:
             problem(

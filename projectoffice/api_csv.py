@@ -20,6 +20,8 @@ STREAM_CHUNK = 2000
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
+        if "kpi" in value:  # a report's line
+            return f"{value['kpi']}={value.get('value')}"
         return value.get("code") or value.get("kato") or ""
     if isinstance(value, list):
         return " ".join(str(_cell(v)) for v in value)

@@ -232,6 +232,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Every imported row goes through save() inside one transaction, so history keeps the
 # acting user and a failing row leaves nothing half-written.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The largest statistics file the API accepts (a year of district figures is about 40 MB).
+MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=100 * 10**6)
+# One-time messages (a new token's key) stay on the server, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Logging: everything to stderr, where the process manager collects it.
 LOGGING = {

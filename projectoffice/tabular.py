@@ -6,12 +6,16 @@ command or a page can show one list of everything that is wrong.
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from django.utils.translation import gettext as _
+
+# An XLSX is a zip: refuse one that unpacks to more than this before parsing it.
+MAX_XLSX_UNPACKED_BYTES = 500 * 10**6
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,42 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         raise TableError(
             [RowError(0, "", _("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8") % {"pos": exc.start})]
         ) from exc
-    yield from csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise TableError(
+            [RowError(reader.line_num, "", _("the CSV cannot be read here: %(reason)s") % {"reason": exc})]
+        ) from exc
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except zipfile.BadZipFile as exc:
+        raise TableError([RowError(0, "", _("the file is not a readable XLSX workbook"))]) from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise TableError(
+            [
+                RowError(
+                    0,
+                    "",
+                    _("the workbook unpacks to more than %(mb)s MB; split it or send CSV")
+                    % {"mb": MAX_XLSX_UNPACKED_BYTES // 10**6},
+                )
+            ]
+        )
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise TableError([RowError(0, "", _("the file is not a readable XLSX workbook"))]) from exc
     try:
         sheet = workbook.worksheets[0]
+        # The sheet's own <dimension> can claim a million rows by 16,384 columns; read
+        # the cells that are there instead of padding out to what it claims.
+        sheet.reset_dimensions()
         for cells in sheet.iter_rows(values_only=True):
             yield [_cell(value) for value in cells]
     finally:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Value
+from ..models import ApprovalState, Value, ValueSource
 from ..periods import Period, PeriodError
 from ..services.values import values_approve
 from .filters import TopRegionFilter, YearFilter
@@ -25,6 +25,18 @@ class ValueAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["period"] = str(self.instance.period)
+        # By hand, staff enter their own figures; imports and reports arrive by their own roads.
+        self.fields["source"].choices = [(ValueSource.MANUAL, ValueSource.MANUAL.label)]  # type: ignore[attr-defined]
+        self.fields["source"].initial = ValueSource.MANUAL
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        original = self.instance
+        if original.pk and original.source == ValueSource.IMPORT and original.approval_state == ApprovalState.APPROVED:
+            raise forms.ValidationError(
+                _("This is an official figure from the legal-statistics import; it is corrected by importing.")
+            )
+        return data
 
     def clean_period(self) -> Period:
         try:
@@ -52,6 +64,12 @@ class ValueAdmin(SimpleHistoryAdmin):
     # The fact table grows to millions of rows: no full COUNT(*) on every list page.
     show_full_result_count = False
     list_per_page = 100
+
+    def save_model(self, request: HttpRequest, obj: Value, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        if change and "value" in form.changed_data:
+            # A number changed by hand is no longer the one that was approved.
+            obj.approval_state, obj.approved_at, obj.approved_by = ApprovalState.PENDING, None, None
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

@@ -1,3 +1,7 @@
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
@@ -135,8 +139,21 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+def validate_import_file(file: Any) -> Any:
+    limit = settings.MAX_IMPORT_FILE_BYTES
+    if file.size > limit:
+        raise serializers.ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": file.size // 10**6, "limit": limit // 10**6}
+        )
+    return file
+
+
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX with the columns region, period, indicator, value.")
+    file = serializers.FileField(
+        help_text="CSV (UTF-8) or XLSX with the columns region, period, indicator, value.",
+        validators=[validate_import_file],
+    )
     dry_run = serializers.BooleanField(default=False, help_text="Check every row, write nothing.")
 
 

@@ -3,9 +3,11 @@
 import datetime
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from agencies.access import is_project_office
 
 from ..models import Campaign, CampaignKind, SettlementStage
 
@@ -33,6 +35,8 @@ def campaign_advance_settlement(
     user: User | None,
 ) -> Campaign:
     """Move an alcohol-free settlement to its next stage, with the date and the evidence."""
+    if user is not None and not is_project_office(user):
+        raise PermissionDenied(_("Only the project office moves a settlement through its stages."))
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.kind != CampaignKind.ALCOHOL_FREE_SETTLEMENT:
         raise ValidationError(_("Only alcohol-free settlements have stages."))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
+from agencies.tokens import is_agency_caller
 
 from ..models import Indicator, Report, ReportKind, ReportLine, ReportState, ValueSource
 from ..periods import Period
@@ -60,6 +61,8 @@ def closed_reason(report: Report, now: datetime.datetime | None = None) -> str |
 
 
 def _may_edit(user: Any, report: Report) -> bool:
+    if is_agency_caller(user):
+        return False  # agency systems read reports; people write them
     return is_project_office(user) or region_is_visible(user, report.branch.region)
 
 
@@ -69,7 +72,7 @@ def _locked(report: Report) -> Report:
 
 @transaction.atomic
 def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: User) -> Report:
-    if not (is_project_office(user) or region_is_visible(user, branch.region)):
+    if is_agency_caller(user) or not (is_project_office(user) or region_is_visible(user, branch.region)):
         raise PermissionDenied(_("You may report only for your own region."))
     if kind == ReportKind.HALF_YEARLY and period.kind != "half_year":
         raise ValidationError(_("A half-yearly report covers a half-year, e.g. 2025-H1."))

@@ -4,6 +4,7 @@ Imported figures are official: they are approved the moment they land. Importing
 same key again replaces the value and keeps the old one in history.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,8 +24,12 @@ from projectoffice.tabular import RowError, TableError, read_table
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..statistics_file import COLUMNS, CheckedRow, check_rows
 
+logger = logging.getLogger(__name__)
+
 # Rows per round: the existing values they may replace are fetched, then written at once.
 WRITE_BATCH = 5000
+# Problems reported at most (the count says how many there were).
+MAX_REPORTED = 1000
 # Regions per look-up of existing values (keeps the IN list short).
 REGIONS_PER_LOOKUP = 500
 
@@ -90,6 +95,7 @@ def statistics_import(
         checked = check_rows(
             read_table(source, required=COLUMNS, filename=str(name)),
             progress=(lambda n: progress("checking", n, 0)) if progress else None,
+            agency_code=agency.code if agency is not None else None,
         )
     except TableError as exc:
         raise StatisticsImportError(exc.errors) from exc
@@ -109,7 +115,7 @@ def statistics_import(
                 status=ImportStatus.RUNNING,
                 rows=len(checked.rows),
             )
-            _write(checked.rows, batch, user, result, progress)
+            _write(checked.rows, batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
             batch.finished_at = timezone.now()
@@ -122,8 +128,15 @@ def statistics_import(
     except DatabaseError as exc:
         # What the checks could not foresee: a region or KPI removed meanwhile, or a
         # constraint. Rolled back whole, and said in words rather than as a traceback.
+        logger.exception("statistics import refused by the database")
         raise StatisticsImportError(
-            [RowError(0, "", _("the database refused the import (%(reason)s); nothing was written") % {"reason": exc})]
+            [
+                RowError(
+                    0,
+                    "",
+                    _("the database refused the import (%(kind)s); nothing was written") % {"kind": type(exc).__name__},
+                )
+            ]
         ) from exc
     return result
 
@@ -140,7 +153,13 @@ def _take_turns() -> None:
 
 
 def _write(
-    rows: list[CheckedRow], batch: ImportBatch, user: User | None, result: ImportResult, progress: Progress | None
+    rows: list[CheckedRow],
+    batch: ImportBatch,
+    user: User | None,
+    result: ImportResult,
+    progress: Progress | None,
+    *,
+    protect_hand_entered: bool = False,
 ) -> None:
     """Insert the new values and replace the changed ones, set-based, then record one
     history row for each in a single statement. At a million rows the ORM's per-object
@@ -149,6 +168,7 @@ def _write(
     user_id = user.pk if user else None
     ordered = sorted(rows, key=lambda r: (r.indicator_id, r.region_id, r.period_start, r.period_end))
     done = 0
+    refused: list[RowError] = []
     for indicator_id, group in groupby(ordered, key=lambda r: r.indicator_id):
         indicator_rows = list(group)
         for chunk_start in range(0, len(indicator_rows), WRITE_BATCH):
@@ -178,6 +198,15 @@ def _write(
                     )
                 elif current[1:] == (row.value, ApprovalState.APPROVED, ValueSource.IMPORT):
                     result.unchanged += 1
+                elif protect_hand_entered and current[3] != ValueSource.IMPORT:
+                    # An agency's system does not overwrite what the office entered or approved from a report.
+                    refused.append(
+                        RowError(
+                            row.line,
+                            "value",
+                            _("replaces a value entered by the project office or a report; ask the office"),
+                        )
+                    )
                 else:
                     to_update.append((current[0], row.value))
             _insert(to_insert)
@@ -187,6 +216,8 @@ def _write(
             done += len(chunk)
             if progress:
                 progress("writing", done, len(rows))
+    if refused:
+        raise StatisticsImportError(sorted(refused, key=lambda e: e.line)[:MAX_REPORTED], len(refused))
     _record_history(batch=batch, user_id=user_id, now=now)
 
 

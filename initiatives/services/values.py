@@ -4,12 +4,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from agencies.access import is_project_office
 from regions.models import Region
 
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
@@ -66,6 +67,8 @@ def value_set(
 @transaction.atomic
 def values_approve(*, values: Iterable[Value], user: User) -> int:
     """Approve the given values that are still pending; returns how many changed."""
+    if not is_project_office(user):
+        raise PermissionDenied(_("Only the project office approves values."))
     now = timezone.now()
     pending = [v for v in values if v.approval_state != ApprovalState.APPROVED]
     for row in pending:
