@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Report, ReportLine
+from ..models import Report, ReportingCycle, ReportLine
 from ..services.reports import report_approve, report_reopen, report_return
 from .filters import TopRegionFilter
 
@@ -112,3 +112,8 @@ class ReportAdmin(SimpleHistoryAdmin):
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
+
+
+@admin.register(ReportingCycle)
+class ReportingCycleAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "due_day", "months_after", "updated_at"]

@@ -9,7 +9,7 @@ from .programme import (
     InitiativeStatus,
     SettlementStage,
 )
-from .reports import Report, ReportKind, ReportLine, ReportState
+from .reports import Report, ReportEvidence, ReportingCycle, ReportKind, ReportLine, ReportSettlement, ReportState
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
 
 __all__ = [
@@ -28,9 +28,12 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "Report",
+    "ReportEvidence",
     "ReportKind",
     "ReportLine",
+    "ReportSettlement",
     "ReportState",
+    "ReportingCycle",
     "SettlementStage",
     "Target",
     "Unit",

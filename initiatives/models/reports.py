@@ -4,6 +4,9 @@ Workflow: draft -> submitted -> returned (with a reason) -> submitted again -> a
 An approved report is locked and its values are published to the KPI engine.
 """
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,6 +28,29 @@ class ReportState(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     RETURNED = "returned", _("returned for revision")
     APPROVED = "approved", _("approved")
+
+
+class ReportingCycle(Timestamped):
+    """When each kind of report is due: on `due_day` of the `months_after`-th month after
+    its period. Staff change these in the admin; reports already created keep theirs."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices, unique=True)
+    due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=15)
+    months_after = models.PositiveSmallIntegerField(_("months after the period"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reporting cycle")
+        verbose_name_plural = _("reporting cycles")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_day__gte=1, due_day__lte=28), name="cycle_due_day_in_every_month"),
+            models.CheckConstraint(condition=Q(months_after__lte=6), name="cycle_due_within_half_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
 
 
 class Report(Timestamped):
@@ -115,3 +141,55 @@ class ReportLine(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} = {self.value}"
+
+
+def evidence_path(instance: "ReportEvidence", filename: str) -> str:
+    # Stored under MEDIA_ROOT, outside the web root; served only through the portal's view.
+    return f"evidence/{instance.report_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class ReportEvidence(Timestamped):
+    """A file backing a report: a village assembly's decision, a photo, a spreadsheet."""
+
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to=evidence_path)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["report_id", "created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportSettlement(Timestamped):
+    """A village that joined the alcohol-free campaign, as the coordinator reports it;
+    the campaign is created when the office approves the report."""
+
+    report = models.ForeignKey(Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="settlements")
+    settlement = models.ForeignKey(
+        "regions.Region", verbose_name=_("settlement"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField(_("village assembly decision"))
+    note = models.CharField(_("evidence"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("village joining the alcohol-free campaign")
+        verbose_name_plural = _("villages joining the alcohol-free campaign")
+        ordering = ["report_id", "decided_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "settlement"], name="report_settlement_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} ({self.decided_on})"

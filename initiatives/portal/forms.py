@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from regions.models import Region
+
 from ..models import Indicator, Report
 from .selectors import KpiContext
 
@@ -28,6 +30,21 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("What was done in the period, what worked, what got in the way."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    evidence = forms.FileField(
+        label=gettext_lazy("Evidence file"),
+        required=False,
+        help_text=gettext_lazy("PDF, JPEG, PNG or XLSX, up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"}),
+    )
+    settlement = forms.ModelChoiceField(
+        label=gettext_lazy("A village joined the alcohol-free campaign"), queryset=Region.objects.none(), required=False
+    )
+    decided_on = forms.DateField(
+        label=gettext_lazy("Date of the village assembly's decision"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    settlement_note = forms.CharField(label=gettext_lazy("Decision (number, protocol)"), required=False, max_length=500)
 
     def __init__(
         self, *args: Any, report: Report, kpis: list[Indicator], context: dict[int, KpiContext], **kwargs: Any
@@ -54,6 +71,7 @@ class ReportForm(forms.Form):
                 widget=forms.TextInput(attrs={"placeholder": _("Comment (needed when the value differs a lot)")}),
             )
         self.fields["narrative"].initial = report.narrative
+        self.fields["settlement"].queryset = Region.objects.within(report.branch.region).filter(level__gte=3)  # type: ignore[attr-defined]
         self.fields["version"].initial = report.version
 
     def rows(self) -> list[dict[str, Any]]:
@@ -71,6 +89,8 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("settlement") and not data.get("decided_on"):
+            self.add_error("decided_on", _("Give the date of the village assembly's decision."))
         for kpi in self.kpis:
             value = data.get(f"value_{kpi.pk}")
             comment = (data.get(f"comment_{kpi.pk}") or "").strip()

@@ -100,3 +100,45 @@ def kpi_context(report: Report, kpis: list[Indicator]) -> dict[int, KpiContext]:
 
 def review_queue() -> QuerySet[Report]:
     return Report.objects.filter(state=ReportState.SUBMITTED).select_related("branch__agency", "branch__region")
+
+
+# The figures a coordinator sees first for their region.
+CARD_KPIS = ("crime.registered", "settlements.alcohol_free")
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    region: str
+    kpi: Indicator
+    period: Period
+    value: Any
+    change_percent: Any
+    complete: bool
+
+
+def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
+    """This year to last month, for each of the person's regions: the KPI engine's figures."""
+    from ..engine.summary import kpi_summary
+
+    if today.month == 1:
+        span = Period.year(today.year - 1)
+    else:
+        span = Period(Month(today.year, 1), today.plus(-1))
+    regions = {b.region_id: b.region for b in branches_of(user)}
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_KPIS)}
+    cards = []
+    for region in regions.values():
+        for code in CARD_KPIS:
+            if code in indicators:
+                s = kpi_summary(indicator=indicators[code], region=region, span=span)
+                cards.append(
+                    KpiCard(
+                        str(region),
+                        indicators[code],
+                        span,
+                        s.own.value.value,
+                        s.own.change_percent,
+                        s.own.value.complete,
+                    )
+                )
+    return cards

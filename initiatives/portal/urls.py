@@ -9,5 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/start/", views.report_start, name="report-start"),
     path("reports/<int:pk>/", views.report_page, name="report"),
+    path("reports/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_file, name="evidence"),
     path("review/<int:pk>/", views.review_page, name="review"),
 ]

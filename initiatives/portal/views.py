@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
-from ..models import Report, ReportKind, ReportLine
+from ..models import Report, ReportEvidence, ReportKind, ReportLine
 from ..periods import Month, Period, PeriodError
 from ..services.reports import (
     StaleReportError,
     closed_reason,
+    report_add_evidence,
+    report_add_settlement,
     report_approve,
     report_create,
     report_return,
@@ -32,7 +34,7 @@ from ..services.reports import (
     report_submit,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import due_reports, kpi_context, reported_kpis, reports_for, review_queue
+from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis, reports_for, review_queue
 
 
 def _this_month() -> Month:
@@ -48,6 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "office": office,
             "due": [] if office else due_reports(request.user, _this_month()),
+            "cards": [] if office else kpi_cards(request.user, _this_month()),
             "reports": reports_for(request.user).order_by("-period_start", "kind")[:50],
             "queue": review_queue()[:100] if office else [],
             "today": timezone.localdate(),
@@ -75,7 +78,9 @@ def report_start(request: HttpRequest) -> HttpResponse:
 
 def _report_or_404(request: HttpRequest, pk: int) -> Report:
     """Another region's report is not found, rather than forbidden: its existence is not told."""
-    return get_object_or_404(reports_for(request.user).prefetch_related("lines__indicator"), pk=pk)
+    return get_object_or_404(
+        reports_for(request.user).prefetch_related("lines__indicator", "evidence", "settlements__settlement"), pk=pk
+    )
 
 
 @login_required
@@ -86,7 +91,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     lock = closed_reason(report)
     if lock and is_project_office(request.user) and report.state not in ("submitted", "approved"):
         lock = None  # the office may still correct a closed draft
-    form = ReportForm(request.POST or None, report=report, kpis=kpis, context=context)
+    form = ReportForm(request.POST or None, request.FILES or None, report=report, kpis=kpis, context=context)
     if request.method == "POST":
         if lock:
             messages.error(request, lock)
@@ -99,6 +104,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
                     narrative=form.cleaned_data["narrative"],
                     user=request.user,  # type: ignore[arg-type]
                 )
+                _attach(report, form, request)
                 if request.POST.get("action") == "submit":
                     report = report_submit(report=report, version=report.version, user=request.user)  # type: ignore[arg-type]
                     messages.success(request, _("The report was submitted to the project office."))
@@ -114,6 +120,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
+                # The values may have been saved before the file or village was refused.
+                form.data = request.POST.copy()
+                form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
     lines = {line.indicator_id: line for line in report.lines.all()}
     rows = form.rows()
     for row in rows:
@@ -124,6 +133,28 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         {"report": report, "form": form, "rows": rows, "lock": lock, "office": is_project_office(request.user)},
         status=400 if request.method == "POST" and form.errors else 200,
     )
+
+
+def _attach(report: Report, form: ReportForm, request: HttpRequest) -> None:
+    """The file and the village of the form, after its values are safely saved."""
+    if form.cleaned_data.get("evidence"):
+        report_add_evidence(report=report, upload=form.cleaned_data["evidence"], user=request.user)  # type: ignore[arg-type]
+    if form.cleaned_data.get("settlement"):
+        report_add_settlement(
+            report=report,
+            settlement=form.cleaned_data["settlement"],
+            decided_on=form.cleaned_data["decided_on"],
+            note=form.cleaned_data.get("settlement_note", ""),
+            user=request.user,  # type: ignore[arg-type]
+        )
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """Evidence is served only to those who may open its report."""
+    report = _report_or_404(request, pk)
+    evidence = get_object_or_404(ReportEvidence, pk=evidence_pk, report=report)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
 
 
 def _values_at_last_return(report: Report) -> dict[int, Decimal]:

@@ -6,10 +6,12 @@ submitted --approve--> approved (locked; its values published to the KPI engine)
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +19,25 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
 from agencies.tokens import is_agency_caller
+from regions.kato import kato_prefix
+from regions.models import Region
 
-from ..models import Indicator, Report, ReportKind, ReportLine, ReportState, ValueSource
+from ..models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Indicator,
+    Initiative,
+    Report,
+    ReportEvidence,
+    ReportingCycle,
+    ReportKind,
+    ReportLine,
+    ReportSettlement,
+    ReportState,
+    SettlementStage,
+    ValueSource,
+)
 from ..periods import Period
 from .values import value_set
 
@@ -26,15 +45,20 @@ from .values import value_set
 # half-yearly action-plan reports; the office uses the same rule for monthly ones).
 DUE_DAY = 15
 EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
+ALCOHOL_FREE_KPI = "settlements.alcohol_free"
 
 
 class StaleReportError(ValidationError):
     """The report changed since the form was opened; the person's input is kept by the caller."""
 
 
-def due_date_for(period: Period) -> datetime.date:
-    following = period.end.plus(1)
-    return datetime.date(following.year, following.month, DUE_DAY)
+def due_date_for(kind: str, period: Period) -> datetime.date:
+    """The due date under the reporting cycle staff set for this kind of report (by
+    default the 15th of the month after the period, as Decree No. 200 sets it)."""
+    cycle = ReportingCycle.objects.filter(kind=kind).first()
+    day, months_after = (cycle.due_day, cycle.months_after) if cycle else (DUE_DAY, 1)
+    following = period.end.plus(months_after)
+    return datetime.date(following.year, following.month, day)
 
 
 # How long a reopening lasts when staff grant one.
@@ -83,7 +107,7 @@ def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: Us
         kind=kind,
         period_start=period.first_day,
         period_end=period.end.first_day,
-        defaults={"due_date": due_date_for(period)},
+        defaults={"due_date": due_date_for(kind, period)},
     )
     return report
 
@@ -199,6 +223,7 @@ def report_approve(*, report: Report, user: User) -> Report:
             comment=line.comment,
             report=report,
         )
+    _publish_settlements(report, user)
     report.lines.exclude(return_reason="").update(return_reason="", updated_at=timezone.now())
     report.state = ReportState.APPROVED
     report.approved_at, report.approved_by = timezone.now(), user
@@ -221,3 +246,103 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
     report._history_user = user  # type: ignore[attr-defined]
     report.save(update_fields=["reopened_until", "updated_at"])
     return report
+
+
+# Evidence files: what the office reads, capped so a phone upload cannot fill the disk.
+MAX_EVIDENCE_BYTES = 10 * 10**6
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".xlsx": (b"PK\x03\x04",),
+}
+
+
+def _check_open(report: Report, user: User) -> Report:
+    report = _locked(report)
+    if not _may_edit(user, report):
+        raise PermissionDenied(_("You may report only for your own region."))
+    if report.state not in EDITABLE:
+        raise ValidationError(
+            _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
+        )
+    reason = closed_reason(report)
+    if reason and not is_project_office(user):
+        raise ValidationError(reason)
+    return report
+
+
+@transaction.atomic
+def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> ReportEvidence:
+    """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
+    report = _check_open(report, user)
+    name = Path(upload.name or "file").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in EVIDENCE_SIGNATURES:
+        raise ValidationError(_("%(name)s: attach a PDF, JPEG, PNG or XLSX file.") % {"name": name})
+    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": MAX_EVIDENCE_BYTES // 10**6}
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(signature) for signature in EVIDENCE_SIGNATURES[suffix]):
+        raise ValidationError(_("%(name)s is not the kind of file its name says.") % {"name": name})
+    evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
+    evidence.file.save(name, upload, save=False)
+    evidence._history_user = user  # type: ignore[attr-defined]
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def report_add_settlement(
+    *, report: Report, settlement: Region, decided_on: datetime.date, note: str, user: User
+) -> ReportSettlement:
+    """A village of the report's region joined the alcohol-free campaign (to be confirmed on approval)."""
+    report = _check_open(report, user)
+    region = report.branch.region
+    if settlement.level < 3 or not settlement.kato.startswith(kato_prefix(region.kato)):
+        raise ValidationError(
+            _("%(place)s is not a settlement of %(region)s.") % {"place": settlement, "region": region}
+        )
+    if decided_on > timezone.localdate():
+        raise ValidationError(_("The village assembly's decision cannot be in the future."))
+    entry, _created = ReportSettlement.objects.update_or_create(
+        report=report, settlement=settlement, defaults={"decided_on": decided_on, "note": note}
+    )
+    return entry
+
+
+def _publish_settlements(report: Report, user: User) -> None:
+    """On approval: each reported village becomes a declared alcohol-free campaign."""
+    entries = list(report.settlements.select_related("settlement"))
+    if not entries:
+        return
+    initiative = (
+        Initiative.objects.filter(indicators__code=ALCOHOL_FREE_KPI).order_by("start_date").first()
+        or Initiative.objects.order_by("start_date").first()
+    )
+    if initiative is None:
+        raise ValidationError(
+            _("No initiative exists to hold the alcohol-free campaigns; the office creates one first.")
+        )
+    for entry in entries:
+        if Campaign.objects.alcohol_free().filter(region=entry.settlement).exclude(settlement_stage="lapsed").exists():
+            continue
+        campaign = Campaign(
+            initiative=initiative,
+            kind=CampaignKind.ALCOHOL_FREE_SETTLEMENT,
+            region=entry.settlement,
+            name_kk=f"{entry.settlement.name_kk}: ішімдіксіз ауыл",
+            name_ru=f"{entry.settlement.name_ru}: село без алкоголя",
+            name_en=f"{entry.settlement.name_en or entry.settlement.name_ru}: alcohol-free village",
+            start_date=entry.decided_on,
+            status=CampaignStatus.ACTIVE,
+            settlement_stage=SettlementStage.DECLARED,
+            declared_on=entry.decided_on,
+            evidence=f"{entry.decided_on}: {entry.note}".strip(": "),
+        )
+        campaign._history_user = user  # type: ignore[attr-defined]
+        campaign.save()

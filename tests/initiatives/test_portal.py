@@ -115,3 +115,154 @@ def test_the_office_sees_the_review_queue(client: Client, report: Report, coordi
     client.force_login(office)
     page = client.get("/").content.decode()
     assert f"/review/{report.pk}/" in page
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def upload(name: str, content: bytes):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_evidence_is_stored_and_served_only_to_those_who_may_see_the_report(
+    client: Client,
+    report: Report,
+    coordinator_astana,
+    coordinator_almaty,
+    media,  # type: ignore[no-untyped-def]
+) -> None:
+    client.force_login(coordinator_astana)
+    response = client.post(
+        f"/reports/{report.pk}/", {**form_data(report, "5"), "evidence": upload("decision.png", PNG)}
+    )
+    assert response.status_code == 302
+    evidence = report.evidence.get()
+    assert evidence.name == "decision.png" and str(media) in evidence.file.path
+    download = client.get(f"/reports/{report.pk}/evidence/{evidence.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    client.force_login(coordinator_almaty)
+    assert client.get(f"/reports/{report.pk}/evidence/{evidence.pk}/").status_code == 404
+    client.logout()
+    assert client.get(f"/reports/{report.pk}/evidence/{evidence.pk}/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("run.exe", b"MZ....", "attach a PDF, JPEG, PNG or XLSX file"),
+        ("photo.png", b"%PDF-1.7 not a picture", "is not the kind of file its name says"),
+    ],
+)
+def test_a_wrong_file_is_refused_and_the_values_are_kept(
+    client: Client, report: Report, coordinator_astana, media, name, content, message
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(coordinator_astana)
+    response = client.post(f"/reports/{report.pk}/", {**form_data(report, "5"), "evidence": upload(name, content)})
+    page = response.content.decode()
+    assert message in page
+    assert 'value="5"' in page
+    assert not report.evidence.exists()
+
+
+def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from initiatives.services import reports as service
+
+    big = upload("scan.pdf", b"%PDF" + b"0" * (service.MAX_EVIDENCE_BYTES + 1))
+    with pytest.raises(ValidationError, match="larger than 10 MB"):
+        service.report_add_evidence(report=report, upload=big, user=coordinator_astana)
+
+
+def test_a_village_reported_joining_becomes_a_declared_campaign_on_approval(
+    report: Report, coordinator_astana, office
+) -> None:  # type: ignore[no-untyped-def]
+    from initiatives.models import Campaign
+    from initiatives.services.reports import report_add_settlement, report_approve, report_submit
+    from tests.factories import InitiativeFactory, RegionFactory
+
+    InitiativeFactory(code="alcohol-free-villages")
+    village = RegionFactory(kato="711110100", name_ru="село Тестовое")
+    report_add_settlement(
+        report=report,
+        settlement=village,
+        decided_on=datetime.date(2026, 10, 20),
+        note="protocol 7",
+        user=coordinator_astana,
+    )
+    report = report_save(
+        report=report,
+        version=report.version,
+        values={Indicator.objects.get(code="events.legal_literacy"): (Decimal(3), "")},
+        narrative="",
+        user=coordinator_astana,
+    )
+    report = report_submit(report=report, version=report.version, user=coordinator_astana)
+    assert not Campaign.objects.exists()  # not before the office approves
+
+    report_approve(report=report, user=office)
+
+    campaign = Campaign.objects.get()
+    assert (campaign.region, campaign.settlement_stage, str(campaign.declared_on)) == (
+        village,
+        "declared",
+        "2026-10-20",
+    )
+    assert campaign.history.get().history_user == office
+
+
+def test_a_village_outside_the_region_is_refused(report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from initiatives.services.reports import report_add_settlement
+    from regions.models import Region
+    from tests.factories import RegionFactory
+
+    almaty_village = RegionFactory(kato="751110100", parent=Region.objects.get(kato="750000000"))
+    with pytest.raises(ValidationError, match="is not a settlement of"):
+        report_add_settlement(
+            report=report,
+            settlement=almaty_village,
+            decided_on=datetime.date(2026, 10, 1),
+            note="",
+            user=coordinator_astana,
+        )
+
+
+def test_staff_set_when_reports_fall_due(coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+    from initiatives.models import ReportingCycle
+
+    ReportingCycle.objects.filter(kind="half_yearly").update(due_day=20, months_after=2)
+    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    half = report_create(branch=branch, kind="half_yearly", period=Period.parse("2026-H1"), user=coordinator_astana)
+    assert str(half.due_date) == "2026-08-20"
+
+
+def test_the_review_page_keeps_a_fixed_query_budget(
+    client: Client, report: Report, coordinator_astana, office, assert_queries_do_not_grow, media
+) -> None:  # type: ignore[no-untyped-def]
+    from initiatives.services.reports import report_add_evidence
+
+    report_add_evidence(report=report, upload=upload("a.png", PNG), user=coordinator_astana)
+    report_save(
+        report=report,
+        version=report.version,
+        values={Indicator.objects.get(code="events.legal_literacy"): (Decimal(3), "")},
+        narrative="",
+        user=coordinator_astana,
+    )
+    client.force_login(office)
+
+    def add_rows() -> None:
+        for n in range(5):
+            report_add_evidence(report=report, upload=upload(f"{n}.png", PNG), user=coordinator_astana)
+
+    assert_queries_do_not_grow(lambda: client.get(f"/review/{report.pk}/"), add_rows)
