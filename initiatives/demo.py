@@ -28,6 +28,8 @@ from .models import (
     Indicator,
     Initiative,
     InitiativeStatus,
+    Report,
+    ReportKind,
     SettlementStage,
     Target,
     Value,
@@ -417,6 +419,32 @@ def _targets(regions: list[Region]) -> None:
     )
 
 
+def _open_demo_reports() -> None:
+    """Last month's report for each demo coordinator, open for the demo even when its
+    due date has passed (a reopening, as staff would grant; set once, kept after)."""
+    from django.utils import timezone
+
+    from agencies.models import Membership
+
+    from .services.reports import REOPEN_DAYS, due_date_for
+
+    last_month = Month.from_date(timezone.localdate()).plus(-1)
+    period = Period(last_month, last_month)
+    for membership in (
+        Membership.objects.active().filter(user__username__startswith="coordinator.").select_related("branch")
+    ):
+        report, _created = Report.objects.get_or_create(
+            branch=membership.branch,
+            kind=ReportKind.MONTHLY,
+            period_start=period.first_day,
+            period_end=period.end.first_day,
+            defaults={"due_date": due_date_for(ReportKind.MONTHLY, period)},
+        )
+        if report.due_date < timezone.localdate() and report.reopened_until is None:
+            report.reopened_until = timezone.now() + datetime.timedelta(days=REOPEN_DAYS)
+            report.save(update_fields=["reopened_until", "updated_at"])
+
+
 @transaction.atomic
 def seed_programme() -> int:
     """Create what is missing of the demo programme; returns how many values were written."""
@@ -427,4 +455,5 @@ def seed_programme() -> int:
     _campaigns(initiatives, _settlements())
     written = _values(regions, owner)
     _targets(regions)
+    _open_demo_reports()
     return written

@@ -94,6 +94,20 @@ def _locked(report: Report) -> Report:
     return Report.objects.select_for_update().select_related("branch__region").get(pk=report.pk)
 
 
+def _check_open(report: Report, user: User) -> Report:
+    report = _locked(report)
+    if not _may_edit(user, report):
+        raise PermissionDenied(_("You may report only for your own region."))
+    if report.state not in EDITABLE:
+        raise ValidationError(
+            _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
+        )
+    reason = closed_reason(report)
+    if reason and not is_project_office(user):
+        raise ValidationError(reason)
+    return report
+
+
 @transaction.atomic
 def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: User) -> Report:
     if is_agency_caller(user) or not (is_project_office(user) or region_is_visible(user, branch.region)):
@@ -122,16 +136,7 @@ def report_save(
     user: User,
 ) -> Report:
     """Save the coordinator's values and narrative, if nobody saved in between."""
-    report = _locked(report)
-    if not _may_edit(user, report):
-        raise PermissionDenied(_("You may report only for your own region."))
-    if report.state not in EDITABLE:
-        raise ValidationError(
-            _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
-        )
-    reason = closed_reason(report)
-    if reason and not is_project_office(user):
-        raise ValidationError(reason)
+    report = _check_open(report, user)
     if report.version != version:
         raise StaleReportError(
             _("Someone saved this report after you opened it (version %(theirs)s, yours %(yours)s).")
@@ -257,20 +262,6 @@ EVIDENCE_SIGNATURES = {
     ".jpeg": (b"\xff\xd8\xff",),
     ".xlsx": (b"PK\x03\x04",),
 }
-
-
-def _check_open(report: Report, user: User) -> Report:
-    report = _locked(report)
-    if not _may_edit(user, report):
-        raise PermissionDenied(_("You may report only for your own region."))
-    if report.state not in EDITABLE:
-        raise ValidationError(
-            _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
-        )
-    reason = closed_reason(report)
-    if reason and not is_project_office(user):
-        raise ValidationError(reason)
-    return report
 
 
 @transaction.atomic
