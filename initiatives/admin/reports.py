@@ -71,7 +71,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             else:
                 self.message_user(request, _("%(report)s approved.") % {"report": report})
 
-    @admin.action(description=_("Reopen selected reports for 7 days after their deadline"), permissions=["change"])
+    @admin.action(description=_("Reopen selected reports for 7 days from now"), permissions=["change"])
     def reopen(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         for report in queryset.select_related("branch__region", "branch__agency"):
             try:

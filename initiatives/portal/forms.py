@@ -47,9 +47,17 @@ class ReportForm(forms.Form):
     settlement_note = forms.CharField(label=gettext_lazy("Decision (number, protocol)"), required=False, max_length=500)
 
     def __init__(
-        self, *args: Any, report: Report, kpis: list[Indicator], context: dict[int, KpiContext], **kwargs: Any
+        self,
+        *args: Any,
+        report: Report,
+        kpis: list[Indicator],
+        context: dict[int, KpiContext],
+        submitting: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # The comment a far-off value needs is asked for on submitting; a draft may wait.
+        self.submitting = submitting
         self.kpis = kpis
         self.context = context
         lines = {line.indicator_id: line for line in report.lines.all()}
@@ -62,13 +70,13 @@ class ReportForm(forms.Form):
                 max_digits=20,
                 decimal_places=4,
                 initial=plain(line.value) if line else None,
-                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "placeholder": _("Value")}),
             )
             self.fields[f"comment_{kpi.pk}"] = forms.CharField(
                 label=_("Comment on %(kpi)s") % {"kpi": kpi.name},
                 required=False,
                 initial=line.comment if line else "",
-                widget=forms.TextInput(attrs={"placeholder": _("Comment (needed when the value differs a lot)")}),
+                widget=forms.TextInput(attrs={"placeholder": _("Comment")}),
             )
         self.fields["narrative"].initial = report.narrative
         self.fields["settlement"].queryset = Region.objects.within(report.branch.region).filter(level__gte=3)  # type: ignore[attr-defined]
@@ -95,7 +103,7 @@ class ReportForm(forms.Form):
             value = data.get(f"value_{kpi.pk}")
             comment = (data.get(f"comment_{kpi.pk}") or "").strip()
             around = self.context.get(kpi.pk)
-            if value is None or around is None or comment:
+            if not self.submitting or value is None or around is None or comment:
                 continue
             for reference, when in ((around.previous, _("last period")), (around.year_before, _("a year before"))):
                 if reference and abs(value - reference) > reference * OUTLIER_SHARE:
@@ -128,7 +136,9 @@ class ReviewForm(forms.Form):
         self.lines = list(report.lines.select_related("indicator"))
         for line in self.lines:
             self.fields[f"line_{line.pk}"] = forms.CharField(
-                label=_("What to fix in %(kpi)s") % {"kpi": line.indicator.name}, required=False
+                label=_("What to fix in %(kpi)s") % {"kpi": line.indicator.name},
+                required=False,
+                initial=line.return_reason,  # what was asked last time, to keep or clear
             )
 
     def line_reasons(self) -> dict[int, str]:

@@ -39,6 +39,8 @@ class DueReport:
     kind: str
     period: Period
     report: Report | None
+    due_date: Any
+    closed: str | None  # why it can no longer be written, when it cannot
 
 
 def due_reports(user: Any, today: Month) -> list[DueReport]:
@@ -55,11 +57,28 @@ def due_reports(user: Any, today: Month) -> list[DueReport]:
             branch__in=branches, period_start__in=[last_month.first_day, last_half.first_day]
         )
     }
+    from ..services.reports import closed_reason, due_date_for
+
     out = []
     for branch in branches:
         for kind, period in ((ReportKind.MONTHLY, last_month), (ReportKind.HALF_YEARLY, last_half)):
-            out.append(DueReport(branch, kind, period, existing.get((branch.pk, kind, period.first_day))))
+            report = existing.get((branch.pk, kind, period.first_day))
+            if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
+                continue  # done on the coordinator's side
+            if report is not None:
+                closed = closed_reason(report)
+                due = report.due_date
+            else:
+                due = due_date_for(kind, period)
+                closed = closed_reason(Report(branch=branch, kind=kind, due_date=due)) if due < today_date() else None
+            out.append(DueReport(branch, kind, period, report, due, closed))
     return out
+
+
+def today_date() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ..periods import Month, Period, PeriodError
 from ..services.reports import (
     StaleReportError,
     closed_reason,
+    reopened_notice,
     report_add_evidence,
     report_add_settlement,
     report_approve,
@@ -91,11 +92,21 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     lock = closed_reason(report)
     if lock and is_project_office(request.user) and report.state not in ("submitted", "approved"):
         lock = None  # the office may still correct a closed draft
-    form = ReportForm(request.POST or None, request.FILES or None, report=report, kpis=kpis, context=context)
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        report=report,
+        kpis=kpis,
+        context=context,
+        submitting=request.POST.get("action") == "submit",
+    )
     if request.method == "POST":
         if lock:
             messages.error(request, lock)
-        elif form.is_valid():
+        elif not form.is_valid():
+            if request.FILES:
+                form.add_error(None, _("Nothing was saved. Fix what is marked and attach the file again."))
+        else:
             try:
                 report = report_save(
                     report=report,
@@ -130,7 +141,15 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/report.html",
-        {"report": report, "form": form, "rows": rows, "lock": lock, "office": is_project_office(request.user)},
+        {
+            "report": report,
+            "form": form,
+            "rows": rows,
+            "lock": lock,
+            "reopened": reopened_notice(report),
+            "office": is_project_office(request.user),
+            "has_settlements": form.fields["settlement"].queryset.exists(),  # type: ignore[attr-defined]
+        },
         status=400 if request.method == "POST" and form.errors else 200,
     )
 
@@ -185,6 +204,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     report = _report_or_404(request, pk)
     form = ReviewForm(request.POST or None, report=report)
+    around = kpi_context(report, [line.indicator for line in form.lines])
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("action") == "approve":
@@ -203,6 +223,12 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, " ".join(exc.messages))
     before = _values_at_last_return(report)
     lines: list[dict[str, Any]] = [
-        {"line": line, "field": form[f"line_{line.pk}"], "before": before.get(line.pk)} for line in form.lines
+        {
+            "line": line,
+            "field": form[f"line_{line.pk}"],
+            "before": before.get(line.pk),
+            "around": around.get(line.indicator_id),
+        }
+        for line in form.lines
     ]
     return render(request, "portal/review.html", {"report": report, "form": form, "lines": lines})

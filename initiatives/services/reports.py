@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, region_is_visible
@@ -70,7 +71,9 @@ def closed_reason(report: Report, now: datetime.datetime | None = None) -> str |
     now = now or timezone.now()
     if report.state == ReportState.APPROVED:
         return _("This report was approved on %(date)s and is locked.") % {
-            "date": timezone.localtime(report.approved_at).date().isoformat() if report.approved_at else ""
+            "date": date_format(timezone.localtime(report.approved_at).date(), "SHORT_DATE_FORMAT")
+            if report.approved_at
+            else ""
         }
     if report.state == ReportState.SUBMITTED:
         return _("This report was submitted and is waiting for the project office's review.")
@@ -80,7 +83,22 @@ def closed_reason(report: Report, now: datetime.datetime | None = None) -> str |
         return _(
             "The due date, %(due)s, has passed, so the report is closed. "
             "The project office can reopen it for a limited time."
-        ) % {"due": report.due_date.isoformat()}
+        ) % {"due": date_format(report.due_date, "SHORT_DATE_FORMAT")}
+    return None
+
+
+def reopened_notice(report: Report, now: datetime.datetime | None = None) -> str | None:
+    """Said on the page while a time-boxed reopening is what keeps the report open."""
+    now = now or timezone.now()
+    if (
+        report.state in EDITABLE
+        and report.reopened_until
+        and now <= report.reopened_until
+        and timezone.localdate(now) > report.due_date
+    ):
+        return _("The project office reopened this report until %(until)s.") % {
+            "until": date_format(timezone.localtime(report.reopened_until), "SHORT_DATETIME_FORMAT")
+        }
     return None
 
 

@@ -105,6 +105,6 @@ def test_a_report_past_its_due_date_explains_why_it_is_closed(page, screenshot, 
     )
     log_in(page, "coordinator.astana")
     page.goto(f"/reports/{report.pk}/")
-    assert "The due date, 2026-10-15, has passed" in page.content()
+    assert "The due date, 15.10.2026, has passed" in page.content()
     assert page.locator("button[value=submit]").count() == 0
     screenshot("portal-08-closed-after-the-deadline")

@@ -184,7 +184,7 @@ def test_after_the_due_date_the_report_is_closed_and_says_who_can_reopen_it(
     report: Report, kpis, coordinator_astana, office, early_october
 ) -> None:  # type: ignore[no-untyped-def]
     early_october.move_to(datetime.datetime(2025, 10, 16, 9, 0, tzinfo=datetime.UTC))
-    with pytest.raises(ValidationError, match=r"The due date, 2025-10-15, has passed.*project office can reopen"):
+    with pytest.raises(ValidationError, match=r"The due date, 15.10.2025, has passed.*project office can reopen"):
         report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
 
     report = report_reopen(report=report, user=office)
