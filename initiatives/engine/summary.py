@@ -117,6 +117,9 @@ class RegionFigures:
     change_note: str | None
     rate_per_10k: Figure | None
     population: Figure | None
+    # Filled for the breakdown's regions: each one's own target and traffic light.
+    target: Decimal | None = None
+    status: str = "no_target"
 
 
 @dataclass
@@ -178,6 +181,17 @@ def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, co
     children = book.children_during(region_id, span)
     names = {r.pk: str(r) for r in Region.objects.filter(pk__in=[c.id for c in children])}
     breakdown = [figures_for(c.id, c.kato, names[c.id]) for c in children]
+    child_targets = dict(
+        Target.objects.filter(
+            indicator=indicator, year=span.end.year, region_id__in=[c.id for c in children]
+        ).values_list("region_id", "target_value")
+    )
+    for child, row in zip(children, breakdown, strict=True):
+        row.target = child_targets.get(child.id)
+        if row.target is not None:
+            row.status = traffic_light(
+                indicator.direction, year_end_estimate(book, rules, child.id, span).value, row.target
+            )
 
     target = (
         Target.objects.filter(indicator=indicator, region=region, year=span.end.year).first()
@@ -210,6 +224,9 @@ def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]
         out["previous"] = _figure_dict(r.previous, places)
         out["change_percent"] = None if r.change_percent is None else str(r.change_percent)
         out["change_note"] = r.change_note
+    if r.target is not None:
+        out["target"] = _quantize(r.target, places)
+        out["status"] = r.status
     if r.rate_per_10k is not None:
         out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
         out["population"] = _quantize(r.population.value, 0) if r.population else None

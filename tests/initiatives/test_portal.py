@@ -266,3 +266,28 @@ def test_the_review_page_keeps_a_fixed_query_budget(
             report_add_evidence(report=report, upload=upload(f"{n}.png", PNG), user=coordinator_astana)
 
     assert_queries_do_not_grow(lambda: client.get(f"/review/{report.pk}/"), add_rows)
+
+
+def test_the_dashboard_is_for_the_office_only(client: Client, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(coordinator_astana)
+    assert client.get("/dashboard/").status_code == 404
+    client.force_login(office)
+    response = client.get("/dashboard/?kpi=crime.theft")
+    assert response.status_code == 200
+    assert "Thefts" in response.content.decode()
+
+
+def test_the_dashboard_keeps_a_fixed_query_budget(client: Client, office, assert_queries_do_not_grow) -> None:  # type: ignore[no-untyped-def]
+    from regions.models import Region
+    from tests.initiatives.test_engine import put
+
+    client.force_login(office)
+    katos = list(Region.objects.top_level().values_list("kato", flat=True))
+    put("crime.registered", katos[0], "2026-01/2026-10", 1)
+
+    def add_rows() -> None:
+        for kato in katos[1:]:
+            put("crime.registered", kato, "2026-01/2026-10", 5)
+            put("crime.registered", kato, "2025-01/2025-10", 6)
+
+    assert_queries_do_not_grow(lambda: client.get("/dashboard/"), add_rows)
