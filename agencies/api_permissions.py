@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
@@ -22,7 +24,7 @@ def scoped(scope: str) -> type[permissions.BasePermission]:
     the view), and for agency tokens holding `scope`."""
 
     class Scoped(permissions.BasePermission):
-        message = f"This token lacks the scope {scope}."
+        message = format_lazy(_("This needs the scope {scope}, which this caller lacks."), scope=scope)
 
         def has_permission(self, request: Request, view: Any) -> bool:
             user = request.user
@@ -40,7 +42,7 @@ class CanImportStatistics(permissions.BasePermission):
     """Pushing legal statistics: project-office staff, or a token with statistics:import.
     Reading the list of imports: the same callers."""
 
-    message = "Only the project office or a token with the scope statistics:import may do this."
+    message = _("Only the project office or a token with the scope statistics:import may do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user

@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from agencies.access import within_regions
@@ -30,7 +31,7 @@ from ..periods import Period, PeriodError
 def _region_or_error(kato: str) -> Region:
     region = Region.objects.filter(kato=kato).first()
     if region is None:
-        raise ValidationError({"region": [f"unknown region {kato!r} (a 9-digit KATO code)"]})
+        raise ValidationError({"region": [_("unknown region %(code)r (a 9-digit KATO code)") % {"code": kato}]})
     return region
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -150,11 +151,20 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
         if query.validated_data.get("region"):
             region = Region.objects.filter(kato=query.validated_data["region"]).first()
             if region is None:
-                raise ValidationError({"region": [f"unknown region {query.validated_data['region']!r}"]})
+                raise ValidationError(
+                    {
+                        "region": [
+                            _("unknown region %(code)r (a 9-digit KATO code)")
+                            % {"code": query.validated_data["region"]}
+                        ]
+                    }
+                )
         if not region_is_visible(request.user, region):
             if region is None:
-                raise PermissionDenied("The national summary is for the project office and agencies; give your region.")
-            raise NotFound("No such region among yours.")
+                raise PermissionDenied(
+                    _("The national summary is for the project office and agencies; give your region.")
+                )
+            raise NotFound(_("No such region among yours."))
         compare = query.validated_data["compare"] == "previous_year"
         try:
             span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))

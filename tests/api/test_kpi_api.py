@@ -229,3 +229,14 @@ def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> N
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/kpis/{code}/summary/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["agencyToken"]["scheme"] == "bearer"
+
+
+def test_api_errors_come_in_the_callers_language(caller) -> None:  # type: ignore[no-untyped-def]
+    client = caller("coordinator_almaty")
+    kk = client.get("/api/v1/kpis/crime.registered/summary/?period_from=2025-09&lang=kk").json()
+    assert (
+        kk["error"]["message"]
+        == "Ел бойынша жиынтық Жобалық кеңсе мен мемлекеттік органдарға арналған; өз өңіріңізді көрсетіңіз."
+    )
+    ru = caller("token_reports").get("/api/v1/values/?lang=ru").json()
+    assert ru["error"]["message"] == "Требуется область доступа kpi:read, которой у этого клиента нет."
