@@ -162,3 +162,21 @@ def test_coordinators_of_a_deactivated_agency_lose_access(caller, coordinator_as
     client = caller("coordinator_astana")
     Agency.objects.filter(code="gpo").update(is_active=False)
     assert client.get("/api/v1/values/").status_code == 403
+
+
+def test_too_many_wrong_passwords_pause_the_log_in(client: Client, coordinator_astana, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        response = client.post("/login/", {"username": "coordinator.astana", "password": "wrong"})
+    assert response.status_code == 429
+    assert "Too many wrong passwords" in response.content.decode()
+    # Even the right password waits now; the admin's log-in is paused the same way.
+    again = client.post("/login/", {"username": "coordinator.astana", "password": "correct horse battery staple"})
+    assert again.status_code == 429
+    admin = client.post("/admin/login/", {"username": "coordinator.astana", "password": "correct horse battery staple"})
+    assert admin.status_code == 429
+
+
+def test_a_right_password_logs_in_as_before(client: Client, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/login/", {"username": "coordinator.astana", "password": "correct horse battery staple"})
+    assert response.status_code == 302 and response["Location"] == "/"
