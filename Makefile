@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # The suite is faster in one process than split over two cores (database set-up per worker).
 PYTEST_ARGS ?=
 
-.PHONY: run test install messages migrate seed lint typecheck check-migrations ci clean
+.PHONY: run test install messages migrate seed worker beat lint typecheck check-migrations ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ seed: migrate
 ## Serve on http://$(HOST) with SQLite and in-process tasks, demo users' password $(DEMO_PASSWORD).
 run: seed
 	$(BIN)/python manage.py runserver $(HOST)
+
+## Background jobs (need REDIS_URL; without it tasks run in the web process).
+worker: install
+	$(BIN)/celery -A projectoffice worker --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A projectoffice beat --loglevel INFO
 
 ## The whole suite. DATABASE_URL / REDIS_URL / REQUIRE_SERVICES pass through from the environment.
 test: messages

@@ -1,5 +1,6 @@
 from .imports import ImportBatch, ImportStatus
 from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorSource, Target, Unit
+from .outbox import OutboxMessage
 from .programme import (
     Campaign,
     CampaignKind,
@@ -27,6 +28,7 @@ __all__ = [
     "IndicatorSource",
     "Initiative",
     "InitiativeStatus",
+    "OutboxMessage",
     "Report",
     "ReportEvidence",
     "ReportKind",

@@ -222,6 +222,7 @@ def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] |
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
+    _notify_coordinators(report, "returned")
     return report
 
 
@@ -254,6 +255,7 @@ def report_approve(*, report: Report, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
+    _notify_coordinators(report, "approved")
     return report
 
 
@@ -355,3 +357,37 @@ def _publish_settlements(report: Report, user: User) -> None:
         )
         campaign._history_user = user  # type: ignore[attr-defined]
         campaign.save()
+
+
+def _notify_coordinators(report: Report, event: str) -> None:
+    """An e-mail to the report's coordinators, written with the event (outbox), in the
+    site's language; the key makes a repeated event one notice."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from agencies.models import Membership, MembershipRole
+
+    from .outbox import outbox_add
+
+    people = (
+        Membership.objects.active().filter(branch=report.branch, role=MembershipRole.COORDINATOR).select_related("user")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        if event == "returned":
+            subject = _("Report %(period)s returned for revision") % {"period": report.period}
+            body = _("The project office returned your report for %(period)s: %(reason)s") % {
+                "period": report.period,
+                "reason": report.return_reason,
+            }
+        else:
+            subject = _("Report %(period)s approved") % {"period": report.period}
+            body = _("The project office approved your report for %(period)s; its values are published.") % {
+                "period": report.period
+            }
+    for membership in people:
+        outbox_add(
+            key=f"report:{report.pk}:{event}:{report.version}:{membership.user_id}",
+            recipient=membership.user.email,
+            subject=str(subject),
+            body=str(body),
+        )
