@@ -14,9 +14,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from agencies.models import Agency
+from agencies.models import Agency, Membership
 from regions.models import Region, RegionKind
 
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
 )
 from .periods import Month, Period
 from .reference_data import load_indicators
+from .services.reports import REOPEN_DAYS, due_date_for
 
 FIRST_MONTH, LAST_MONTH = Month(2024, 1), Month(2026, 10)
 # When the demo values were "approved": a fixed moment, so a second run changes nothing.
@@ -422,12 +424,6 @@ def _targets(regions: list[Region]) -> None:
 def _open_demo_reports() -> None:
     """Last month's report for each demo coordinator, open for the demo even when its
     due date has passed (a reopening, as staff would grant; set once, kept after)."""
-    from django.utils import timezone
-
-    from agencies.models import Membership
-
-    from .services.reports import REOPEN_DAYS, due_date_for
-
     last_month = Month.from_date(timezone.localdate()).plus(-1)
     period = Period(last_month, last_month)
     for membership in (

@@ -186,6 +186,11 @@ class Period:
     def overlaps(self, other: "Period") -> bool:
         return self.start <= other.end and other.start <= self.end
 
+    def overlaps_days(self, first: datetime.date | None, last: datetime.date | None) -> bool:
+        """Does any day of this period fall between `first` and `last` (None: open)? The
+        rule for "a region exists during a period", also held by database triggers."""
+        return (first is None or first <= self.last_day) and (last is None or last >= self.first_day)
+
     def shifted(self, months: int) -> "Period":
         return Period(self.start.plus(months), self.end.plus(months))
 

@@ -177,7 +177,7 @@ def check_rows(
             continue
         assert region is not None and indicator is not None and isinstance(period, Period)
         region_id, valid_from, valid_to = region
-        if (valid_from and valid_from > period.last_day) or (valid_to and valid_to < period.first_day):
+        if not period.overlaps_days(valid_from, valid_to):
             problem(
                 line,
                 "region",

@@ -1,6 +1,7 @@
-"""List filters shared by the initiatives admin pages."""
+"""List filters and small helpers shared by the initiatives admin pages."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -42,3 +43,11 @@ class YearFilter(admin.SimpleListFilter):
         if not year or not year.isdigit():
             return queryset
         return queryset.filter(**{f"{self.date_field}__year": int(year)})
+
+
+def say_refused(
+    model_admin: admin.ModelAdmin, request: HttpRequest, obj: object, exc: ValidationError | PermissionDenied
+) -> None:  # type: ignore[type-arg]
+    """An action's service refused one object: say which and why, and go on with the rest."""
+    reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    model_admin.message_user(request, f"{obj}: {' '.join(reasons)}", messages.ERROR)

@@ -1,5 +1,5 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..models import Campaign, Initiative, InitiativeStatus, SettlementStage
 from ..services.campaigns import campaign_advance_settlement
 from ..services.programme import initiatives_set_status
-from .filters import TopRegionFilter
+from .filters import TopRegionFilter, say_refused
 
 
 class CampaignInline(admin.StackedInline):
@@ -110,8 +110,8 @@ class CampaignAdmin(SimpleHistoryAdmin):
             try:
                 campaign_advance_settlement(campaign=campaign, stage=stage, on_date=today, user=request.user)  # type: ignore[arg-type]
                 done += 1
-            except ValidationError as exc:
-                self.message_user(request, f"{campaign}: {' '.join(exc.messages)}", messages.ERROR)
+            except (ValidationError, PermissionDenied) as exc:
+                say_refused(self, request, campaign, exc)
         if done:
             self.message_user(
                 request,

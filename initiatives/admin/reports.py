@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Report, ReportingCycle, ReportLine
 from ..services.reports import report_approve, report_reopen, report_return
-from .filters import TopRegionFilter
+from .filters import TopRegionFilter, say_refused
 
 
 class ReportLineInline(admin.TabularInline):
@@ -65,9 +65,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             try:
                 report_approve(report=report, user=request.user)  # type: ignore[arg-type]
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
-                )
+                say_refused(self, request, report, exc)
             else:
                 self.message_user(request, _("%(report)s approved.") % {"report": report})
 
@@ -77,9 +75,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             try:
                 report = report_reopen(report=report, user=request.user)  # type: ignore[arg-type]
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
-                )
+                say_refused(self, request, report, exc)
             else:
                 until = timezone.localtime(report.reopened_until).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
                 self.message_user(
@@ -94,9 +90,7 @@ class ReportAdmin(SimpleHistoryAdmin):
                 try:
                     report_return(report=report, reason=form.cleaned_data["reason"], user=request.user)  # type: ignore[arg-type]
                 except (ValidationError, PermissionDenied) as exc:
-                    self.message_user(
-                        request, f"{report}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
-                    )
+                    say_refused(self, request, report, exc)
                 else:
                     self.message_user(request, _("%(report)s returned for revision.") % {"report": report})
             return None

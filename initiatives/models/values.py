@@ -128,6 +128,8 @@ class Value(Timestamped):
             )
         if self.region_id and self.period_start and self.period_end:
             region, period = self.region, self.period
+            if period.overlaps_days(region.valid_from, region.valid_to):
+                return
             if region.valid_from and region.valid_from > period.last_day:
                 raise ValidationError(
                     _("%(region)s exists only from %(date)s, after the period %(period)s")

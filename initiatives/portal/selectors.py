@@ -1,7 +1,9 @@
 """What the coordinator portal shows: reports within reach, and the figures around a report."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,8 +11,20 @@ from django.db.models import QuerySet
 from agencies.access import is_project_office, scoped_to_user
 from agencies.models import Membership, RegionalBranch
 
-from ..models import ApprovalState, Indicator, IndicatorSource, Report, ReportKind, ReportState, Target, Value
+from ..engine.summary import kpi_summary
+from ..models import (
+    ApprovalState,
+    Indicator,
+    IndicatorSource,
+    Report,
+    ReportKind,
+    ReportLine,
+    ReportState,
+    Target,
+    Value,
+)
 from ..periods import Month, Period
+from ..services.reports import closed_reason, due_date_for, reporting_cycles
 
 
 def reports_for(user: Any) -> QuerySet[Report]:
@@ -43,12 +57,14 @@ class DueReport:
     closed: str | None  # why it can no longer be written, when it cannot
 
 
-def due_reports(user: Any, today: Month) -> list[DueReport]:
-    """For each of the person's branches: last month's report and the last half-year's."""
-    last_month = Period(today.plus(-1), today.plus(-1))
-    half = 1 if today.plus(-1).month <= 6 else 2
-    last_half = Period.half_year(today.plus(-1).year, half)
-    if last_half.end >= today:  # the half-year is not over yet: the previous one
+def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
+    """For each of the person's branches: last month's report and the last half-year's,
+    unless already handed in, with the due date and, when it has passed, why it is closed."""
+    this_month = Month.from_date(today)
+    last_month = Period(this_month.plus(-1), this_month.plus(-1))
+    half = 1 if last_month.end.month <= 6 else 2
+    last_half = Period.half_year(last_month.end.year, half)
+    if last_half.end >= this_month:  # the half-year is not over yet: the previous one
         last_half = last_half.shifted(-6)
     branches = branches_of(user)
     existing = {
@@ -57,28 +73,17 @@ def due_reports(user: Any, today: Month) -> list[DueReport]:
             branch__in=branches, period_start__in=[last_month.first_day, last_half.first_day]
         )
     }
-    from ..services.reports import closed_reason, due_date_for
-
+    cycles = reporting_cycles()
     out = []
     for branch in branches:
         for kind, period in ((ReportKind.MONTHLY, last_month), (ReportKind.HALF_YEARLY, last_half)):
             report = existing.get((branch.pk, kind, period.first_day))
             if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
                 continue  # done on the coordinator's side
-            if report is not None:
-                closed = closed_reason(report)
-                due = report.due_date
-            else:
-                due = due_date_for(kind, period)
-                closed = closed_reason(Report(branch=branch, kind=kind, due_date=due)) if due < today_date() else None
-            out.append(DueReport(branch, kind, period, report, due, closed))
+            # A report not started yet closes on the same rule as a started draft.
+            pending = report or Report(branch=branch, kind=kind, due_date=due_date_for(kind, period, cycles))
+            out.append(DueReport(branch, kind, period, report, pending.due_date, closed_reason(pending)))
     return out
-
-
-def today_date() -> Any:
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,6 @@ class KpiCard:
 
 def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
     """This year to last month, for each of the person's regions: the KPI engine's figures."""
-    from ..engine.summary import kpi_summary
-
     if today.month == 1:
         span = Period.year(today.year - 1)
     else:
@@ -161,3 +164,25 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
                     )
                 )
     return cards
+
+
+def values_at_last_return(report: Report) -> dict[int, Decimal]:
+    """Each line's value when the report was last returned, to show the reviewer what changed."""
+    # The moment of the return: the newest record where the state went from submitted to
+    # returned (the coordinator's later saves keep the state "returned").
+    states = list(report.history.order_by("-history_date").values_list("state", "history_date"))
+    returned_at = next(
+        (date for (state, date), (before, _d) in pairwise(states) if state == "returned" and before == "submitted"),
+        None,
+    )
+    if returned_at is None:
+        return {}
+    earlier = (
+        ReportLine.history.filter(report_id=report.pk, history_date__lte=returned_at)
+        .order_by("id", "-history_date")
+        .values_list("id", "value")
+    )
+    out: dict[int, Decimal] = {}
+    for line_id, value in earlier:
+        out.setdefault(line_id, value)
+    return out

@@ -4,8 +4,6 @@ Views stay thin: reads come from `selectors`, every change goes through
 `services.reports`, and a failed form is shown again with everything typed in it.
 """
 
-from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +19,7 @@ from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
 from ..engine.summary import kpi_summary
-from ..models import Indicator, Report, ReportEvidence, ReportKind, ReportLine, Unit
+from ..models import Indicator, Report, ReportEvidence, ReportKind, Unit
 from ..periods import Month, Period, PeriodError
 from ..services.reports import (
     StaleReportError,
@@ -36,7 +34,15 @@ from ..services.reports import (
     report_submit,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis, reports_for, review_queue
+from .selectors import (
+    due_reports,
+    kpi_cards,
+    kpi_context,
+    reported_kpis,
+    reports_for,
+    review_queue,
+    values_at_last_return,
+)
 
 
 def _this_month() -> Month:
@@ -51,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "portal/home.html",
         {
             "office": office,
-            "due": [] if office else due_reports(request.user, _this_month()),
+            "due": [] if office else due_reports(request.user, timezone.localdate()),
             "cards": [] if office else kpi_cards(request.user, _this_month()),
             "reports": reports_for(request.user).order_by("-period_start", "kind")[:50],
             "queue": review_queue()[:100] if office else [],
@@ -177,28 +183,6 @@ def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> FileRespon
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
 
 
-def _values_at_last_return(report: Report) -> dict[int, Decimal]:
-    """Each line's value when the report was last returned, to show the reviewer what changed."""
-    # The moment of the return: the newest record where the state went from submitted to
-    # returned (the coordinator's later saves keep the state "returned").
-    states = list(report.history.order_by("-history_date").values_list("state", "history_date"))
-    returned_at = next(
-        (date for (state, date), (before, _d) in pairwise(states) if state == "returned" and before == "submitted"),
-        None,
-    )
-    if returned_at is None:
-        return {}
-    earlier = (
-        ReportLine.history.filter(report_id=report.pk, history_date__lte=returned_at)
-        .order_by("id", "-history_date")
-        .values_list("id", "value")
-    )
-    out: dict[int, Decimal] = {}
-    for line_id, value in earlier:
-        out.setdefault(line_id, value)
-    return out
-
-
 @login_required
 def review_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_project_office(request.user):
@@ -222,7 +206,7 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("home")
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
-    before = _values_at_last_return(report)
+    before = values_at_last_return(report)
     lines: list[dict[str, Any]] = [
         {
             "line": line,

@@ -3,24 +3,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
 from initiatives.services.statistics import StatisticsImportError, statistics_import
+from projectoffice.file_commands import FileImportCommand
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = (
         "Import legal statistics (CSV in UTF-8 or XLSX; columns region,period,indicator,value). "
         "Every row is checked first; one bad row and nothing is written. Imported values count as approved."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-
     def handle(self, *args: Any, file: Path, dry_run: bool, **options: Any) -> None:
-        if not file.is_file():
-            raise CommandError(f"{file}: no such file")
+        self.existing(file)
         started = time.monotonic()
         show_progress = sys.stderr.isatty() or options.get("verbosity", 1) > 1
 
@@ -35,11 +29,7 @@ class Command(BaseCommand):
         except StatisticsImportError as exc:
             if show_progress:
                 self.stderr.write("")
-            for error in exc.errors:
-                self.stderr.write(f"{file.name}: {error}")
-            if exc.error_count > len(exc.errors):
-                self.stderr.write(f"{file.name}: ... and {exc.error_count - len(exc.errors)} more")
-            raise CommandError(f"{file.name}: refused, {exc.error_count} problem(s); nothing was written") from exc
+            raise self.refuse(file, exc.errors, exc.error_count, cause=exc) from exc
         if show_progress:
             self.stderr.write("")
         summary = (
