@@ -1,8 +1,17 @@
-"""A record of each legal-statistics file that landed: who, when, what it changed."""
+"""A record of each legal-statistics file sent in: who, when, how far it got, what it changed.
+
+Files pushed through the API are kept (`upload`) and imported by a worker; the batch is
+the job's state, which the caller polls: waiting, running (with progress), imported or
+refused (with every bad row).
+"""
+
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projectoffice.model_mixins import Timestamped
@@ -15,8 +24,15 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("refused")
 
 
+def upload_path(instance: "ImportBatch", filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
 class ImportBatch(Timestamped):
     file_name = models.CharField(_("file"), max_length=255)
+    # The file as received, for the worker to read (empty for files imported from a terminal).
+    upload = models.FileField(_("uploaded file"), upload_to=upload_path, blank=True, max_length=255)
+    dry_run = models.BooleanField(_("check only"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -41,6 +57,13 @@ class ImportBatch(Timestamped):
     # Every problem found, as [{"line": 12, "column": "region", "message": "..."}]; capped.
     errors = models.JSONField(_("problems"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("problems found"), default=0)
+    # Progress while running: the stage ("checking", "writing") and rows done of rows in all.
+    stage = models.CharField(_("stage"), max_length=20, blank=True)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
+    # How many times a worker took the job up (more than one: a worker died and it was redelivered).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
