@@ -165,6 +165,18 @@ def token_for(scopes: list[str], agency: str = "mvd", **changes: object) -> str:
 
 
 @pytest.fixture
+def in_process_tasks():  # type: ignore[no-untyped-def]
+    """Celery tasks run in the test's own process, whether or not REDIS_URL names a broker
+    (in CI it does, and nothing would consume what a test queues)."""
+    from projectoffice.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def caller(db: None, office, coordinator_astana, coordinator_almaty) -> Callable[[str], APIClient]:  # type: ignore[no-untyped-def]
     """An API client acting as one of the cast, by name."""
 

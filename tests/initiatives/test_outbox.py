@@ -17,15 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def in_process_tasks():  # type: ignore[no-untyped-def]
-    """Tasks run in the test's process here, with or without a Redis configured; the
-    worker itself is exercised by the background-jobs tests."""
-    from projectoffice.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+def _tasks_here(in_process_tasks):  # type: ignore[no-untyped-def]
+    """Tasks run in the test's process here; the worker itself is exercised by tests/jobs."""
 
 
 @pytest.fixture
