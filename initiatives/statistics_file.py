@@ -102,6 +102,10 @@ class _Catalogue:
         return self.periods[text]
 
 
+# Rows between two progress reports while checking.
+PROGRESS_EVERY = 10_000
+
+
 def check_rows(
     rows: Iterable[Row], progress: Callable[[int], None] | None = None, agency_code: str | None = None
 ) -> CheckResult:
@@ -122,7 +126,7 @@ def check_rows(
 
     for row in rows:
         total += 1
-        if progress and total % 50_000 == 0:
+        if progress and total % PROGRESS_EVERY == 0:
             progress(total)
         v = row.values
         line = row.line

@@ -1,7 +1,9 @@
 """Background work. Tasks take ids, are safe to run twice, and retry with backoff."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from .services.import_jobs import import_job_run, import_jobs_to_requeue
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 
 
@@ -17,3 +19,30 @@ def deliver_pending_notices() -> int:
     for message_id in ids:
         deliver_notice.delay(message_id)
     return len(ids)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+def run_statistics_import(batch_id: int) -> str:
+    """One uploaded statistics file; returns how it ended (imported, refused)."""
+    return str(import_job_run(batch_id=batch_id).status)
+
+
+@shared_task
+def resume_import_jobs() -> int:
+    """The sweep: uploads never queued (broker down) or whose worker died long ago."""
+    ids = import_jobs_to_requeue()
+    for batch_id in ids:
+        run_statistics_import.delay(batch_id)
+    return len(ids)
+
+
+@shared_task
+def send_reminders() -> int:
+    """Daily (beat, 09:00 Almaty): reminders before reports' due dates, escalations after.
+    Running it twice a day writes nothing new."""
+    from django.utils import timezone
+
+    from .services.reminders import reminders_send
+
+    return reminders_send(today=timezone.localdate())
+

@@ -8,6 +8,7 @@ value that matters must come from the environment and a missing one stops start-
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
@@ -140,6 +141,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE = {
     # Delivers notices that could not be queued when they were written (broker down).
     "deliver-pending-notices": {"task": "initiatives.tasks.deliver_pending_notices", "schedule": 300.0},
+    # Report reminders and escalations, once a day in office hours (CELERY_TIMEZONE: Almaty).
+    "send-reminders": {"task": "initiatives.tasks.send_reminders", "schedule": crontab(hour=9, minute=0)},
 }
 # Longer than the longest task, or Redis hands a running task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}

@@ -136,6 +136,12 @@ def reference_data(transactional_db: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files (evidence, statistics) land in the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):  # type: ignore[no-untyped-def]
     """Tests read messages in English; the site's default (Russian) and the other
     languages are tested where they matter, by asking for them."""

@@ -2,9 +2,11 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
+from ..services.import_jobs import import_job_progress
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -116,9 +118,20 @@ class ValueSerializer(serializers.ModelSerializer):
         return str(obj.period)
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    stage = serializers.CharField(help_text='"checking" or "writing" while running; empty otherwise.')
+    done = serializers.IntegerField(help_text="Rows checked or written so far.")
+    total = serializers.IntegerField(help_text="Rows in the file, once known (0 while checking).")
+
+
 class ImportBatchSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    @extend_schema_field(ImportProgressSerializer)
+    def get_progress(self, batch: ImportBatch) -> dict[str, Any]:
+        return import_job_progress(batch)
 
     class Meta:
         model = ImportBatch
@@ -126,6 +139,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "id",
             "file_name",
             "status",
+            "dry_run",
+            "progress",
+            "attempts",
             "rows",
             "created",
             "updated",
@@ -135,6 +151,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "agency",
             "uploaded_by",
             "created_at",
+            "started_at",
             "finished_at",
         ]
 
@@ -146,6 +163,8 @@ def validate_import_file(file: Any) -> Any:
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
             % {"size": file.size // 10**6, "limit": limit // 10**6}
         )
+    if not str(file.name).lower().endswith((".csv", ".xlsx")):
+        raise serializers.ValidationError(_("Send a CSV (.csv) or Excel (.xlsx) file."))
     return file
 
 
@@ -154,7 +173,9 @@ class ImportUploadSerializer(serializers.Serializer):
         help_text="CSV (UTF-8) or XLSX with the columns region, period, indicator, value.",
         validators=[validate_import_file],
     )
-    dry_run = serializers.BooleanField(default=False, help_text="Check every row, write nothing.")
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check every row and count what would change; write nothing."
+    )
 
 
 class SummaryQuerySerializer(serializers.Serializer):

@@ -11,14 +11,15 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from agencies.access import is_project_office, region_is_visible, scoped_to_user
 from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
@@ -31,7 +32,7 @@ from ..engine.facts import span_of
 from ..engine.summary import kpi_summary, summary_as_dict
 from ..models import ApprovalState, Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
 from ..periods import PeriodError
-from ..services.statistics import StatisticsImportError, statistics_import, statistics_import_refused
+from ..services.import_jobs import import_job_submit
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
     CampaignSerializer,
@@ -369,65 +370,48 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         summary="Push legal statistics",
         description=(
             "Multipart upload of a CSV (UTF-8) or XLSX file with the columns region, period, indicator, value. "
-            "The whole file is imported or nothing is: a refused file answers 400 with every bad row (line, "
-            "column, reason) and is recorded as a refused import. Imported values are approved at once."
+            "The file is kept and imported by a background worker: the answer is 202 with the import's record "
+            "and a `Location` to poll. `status` goes waiting -> running (with `progress`) -> imported "
+            "(`succeeded`) or refused (`failed`, with every bad row in `errors`: line, column, reason). The "
+            "whole file is imported or nothing is; imported values are approved at once. With `dry_run` the "
+            "file is checked and the counts say what it would change; nothing is written. Without a Redis "
+            "broker (a development set-up) the import runs before the answer, which then shows how it ended."
         ),
         request=ImportUploadSerializer,
-        responses={201: ImportBatchSerializer, 200: inline_serializer("DryRun", {"rows": serializers.IntegerField()})},
+        responses={202: ImportBatchSerializer},
         examples=[
             OpenApiExample(
-                "Accepted",
+                "Accepted, waiting for a worker",
                 value={
                     **REFUSED_IMPORT,
-                    "status": "succeeded",
-                    "rows": 40,
-                    "created": 38,
-                    "updated": 2,
+                    "status": "pending",
+                    "progress": {"stage": "", "done": 0, "total": 0},
+                    "attempts": 0,
                     "error_count": 0,
                     "errors": [],
+                    "started_at": None,
+                    "finished_at": None,
                 },
                 response_only=True,
-                status_codes=["201"],
+                status_codes=["202"],
             ),
         ],
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
         user = request.user
-        agency = user.agency if is_agency_caller(user) else None
-        person = None if is_agency_caller(user) else cast(User, user)
-        try:
-            result = statistics_import(
-                source=file, filename=file.name, user=person, agency=agency, dry_run=upload.validated_data["dry_run"]
-            )
-        except StatisticsImportError as exc:
-            batch = statistics_import_refused(filename=file.name, user=person, agency=agency, error=exc)
-            data = ImportBatchSerializer(batch).data
-            return Response(
-                {
-                    "error": {
-                        "status": 400,
-                        "code": "file_refused",
-                        "message": str(exc),
-                        "rows": [{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors],
-                        "import": data,
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        if result.batch is None:
-            return Response(
-                {
-                    "dry_run": True,
-                    "rows": result.rows,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                }
-            )
-        return Response(ImportBatchSerializer(result.batch).data, status=status.HTTP_201_CREATED)
+        batch = import_job_submit(
+            upload=upload.validated_data["file"],
+            user=None if is_agency_caller(user) else cast(User, user),
+            agency=user.agency if is_agency_caller(user) else None,
+            dry_run=upload.validated_data["dry_run"],
+        )
+        batch = self.get_queryset().get(pk=batch.pk)  # in-process, it has run already
+        location = reverse("import-detail", kwargs={"pk": batch.pk}, request=request)
+        return Response(
+            ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
 
 
 @extend_schema_view(

@@ -53,25 +53,12 @@ class ImportResult:
     batch: ImportBatch | None = None
 
 
-def statistics_import_refused(
-    *, filename: str, user: User | None, agency: Agency | None, error: StatisticsImportError
-) -> ImportBatch:
-    """Record a refused file, with its row report, for the caller to read back later."""
-    batch = ImportBatch.objects.create(
-        file_name=Path(filename).name[:255],
-        uploaded_by=user,
-        agency=agency,
-        status=ImportStatus.FAILED,
-        errors=[{"line": e.line, "column": e.column, "message": e.message} for e in error.errors],
-        error_count=error.error_count,
-    )
-    batch.finished_at = batch.created_at
-    batch.save(update_fields=["finished_at"])
-    return batch
-
-
 class _DryRun(Exception):
     pass
+
+
+class ImportAlreadyFinished(Exception):
+    """Another run of the same job finished it first (a redelivered task); nothing was written."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -85,10 +72,14 @@ def statistics_import(
     agency: Agency | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    batch: ImportBatch | None = None,
 ) -> ImportResult:
     """Check every row of the file, then write them all in one transaction.
 
     `progress(stage, done, total)` is called now and then, for a terminal or a task.
+    `batch`: the job record of an upload (a worker's run); it is locked while the values
+    are written and marked imported in the same transaction, so a second run of the same
+    job waits, then finds it finished (ImportAlreadyFinished) and writes nothing.
     """
     name = filename or getattr(source, "name", "") or "upload"
     try:
@@ -108,16 +99,23 @@ def statistics_import(
     try:
         with transaction.atomic():
             _take_turns()
-            batch = ImportBatch.objects.create(
-                file_name=Path(str(name)).name[:255],
-                uploaded_by=user,
-                agency=agency,
-                status=ImportStatus.RUNNING,
-                rows=len(checked.rows),
-            )
+            if batch is None:
+                batch = ImportBatch.objects.create(
+                    file_name=Path(str(name)).name[:255],
+                    uploaded_by=user,
+                    agency=agency,
+                    status=ImportStatus.RUNNING,
+                    rows=len(checked.rows),
+                )
+            else:
+                batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if batch.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+                    raise ImportAlreadyFinished
+                batch.rows = len(checked.rows)
             _write(checked.rows, batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
+            batch.stage, batch.progress_done, batch.progress_total = "", len(checked.rows), len(checked.rows)
             batch.finished_at = timezone.now()
             batch.save()
             result.batch = batch

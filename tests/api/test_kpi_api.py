@@ -1,6 +1,7 @@
 """KPIs, values, summaries and imports as an agency's system pulls and pushes them."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -187,35 +188,98 @@ def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None
     }
 
 
-def test_a_refused_upload_answers_with_every_bad_row_and_is_recorded(caller) -> None:  # type: ignore[no-untyped-def]
-    upload = io.BytesIO(
-        b"region,period,indicator,value\n710000000,2025-09,crime.registered,1\n710000001,2025-13,crime.registered,-1\n"
+@pytest.fixture
+def push(in_process_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Upload a file as the API's caller does, let the worker run it (here, in-process,
+    once the upload commits), and read the import back from where the answer points."""
+
+    def upload(client, content: bytes, name: str, **data):  # type: ignore[no-untyped-def]
+        file = io.BytesIO(content)
+        file.name = name
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/api/v1/imports/", {"file": file, **data}, format="multipart")
+        assert response.status_code == 202, response.content[:300]
+        assert response.json()["status"] == "pending"
+        return client.get(response["Location"]).json()
+
+    return upload
+
+
+def test_a_refused_upload_ends_refused_with_every_bad_row(caller, push) -> None:  # type: ignore[no-untyped-def]
+    body = push(
+        caller("token_import"),
+        b"region,period,indicator,value\n710000000,2025-09,crime.registered,1\n710000001,2025-13,crime.registered,-1\n",
+        "bad.csv",
     )
-    upload.name = "bad.csv"
-    response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
-    assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "file_refused"
-    assert [(r["line"], r["column"]) for r in error["rows"]] == [(3, "region"), (3, "period"), (3, "value")]
     batch = ImportBatch.objects.get()
-    assert (batch.status, batch.error_count, batch.agency.code) == ("failed", 3, "kpssu")
+    assert body["id"] == batch.pk
+    assert (body["status"], body["error_count"], body["agency"], body["attempts"]) == ("failed", 3, "kpssu", 1)
+    assert [(r["line"], r["column"]) for r in body["errors"]] == [(3, "region"), (3, "period"), (3, "value")]
     assert not Value.objects.exists()
     again = caller("token_import").get(f"/api/v1/imports/{batch.pk}/").json()
     assert again["errors"][0]["message"] == "unknown region '710000001' (a 9-digit KATO code)"
 
 
-def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller) -> None:  # type: ignore[no-untyped-def]
-    upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n")
-    upload.name = "1m.csv"
-    response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
-    assert response.status_code == 201
-    assert (response.json()["status"], response.json()["created"], response.json()["agency"]) == (
-        "succeeded",
-        1,
-        "kpssu",
+def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller, push) -> None:  # type: ignore[no-untyped-def]
+    body = push(
+        caller("token_import"), b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n", "1m.csv"
     )
+    assert (body["status"], body["created"], body["agency"]) == ("succeeded", 1, "kpssu")
+    assert body["progress"] == {"stage": "", "done": 1, "total": 1}
     value = Value.objects.get()
     assert (value.approval_state, value.import_batch.agency.code) == ("approved", "kpssu")
+
+
+def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> None:  # type: ignore[no-untyped-def]
+    put("crime.registered", "710000000", "2025-08", 1200)
+    body = push(
+        caller("office"),
+        b"region,period,indicator,value\n710000000,2025-08,crime.registered,1250\n710000000,2025-09,crime.registered,1300\n",
+        "check.csv",
+        dry_run=True,
+    )
+    assert (body["status"], body["dry_run"], body["rows"], body["created"], body["updated"]) == (
+        "succeeded",
+        True,
+        2,
+        1,
+        1,
+    )
+    assert list(Value.objects.values_list("value", flat=True)) == [Decimal(1200)]
+
+
+def test_an_upload_waits_for_a_worker_and_the_sweep_queues_it_if_the_broker_was_down(caller) -> None:  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from initiatives import tasks
+
+    upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n")
+    upload.name = "later.csv"
+    with mock.patch.object(tasks.run_statistics_import, "delay", side_effect=ConnectionError("broker down")):
+        response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 202
+    assert (response.json()["status"], response.json()["progress"]["done"]) == ("pending", 0)
+    batch = ImportBatch.objects.get()
+    assert not Value.objects.exists()
+
+    with mock.patch.object(tasks.run_statistics_import, "delay") as queued:
+        assert tasks.resume_import_jobs() == 0  # not a minute old yet: it may still be on its way
+        ImportBatch.objects.filter(pk=batch.pk).update(created_at=batch.created_at - datetime.timedelta(minutes=2))
+        assert tasks.resume_import_jobs() == 1
+    queued.assert_called_once_with(batch.pk)
+    assert tasks.run_statistics_import(batch.pk) == "succeeded"
+    assert tasks.run_statistics_import(batch.pk) == "succeeded"  # a second delivery changes nothing
+    assert Value.objects.get().value == 1300
+    assert ImportBatch.objects.get().attempts == 1
+
+
+def test_uploads_other_than_csv_or_xlsx_are_refused_at_once(caller) -> None:  # type: ignore[no-untyped-def]
+    upload = io.BytesIO(b"region,period,indicator,value\n")
+    upload.name = "stats.pdf"
+    response = caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert "CSV (.csv) or Excel (.xlsx)" in response.json()["error"]["message"]
+    assert not ImportBatch.objects.exists()
 
 
 def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> None:  # type: ignore[no-untyped-def]

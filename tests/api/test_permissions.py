@@ -61,8 +61,8 @@ IMPORT_FILE = b"region,period,indicator,value\n710000000,2025-09,crime.registere
 @pytest.mark.parametrize(
     ("who", "status"),
     [
-        ("office", 201),
-        ("token_import", 201),
+        ("office", 202),
+        ("token_import", 202),
         ("token_kpi", 403),
         ("token_reports", 403),
         ("coordinator_astana", 403),
@@ -71,12 +71,15 @@ IMPORT_FILE = b"region,period,indicator,value\n710000000,2025-09,crime.registere
         ("token_revoked", 401),
     ],
 )
-def test_who_may_push_legal_statistics(caller, who: str, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_push_legal_statistics(
+    caller, in_process_tasks, django_capture_on_commit_callbacks, who: str, status: int
+) -> None:  # type: ignore[no-untyped-def]
     upload = io.BytesIO(IMPORT_FILE)
     upload.name = "stats.csv"
-    response = caller(who).post("/api/v1/imports/", {"file": upload}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = caller(who).post("/api/v1/imports/", {"file": upload}, format="multipart")
     assert response.status_code == status, response.content[:300]
-    assert Value.objects.exists() == (status == 201)
+    assert Value.objects.exists() == (status == 202)
 
 
 @pytest.mark.django_db
@@ -118,7 +121,7 @@ def test_a_coordinator_cannot_read_another_regions_value_by_id(caller, values_in
 
 
 @pytest.mark.django_db
-def test_a_token_sees_only_its_own_agencys_imports(caller) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_sees_only_its_own_agencys_imports(caller, in_process_tasks) -> None:  # type: ignore[no-untyped-def]
     upload = io.BytesIO(IMPORT_FILE)
     upload.name = "by-office.csv"
     caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
@@ -179,3 +182,4 @@ def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) 
         "approved",
         [{"kpi": "events.legal_literacy", "value": "40.0000", "comment": "", "return_reason": ""}],
     )
+

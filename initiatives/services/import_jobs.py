@@ -1,0 +1,185 @@
+"""Statistics files pushed through the API: kept, then imported by a worker.
+
+The batch row is the job. A worker takes it (waiting -> running), reads the kept file,
+and the import marks it imported in the same transaction as the values, so a job run
+twice (a worker killed mid-task and the message redelivered) lands once. A refused file
+ends as refused with every bad row, for the caller to read back.
+"""
+
+import datetime
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+
+from ..models import ImportBatch, ImportStatus
+from .statistics import ImportAlreadyFinished, StatisticsImportError, statistics_import
+
+logger = logging.getLogger(__name__)
+
+FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+# A waiting job older than this was probably never queued (broker down): the sweep queues it.
+REQUEUE_AFTER = datetime.timedelta(minutes=1)
+
+
+def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency | None, dry_run: bool) -> ImportBatch:
+    """Keep the file and record the job; the worker is asked to run it once this commits."""
+    with transaction.atomic():
+        batch = ImportBatch(
+            file_name=Path(upload.name or "upload").name[:255], uploaded_by=user, agency=agency, dry_run=dry_run
+        )
+        batch.upload.save(batch.file_name, upload, save=False)
+        batch.save()
+        transaction.on_commit(lambda: _enqueue(batch.pk))
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from ..tasks import run_statistics_import
+
+    try:
+        run_statistics_import.delay(batch_id)
+    except Exception:  # the broker is down: the job waits for the sweep
+        logger.warning("could not queue import %s; the periodic sweep will queue it", batch_id, exc_info=True)
+
+
+def import_job_run(*, batch_id: int) -> ImportBatch:
+    """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status in FINISHED:
+            return batch
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportStatus.RUNNING,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            stage="checking",
+            progress_done=0,
+            progress_total=0,
+        )
+    try:
+        with batch.upload.open("rb") as source:
+            result = statistics_import(
+                source=source,
+                filename=batch.file_name,
+                user=batch.uploaded_by,
+                agency=batch.agency,
+                dry_run=batch.dry_run,
+                progress=_ProgressWriter(batch_id),
+                batch=batch,
+            )
+    except ImportAlreadyFinished:
+        return ImportBatch.objects.get(pk=batch_id)
+    except StatisticsImportError as exc:
+        return _finish(
+            batch_id,
+            status=ImportStatus.FAILED,
+            errors=[{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors],
+            error_count=exc.error_count,
+        )
+    except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
+        logger.error("import %s: the uploaded file cannot be opened: %s", batch_id, exc)
+        return _finish(batch_id, status=ImportStatus.FAILED, errors=[_problem(_("the uploaded file is missing"))])
+    finally:
+        _ProgressWriter(batch_id).forget()
+    if result.dry_run:  # checked and rolled back: record what it would have done
+        return _finish(
+            batch_id,
+            status=ImportStatus.SUCCEEDED,
+            rows=result.rows,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _problem(message: str) -> dict[str, Any]:
+    return {"line": 0, "column": "", "message": message}
+
+
+def _finish(batch_id: int, **fields: Any) -> ImportBatch:
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status in FINISHED:
+            return batch
+        for name, value in {"stage": "", "finished_at": timezone.now(), **fields}.items():
+            setattr(batch, name, value)
+        if batch.status == ImportStatus.FAILED:
+            batch.error_count = max(batch.error_count, 1)
+        batch.save()
+    return batch
+
+
+def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
+    """Jobs a worker should take up: waiting a while (never queued), or running for longer
+    than any task may run (its worker died and the broker has not redelivered it yet)."""
+    now = now or timezone.now()
+    longest = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return list(
+        ImportBatch.objects.filter(
+            Q(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
+            | Q(status=ImportStatus.RUNNING, started_at__lt=now - longest)
+        )
+        .exclude(upload="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
+
+
+def import_job_progress(batch: ImportBatch) -> dict[str, Any]:
+    """How far a job got: the worker's latest word while it runs, else what the row says."""
+    if batch.status == ImportStatus.RUNNING:
+        try:
+            live = cache.get(_ProgressWriter.key(batch.pk))
+        except Exception:  # the cache is down: the row's figures will do
+            live = None
+        if live:
+            return dict(live)
+    return {"stage": batch.stage, "done": batch.progress_done, "total": batch.progress_total}
+
+
+class _ProgressWriter:
+    """Progress for pollers. Inside the write transaction the row cannot show it (nobody
+    sees uncommitted rows), so it also goes to the cache; written at most once a second."""
+
+    EVERY_SECONDS = 1.0
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.last = 0.0
+
+    @staticmethod
+    def key(batch_id: int) -> str:
+        return f"import-progress:{batch_id}"
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.EVERY_SECONDS and done != total:
+            return
+        self.last = now
+        try:
+            cache.set(self.key(self.batch_id), {"stage": stage, "done": done, "total": total}, timeout=3600)
+        except Exception:  # the cache is down: progress is a courtesy, the import goes on
+            logger.debug("progress of import %s not cached", self.batch_id, exc_info=True)
+        if not connection.in_atomic_block:
+            ImportBatch.objects.filter(pk=self.batch_id, status=ImportStatus.RUNNING).update(
+                stage=stage, progress_done=done, progress_total=total
+            )
+
+    def forget(self) -> None:
+        try:
+            cache.delete(self.key(self.batch_id))
+        except Exception:
+            logger.debug("progress of import %s not removed from the cache", self.batch_id, exc_info=True)

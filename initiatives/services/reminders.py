@@ -1,0 +1,279 @@
+"""Reminders before a report's due date, and escalation after it.
+
+Run once a day (Celery beat, 09:00 Almaty). For every report an active branch owes and
+has not handed in (no report yet, a draft, or a returned one), the stage of the calendar
+that applies today is written to the outbox:
+
+    due - 7 .. due - 2   first reminder, to the branch's active coordinators
+    due - 1 .. due       second reminder, to them
+    due + 1 .. due + 6   escalation to the branch's regional head(s), or the branch's e-mail
+    due + 7 .. due + 14  escalation to the project office
+
+Only the latest stage that applies is sent, so a run missed for a few days catches up
+without sending the stages it skipped. Each notice has a key per (branch, kind, period,
+stage, recipient): a second run, or another day inside the same stage, writes nothing.
+After due + 14 the rule stops: the report is on the office's review pages by then.
+
+A report staff reopened is owed like any open one, but is never escalated on a day its
+reopening lasts: the office itself granted the extra time. Once the reopening ends and
+the report is still not handed in, the calendar above applies again (within due + 14).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agencies.models import Membership, MembershipRole, RegionalBranch
+from agencies.roles import PROJECT_OFFICE_GROUP
+from projectoffice.model_mixins import in_language
+
+from ..models import OutboxMessage, Report, ReportKind, ReportState
+from ..periods import Month, Period
+from .outbox import outbox_add
+from .reports import due_date_for, reporting_cycles
+
+# Who hears about a report that is not handed in, by days from its due date.
+COORDINATORS, REGIONAL_HEADS, OFFICE = "coordinators", "regional_heads", "office"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # part of the outbox key: never rename one that has been sent
+    first_day: int  # days from the due date (negative: before it)
+    audience: str
+
+
+STAGES = (
+    Stage("before-7", -7, COORDINATORS),
+    Stage("before-1", -1, COORDINATORS),
+    Stage("overdue-head", 1, REGIONAL_HEADS),
+    Stage("overdue-office", 7, OFFICE),
+)
+# The last day after the due date on which a missed office escalation is still sent.
+LAST_DAY_AFTER_DUE = 14
+# ReportingCycle allows a due date up to this many months after the period's last month.
+MAX_MONTHS_AFTER = 6
+# Keys looked up in the outbox per query.
+KEY_BATCH = 1000
+
+
+def stage_on(today: datetime.date, due: datetime.date) -> Stage | None:
+    """The latest stage that applies on `today` for a report due on `due`; None outside the calendar."""
+    days = (today - due).days
+    if days > LAST_DAY_AFTER_DUE:
+        return None
+    applying = [stage for stage in STAGES if stage.first_day <= days]
+    return applying[-1] if applying else None
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str
+    recipient: str
+    subject: str
+    body: str
+
+
+@transaction.atomic
+def reminders_send(*, today: datetime.date) -> int:
+    """Write today's reminders and escalations into the outbox; returns how many notices
+    were new. Safe to run any number of times a day."""
+    notices = list(_notices_due(today))
+    existing = _existing_keys([n.key for n in notices])
+    written = 0
+    for notice in notices:
+        if notice.key in existing:
+            continue
+        existing.add(notice.key)
+        if outbox_add(key=notice.key, recipient=notice.recipient, subject=notice.subject, body=notice.body):
+            written += 1
+    return written
+
+
+def _notices_due(today: datetime.date) -> Iterator[Notice]:
+    cycles = reporting_cycles()
+    memberships = list(
+        Membership.objects.active()
+        .filter(role__in=[MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD], user__is_active=True)
+        .select_related("user", "branch__agency", "branch__region")
+        .order_by("branch_id", "user_id")
+    )
+    coordinators: dict[int, list[User]] = defaultdict(list)
+    heads: dict[int, list[User]] = defaultdict(list)
+    branches: dict[int, RegionalBranch] = {}
+    for membership in memberships:
+        if membership.role == MembershipRole.COORDINATOR:
+            coordinators[membership.branch_id].append(membership.user)
+            branches[membership.branch_id] = membership.branch
+        else:
+            heads[membership.branch_id].append(membership.user)
+    if not branches:
+        return
+
+    periods = _candidate_periods(today)
+    reports = {
+        (r.branch_id, r.kind, r.period_start): r
+        for r in Report.objects.filter(
+            branch_id__in=list(branches),
+            kind__in=list(periods),
+            period_start__in=sorted({p.first_day for kind_periods in periods.values() for p in kind_periods}),
+        )
+    }
+    office: list[User] | None = None  # fetched once, the first time a report reaches the office
+
+    with translation.override(settings.LANGUAGE_CODE):
+        for branch_id, branch in branches.items():
+            for kind, kind_periods in periods.items():
+                for period in kind_periods:
+                    report = reports.get((branch_id, kind, period.first_day))
+                    if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
+                        continue  # handed in: nothing owed
+                    due = report.due_date if report is not None else due_date_for(kind, period, cycles)
+                    stage = stage_on(today, due)
+                    if stage is None:
+                        continue
+                    if stage.audience != COORDINATORS and _reopened_on(report, today):
+                        continue
+                    if stage.audience == OFFICE and office is None:
+                        office = _office_people()
+                    recipients = _recipients(stage, branch, coordinators[branch_id], heads[branch_id], office or [])
+                    subject, body = _message(stage, branch, kind, period, report, due, today)
+                    prefix = f"reminder:{branch_id}:{kind}:{period.first_day.isoformat()}:{stage.name}"
+                    for who, address in recipients:
+                        yield Notice(f"{prefix}:{who}", address, subject, body)
+
+
+def _candidate_periods(today: datetime.date) -> dict[str, list[Period]]:
+    """Every monthly and half-yearly period whose due date could fall in the calendar
+    around `today` under any cycle staff may set; the due dates themselves are checked
+    per report."""
+    earliest = Month.from_date(today - datetime.timedelta(days=LAST_DAY_AFTER_DUE)).plus(-MAX_MONTHS_AFTER)
+    latest = Month.from_date(today - datetime.timedelta(days=STAGES[0].first_day))
+    months = [Month.from_index(i) for i in range(earliest.index, latest.index + 1)]
+    halves = [Period.half_year(year, half) for year in range(earliest.year, latest.year + 1) for half in (1, 2)]
+    return {
+        ReportKind.MONTHLY: [Period(m, m) for m in months],
+        ReportKind.HALF_YEARLY: [p for p in halves if earliest <= p.end <= latest],
+    }
+
+
+def _reopened_on(report: Report | None, today: datetime.date) -> bool:
+    """Does a reopening granted by staff last on any part of `today`?"""
+    if report is None or report.reopened_until is None:
+        return False
+    return timezone.localdate(report.reopened_until) >= today
+
+
+def _office_people() -> list[User]:
+    """Project-office staff as `is_project_office` knows them, with an address to write to."""
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, groups__name=PROJECT_OFFICE_GROUP)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _recipients(
+    stage: Stage, branch: RegionalBranch, coordinators: list[User], heads: list[User], office: list[User]
+) -> list[tuple[str, str]]:
+    """(key part, address) per person to write to: the user's id, or the address itself
+    for the branch's own mailbox."""
+    if stage.audience == COORDINATORS:
+        return _people(coordinators)
+    if stage.audience == REGIONAL_HEADS:
+        people = _people(heads)
+        if not people and branch.email:
+            return [(branch.email.lower(), branch.email)]
+        return people
+    return _people(office)
+
+
+def _people(users: Iterable[User]) -> list[tuple[str, str]]:
+    return [(str(user.pk), user.email) for user in users if user.email]
+
+
+def _message(
+    stage: Stage,
+    branch: RegionalBranch,
+    kind: str,
+    period: Period,
+    report: Report | None,
+    due: datetime.date,
+    today: datetime.date,
+) -> tuple[str, str]:
+    """Subject and body in the current language (the caller sets the site's)."""
+    days = (today - due).days
+    facts = {
+        "kind": ReportKind(kind).label,
+        "period": period,
+        "branch": _branch_and_region(branch),
+        "due": date_format(due, "SHORT_DATE_FORMAT"),
+        "state": report.get_state_display() if report is not None else _("not started"),
+        "days": abs(days),
+    }
+    if stage.audience == COORDINATORS:
+        subject = _("Reminder: %(kind)s for %(period)s is due on %(due)s") % facts
+        if days == 0:
+            when = _("The report is due today.")
+        else:
+            when = (
+                ngettext("The report is due in %(days)d day.", "The report is due in %(days)d days.", abs(days)) % facts
+            )
+        body = (
+            _("%(branch)s: the %(kind)s for %(period)s is due on %(due)s and has not been handed in yet (%(state)s).")
+            % facts
+            + "\n"
+            + when
+            + "\n"
+            + _("Fill it in and submit it on the coordinator portal.")
+        )
+        return subject, body
+    subject = (
+        ngettext(
+            "Overdue by %(days)d day: %(kind)s for %(period)s, %(branch)s",
+            "Overdue by %(days)d days: %(kind)s for %(period)s, %(branch)s",
+            abs(days),
+        )
+        % facts
+    )
+    body = (
+        ngettext(
+            "%(branch)s has not handed in the %(kind)s for %(period)s, due on %(due)s: "
+            "%(days)d day overdue (%(state)s).",
+            "%(branch)s has not handed in the %(kind)s for %(period)s, due on %(due)s: "
+            "%(days)d days overdue (%(state)s).",
+            abs(days),
+        )
+        % facts
+    )
+    if stage.audience == REGIONAL_HEADS:
+        body += "\n" + _("Its coordinators were reminded before the due date; please see that they submit it.")
+    else:
+        body += "\n" + _("The report's state is in the admin, where the office can also reopen it.")
+    return subject, body
+
+
+def _branch_and_region(branch: RegionalBranch) -> str:
+    """The branch as people name it, with its region when the name alone may not say it."""
+    if in_language(branch, "name"):
+        return f"{branch} ({branch.region})"
+    return str(branch)  # "<agency> — <region>"
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    """The keys already in the outbox, so a repeated run costs a fixed number of queries."""
+    found: set[str] = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        batch = keys[start : start + KEY_BATCH]
+        found.update(OutboxMessage.objects.filter(key__in=batch).values_list("key", flat=True))
+    return found
