@@ -144,8 +144,16 @@ CELERY_BEAT_SCHEDULE = {
     # Report reminders and escalations, once a day in office hours (CELERY_TIMEZONE: Almaty).
     "send-reminders": {"task": "initiatives.tasks.send_reminders", "schedule": crontab(hour=9, minute=0)},
 }
-# Longer than the longest task, or Redis hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Longer than the longest task, or Redis hands a running task to a second worker. A whole
+# worker that dies leaves its task unacknowledged; Redis gives it out again after this long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task while Redis is down gives up within a second or two (what
+# it queued is in the database already; the sweeps queue it again).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 # --- E-mail: SMTP in production, printed to the console in development.
 EMAIL_BACKEND = env.str(
@@ -160,6 +168,8 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tracker@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per e-mail.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 
 # --- Passwords and sessions
 AUTH_PASSWORD_VALIDATORS = [

@@ -203,6 +203,7 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
+    _notify_coordinators(report, "submitted")
     return report
 
 
@@ -379,7 +380,16 @@ def _notify_coordinators(report: Report, event: str) -> None:
         Membership.objects.active().filter(branch=report.branch, role=MembershipRole.COORDINATOR).select_related("user")
     )
     with translation.override(settings.LANGUAGE_CODE):
-        if event == "returned":
+        if event == "submitted":
+            subject = _("Report %(period)s received") % {"period": report.period}
+            body = _(
+                "Your report for %(period)s reached the project office on %(date)s and waits for its review. "
+                "You will hear when it is approved or returned."
+            ) % {
+                "period": report.period,
+                "date": date_format(timezone.localdate(report.submitted_at), "SHORT_DATE_FORMAT"),
+            }
+        elif event == "returned":
             subject = _("Report %(period)s returned for revision") % {"period": report.period}
             body = _("The project office returned your report for %(period)s: %(reason)s") % {
                 "period": report.period,

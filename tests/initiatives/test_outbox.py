@@ -43,7 +43,17 @@ def test_a_returned_report_sends_its_coordinator_one_email(
         report_return(report=submitted, reason="Add the protocol.", user=office)
     assert [m.to for m in mail.outbox] == [["coordinator.astana@example.kz"]]
     assert "Add the protocol." in mail.outbox[0].body
-    assert OutboxMessage.objects.get().sent_at is not None
+    assert OutboxMessage.objects.get(key__contains=":returned:").sent_at is not None
+
+
+def test_a_submitted_report_is_acknowledged_to_its_coordinators(submitted) -> None:  # type: ignore[no-untyped-def]
+    notice = OutboxMessage.objects.get()
+    assert (
+        notice.key
+        == f"report:{submitted.pk}:submitted:{submitted.version}:{submitted.branch.memberships.get().user_id}"
+    )
+    assert (notice.recipient, notice.subject) == ("coordinator.astana@example.kz", "Report 2025-09 received")
+    assert "reached the project office on 05.10.2025" in notice.body
 
 
 def test_an_approved_report_is_announced(submitted, office, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
