@@ -46,3 +46,24 @@ def send_reminders() -> int:
 
     return reminders_send(today=timezone.localdate())
 
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=3600, max_retries=10)
+def build_export(export_id: int) -> bool:
+    """One export of KPI values; a second delivery of the same job builds nothing."""
+    from .services.exports import export_build
+
+    return export_build(export_id=export_id)
+
+
+@shared_task
+def delete_expired_exports() -> dict[str, int]:
+    """The exports' sweep: deletes files past their expiry, and queues exports that were
+    never queued (broker down) or whose worker died."""
+    from .services.exports import export_files_delete_expired, exports_to_queue_ids
+
+    deleted = export_files_delete_expired()
+    ids = exports_to_queue_ids()
+    for export_id in ids:
+        build_export.delay(export_id)
+    return {"deleted": deleted, "queued": len(ids)}
+

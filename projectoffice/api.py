@@ -3,6 +3,7 @@
 from rest_framework import permissions, routers
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
+from initiatives.api.exports import ExportViewSet
 from initiatives.api.views import (
     CampaignViewSet,
     ImportViewSet,
@@ -36,3 +37,4 @@ router.register("kpis", IndicatorViewSet, basename="kpi")
 router.register("values", ValueViewSet, basename="value")
 router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
+router.register("exports", ExportViewSet, basename="export")

@@ -143,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notices": {"task": "initiatives.tasks.deliver_pending_notices", "schedule": 300.0},
     # Report reminders and escalations, once a day in office hours (CELERY_TIMEZONE: Almaty).
     "send-reminders": {"task": "initiatives.tasks.send_reminders", "schedule": crontab(hour=9, minute=0)},
+    # Statistics uploads that were never queued (broker down) or whose worker died.
+    "resume-import-jobs": {"task": "initiatives.tasks.resume_import_jobs", "schedule": 300.0},
+    # Exports: queues those not queued (broker down) or whose worker died; deletes expired files.
+    "sweep-exports": {"task": "initiatives.tasks.delete_expired_exports", "schedule": 300.0},
 }
 # Longer than the longest task, or Redis hands a running task to a second worker. A whole
 # worker that dies leaves its task unacknowledged; Redis gives it out again after this long.
@@ -282,6 +286,8 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The largest statistics file the API accepts (a year of district figures is about 40 MB).
 MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=100 * 10**6)
+# The most rows one export of KPI values may hold; a larger one fails, asking for narrower filters.
+MAX_EXPORT_ROWS = env.int("MAX_EXPORT_ROWS", default=1_000_000)
 # One-time messages (a new token's key) stay on the server, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from agencies.access import is_project_office, region_is_visible, scoped_to_user
+from agencies.access import region_is_visible, scoped_to_user
 from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
@@ -30,8 +30,9 @@ from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.summary import kpi_summary, summary_as_dict
-from ..models import ApprovalState, Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
+from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
 from ..periods import PeriodError
+from ..services.exports import values_visible_to
 from ..services.import_jobs import import_job_submit
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
@@ -319,11 +320,7 @@ class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_name = "values"
 
     def get_queryset(self) -> QuerySet[Value]:
-        values = Value.objects.select_related("indicator", "region")
-        user = self.request.user
-        if not is_project_office(user):
-            values = values.filter(approval_state=ApprovalState.APPROVED)
-        return scoped_to_user(values, user)
+        return values_visible_to(self.request.user)  # the same rows as an export
 
 
 REFUSED_IMPORT = {

@@ -1,3 +1,4 @@
+from .exports import Export, ExportFormat, ExportStatus
 from .imports import ImportBatch, ImportStatus
 from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorSource, Target, Unit
 from .outbox import OutboxMessage
@@ -21,6 +22,9 @@ __all__ = [
     "CampaignStatus",
     "ConceptDirection",
     "Direction",
+    "Export",
+    "ExportFormat",
+    "ExportStatus",
     "Frequency",
     "ImportBatch",
     "ImportStatus",

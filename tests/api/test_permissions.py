@@ -40,6 +40,7 @@ MATRIX = [
                         "coordinator_astana": 403, "coordinator_almaty": 403}),
     ("/api/v1/imports/", {"anonymous": 401, "token_kpi": 403, "token_reports": 403, "token_import": 200, "office": 200,
                           "coordinator_astana": 403, "coordinator_almaty": 403}),
+    ("/api/v1/exports/", KPI_READERS),
 ]  # fmt: skip
 
 
@@ -183,3 +184,51 @@ def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) 
         [{"kpi": "events.legal_literacy", "value": "40.0000", "comment": "", "return_reason": ""}],
     )
 
+
+# --- exports of values: whoever may read values may export them; a job is its requester's
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("office", 202),
+        ("coordinator_astana", 202),
+        ("token_kpi", 202),
+        ("token_reports", 403),
+        ("token_import", 403),
+        ("anonymous", 401),
+        *[(who, 401) for who in TOKENS_BAD],
+    ],
+)
+def test_who_may_ask_for_an_export(caller, values_in_two_cities, who: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    from initiatives.models import Export
+
+    response = caller(who).post("/api/v1/exports/", {"format": "csv", "filters": {}}, format="json")
+    assert response.status_code == status, response.content[:300]
+    assert Export.objects.exists() == (status == 202)
+    if status >= 400:
+        assert set(response.json()["error"]) >= {"status", "code", "message"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suffix", ["", "download/"])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("coordinator_astana", 200),
+        ("coordinator_almaty", 404),
+        ("office", 404),
+        ("token_kpi", 404),
+        ("token_reports", 403),
+        ("anonymous", 401),
+        *[(who, 401) for who in TOKENS_BAD],
+    ],
+)
+def test_only_the_requester_reads_an_export(
+    caller, values_in_two_cities, in_process_tasks, django_capture_on_commit_callbacks, who, status, suffix
+) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = caller("coordinator_astana").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
+    response = caller(who).get(f"/api/v1/exports/{job['id']}/{suffix}")
+    assert response.status_code == status

@@ -1,0 +1,359 @@
+"""API v1: exports of KPI values to a file, built by a worker and downloaded when ready.
+
+`POST /exports/` records the job and answers 202; the caller polls `/exports/{id}/` and
+fetches `/exports/{id}/download/` once `status` is `ready`. Each caller sees only their
+own jobs (a token: its agency's); anyone else's are 404.
+"""
+
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from agencies.models import Agency, TokenScope
+from agencies.tokens import is_agency_caller
+
+from ..models import Export, ExportFormat, ExportStatus
+from ..services.exports import CONTENT_TYPES, export_request, may_read_values
+from .filters import ValueFilter
+
+# --- serializers --------------------------------------------------------------------
+
+
+class ExportFiltersSerializer(serializers.Serializer):
+    """The filters of `/api/v1/values/`, by the same names; an unknown name is refused."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            name: serializers.CharField(required=False, allow_blank=True, help_text=str(f.label or name))
+            for name, f in ValueFilter.base_filters.items()
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                known = ", ".join(self.fields)
+                raise ValidationError(
+                    {
+                        name: [
+                            _("unknown filter; the filters are those of /api/v1/values/: %(known)s") % {"known": known}
+                        ]
+                        for name in unknown
+                    }
+                )
+        return cast(dict[str, Any], super().to_internal_value(data))
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="csv or xlsx")
+    filters = ExportFiltersSerializer(
+        required=False, help_text="The query parameters of /api/v1/values/, e.g. kpi, region, period_from."
+    )
+
+
+class ExportLinksSerializer(serializers.Serializer):
+    self = serializers.URLField(help_text="This job; poll it until `status` is ready or failed.")
+    download = serializers.URLField(help_text="The file, once `status` is ready.")
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    requested_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    agency: "serializers.SlugRelatedField[Agency]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    expired = serializers.SerializerMethodField(help_text="The file was deleted; ask for a new export.")
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "format",
+            "filters",
+            "status",
+            "rows",
+            "error",
+            "requested_by",
+            "agency",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+            "expired",
+            "links",
+        ]
+
+    def get_expired(self, export: Export) -> bool:
+        return export.has_expired
+
+    @extend_schema_field(ExportLinksSerializer)
+    def get_links(self, export: Export) -> dict[str, str]:
+        request = self.context.get("request")
+        return {
+            "self": reverse("export-detail", kwargs={"pk": export.pk}, request=request),
+            "download": reverse("export-download", kwargs={"pk": export.pk}, request=request),
+        }
+
+
+# --- errors of a download -----------------------------------------------------------
+
+
+class ExportNotReady(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_ready"
+    default_detail = gettext_lazy("The export is not ready yet.")
+
+
+class ExportInProgress(ExportNotReady):
+    wait = 5  # seconds; the error handler sends it as Retry-After
+
+
+class ExportGone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "expired"
+    default_detail = gettext_lazy("The export's file was deleted; ask for a new export.")
+
+
+ERROR = inline_serializer(
+    "ExportError",
+    {
+        "error": inline_serializer(
+            "ExportErrorDetail",
+            {"status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField()},
+        )
+    },
+)
+
+# --- who may --------------------------------------------------------------------------
+
+
+class MayReadValues(permissions.BasePermission):
+    """Whoever may read `/api/v1/values/` may export them: the project office,
+    coordinators (their own regions), tokens with kpi:read."""
+
+    message = format_lazy(
+        gettext_lazy("This needs the scope {scope}, which this caller lacks."), scope=TokenScope.KPI_READ
+    )
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return may_read_values(request.user)
+
+
+# --- the view -------------------------------------------------------------------------
+
+READY = {
+    "id": 41,
+    "format": "csv",
+    "filters": {"kpi": "crime.registered", "period_from": "2025-01", "period_to": "2025-09"},
+    "status": "ready",
+    "rows": 180,
+    "error": "",
+    "requested_by": None,
+    "agency": "mvd",
+    "attempts": 1,
+    "created_at": "2026-11-28T12:00:00+05:00",
+    "started_at": "2026-11-28T12:00:01+05:00",
+    "finished_at": "2026-11-28T12:00:03+05:00",
+    "expires_at": "2026-12-05T12:00:03+05:00",
+    "expired": False,
+    "links": {
+        "self": "http://127.0.0.1:8000/api/v1/exports/41/",
+        "download": "http://127.0.0.1:8000/api/v1/exports/41/download/",
+    },
+}
+WAITING = {
+    **READY,
+    "status": "waiting",
+    "rows": 0,
+    "attempts": 0,
+    "started_at": None,
+    "finished_at": None,
+    "expires_at": None,
+}
+FAILED = {
+    **READY,
+    "status": "failed",
+    "rows": 0,
+    "error": "The token that asked for this export was revoked; nothing was exported.",
+    "expires_at": None,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Exports of KPI values",
+        description=(
+            "The caller's own exports, newest first: a person's own, a token's agency's. Filters: `status`, `format`."
+        ),
+        examples=[
+            OpenApiExample(
+                "One page",
+                value=READY,
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One export: its status, and the link to its file",
+        description=(
+            "Poll this until `status` is `ready` (then download) or `failed` (then `error` says why). "
+            "Other callers' exports are 404."
+        ),
+        examples=[
+            OpenApiExample("Ready", value=READY, response_only=True),
+            OpenApiExample("Failed", value=FAILED, response_only=True),
+        ],
+    ),
+)
+class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExportSerializer
+    permission_classes = [MayReadValues]
+    parser_classes = [JSONParser]  # the filters are an object
+    # Not `format`: that name picks the answer's renderer (`?format=csv`).
+    filterset_fields = ["status"]
+    search_fields: list[str] = []
+    ordering_fields: list[str] = []
+
+    def get_queryset(self) -> QuerySet[Export]:
+        exports = Export.objects.select_related("requested_by", "agency")
+        user = self.request.user
+        if is_agency_caller(user):
+            return exports.filter(agency=user.agency)
+        if not user.is_authenticated:  # the schema generator asks without a caller
+            return exports.none()
+        return exports.filter(requested_by=cast(User, user))
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # A download answers with the file whatever the client says it accepts
+        # (curl -H "Accept: text/csv" on an XLSX must not be a 406).
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    @extend_schema(
+        summary="Ask for an export of KPI values (CSV or XLSX)",
+        description=(
+            "The filters are those of `/api/v1/values/` (`kpi`, `region`, `level`, `period_from`, `period_to`, "
+            "`approval_state`, `source`, `updated_since`), checked now: a bad one answers 400 naming it, and "
+            "nothing is recorded. The file is built by a background worker with the rows `/values/` would give "
+            "this caller at that moment (the same columns and number format as `/values/?format=csv`). The "
+            "answer is 202 with the job and a `Location` to poll; download it from `links.download` once "
+            "`status` is `ready`. Files are kept for 7 days. Without a Redis broker (a development set-up) the "
+            "file is built before the answer, which then shows it ready."
+        ),
+        request=ExportRequestSerializer,
+        responses={202: ExportSerializer, 400: ERROR},
+        examples=[
+            OpenApiExample(
+                "Astana's registered offences, January to September 2025",
+                value={
+                    "format": "xlsx",
+                    "filters": {
+                        "kpi": "crime.registered",
+                        "region": "710000000",
+                        "period_from": "2025-01",
+                        "period_to": "2025-09",
+                    },
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Accepted, waiting for a worker", value=WAITING, response_only=True, status_codes=["202"]),
+            OpenApiExample(
+                "A bad filter",
+                value={
+                    "error": {
+                        "status": 400,
+                        "code": "invalid",
+                        "message": "filters: region: unknown region '710000001' (a 9-digit KATO code)",
+                        "fields": {"filters": ["region: unknown region '710000001' (a 9-digit KATO code)"]},
+                    }
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        asked = ExportRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        user = request.user
+        try:
+            export = export_request(
+                caller=user if is_agency_caller(user) else cast(User, user),
+                file_format=asked.validated_data["format"],
+                filters=asked.validated_data.get("filters") or {},
+            )
+        except DjangoValidationError as exc:  # keyed by filter name (or `format`)
+            errors = exc.message_dict
+            format_errors = errors.pop("format", None)
+            raise ValidationError({"format": format_errors} if format_errors else {"filters": errors}) from None
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        export = self.get_queryset().get(pk=export.pk)  # in-process, it has been built already
+        data = self.get_serializer(export).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["links"]["self"]})
+
+    @extend_schema(
+        summary="The file of an export",
+        description=(
+            "The CSV or XLSX file, as an attachment named `values-<id>.csv` or `values-<id>.xlsx`. "
+            "409 while the export is waiting or running (`Retry-After` says when to look again) or when it "
+            "failed (the message says why); 410 once it has expired."
+        ),
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
+            (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiResponse(OpenApiTypes.BINARY, description="The XLSX file."),
+            409: OpenApiResponse(ERROR, description="Not ready yet, or failed."),
+            410: OpenApiResponse(ERROR, description="Expired: the file was deleted."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        export = self.get_object()
+        if export.status in (ExportStatus.WAITING, ExportStatus.RUNNING):
+            raise ExportInProgress(
+                _("The export is %(status)s; download it once its status is ready.")
+                % {"status": export.get_status_display()}
+            )
+        if export.status == ExportStatus.FAILED:
+            raise ExportNotReady(_("The export failed: %(reason)s") % {"reason": export.error}, code="failed")
+        if export.has_expired or not export.file:
+            raise ExportGone(self._gone_message(export))
+        try:
+            handle = export.file.open("rb")
+        except FileNotFoundError:
+            raise ExportGone(self._gone_message(export)) from None
+        return FileResponse(
+            handle, as_attachment=True, filename=export.download_name, content_type=CONTENT_TYPES[export.format]
+        )
+
+    @staticmethod
+    def _gone_message(export: Export) -> str:
+        if export.expires_at is None:
+            return str(ExportGone.default_detail)
+        return _("The export expired on %(date)s and its file was deleted; ask for a new export.") % {
+            "date": date_format(export.expires_at, "Y-m-d")
+        }

@@ -1,0 +1,363 @@
+"""Exports of KPI values to CSV or XLSX: asked for through the API, built by a worker.
+
+`export_request` checks the filters as `/api/v1/values/` reads them and records the job;
+the build is queued once the record is committed. `export_build` claims the job with a
+conditional UPDATE (so a task delivered twice builds one file), applies the requester's
+rights as they are at that moment, streams the rows to a temporary file and stores it.
+The sweep queues jobs that were never queued (the broker was down) or whose worker
+died, and deletes files past their expiry.
+"""
+
+import datetime
+import logging
+import tempfile
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError as FilterError
+
+from agencies.access import coordinator_regions, is_project_office, scoped_to_user
+from agencies.models import TokenScope
+from agencies.tokens import AgencyCaller, is_agency_caller
+from projectoffice.api_csv import csv_lines
+
+# The file is what the API would answer: its filters, its columns, its formatting.
+from ..api.filters import ValueFilter
+from ..api.serializers import ValueSerializer
+from ..models import ApprovalState, Export, ExportFormat, ExportStatus, Value
+
+logger = logging.getLogger(__name__)
+
+# How long a ready file can be downloaded before the sweep deletes it.
+EXPORT_KEEP = datetime.timedelta(days=7)
+# Rows fetched from the database per round trip while a file is written.
+EXPORT_CHUNK = 2000
+# A waiting job this old was not queued (or its message was lost): the sweep queues it.
+REQUEUE_AFTER = datetime.timedelta(minutes=1)
+# Jobs the sweep handles per run; the next run takes the rest.
+SWEEP_BATCH = 500
+# A job taken up this many times without finishing fails for good.
+MAX_ATTEMPTS = 5
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.XLSX: XLSX_CONTENT_TYPE}
+
+Caller = User | AgencyCaller
+
+
+class ExportRefused(Exception):
+    """The file cannot be built; the message tells the requester why."""
+
+
+# --- who may read which values ------------------------------------------------------
+
+
+def may_read_values(caller: Any) -> bool:
+    """The rule of `/api/v1/values/`: the project office, coordinators, tokens with kpi:read."""
+    if is_agency_caller(caller):
+        return caller.allows(TokenScope.KPI_READ)
+    if not getattr(caller, "is_authenticated", False) or not getattr(caller, "is_active", False):
+        return False
+    return is_project_office(caller) or bool(coordinator_regions(caller))
+
+
+def values_visible_to(caller: Any) -> QuerySet[Value]:
+    """The values `caller` may read: all of them for the office, approved ones of their
+    own regions for a coordinator, approved ones for a token. (The rows of `/values/`.)"""
+    values = Value.objects.select_related("indicator", "region")
+    if not is_project_office(caller):
+        values = values.filter(approval_state=ApprovalState.APPROVED)
+    return scoped_to_user(values, caller)
+
+
+def _filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> QuerySet[Value]:
+    """`values` narrowed by the filters of `/values/`; ValidationError names each bad one."""
+    filterset = ValueFilter(data=dict(filters), queryset=values)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
+    try:
+        return filterset.qs  # type: ignore[no-any-return]
+    except FilterError as exc:  # a region or period the filter methods could not read
+        detail = exc.detail if isinstance(exc.detail, dict) else {"filters": exc.detail}
+        raise ValidationError({name: [str(m) for m in messages] for name, messages in detail.items()}) from None
+
+
+def export_filters_clean(filters: Mapping[str, object]) -> dict[str, str]:
+    """The filters as `/values/` would read them from its query string, or a
+    ValidationError keyed by the name of each bad or unknown filter."""
+    known = list(ValueFilter.base_filters)
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    for name, value in filters.items():
+        if name not in known:
+            errors[name] = [
+                _("unknown filter; the filters are those of /api/v1/values/: %(known)s") % {"known": ", ".join(known)}
+            ]
+        elif isinstance(value, bool) or not isinstance(value, str | int):
+            errors[name] = [_("give one value, as text")]
+        elif str(value) != "":
+            clean[name] = str(value)
+    if errors:
+        raise ValidationError(errors)
+    _filtered(Value.objects.none(), clean)
+    return clean
+
+
+# --- asking for an export -----------------------------------------------------------
+
+
+@transaction.atomic
+def export_request(*, caller: Caller, file_format: str, filters: Mapping[str, object]) -> Export:
+    """Record an export for `caller` and queue its build once the record is committed.
+    Bad filters raise ValidationError (keyed by filter name) and nothing is written."""
+    if not may_read_values(caller):
+        raise PermissionDenied(
+            _("This needs the scope {scope}, which this caller lacks.").format(scope=TokenScope.KPI_READ)
+        )
+    if file_format not in ExportFormat.values:
+        raise ValidationError({"format": [_("one of: %(formats)s") % {"formats": ", ".join(ExportFormat.values)}]})
+    clean = export_filters_clean(filters)
+    if is_agency_caller(caller):
+        export = Export.objects.create(token=caller.token, agency=caller.agency, format=file_format, filters=clean)
+    else:
+        export = Export.objects.create(requested_by=cast(User, caller), format=file_format, filters=clean)
+    transaction.on_commit(lambda: _enqueue(export.pk))
+    return export
+
+
+def _enqueue(export_id: int) -> None:
+    from ..tasks import build_export
+
+    try:
+        build_export.delay(export_id)
+    except Exception:  # the broker is down: the job stays waiting and the sweep queues it
+        logger.warning("could not queue export %s; the periodic sweep will queue it", export_id, exc_info=True)
+
+
+# --- building the file --------------------------------------------------------------
+
+
+def export_build(*, export_id: int) -> bool:
+    """Build the file of one export unless it is built, failed, or being built by a live
+    worker. True when this call finished the job (ready, or failed for a stated reason).
+
+    Errors the requester cannot fix by asking again differently (the database or the
+    storage failing) put the job back to waiting and are raised, so the task retries.
+    """
+    now = timezone.now()
+    worker_died_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = Export.objects.filter(
+        Q(status=ExportStatus.WAITING) | Q(status=ExportStatus.RUNNING, started_at__lt=worker_died_before),
+        pk=export_id,
+    ).update(status=ExportStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, updated_at=now)
+    if claimed != 1:
+        return False  # built, failed, unknown, or a live worker holds it
+    export = Export.objects.select_related("requested_by", "token__agency").get(pk=export_id)
+    # This claim, and no later one: each claim counts one more attempt.
+    mine = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, attempts=export.attempts)
+    if export.attempts > MAX_ATTEMPTS:
+        _fail(
+            mine,
+            _("Gave up after %(count)s attempts. Last error: %(error)s")
+            % {"count": MAX_ATTEMPTS, "error": export.error or "-"},
+        )
+        return True
+    try:
+        caller = _requester_now(export)
+        try:
+            values = _filtered(values_visible_to(caller), export.filters)
+        except ValidationError as exc:  # e.g. a region in the filters no longer exists
+            raise ExportRefused(_("The filters no longer apply: %(errors)s") % {"errors": _messages(exc)}) from None
+        return _write_and_store(export, values, mine)
+    except ExportRefused as exc:
+        _fail(mine, str(exc))
+        return True
+    except SoftTimeLimitExceeded:
+        _fail(
+            mine,
+            _(
+                "The export took longer than %(minutes)s minutes; "
+                "narrow the filters (kpi, region, period) and ask again."
+            )
+            % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60},
+        )
+        return True
+    except Exception as exc:
+        mine.update(status=ExportStatus.WAITING, error=str(exc)[:2000], updated_at=timezone.now())
+        raise
+
+
+def _requester_now(export: Export) -> Caller:
+    """Who asked, with the rights they hold now; ExportRefused when they hold none."""
+    caller: Caller
+    if export.token_id is not None or export.agency_id is not None:
+        token = export.token
+        if token is None:
+            raise ExportRefused(_("The token that asked for this export was deleted; nothing was exported."))
+        if token.revoked:
+            raise ExportRefused(_("The token that asked for this export was revoked; nothing was exported."))
+        if token.has_expired and token.expiry_date is not None:
+            raise ExportRefused(
+                _("The token that asked for this export expired on %(date)s; nothing was exported.")
+                % {"date": date_format(token.expiry_date, "Y-m-d")}
+            )
+        if not token.agency.is_active:
+            raise ExportRefused(_("The token's agency is no longer active; nothing was exported."))
+        caller = AgencyCaller(token.agency, token)
+    else:
+        user = export.requested_by
+        if user is None or not user.is_active:
+            raise ExportRefused(_("The account that asked for this export is gone or disabled; nothing was exported."))
+        caller = user
+    if not may_read_values(caller):
+        raise ExportRefused(_("Whoever asked for this export may no longer read KPI values; nothing was exported."))
+    return caller
+
+
+def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Export]) -> bool:
+    cap: int = settings.MAX_EXPORT_ROWS
+    total = values.count()
+    if total > cap:
+        raise ExportRefused(
+            _(
+                "%(count)s values match these filters; an export holds at most %(cap)s. "
+                "Narrow the filters (kpi, region, period_from/period_to) and ask again."
+            )
+            % {"count": total, "cap": cap}
+        )
+    with tempfile.TemporaryDirectory(prefix="export-") as workdir:
+        path = Path(workdir) / f"values.{export.format}"
+        write = _write_xlsx if export.format == ExportFormat.XLSX else _write_csv
+        rows = write(path, values, cap)
+        with path.open("rb") as handle:
+            export.file.save(path.name, File(handle), save=False)
+    stored = str(export.file.name)
+    try:
+        finished = timezone.now()
+        done = mine.update(
+            status=ExportStatus.READY,
+            file=stored,
+            rows=rows,
+            error="",
+            finished_at=finished,
+            expires_at=finished + EXPORT_KEEP,
+            updated_at=finished,
+        )
+    except Exception:
+        export.file.storage.delete(stored)
+        raise
+    if done != 1:  # another worker took the job over meanwhile: its file is the one
+        export.file.storage.delete(stored)
+        return False
+    return True
+
+
+def _rows(values: QuerySet[Value], cap: int) -> Iterator[dict[str, Any]]:
+    """Each value as the API writes it, fetched in chunks, never all at once."""
+    serializer = ValueSerializer()
+    for count, value in enumerate(values[: cap + 1].iterator(chunk_size=EXPORT_CHUNK), start=1):
+        if count > cap:  # rows arrived after they were counted
+            raise ExportRefused(
+                _("More than %(cap)s values match these filters; narrow them and ask again.") % {"cap": cap}
+            )
+        yield serializer.to_representation(value)
+
+
+def _header() -> list[str]:
+    return list(ValueSerializer().fields)
+
+
+def _write_csv(path: Path, values: QuerySet[Value], cap: int) -> int:
+    """The bytes `/values/?format=csv` streams for the same rows."""
+    written = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal written
+        for row in _rows(values, cap):
+            written += 1
+            yield row
+
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for chunk in csv_lines(_header(), counted()):
+            out.write(chunk)
+    return written
+
+
+def _write_xlsx(path: Path, values: QuerySet[Value], cap: int) -> int:
+    """The same columns as the CSV in one sheet; values are numbers, codes stay text."""
+    from openpyxl import Workbook
+
+    header = _header()
+    workbook = Workbook(write_only=True)  # rows go to disk as they are appended
+    sheet = workbook.create_sheet(title="values")
+    sheet.append(header)
+    written = 0
+    for row in _rows(values, cap):
+        sheet.append([_xlsx_cell(name, row.get(name)) for name in header])
+        written += 1
+    workbook.save(path)
+    return written
+
+
+def _xlsx_cell(name: str, value: Any) -> Any:
+    if name == "value" and value is not None:
+        return Decimal(value)
+    return value
+
+
+def _fail(mine: QuerySet[Export], reason: str) -> None:
+    now = timezone.now()
+    mine.update(status=ExportStatus.FAILED, error=reason[:2000], finished_at=now, updated_at=now)
+
+
+def _messages(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+# --- the sweep ----------------------------------------------------------------------
+
+
+def exports_to_queue_ids(*, limit: int = SWEEP_BATCH) -> list[int]:
+    """Jobs waiting for more than a minute (never queued, or their message was lost) and
+    jobs running for longer than a task may (their worker died)."""
+    now = timezone.now()
+    worker_died_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return list(
+        Export.objects.filter(
+            Q(status=ExportStatus.WAITING, created_at__lt=now - REQUEUE_AFTER)
+            | Q(status=ExportStatus.RUNNING, started_at__lt=worker_died_before)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def export_files_delete_expired(*, limit: int = SWEEP_BATCH) -> int:
+    """Delete the files of exports past their expiry; the job records stay. Safe to run
+    twice: the file goes first, then the record forgets it."""
+    now = timezone.now()
+    storage = Export._meta.get_field("file").storage  # type: ignore[union-attr]
+    expired = list(
+        Export.objects.filter(expires_at__lte=now)
+        .exclude(file="")
+        .order_by("expires_at")
+        .values_list("pk", "file")[:limit]
+    )
+    for export_id, name in expired:
+        storage.delete(name)
+        Export.objects.filter(pk=export_id, file=name).update(file="", updated_at=now)
+    return len(expired)
