@@ -67,3 +67,10 @@ def delete_expired_exports() -> dict[str, int]:
         build_export.delay(export_id)
     return {"deleted": deleted, "queued": len(ids)}
 
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, max_retries=5)
+def refresh_rollups(indicator_ids: list[int]) -> int:
+    """Recompute the summaries over KPIs whose approved values changed."""
+    from .engine.rollups import rollups_refresh
+
+    return rollups_refresh(indicator_ids)

@@ -136,6 +136,14 @@ def reference_data(transactional_db: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (summaries, throttle counts, import progress)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Uploaded files (evidence, statistics) land in the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -29,7 +29,8 @@ from projectoffice.api_csv import csv_lines, stream_csv, wants_csv
 from regions.models import Region
 
 from ..engine.facts import span_of
-from ..engine.summary import kpi_summary, summary_as_dict
+from ..engine.rollups import summary_cached
+from ..engine.summary import summary_as_dict
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
 from ..periods import PeriodError
 from ..services.exports import values_visible_to
@@ -170,7 +171,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
         compare = query.validated_data["compare"] == "previous_year"
         try:
             span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))
-            summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare)
+            summary = summary_cached(indicator=indicator, region=region, span=span, compare=compare)
         except PeriodError as exc:  # also a span too near the calendar's ends for its year before
             raise ValidationError({"period_from": [str(exc)]}) from None
         data = summary_as_dict(summary, compare=compare)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
-from ..engine.summary import kpi_summary
+from ..engine.rollups import dashboard_span, summary_cached
 from ..models import Indicator, Report, ReportEvidence, ReportKind, Unit
 from ..periods import Month, Period, PeriodError
 from ..services.reports import (
@@ -231,7 +231,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     if chosen is None:
         raise Http404
-    today = _this_month()
-    span = Period.year(today.year - 1) if today.month == 1 else Period(Month(today.year, 1), today.plus(-1))
-    summary = kpi_summary(indicator=chosen, region=None, span=span)
+    summary = summary_cached(indicator=chosen, region=None, span=dashboard_span(_this_month()))
     return render(request, "portal/dashboard.html", {"kpis": kpis, "chosen": chosen, "summary": summary})

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, read_table
 
+from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..statistics_file import COLUMNS, CheckedRow, check_rows
 
@@ -121,6 +122,7 @@ def statistics_import(
             result.batch = batch
             if dry_run:
                 raise _DryRun
+            rollups_refresh_later({row.indicator_id for row in checked.rows})
     except _DryRun:
         result.batch = None
     except DatabaseError as exc:

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_update_with_history
 from agencies.access import is_project_office
 from regions.models import Region
 
+from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
 from ..periods import Period
 
@@ -61,6 +62,7 @@ def value_set(
     # Runs Value.clean: no formula KPI, region alive during the period.
     row.full_clean(exclude=["approved_by"], validate_unique=False, validate_constraints=False)
     row.save()
+    rollups_refresh_later([indicator.pk])
     return row
 
 
@@ -79,4 +81,5 @@ def values_approve(*, values: Iterable[Value], user: User) -> int:
         ["approval_state", "approved_at", "approved_by", "updated_at"],
         default_user=user,
     )
+    rollups_refresh_later(v.indicator_id for v in pending)
     return len(pending)

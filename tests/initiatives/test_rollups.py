@@ -1,0 +1,142 @@
+"""Summaries kept ready in the cache: the same numbers as computed, never stale, and
+recomputed by the worker when approved values change."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import translation
+
+from initiatives.engine import rollups
+from initiatives.engine.rollups import dashboard_span, rollups_refresh, summary_cached
+from initiatives.models import Indicator, Target, Value
+from initiatives.periods import Month, Period
+from initiatives.services.statistics import statistics_import
+from initiatives.services.values import value_set
+from regions.models import Region
+from tests.initiatives.test_engine import put
+
+pytestmark = pytest.mark.django_db
+
+SEPTEMBER = Period.parse("2025-09")
+
+
+@pytest.fixture
+def registered() -> Indicator:
+    put("crime.registered", "710000000", "2025-09", 1300)
+    put("crime.registered", "750000000", "2025-09", 2100)
+    return Indicator.objects.get(code="crime.registered")
+
+
+@pytest.fixture
+def no_computing(monkeypatch):  # type: ignore[no-untyped-def]
+    """From here on a summary can only come from the cache."""
+
+    def refuse(**kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("computed again, not served from the cache")
+
+    monkeypatch.setattr(rollups, "kpi_summary", refuse)
+
+
+def national(indicator: Indicator, span: Period = SEPTEMBER) -> Decimal | None:
+    """The sum over the regions that have a figure (the other 18 have none here)."""
+    return summary_cached(indicator=indicator, region=None, span=span).own.value.partial_value
+
+
+def test_the_second_reader_gets_the_same_summary_from_the_cache(registered, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert national(registered) == 1300 + 2100
+    computed = []
+    monkeypatch.setattr(rollups, "kpi_summary", lambda **kw: computed.append(kw))
+    assert national(registered) == 3400
+    assert computed == []
+
+
+def test_a_changed_value_is_never_served_from_an_old_summary(registered) -> None:  # type: ignore[no-untyped-def]
+    assert national(registered) == 3400
+    Value.objects.filter(region__kato="710000000").update(value=1000)  # even a write that skips save()
+    assert national(registered) == 1000 + 2100
+    put("crime.registered", "790000000", "2025-09", 500)
+    assert national(registered) == 3600
+    Value.objects.filter(region__kato="790000000").delete()
+    assert national(registered) == 3100
+    Value.objects.filter(region__kato="750000000").update(approval_state="pending")
+    assert national(registered) == 1000  # Almaty's figure is no longer approved
+
+
+def test_a_new_target_and_a_new_population_change_the_summary(registered) -> None:  # type: ignore[no-untyped-def]
+    before = summary_cached(indicator=registered, region=None, span=SEPTEMBER)
+    assert before.target is None
+    Target.objects.create(indicator=registered, region=None, year=2025, target_value=Decimal(40000))
+    assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).target.target_value == 40000
+    astana = Region.objects.get(kato="710000000")
+    rate_before = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
+    put("population", "710000000", "2025-06", 1_300_000)  # a stock, carried forward
+    rate = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
+    assert rate_before is None or rate_before.value is None
+    assert rate.value == Decimal(1300) / Decimal(1_300_000) * 10_000
+
+
+def test_each_language_has_its_own_summary(registered) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("ru"):
+        assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).own.name == "Казахстан"
+    with translation.override("en"):
+        assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).own.name == "Kazakhstan"
+
+
+def test_an_import_has_the_worker_recompute_the_dashboard_in_every_language(
+    in_process_tasks, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
+        csv = b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n750000000,2025-09,crime.registered,2100\n"
+        with django_capture_on_commit_callbacks(execute=True):
+            statistics_import(source=io.BytesIO(csv), filename="september.csv")
+        span = dashboard_span(Month(2025, 10))
+        assert span == Period.parse("2025-01/2025-09")
+        registered = Indicator.objects.get(code="crime.registered")
+        per_10k = Indicator.objects.get(code="crime.registered_per_10k")
+        monkeypatch.setattr(rollups, "kpi_summary", lambda **kw: pytest.fail("not recomputed by the worker"))
+        for language in ("kk", "ru", "en"):
+            with translation.override(language):
+                summary = summary_cached(indicator=registered, region=None, span=span)
+                assert (summary.own.value.value, summary.own.value.partial_value) == (None, 3400)  # Jan-Aug missing
+                summary_cached(indicator=per_10k, region=None, span=span)  # the formula over it, too
+
+
+def test_a_report_value_set_by_hand_has_the_summaries_recomputed(
+    office, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    queued = []
+    from initiatives import tasks
+
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda ids: queued.append(ids))
+    events = Indicator.objects.get(code="events.legal_literacy")
+    with django_capture_on_commit_callbacks(execute=True):
+        value_set(
+            indicator=events,
+            region=Region.objects.get(kato="710000000"),
+            period=SEPTEMBER,
+            value=Decimal(4),
+            source="manual",
+            user=office,
+            approved=True,
+        )
+    assert queued == [[events.pk]]
+
+
+def test_population_changing_recomputes_every_kpi(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
+        population = Indicator.objects.get(code="population")
+        assert rollups_refresh([population.pk]) == 3 * Indicator.objects.active().count()
+
+
+def test_a_cache_that_is_down_costs_speed_not_numbers(registered, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    assert national(registered) == 3400
