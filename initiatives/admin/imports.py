@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from ..models import ImportBatch
+from ..models import ImportBatch, ImportStatus
+from ..services.import_jobs import import_job_progress
 
 
 @admin.register(ImportBatch)
@@ -13,6 +15,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "created_at",
         "file_name",
         "status",
+        "dry_run",
+        "progress",
         "rows",
         "created",
         "updated",
@@ -20,12 +24,23 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "error_count",
         "uploaded_by",
         "agency",
+        "attempts",
     ]
-    list_filter = ["status", "agency"]
+    list_filter = ["status", "dry_run", "agency"]
     search_fields = ["file_name", "uploaded_by__username"]
     list_select_related = ["uploaded_by", "agency"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    readonly_fields = [f.name for f in ImportBatch._meta.fields if f.name != "upload"]
+    exclude = ["upload"]  # the file as received is kept for the worker, not served
+
+    @admin.display(description=_("progress"))
+    def progress(self, batch: ImportBatch) -> str:
+        """Rows done while a worker runs the file; the live figure when the cache has it."""
+        if batch.status != ImportStatus.RUNNING:
+            return ""
+        now = import_job_progress(batch)
+        of = f" / {now['total']}" if now["total"] else ""
+        return f"{now['stage']}: {now['done']}{of}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
