@@ -35,18 +35,11 @@ TIMEOUT_SECONDS = 24 * 60 * 60
 def summary_cached(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
     """kpi_summary, from the cache when nothing under it changed since it was computed."""
     key = _key(indicator, region, span, compare)
-    try:
-        found = cache.get(key)
-    except Exception:  # the cache is down: compute, as without one
-        logger.warning("summary cache unavailable", exc_info=True)
-        found = None
+    found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
     if found is not None:
         return found  # type: ignore[no-any-return]
     summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare)
-    try:
-        cache.set(key, summary, timeout=TIMEOUT_SECONDS)
-    except Exception:
-        logger.warning("summary cache unavailable", exc_info=True)
+    cache.set(key, summary, timeout=TIMEOUT_SECONDS)
     return summary
 
 

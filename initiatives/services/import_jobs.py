@@ -141,10 +141,7 @@ def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
 def import_job_progress(batch: ImportBatch) -> dict[str, Any]:
     """How far a job got: the worker's latest word while it runs, else what the row says."""
     if batch.status == ImportStatus.RUNNING:
-        try:
-            live = cache.get(_ProgressWriter.key(batch.pk))
-        except Exception:  # the cache is down: the row's figures will do
-            live = None
+        live = cache.get(_ProgressWriter.key(batch.pk))  # None when Redis is down: the row's figures will do
         if live:
             return dict(live)
     return {"stage": batch.stage, "done": batch.progress_done, "total": batch.progress_total}
@@ -169,17 +166,11 @@ class _ProgressWriter:
         if now - self.last < self.EVERY_SECONDS and done != total:
             return
         self.last = now
-        try:
-            cache.set(self.key(self.batch_id), {"stage": stage, "done": done, "total": total}, timeout=3600)
-        except Exception:  # the cache is down: progress is a courtesy, the import goes on
-            logger.debug("progress of import %s not cached", self.batch_id, exc_info=True)
+        cache.set(self.key(self.batch_id), {"stage": stage, "done": done, "total": total}, timeout=3600)
         if not connection.in_atomic_block:
             ImportBatch.objects.filter(pk=self.batch_id, status=ImportStatus.RUNNING).update(
                 stage=stage, progress_done=done, progress_total=total
             )
 
     def forget(self) -> None:
-        try:
-            cache.delete(self.key(self.batch_id))
-        except Exception:
-            logger.debug("progress of import %s not removed from the cache", self.batch_id, exc_info=True)
+        cache.delete(self.key(self.batch_id))
