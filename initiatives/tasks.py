@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services.import_jobs import import_job_run, import_jobs_to_requeue
+from .services.import_jobs import import_job_run, import_jobs_to_requeue, import_uploads_delete_old
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 
 
@@ -28,12 +28,13 @@ def run_statistics_import(batch_id: int) -> str:
 
 
 @shared_task
-def resume_import_jobs() -> int:
-    """The sweep: uploads never queued (broker down) or whose worker died long ago."""
+def resume_import_jobs() -> dict[str, int]:
+    """The sweep: uploads never queued (broker down) or whose worker died long ago; and
+    the kept files of imports that ended a month ago are deleted."""
     ids = import_jobs_to_requeue()
     for batch_id in ids:
         run_statistics_import.delay(batch_id)
-    return len(ids)
+    return {"queued": len(ids), "files_deleted": import_uploads_delete_old()}
 
 
 @shared_task

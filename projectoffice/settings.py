@@ -6,6 +6,7 @@ value that matters must come from the environment and a missing one stops start-
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -115,12 +116,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: the Celery broker and the cache. Without it, tasks run in-process.
 REDIS_URL: str = env.str("REDIS_URL", default="")
+
+
+def next_redis_database(url: str) -> str:
+    """redis://host:6379/3 -> redis://host:6379/4 (no number: database 0, so 1)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+# The cache in a Redis database of its own (by default the broker's number + 1), so that
+# clearing the cache never drops queued tasks.
+REDIS_CACHE_URL: str = env.str("REDIS_CACHE_URL", default=next_redis_database(REDIS_URL) if REDIS_URL else "")
 if REDIS_URL:
     CACHES = {
         "default": {
             # A Redis that is down is a cache miss, not a failed request (projectoffice/cache.py).
             "BACKEND": "projectoffice.cache.ForgivingRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }

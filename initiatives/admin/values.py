@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Value, ValueSource
 from ..periods import Period, PeriodError
 from ..services.values import values_approve
@@ -70,6 +71,11 @@ class ValueAdmin(SimpleHistoryAdmin):
             # A number changed by hand is no longer the one that was approved.
             obj.approval_state, obj.approved_at, obj.approved_by = ApprovalState.PENDING, None, None
         super().save_model(request, obj, form, change)
+        rollups_refresh_later([obj.indicator_id])
+
+    def delete_model(self, request: HttpRequest, obj: Value) -> None:
+        super().delete_model(request, obj)
+        rollups_refresh_later([obj.indicator_id])
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

@@ -2,10 +2,11 @@
 
 A national summary over district data takes seconds; the dashboard and the agencies ask
 for the same few again and again. A summary is cached under a fingerprint of everything
-it is computed from: the values of the KPI, of the KPIs of its formula and of population
-(how many rows and how many approved, their sum, the newest change, the highest id), its targets, the regions, and the
-KPI's own rules. Any write changes the fingerprint, so a stale summary is never served,
-whichever way the write came (import, report approval, admin). After a change the worker
+it is computed from: the values of the KPI, of every KPI of its formula however deep and
+of population (how many rows and how many approved, their sum, the newest change, the
+highest id), its targets, the regions, the KPIs' rules and the engine's own code. Any
+write changes the fingerprint, so a stale summary is never served, whichever way the
+write came (import, report approval, admin, a bulk update). After a change the worker
 recomputes the summaries the dashboard shows (`rollups_refresh_later`), so the first
 reader does not wait.
 """
@@ -13,6 +14,8 @@ reader does not wait.
 import hashlib
 import logging
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +27,7 @@ from regions.models import Region
 
 from ..models import ApprovalState, Indicator, Target, Value
 from ..periods import Month, Period
+from .facts import indicator_ids, rules_of
 from .summary import POPULATION_CODE, Summary, kpi_summary
 
 logger = logging.getLogger(__name__)
@@ -44,8 +48,7 @@ def summary_cached(*, indicator: Indicator, region: Region | None, span: Period,
 
 
 def _key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
-    ids: set[int] = {i for i in (indicator.pk, indicator.numerator_id, indicator.denominator_id) if i is not None}
-    ids |= set(Indicator.objects.filter(code=POPULATION_CODE).values_list("pk", flat=True))
+    ids = _inputs(indicator)
     values = Value.objects.filter(indicator_id__in=ids).aggregate(
         n=Count("pk"),
         approved=Count("pk", filter=Q(approval_state=ApprovalState.APPROVED)),
@@ -58,7 +61,26 @@ def _key(indicator: Indicator, region: Region | None, span: Period, compare: boo
     regions = Region.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
     fingerprint = repr((values, rules, targets, regions))
     what = (indicator.pk, region.pk if region else None, str(span), compare, translation.get_language())
-    return "summary:" + hashlib.sha256(repr((what, fingerprint)).encode()).hexdigest()
+    return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
+
+
+def _inputs(indicator: Indicator) -> set[int]:
+    """The KPIs whose values a summary of `indicator` reads: itself, every KPI of its
+    formula however deep, and population (for rates)."""
+    ids = indicator_ids([rules_of(indicator)])
+    return ids | set(Indicator.objects.filter(code=POPULATION_CODE).values_list("pk", flat=True))
+
+
+def _engine_version() -> str:
+    """A digest of the engine's code: a deploy that changes how summaries are computed
+    makes every summary cached before it unreachable."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+ENGINE_VERSION = _engine_version()
 
 
 def dashboard_span(today: Month) -> Period:
@@ -68,33 +90,37 @@ def dashboard_span(today: Month) -> Period:
 
 def rollups_refresh_later(indicator_ids: Iterable[int]) -> None:
     """After the caller's transaction commits, have the worker recompute the summaries
-    that depend on these KPIs. A broker that is down costs only speed: readers compute."""
-    ids = sorted({int(i) for i in indicator_ids})
-    if not ids:
+    that depend on these KPIs: once per transaction, however many writes it made (a
+    report's approval writes a value per line). A broker that is down costs only speed."""
+    connection = transaction.get_connection()
+    pending: set[int] = connection.__dict__.setdefault("rollups_pending", set())
+    pending.update(int(i) for i in indicator_ids)
+    if pending:
+        transaction.on_commit(lambda: _enqueue(connection))
+
+
+def _enqueue(connection: Any) -> None:
+    from ..tasks import refresh_rollups
+
+    ids = sorted(connection.__dict__.pop("rollups_pending", set()))
+    if not ids:  # an earlier callback of the same transaction took them
         return
-
-    def enqueue() -> None:
-        from ..tasks import refresh_rollups
-
-        try:
-            refresh_rollups.delay(ids)
-        except Exception:
-            logger.warning("could not queue the recomputation of summaries for %s", ids, exc_info=True)
-
-    transaction.on_commit(enqueue)
+    try:
+        refresh_rollups.delay(ids)
+    except Exception:
+        logger.warning("could not queue the recomputation of summaries for %s", ids, exc_info=True)
 
 
 def rollups_refresh(indicator_ids: Iterable[int]) -> int:
-    """Recompute the national dashboard summary, in every language, of each KPI that uses
-    these (itself, formulas over it; everything when population changed). Returns how many."""
-    ids = set(indicator_ids)
-    population = Indicator.objects.filter(code=POPULATION_CODE, pk__in=ids).exists()
-    affected = Indicator.objects.active()
-    if not population:
-        affected = affected.filter(Q(pk__in=ids) | Q(numerator_id__in=ids) | Q(denominator_id__in=ids))
+    """Recompute the national dashboard summary, in every language, of each KPI that reads
+    these (itself, formulas over it at any depth; all of them when population changed).
+    Returns how many summaries were computed."""
+    changed = set(indicator_ids)
     span = dashboard_span(Month.from_date(timezone.localdate()))
     done = 0
-    for indicator in affected.order_by("code"):
+    for indicator in Indicator.objects.active().order_by("code"):
+        if not changed & _inputs(indicator):
+            continue
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 summary_cached(indicator=indicator, region=None, span=span)

@@ -9,15 +9,18 @@ ends as refused with every bad row, for the caller to read back.
 import datetime
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,14 +55,68 @@ def _enqueue(batch_id: int) -> None:
         run_statistics_import.delay(batch_id)
     except Exception:  # the broker is down: the job waits for the sweep
         logger.warning("could not queue import %s; the periodic sweep will queue it", batch_id, exc_info=True)
+        return
+    # The sweep leaves a queued job alone while this lasts (as long as Redis may hold a message).
+    cache.set(_queued_key(batch_id), True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+
+
+def _queued_key(batch_id: int) -> str:
+    return f"import-queued:{batch_id}"
 
 
 def import_job_run(*, batch_id: int) -> ImportBatch:
-    """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice."""
+    """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice,
+    at once too: a delivery that finds the job in a live worker's hands leaves it there."""
+    with _ownership(batch_id) as owner:
+        if not owner:
+            return ImportBatch.objects.get(pk=batch_id)
+        return _run(batch_id)
+
+
+@contextmanager
+def _ownership(batch_id: int) -> Iterator[bool]:
+    """On PostgreSQL, a session lock per job, held by the process running it and released
+    by the database when that process dies. So a second delivery while the job runs does
+    nothing, and one after its runner died (the row still says running) takes it over.
+    (A connection pooler in transaction mode would break session locks: use session mode.)
+    SQLite runs jobs in the web process, one writer at a time: nothing to arbitrate."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [JOB_LOCK_CLASS, batch_id & 0x7FFFFFFF]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        owner = bool(cursor.fetchone()[0])
+    try:
+        yield owner
+    finally:
+        if owner:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+# The first half of the advisory-lock key of import jobs (the second is the job's id).
+JOB_LOCK_CLASS = 7201
+# A job taken up this many times without finishing (workers dying on it) is given up.
+MAX_ATTEMPTS = 5
+
+
+def _run(batch_id: int) -> ImportBatch:
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status in FINISHED:
             return batch
+        if batch.attempts >= MAX_ATTEMPTS:
+            return _finish(
+                batch_id,
+                status=ImportStatus.FAILED,
+                errors=[
+                    _problem(
+                        _("the import was started %(count)s times and never finished; nothing was written")
+                        % {"count": batch.attempts}
+                    )
+                ],
+            )
         ImportBatch.objects.filter(pk=batch_id).update(
             status=ImportStatus.RUNNING,
             started_at=timezone.now(),
@@ -91,6 +148,35 @@ def import_job_run(*, batch_id: int) -> ImportBatch:
     except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
         logger.error("import %s: the uploaded file cannot be opened: %s", batch_id, exc)
         return _finish(batch_id, status=ImportStatus.FAILED, errors=[_problem(_("the uploaded file is missing"))])
+    except SoftTimeLimitExceeded:
+        minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
+        return _finish(
+            batch_id,
+            status=ImportStatus.FAILED,
+            errors=[
+                _problem(
+                    _(
+                        "the import took longer than %(minutes)s minutes and was stopped; nothing was written. "
+                        "Send the file in parts."
+                    )
+                    % {"minutes": minutes}
+                )
+            ],
+        )
+    except (OperationalError, InterfaceError):
+        raise  # passing trouble with the database: the task tries again later
+    except Exception as exc:
+        logger.exception("import %s stopped on an unexpected error", batch_id)
+        return _finish(
+            batch_id,
+            status=ImportStatus.FAILED,
+            errors=[
+                _problem(
+                    _("the import stopped on an unexpected error (%(kind)s); nothing was written")
+                    % {"kind": type(exc).__name__}
+                )
+            ],
+        )
     finally:
         _ProgressWriter(batch_id).forget()
     if result.dry_run:  # checked and rolled back: record what it would have done
@@ -123,19 +209,36 @@ def _finish(batch_id: int, **fields: Any) -> ImportBatch:
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
-    """Jobs a worker should take up: waiting a while (never queued), or running for longer
-    than any task may run (its worker died and the broker has not redelivered it yet)."""
+    """Jobs a worker should take up: waiting a while and not known to be queued (the broker
+    was down when they were sent), or running for longer than any task may run (their
+    worker died and the broker has not redelivered them)."""
     now = now or timezone.now()
     longest = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return list(
-        ImportBatch.objects.filter(
-            Q(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
-            | Q(status=ImportStatus.RUNNING, started_at__lt=now - longest)
-        )
+    waiting = list(
+        ImportBatch.objects.filter(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
         .exclude(upload="")
         .order_by("created_at")
         .values_list("pk", flat=True)[:100]
     )
+    queued = cache.get_many([_queued_key(pk) for pk in waiting])
+    stale = ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - longest).exclude(upload="")
+    return [pk for pk in waiting if _queued_key(pk) not in queued] + list(stale.values_list("pk", flat=True)[:100])
+
+
+# Files sent in are kept this long after their import ended, then deleted (the record stays).
+UPLOAD_KEEP = datetime.timedelta(days=30)
+
+
+def import_uploads_delete_old(now: datetime.datetime | None = None) -> int:
+    """Delete the kept files of imports that ended more than UPLOAD_KEEP ago; returns how many."""
+    now = now or timezone.now()
+    old = ImportBatch.objects.filter(status__in=FINISHED, finished_at__lt=now - UPLOAD_KEEP).exclude(upload="")
+    deleted = 0
+    for batch in old[:500]:
+        batch.upload.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(upload="")
+        deleted += 1
+    return deleted
 
 
 def import_job_progress(batch: ImportBatch) -> dict[str, Any]:
@@ -156,6 +259,7 @@ class _ProgressWriter:
     def __init__(self, batch_id: int) -> None:
         self.batch_id = batch_id
         self.last = 0.0
+        self.stage = ""
 
     @staticmethod
     def key(batch_id: int) -> str:
@@ -163,9 +267,9 @@ class _ProgressWriter:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self.last < self.EVERY_SECONDS and done != total:
+        if now - self.last < self.EVERY_SECONDS and done != total and stage == self.stage:
             return
-        self.last = now
+        self.last, self.stage = now, stage
         cache.set(self.key(self.batch_id), {"stage": stage, "done": done, "total": total}, timeout=3600)
         if not connection.in_atomic_block:
             ImportBatch.objects.filter(pk=self.batch_id, status=ImportStatus.RUNNING).update(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,6 +125,8 @@ def statistics_import(
             rollups_refresh_later({row.indicator_id for row in checked.rows})
     except _DryRun:
         result.batch = None
+    except (OperationalError, InterfaceError):
+        raise  # passing trouble (a lost connection, a lock timeout), not the file's fault: try again
     except DatabaseError as exc:
         # What the checks could not foresee: a region or KPI removed meanwhile, or a
         # constraint. Rolled back whole, and said in words rather than as a traceback.

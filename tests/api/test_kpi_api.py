@@ -248,29 +248,51 @@ def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> 
     assert list(Value.objects.values_list("value", flat=True)) == [Decimal(1200)]
 
 
-def test_an_upload_waits_for_a_worker_and_the_sweep_queues_it_if_the_broker_was_down(caller) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_waits_for_a_worker_and_the_sweep_queues_it_if_the_broker_was_down(
+    caller, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     from unittest import mock
 
     from initiatives import tasks
 
     upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n")
     upload.name = "later.csv"
-    with mock.patch.object(tasks.run_statistics_import, "delay", side_effect=ConnectionError("broker down")):
+    with (
+        mock.patch.object(tasks.run_statistics_import, "delay", side_effect=ConnectionError("broker down")) as sent,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
-    assert response.status_code == 202
+    assert response.status_code == 202 and sent.called
     assert (response.json()["status"], response.json()["progress"]["done"]) == ("pending", 0)
     batch = ImportBatch.objects.get()
     assert not Value.objects.exists()
 
     with mock.patch.object(tasks.run_statistics_import, "delay") as queued:
-        assert tasks.resume_import_jobs() == 0  # not a minute old yet: it may still be on its way
+        assert tasks.resume_import_jobs()["queued"] == 0  # not a minute old yet: it may still be on its way
         ImportBatch.objects.filter(pk=batch.pk).update(created_at=batch.created_at - datetime.timedelta(minutes=2))
-        assert tasks.resume_import_jobs() == 1
+        assert tasks.resume_import_jobs()["queued"] == 1
     queued.assert_called_once_with(batch.pk)
     assert tasks.run_statistics_import(batch.pk) == "succeeded"
     assert tasks.run_statistics_import(batch.pk) == "succeeded"  # a second delivery changes nothing
     assert Value.objects.get().value == 1300
     assert ImportBatch.objects.get().attempts == 1
+
+
+def test_the_sweep_leaves_alone_an_upload_that_was_queued(caller, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    """A backlog in the queue is not a lost job: queuing it again every five minutes would
+    only pile up copies."""
+    from unittest import mock
+
+    from initiatives import tasks
+
+    upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n")
+    upload.name = "queued.csv"
+    with mock.patch.object(tasks.run_statistics_import, "delay"), django_capture_on_commit_callbacks(execute=True):
+        caller("token_import").post("/api/v1/imports/", {"file": upload}, format="multipart")
+    ImportBatch.objects.update(created_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
+    with mock.patch.object(tasks.run_statistics_import, "delay") as queued:
+        assert tasks.resume_import_jobs()["queued"] == 0
+    queued.assert_not_called()
 
 
 def test_uploads_other_than_csv_or_xlsx_are_refused_at_once(caller) -> None:  # type: ignore[no-untyped-def]

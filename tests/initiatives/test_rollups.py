@@ -30,16 +30,6 @@ def registered() -> Indicator:
     return Indicator.objects.get(code="crime.registered")
 
 
-@pytest.fixture
-def no_computing(monkeypatch):  # type: ignore[no-untyped-def]
-    """From here on a summary can only come from the cache."""
-
-    def refuse(**kwargs):  # type: ignore[no-untyped-def]
-        raise AssertionError("computed again, not served from the cache")
-
-    monkeypatch.setattr(rollups, "kpi_summary", refuse)
-
-
 def national(indicator: Indicator, span: Period = SEPTEMBER) -> Decimal | None:
     """The sum over the regions that have a figure (the other 18 have none here)."""
     return summary_cached(indicator=indicator, region=None, span=span).own.value.partial_value
@@ -138,3 +128,81 @@ def test_a_cache_that_is_down_costs_speed_not_numbers(registered, settings) -> N
     assert national(registered) == 3400
     Value.objects.filter(region__kato="710000000").update(value=1000)
     assert national(registered) == 3100
+
+
+def test_a_formula_over_a_formula_follows_the_values_at_the_bottom() -> None:
+    """theft per (offences per 10,000): a change to offences must reach it, two levels up."""
+    from decimal import Decimal as D
+
+    from tests.factories import IndicatorFactory
+
+    put("crime.theft", "710000000", "2025-09", 100)
+    put("crime.registered", "710000000", "2025-09", 1000)
+    put("population", "710000000", "2025-06", 1_000_000)
+    nested = IndicatorFactory(
+        unit="percent",
+        aggregation_time="recompute",
+        aggregation_regions="recompute",
+        source="computed",
+        numerator=Indicator.objects.get(code="crime.theft"),
+        denominator=Indicator.objects.get(code="crime.registered_per_10k"),
+        factor=D(1),
+    )
+    astana = Region.objects.get(kato="710000000")
+    first = summary_cached(indicator=nested, region=astana, span=SEPTEMBER).own.value.value
+    assert first == D(100) / (D(1000) / D(1_000_000) * 10_000)  # 100 / 10 = 10
+    Value.objects.filter(indicator__code="crime.registered").update(value=2000)
+    assert summary_cached(indicator=nested, region=astana, span=SEPTEMBER).own.value.value == 5
+
+
+def test_a_transaction_of_many_writes_queues_one_recomputation(
+    office, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import transaction
+
+    from initiatives import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda ids: queued.append(ids))
+    astana = Region.objects.get(kato="710000000")
+    codes = ["events.legal_literacy", "citizen_reports.rewarded", "events.legal_literacy"]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for month, code in zip(("2025-07", "2025-08", "2025-09"), codes, strict=True):
+            value_set(
+                indicator=Indicator.objects.get(code=code),
+                region=astana,
+                period=Period.parse(month),
+                value=Decimal(4),
+                source="manual",
+                user=office,
+                approved=True,
+            )
+    ids = sorted(Indicator.objects.filter(code__in=codes).values_list("pk", flat=True))
+    assert queued == [ids]
+
+
+def test_a_value_changed_in_the_admin_has_the_summaries_recomputed(
+    client, office, monkeypatch, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from initiatives import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda ids: queued.append(ids))
+    value = put("events.legal_literacy", "710000000", "2025-09", 4)
+    value.source = "manual"
+    value.save()
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            f"/admin/initiatives/value/{value.pk}/change/",
+            {
+                "indicator": value.indicator_id,
+                "region": value.region_id,
+                "period": "2025-09",
+                "value": "5",
+                "source": "manual",
+                "comment": "",
+            },
+        )
+    assert answer.status_code == 302, answer.content[:500]
+    assert queued == [[value.indicator_id]]

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'cache': s.CACHES['default']['BACKEND'], "
+    "'cache_at': s.CACHES['default'].get('LOCATION'), "
     "'broker': s.CELERY_BROKER_URL, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'debug': s.DEBUG, "
     "'tz': s.TIME_ZONE, 'languages': [c for c, _ in s.LANGUAGES]}))"
 )
@@ -54,8 +55,9 @@ def test_development_defaults_to_sqlite_debug_and_in_process_tasks() -> None:
 def test_database_url_selects_postgresql_and_redis_url_the_broker_and_cache() -> None:
     got = settings_under({"DATABASE_URL": "postgres://u@127.0.0.1:5432/d", "REDIS_URL": "redis://127.0.0.1:6379/3"})
     assert got["engine"] == "django.db.backends.postgresql"
-    assert got["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert got["cache"] == "projectoffice.cache.ForgivingRedisCache"
     assert got["broker"] == "redis://127.0.0.1:6379/3"
+    assert got["cache_at"] == "redis://127.0.0.1:6379/4"  # clearing the cache never drops queued tasks
     assert got["eager"] is False
 
 
