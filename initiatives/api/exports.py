@@ -37,7 +37,7 @@ from agencies.models import Agency, TokenScope
 from agencies.tokens import is_agency_caller
 
 from ..models import Export, ExportFormat, ExportStatus
-from ..services.exports import CONTENT_TYPES, export_request, may_read_values
+from ..services.exports import CONTENT_TYPES, export_download_allowed, export_request, may_read_values
 from .filters import ValueFilter
 
 # --- serializers --------------------------------------------------------------------
@@ -342,6 +342,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ExportNotReady(_("The export failed: %(reason)s") % {"reason": export.error}, code="failed")
         if export.has_expired or not export.file:
             raise ExportGone(self._gone_message(export))
+        if not export_download_allowed(export, cast(User, request.user)):
+            raise PermissionDenied(_("Your access changed since this export was built; ask for a new export."))
         try:
             handle = export.file.open("rb")
         except FileNotFoundError:

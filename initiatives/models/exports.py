@@ -68,6 +68,9 @@ class Export(Timestamped):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     file = models.FileField(_("file"), upload_to=export_path, blank=True, max_length=255)
     error = models.TextField(_("error"), blank=True)
+    # The rights the file was built under, for a person: {"office": bool, "regions": [KATO]}.
+    # A download needs them still (a coordinator moved elsewhere cannot fetch the old file).
+    scope = models.JSONField(_("built for"), default=dict, blank=True)
     # How many times a worker took the job up (more than one: a worker died or the database failed).
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -180,7 +180,7 @@ def export_build(*, export_id: int) -> bool:
             values = _filtered(values_visible_to(caller), export.filters)
         except ValidationError as exc:  # e.g. a region in the filters no longer exists
             raise ExportRefused(_("The filters no longer apply: %(errors)s") % {"errors": _messages(exc)}) from None
-        return _write_and_store(export, values, mine)
+        return _write_and_store(export, values, mine, scope=_scope_of(caller))
     except ExportRefused as exc:
         _fail(mine, str(exc))
         return True
@@ -195,7 +195,10 @@ def export_build(*, export_id: int) -> bool:
         )
         return True
     except Exception as exc:
-        mine.update(status=ExportStatus.WAITING, error=str(exc)[:2000], updated_at=timezone.now())
+        logger.exception("export %s: building failed; the task will try again", export_id)
+        # Said to the requester: what kind of trouble, not its details (paths, hosts, SQL).
+        error = _("a passing error (%(kind)s); it is tried again") % {"kind": type(exc).__name__}
+        mine.update(status=ExportStatus.WAITING, error=error, updated_at=timezone.now())
         raise
 
 
@@ -226,7 +229,26 @@ def _requester_now(export: Export) -> Caller:
     return caller
 
 
-def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Export]) -> bool:
+def _scope_of(caller: Caller) -> dict[str, Any]:
+    """What a person may read, as it is now; a token's rights are its own, checked on every request."""
+    if is_agency_caller(caller):
+        return {}
+    return {"office": is_project_office(caller), "regions": sorted(r.kato for r in coordinator_regions(caller))}
+
+
+def export_download_allowed(export: Export, caller: Caller) -> bool:
+    """The file may go to its requester only while they hold the rights it was built under."""
+    if not export.scope:
+        return True
+    now = _scope_of(caller)
+    if now.get("office"):
+        return True
+    if export.scope.get("office"):
+        return False
+    return set(export.scope.get("regions", [])) <= set(now.get("regions", []))
+
+
+def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Export], *, scope: dict[str, Any]) -> bool:
     cap: int = settings.MAX_EXPORT_ROWS
     total = values.count()
     if total > cap:
@@ -249,6 +271,7 @@ def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Exp
         done = mine.update(
             status=ExportStatus.READY,
             file=stored,
+            scope=scope,
             rows=rows,
             error="",
             finished_at=finished,

@@ -19,11 +19,12 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from agencies.models import AgencyToken, Membership, RegionalBranch
+from agencies.models import Agency, AgencyToken, Membership, RegionalBranch
 from agencies.tokens import agency_token_revoke
 from initiatives import tasks
 from initiatives.models import Export
 from initiatives.services.exports import export_build
+from regions.models import Region
 from tests.conftest import token_for
 from tests.initiatives.test_engine import put
 
@@ -316,6 +317,40 @@ def test_a_coordinator_without_a_region_any_more_gets_nothing(caller, values, co
     export = Export.objects.get()
     assert (export.status, export.file.name) == ("failed", "")
     assert "may no longer read KPI values" in export.error
+
+
+def test_a_file_built_for_a_region_is_not_downloaded_after_losing_it(caller, values, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+    client = caller("coordinator_astana")
+    job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
+    export_build(export_id=job["id"])
+    assert client.get(job["links"]["download"]).status_code == 200
+    assert Export.objects.get().scope == {"office": False, "regions": ["710000000"]}
+    Membership.objects.filter(user=coordinator_astana).update(is_active=False)
+    Membership.objects.create(
+        user=coordinator_astana,
+        branch=RegionalBranch.objects.get_or_create(
+            agency=Agency.objects.get(code="gpo"), region=Region.objects.get(kato="750000000")
+        )[0],
+        role="coordinator",
+    )
+    answer = client.get(job["links"]["download"])
+    assert answer.status_code == 403
+    assert answer.json()["error"]["message"] == "Your access changed since this export was built; ask for a new export."
+
+
+def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_office(caller, values, office) -> None:  # type: ignore[no-untyped-def]
+    client = caller("office")
+    job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
+    export_build(export_id=job["id"])
+    office.groups.clear()
+    Membership.objects.create(
+        user=office,
+        branch=RegionalBranch.objects.get_or_create(
+            agency=Agency.objects.get(code="gpo"), region=Region.objects.get(kato="710000000")
+        )[0],
+        role="coordinator",
+    )
+    assert client.get(job["links"]["download"]).status_code == 403
 
 
 # --- expiry ----------------------------------------------------------------------------------
