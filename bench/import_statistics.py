@@ -28,8 +28,13 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from initiatives.models import Indicator, Value  # noqa: E402
+from initiatives.models import Indicator, IndicatorSource, Value  # noqa: E402
 from initiatives.services.statistics import statistics_import  # noqa: E402
+from projectoffice.celery import app  # noqa: E402
+
+# The import alone is timed: the recomputation of summaries it queues goes nowhere here.
+app.conf.task_always_eager = False
+app.conf.broker_url = "memory://"
 from regions.models import Region, RegionKind  # noqa: E402
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
@@ -73,7 +78,8 @@ def units(needed: int) -> list[str]:
 def write_csv(path: Path, rows: int, change_every: int = 0) -> int:
     codes = [
         c
-        for c in Indicator.objects.filter(numerator__isnull=True)
+        # What legal statistics carry: not formulas, not what coordinators report.
+        for c in Indicator.objects.filter(numerator__isnull=True, source=IndicatorSource.LEGAL_STATISTICS)
         .exclude(code="population")
         .values_list("code", flat=True)
     ]
