@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from ..models import Export
+from .records import RecordAdmin
 
 
 @admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(RecordAdmin):
     """Exports of KPI values asked for through the API, and how each went. Read-only:
     jobs are made through the API and run by workers; their files are the requesters'."""
 
@@ -27,13 +27,3 @@ class ExportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Export._meta.fields if f.name != "file"]
     exclude = ["file"]  # served only through the API, to the one who asked
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

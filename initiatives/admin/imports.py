@@ -1,13 +1,13 @@
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ImportBatch, ImportStatus
 from ..services.import_jobs import import_job_progress
+from .records import RecordAdmin
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(RecordAdmin):
     """What each legal-statistics file did. Read-only: imports are made by the import
     command or the API, and a record of one is never edited afterwards."""
 
@@ -41,12 +41,3 @@ class ImportBatchAdmin(admin.ModelAdmin):
         now = import_job_progress(batch)
         of = f" / {now['total']}" if now["total"] else ""
         return f"{now['stage']}: {now['done']}{of}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
