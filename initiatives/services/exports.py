@@ -32,6 +32,7 @@ from agencies.access import coordinator_regions, is_project_office, scoped_to_us
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.api_csv import csv_lines
+from projectoffice.job_locks import EXPORT_JOBS, job_lock
 
 # The file is what the API would answer: its filters, its columns, its formatting.
 from ..api.filters import ValueFilter
@@ -156,14 +157,20 @@ def export_build(*, export_id: int) -> bool:
     Errors the requester cannot fix by asking again differently (the database or the
     storage failing) put the job back to waiting and are raised, so the task retries.
     """
+    with job_lock(EXPORT_JOBS, export_id) as owner:
+        if not owner:  # a live worker builds it (projectoffice/job_locks.py)
+            return False
+        return _build(export_id)
+
+
+def _build(export_id: int) -> bool:
     now = timezone.now()
-    worker_died_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    # Holding the job's lock, a job marked running is one whose worker died: take it over.
     claimed = Export.objects.filter(
-        Q(status=ExportStatus.WAITING) | Q(status=ExportStatus.RUNNING, started_at__lt=worker_died_before),
-        pk=export_id,
+        Q(status=ExportStatus.WAITING) | Q(status=ExportStatus.RUNNING), pk=export_id
     ).update(status=ExportStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, updated_at=now)
     if claimed != 1:
-        return False  # built, failed, unknown, or a live worker holds it
+        return False  # built, failed or unknown
     export = Export.objects.select_related("requested_by", "token__agency").get(pk=export_id)
     # This claim, and no later one: each claim counts one more attempt.
     mine = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, attempts=export.attempts)

@@ -9,8 +9,6 @@ ends as refused with every bad row, for the caller to read back.
 import datetime
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from projectoffice.job_locks import IMPORT_JOBS, job_lock
 
 from ..models import ImportBatch, ImportStatus
 from .statistics import ImportAlreadyFinished, StatisticsImportError, statistics_import
@@ -67,36 +66,12 @@ def _queued_key(batch_id: int) -> str:
 def import_job_run(*, batch_id: int) -> ImportBatch:
     """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice,
     at once too: a delivery that finds the job in a live worker's hands leaves it there."""
-    with _ownership(batch_id) as owner:
-        if not owner:
+    with job_lock(IMPORT_JOBS, batch_id) as owner:
+        if not owner:  # a live worker runs it (projectoffice/job_locks.py)
             return ImportBatch.objects.get(pk=batch_id)
         return _run(batch_id)
 
 
-@contextmanager
-def _ownership(batch_id: int) -> Iterator[bool]:
-    """On PostgreSQL, a session lock per job, held by the process running it and released
-    by the database when that process dies. So a second delivery while the job runs does
-    nothing, and one after its runner died (the row still says running) takes it over.
-    (A connection pooler in transaction mode would break session locks: use session mode.)
-    SQLite runs jobs in the web process, one writer at a time: nothing to arbitrate."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    key = [JOB_LOCK_CLASS, batch_id & 0x7FFFFFFF]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        owner = bool(cursor.fetchone()[0])
-    try:
-        yield owner
-    finally:
-        if owner:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
-
-
-# The first half of the advisory-lock key of import jobs (the second is the job's id).
-JOB_LOCK_CLASS = 7201
 # A job taken up this many times without finishing (workers dying on it) is given up.
 MAX_ATTEMPTS = 5
 

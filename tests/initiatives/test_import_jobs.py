@@ -19,6 +19,7 @@ from initiatives.services.import_jobs import (
     import_jobs_to_requeue,
     import_uploads_delete_old,
 )
+from projectoffice.job_locks import IMPORT_JOBS
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_a_second_delivery_leaves_a_running_job_to_its_runner() -> None:
     with psycopg.connect(
         host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"], autocommit=True
     ) as runner:
-        runner.execute("SELECT pg_advisory_lock(%s, %s)", [import_jobs.JOB_LOCK_CLASS, batch.pk])
+        runner.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_JOBS, batch.pk])
         with mock.patch.object(import_jobs, "statistics_import") as imported:
             assert import_job_run(batch_id=batch.pk).status == "running"
         imported.assert_not_called()

@@ -1,0 +1,38 @@
+"""Which process runs a background job: the one holding its lock.
+
+On PostgreSQL a job's runner holds a session-level advisory lock keyed by the kind of job
+and its id. The database releases it when the runner's connection ends, so a process
+that died (killed, out of memory, the machine gone) leaves its job free at once, while a
+live runner keeps it: a second delivery of the same job (the sweep, a redelivery) does
+nothing while the first runs, and takes the job over as soon as it has died. A
+connection pooler in transaction mode would break session locks: use session mode.
+
+SQLite runs tasks in the web process, one writer at a time: there is nothing to arbitrate.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+# The first half of the lock key, one per kind of job (the second half is the job's id).
+IMPORT_JOBS = 7201
+EXPORT_JOBS = 7202
+
+
+@contextmanager
+def job_lock(kind: int, job_id: int) -> Iterator[bool]:
+    """True inside the block when this process holds the job; False when another live one does."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [kind, job_id & 0x7FFFFFFF]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
