@@ -27,6 +27,16 @@ def is_project_office(user: Any) -> bool:
     return bool(user._is_project_office)
 
 
+def may_read(user: Any, scope: str) -> bool:
+    """May this caller read what `scope` names: the project office and coordinators (their
+    rows are then scoped by region), and agency tokens holding the scope."""
+    if is_agency_caller(user):
+        return bool(user.allows(scope))
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return is_project_office(user) or bool(coordinator_regions(user))
+
+
 def coordinator_regions(user: Any) -> list[Region]:
     """The regions a person coordinates (through active memberships). Cached per request."""
     if is_agency_caller(user) or not getattr(user, "is_authenticated", False):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from .access import coordinator_regions, is_project_office
+from .access import is_project_office, may_read
 from .models import TokenScope
 from .tokens import is_agency_caller
 
@@ -19,20 +19,18 @@ class ReadOnlyForEveryoneKnown(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.method in permissions.SAFE_METHODS)
 
 
-def scoped(scope: str) -> type[permissions.BasePermission]:
+def scoped(scope: str, *, may_post: bool = False) -> type[permissions.BasePermission]:
     """Read access for the project office and coordinators (rows are scoped by region in
-    the view), and for agency tokens holding `scope`."""
+    the view), and for agency tokens holding `scope`. `may_post`: the same callers may also
+    ask for something to be made from what they read (an export)."""
 
     class Scoped(permissions.BasePermission):
         message = format_lazy(_("This needs the scope {scope}, which this caller lacks."), scope=scope)
 
         def has_permission(self, request: Request, view: Any) -> bool:
-            user = request.user
-            if request.method not in permissions.SAFE_METHODS:
+            if request.method not in permissions.SAFE_METHODS and not (may_post and request.method == "POST"):
                 return False
-            if is_agency_caller(user):
-                return bool(user.allows(scope))
-            return bool(user and user.is_authenticated and (is_project_office(user) or coordinator_regions(user)))
+            return may_read(request.user, scope)
 
     Scoped.__name__ = f"Scoped_{scope.replace(':', '_')}"
     return Scoped

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.formats import date_format
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser
@@ -33,11 +32,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from agencies.api_permissions import scoped
 from agencies.models import Agency, TokenScope
 from agencies.tokens import is_agency_caller
 
 from ..models import Export, ExportFormat, ExportStatus
-from ..services.exports import CONTENT_TYPES, export_download_allowed, export_request, may_read_values
+from ..services.exports import CONTENT_TYPES, export_download_allowed, export_request
 from .filters import ValueFilter
 
 # --- serializers --------------------------------------------------------------------
@@ -149,21 +149,6 @@ ERROR = inline_serializer(
     },
 )
 
-# --- who may --------------------------------------------------------------------------
-
-
-class MayReadValues(permissions.BasePermission):
-    """Whoever may read `/api/v1/values/` may export them: the project office,
-    coordinators (their own regions), tokens with kpi:read."""
-
-    message = format_lazy(
-        gettext_lazy("This needs the scope {scope}, which this caller lacks."), scope=TokenScope.KPI_READ
-    )
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return may_read_values(request.user)
-
-
 # --- the view -------------------------------------------------------------------------
 
 READY = {
@@ -232,7 +217,8 @@ FAILED = {
 )
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ExportSerializer
-    permission_classes = [MayReadValues]
+    # Whoever may read /values/ may export them (tokens need kpi:read).
+    permission_classes = [scoped(TokenScope.KPI_READ, may_post=True)]
     parser_classes = [JSONParser]  # the filters are an object
     # Not `format`: that name picks the answer's renderer (`?format=csv`).
     filterset_fields = ["status"]

@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as FilterError
 
-from agencies.access import coordinator_regions, is_project_office, scoped_to_user
+from agencies.access import coordinator_regions, is_project_office, may_read, scoped_to_user
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.api_csv import csv_lines
@@ -63,15 +63,6 @@ class ExportRefused(Exception):
 
 
 # --- who may read which values ------------------------------------------------------
-
-
-def may_read_values(caller: Any) -> bool:
-    """The rule of `/api/v1/values/`: the project office, coordinators, tokens with kpi:read."""
-    if is_agency_caller(caller):
-        return caller.allows(TokenScope.KPI_READ)
-    if not getattr(caller, "is_authenticated", False) or not getattr(caller, "is_active", False):
-        return False
-    return is_project_office(caller) or bool(coordinator_regions(caller))
 
 
 def values_visible_to(caller: Any) -> QuerySet[Value]:
@@ -123,7 +114,7 @@ def export_filters_clean(filters: Mapping[str, object]) -> dict[str, str]:
 def export_request(*, caller: Caller, file_format: str, filters: Mapping[str, object]) -> Export:
     """Record an export for `caller` and queue its build once the record is committed.
     Bad filters raise ValidationError (keyed by filter name) and nothing is written."""
-    if not may_read_values(caller):
+    if not may_read(caller, TokenScope.KPI_READ):
         raise PermissionDenied(
             _("This needs the scope {scope}, which this caller lacks.").format(scope=TokenScope.KPI_READ)
         )
@@ -231,7 +222,7 @@ def _requester_now(export: Export) -> Caller:
         if user is None or not user.is_active:
             raise ExportRefused(_("The account that asked for this export is gone or disabled; nothing was exported."))
         caller = user
-    if not may_read_values(caller):
+    if not may_read(caller, TokenScope.KPI_READ):
         raise ExportRefused(_("Whoever asked for this export may no longer read KPI values; nothing was exported."))
     return caller
 
