@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from projectoffice.queueing import requeue_unknown
+
 from .services.import_jobs import import_job_run, import_jobs_to_requeue, import_uploads_delete_old
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 
@@ -14,11 +16,9 @@ def deliver_notice(message_id: int) -> bool:
 
 @shared_task
 def deliver_pending_notices() -> int:
-    """The sweep: anything not sent yet (queued while the broker was down, or failed)."""
-    ids = outbox_unsent_ids()
-    for message_id in ids:
-        deliver_notice.delay(message_id)
-    return len(ids)
+    """The sweep: anything not sent yet and not known to be queued (the broker was down
+    when it was written, or its retries ran out)."""
+    return requeue_unknown(deliver_notice, outbox_unsent_ids())
 
 
 @shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, retry_backoff_max=600, max_retries=5)
@@ -31,10 +31,8 @@ def run_statistics_import(batch_id: int) -> str:
 def resume_import_jobs() -> dict[str, int]:
     """The sweep: uploads never queued (broker down) or whose worker died long ago; and
     the kept files of imports that ended a month ago are deleted."""
-    ids = import_jobs_to_requeue()
-    for batch_id in ids:
-        run_statistics_import.delay(batch_id)
-    return {"queued": len(ids), "files_deleted": import_uploads_delete_old()}
+    queued = requeue_unknown(run_statistics_import, import_jobs_to_requeue())
+    return {"queued": queued, "files_deleted": import_uploads_delete_old()}
 
 
 @shared_task
@@ -63,10 +61,7 @@ def delete_expired_exports() -> dict[str, int]:
     from .services.exports import export_files_delete_expired, exports_to_queue_ids
 
     deleted = export_files_delete_expired()
-    ids = exports_to_queue_ids()
-    for export_id in ids:
-        build_export.delay(export_id)
-    return {"deleted": deleted, "queued": len(ids)}
+    return {"deleted": deleted, "queued": requeue_unknown(build_export, exports_to_queue_ids())}
 
 
 @shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, max_retries=5)

@@ -33,6 +33,7 @@ from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.api_csv import csv_lines
 from projectoffice.job_locks import EXPORT_JOBS, job_lock
+from projectoffice.queueing import queue_on_commit
 
 # The file is what the API would answer: its filters, its columns, its formatting.
 from ..api.filters import ValueFilter
@@ -125,17 +126,10 @@ def export_request(*, caller: Caller, file_format: str, filters: Mapping[str, ob
         export = Export.objects.create(token=caller.token, agency=caller.agency, format=file_format, filters=clean)
     else:
         export = Export.objects.create(requested_by=cast(User, caller), format=file_format, filters=clean)
-    transaction.on_commit(lambda: _enqueue(export.pk))
-    return export
-
-
-def _enqueue(export_id: int) -> None:
     from ..tasks import build_export
 
-    try:
-        build_export.delay(export_id)
-    except Exception:  # the broker is down: the job stays waiting and the sweep queues it
-        logger.warning("could not queue export %s; the periodic sweep will queue it", export_id, exc_info=True)
+    queue_on_commit(build_export, export.pk)
+    return export
 
 
 # --- building the file --------------------------------------------------------------

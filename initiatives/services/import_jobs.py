@@ -18,12 +18,13 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from projectoffice.job_locks import IMPORT_JOBS, job_lock
+from projectoffice.queueing import queue_on_commit
 
 from ..models import ImportBatch, ImportStatus
 from .statistics import ImportAlreadyFinished, StatisticsImportError, statistics_import
@@ -43,24 +44,10 @@ def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency
         )
         batch.upload.save(batch.file_name, upload, save=False)
         batch.save()
-        transaction.on_commit(lambda: _enqueue(batch.pk))
+        from ..tasks import run_statistics_import
+
+        queue_on_commit(run_statistics_import, batch.pk)
     return batch
-
-
-def _enqueue(batch_id: int) -> None:
-    from ..tasks import run_statistics_import
-
-    try:
-        run_statistics_import.delay(batch_id)
-    except Exception:  # the broker is down: the job waits for the sweep
-        logger.warning("could not queue import %s; the periodic sweep will queue it", batch_id, exc_info=True)
-        return
-    # The sweep leaves a queued job alone while this lasts (as long as Redis may hold a message).
-    cache.set(_queued_key(batch_id), True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
-
-
-def _queued_key(batch_id: int) -> str:
-    return f"import-queued:{batch_id}"
 
 
 def import_job_run(*, batch_id: int) -> ImportBatch:
@@ -184,20 +171,16 @@ def _finish(batch_id: int, **fields: Any) -> ImportBatch:
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
-    """Jobs a worker should take up: waiting a while and not known to be queued (the broker
-    was down when they were sent), or running for longer than any task may run (their
-    worker died and the broker has not redelivered them)."""
+    """Jobs a worker should take up: waiting a while (never queued: the broker was down),
+    or running for longer than any task may run (their worker died). The sweep queues those
+    not known to be queued already (projectoffice/queueing.py)."""
     now = now or timezone.now()
     longest = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    waiting = list(
-        ImportBatch.objects.filter(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
-        .exclude(upload="")
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:100]
-    )
-    queued = cache.get_many([_queued_key(pk) for pk in waiting])
-    stale = ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - longest).exclude(upload="")
-    return [pk for pk in waiting if _queued_key(pk) not in queued] + list(stale.values_list("pk", flat=True)[:100])
+    jobs = ImportBatch.objects.filter(
+        Q(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
+        | Q(status=ImportStatus.RUNNING, started_at__lt=now - longest)
+    ).exclude(upload="")
+    return list(jobs.order_by("created_at").values_list("pk", flat=True)[:100])
 
 
 # Files sent in are kept this long after their import ended, then deleted (the record stays).

@@ -1,17 +1,15 @@
 """Writing notices into the outbox, and delivering them exactly once."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import OutboxMessage
+from projectoffice.queueing import queue_on_commit
 
-logger = logging.getLogger(__name__)
+from ..models import OutboxMessage
 
 # A sender that claimed a notice and died releases it after this long.
 CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
@@ -26,17 +24,10 @@ def outbox_add(*, key: str, recipient: str, subject: str, body: str) -> OutboxMe
         key=key, defaults={"recipient": recipient, "subject": subject[:255], "body": body}
     )
     if created:
-        transaction.on_commit(lambda: _enqueue(message.pk))
+        from ..tasks import deliver_notice
+
+        queue_on_commit(deliver_notice, message.pk)
     return message
-
-
-def _enqueue(message_id: int) -> None:
-    from ..tasks import deliver_notice
-
-    try:
-        deliver_notice.delay(message_id)
-    except Exception:  # the broker is down: the sweep delivers it later
-        logger.warning("could not queue notice %s; the periodic sweep will deliver it", message_id, exc_info=True)
 
 
 def outbox_deliver(*, message_id: int) -> bool:
