@@ -48,7 +48,9 @@ def summary_cached(*, indicator: Indicator, region: Region | None, span: Period,
 
 
 def _key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
-    ids = _inputs(indicator)
+    # The KPI, its formula's KPIs, and population (every rate per 10,000 reads it). Looked
+    # up first: one plain IN list lets the database use its index on the values.
+    ids = _formula_ids(indicator) | set(Indicator.objects.filter(code=POPULATION_CODE).values_list("pk", flat=True))
     values = Value.objects.filter(indicator_id__in=ids).aggregate(
         n=Count("pk"),
         approved=Count("pk", filter=Q(approval_state=ApprovalState.APPROVED)),
@@ -64,11 +66,9 @@ def _key(indicator: Indicator, region: Region | None, span: Period, compare: boo
     return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
 
 
-def _inputs(indicator: Indicator) -> set[int]:
-    """The KPIs whose values a summary of `indicator` reads: itself, every KPI of its
-    formula however deep, and population (for rates)."""
-    ids = indicator_ids([rules_of(indicator)])
-    return ids | set(Indicator.objects.filter(code=POPULATION_CODE).values_list("pk", flat=True))
+def _formula_ids(indicator: Indicator) -> set[int]:
+    """The KPI and every KPI of its formula, however deep."""
+    return indicator_ids([rules_of(indicator)])
 
 
 def _engine_version() -> str:
@@ -116,10 +116,11 @@ def rollups_refresh(indicator_ids: Iterable[int]) -> int:
     these (itself, formulas over it at any depth; all of them when population changed).
     Returns how many summaries were computed."""
     changed = set(indicator_ids)
+    population_changed = Indicator.objects.filter(pk__in=changed, code=POPULATION_CODE).exists()
     span = dashboard_span(Month.from_date(timezone.localdate()))
     done = 0
     for indicator in Indicator.objects.active().order_by("code"):
-        if not changed & _inputs(indicator):
+        if not population_changed and not changed & _formula_ids(indicator):
             continue
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
