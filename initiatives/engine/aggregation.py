@@ -208,12 +208,23 @@ def over_time(
 
 @dataclass
 class FactBook:
-    """Every fact and region a computation may need, fetched once."""
+    """Every fact and region a computation may need, fetched once.
+
+    The engine asks its book, never its dicts: a book read from the database's rollups
+    (`facts.RollupBook`) answers the same questions, fetching as it goes, and can answer
+    "the sum of the children" from a rollup when that sum is complete (`children_sum`).
+    """
 
     facts: dict[tuple[int, int], list[Fact]]  # (indicator id, region id) -> facts
     regions: dict[int, RegionNode]
     children: dict[int | None, list[int]]  # parent id (None: the nation) -> child ids
     _has_any: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
+
+    def own(self, rules: Rules, region_id: int) -> list[Fact]:
+        return self.facts.get((rules.id, region_id), [])
+
+    def node(self, region_id: int) -> RegionNode:
+        return self.regions[region_id]
 
     def children_during(self, region_id: int | None, span: Period) -> list[RegionNode]:
         return [self.regions[c] for c in self.children.get(region_id, []) if self.regions[c].exists_during(span)]
@@ -227,15 +238,28 @@ class FactBook:
             )
         return self._has_any[key]
 
+    def children_sum(self, rules: Rules, region_id: int | None, span: Period) -> Figure | None:
+        """The sum of the children's figures when it is known to be complete without
+        computing each child; None: compute them one by one."""
+        return None
+
+    def surely_incomplete(self, rules: Rules, region_id: int | None, span: Period) -> bool:
+        """True only when the figure is known to be incomplete without computing it."""
+        return False
+
+
+def children_method(kato: str | None, count: int) -> str:
+    return f"sum of {count} units below {kato}" if kato is not None else f"sum of {count} regions"
+
 
 def figure(book: FactBook, rules: Rules, region_id: int | None, span: Period) -> Figure:
     """The KPI's figure for a region (None: the whole country) over `span`."""
     if rules.is_formula:
         return _formula(book, rules, region_id, span)
     if region_id is not None:
-        node = book.regions[region_id]
+        node = book.node(region_id)
         own = over_time(
-            book.facts.get((rules.id, region_id), []),
+            book.own(rules, region_id),
             span,
             rules.aggregation_time,
             node.kato,
@@ -244,16 +268,20 @@ def figure(book: FactBook, rules: Rules, region_id: int | None, span: Period) ->
         )
         if own.complete or rules.aggregation_regions != "sum":
             return own
+        summed = book.children_sum(rules, region_id, span)
+        if summed is not None:
+            return summed
         children = book.children_during(region_id, span)
         if not children or not any(book.has_any(rules, c.id) for c in children):
             return own
-        return _sum_of(
-            book, rules, children, span, f"sum of {len(children)} units below {book.regions[region_id].kato}"
-        )
+        return _sum_of(book, rules, children, span, children_method(node.kato, len(children)))
     if rules.aggregation_regions != "sum":
         return Figure(None, False, "no value", [Gap(rules.code, "KZ", str(span), "does not add up across regions")])
+    summed = book.children_sum(rules, None, span)
+    if summed is not None:
+        return summed
     children = book.children_during(None, span)
-    return _sum_of(book, rules, children, span, f"sum of {len(children)} regions")
+    return _sum_of(book, rules, children, span, children_method(None, len(children)))
 
 
 def _sum_of(book: FactBook, rules: Rules, children: list[RegionNode], span: Period, method: str) -> Figure:
@@ -276,7 +304,7 @@ def _formula(book: FactBook, rules: Rules, region_id: int | None, span: Period) 
         return Figure(None, False, method, top.missing + bottom.missing)
     assert top.value is not None and bottom.value is not None
     if bottom.value == 0:
-        where = book.regions[region_id].kato if region_id is not None else "KZ"
+        where = book.node(region_id).kato if region_id is not None else "KZ"
         return Figure(
             None, False, method, [Gap(rules.denominator.code, where, str(span), "zero: the ratio has no value")]
         )

@@ -1,14 +1,22 @@
-"""Fetching what the engine computes from: approved values and the region tree, in a
-fixed number of queries whatever the size of the tree or the span."""
+"""Fetching what the engine computes from: approved values and the region tree.
+
+`load_fact_book` reads every value a computation may need, in a fixed number of queries:
+the reference, and what `check_rollups` compares against. `RollupBook` reads the
+rollups the database keeps, and only the values a figure cannot do without.
+"""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
 
 from regions.kato import kato_prefix
 from regions.models import Region
 
-from ..models import ApprovalState, Indicator, Value
+from ..models import NATION, ApprovalState, Indicator, Rollup, Value
 from ..periods import Month, Period
-from .aggregation import Fact, FactBook, RegionNode, Rules
+from .aggregation import Fact, FactBook, Figure, RegionNode, Rules, children_method
 
 
 def rules_of(indicator: Indicator) -> Rules:
@@ -80,3 +88,211 @@ def span_of(period_from: str, period_to: str | None = None) -> Period:
     first = Period.parse(period_from)
     last = Period.parse(period_to) if period_to else first
     return Period(first.start, last.end)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A rollup row: the sum and count of approved values `depth` levels below a region."""
+
+    depth: int
+    level: int
+    first: int
+    last: int
+    total: Decimal
+    n: int
+
+
+class RollupBook(FactBook):
+    """A fact book read from the rollups, fetched as the computation walks down the tree.
+
+    A region's own values come from the values table (few: its own series); what lies
+    below it comes from the rollups (`initiatives/models/rollups.py`) whenever their
+    counts prove the sum of the children complete, so a national figure over district
+    data reads a few hundred rollup rows, not the district values. Where the counts do not
+    prove it (a child missing a month, a value for exactly the span below, a unit created
+    or abolished inside the span), the children are fetched and computed one by one, as
+    the in-memory book would: the figures are the same either way.
+    """
+
+    def __init__(self, *, rules: Iterable[Rules], region: Region | None, earliest: Month, latest: Month) -> None:
+        super().__init__(facts={}, regions={}, children={})
+        self.ids = sorted(indicator_ids(rules))
+        self.earliest, self.latest = earliest, latest
+        self.cells: dict[tuple[int, int], list[Cell]] = {}  # (indicator id, ancestor id) -> cells
+        # parent (None: the nation) -> [(level, valid from month, valid to month, how many children)]
+        self.shapes: dict[int | None, list[tuple[int, int | None, int | None, int]]] = {}
+        self.expanded: set[int | None] = set()
+        # As the in-memory book: the tree stops at the deepest level holding a value.
+        self.deepest = region.level if region is not None else 1
+        if region is not None:
+            self.regions[region.pk] = RegionNode(
+                region.pk, region.kato, region.parent_id, _month(region.valid_from), _month(region.valid_to)
+            )
+            self._load([region.pk])
+        else:
+            self._load([], nation=True)
+        root = _key(region.pk if region is not None else None)
+        for (_indicator, ancestor), cells in self.cells.items():
+            if ancestor == root:
+                self.deepest = max([self.deepest, *(c.level for c in cells if c.n)])
+
+    # What the engine asks.
+
+    def children_during(self, region_id: int | None, span: Period) -> list[RegionNode]:
+        if region_id not in self.expanded:
+            self._expand(region_id)
+        return super().children_during(region_id, span)
+
+    def has_any(self, rules: Rules, region_id: int) -> bool:
+        return bool(self.facts.get((rules.id, region_id))) or any(
+            c.n for c in self.cells.get((rules.id, region_id), [])
+        )
+
+    def children_sum(self, rules: Rules, region_id: int | None, span: Period) -> Figure | None:
+        """Complete when every child that exists for the whole span has a value for every
+        month of it (at most one each: values are unique per month), and none has a value
+        for exactly the span (which the engine would prefer to its months)."""
+        if rules.aggregation_time != "sum":
+            return None
+        full, partial = self._children_count(region_id, span)
+        if partial or not full:
+            return None
+        start, end = span.start.index, span.end.index
+        total, count = Decimal(0), 0
+        for cell in self.cells.get((rules.id, _key(region_id)), []):
+            if cell.depth != 1 or not cell.n:
+                continue
+            if cell.first == cell.last and start <= cell.first <= end:
+                total += cell.total
+                count += cell.n
+            elif cell.first == start and cell.last == end:
+                return None
+        if count != full * span.months:
+            return None
+        kato = self.node(region_id).kato if region_id is not None else None
+        return Figure(total, True, children_method(kato, full))
+
+    def surely_incomplete(self, rules: Rules, region_id: int | None, span: Period) -> bool:
+        """A month of the span that the region exists in, and that no value of the region
+        or of anything below it covers, leaves the region and every child living in that
+        month incomplete."""
+        if rules.is_formula:
+            assert rules.numerator is not None and rules.denominator is not None
+            return self.surely_incomplete(rules.numerator, region_id, span) or self.surely_incomplete(
+                rules.denominator, region_id, span
+            )
+        if rules.aggregation_time != "sum":
+            return False
+        lived = self.node(region_id).clip(span) if region_id is not None else span
+        if lived is None:
+            return False
+        covered: set[int] = set()
+        periods = [(f.start, f.end) for f in self.facts.get((rules.id, region_id), [])] if region_id else []
+        periods += [(c.first, c.last) for c in self.cells.get((rules.id, _key(region_id)), []) if c.n]
+        for first, last in periods:
+            covered.update(range(max(first, lived.start.index), min(last, lived.end.index) + 1))
+        uncovered = [m for m in range(lived.start.index, lived.end.index + 1) if m not in covered]
+        if not uncovered:
+            return False
+        if region_id is not None and (rules.aggregation_regions != "sum" or not self._children_count(region_id, span)):
+            return True
+        shapes = self.shapes.get(region_id, [])
+        return any(
+            (since is None or since <= m) and (until is None or m <= until)
+            for m in uncovered
+            for level, since, until, _count in shapes
+            if level <= self.deepest
+        )
+
+    # Fetching.
+
+    def _children_count(self, region_id: int | None, span: Period) -> tuple[int, int]:
+        """(children existing for the whole span, children existing for part of it)."""
+        if region_id not in self.shapes:
+            self._load_shapes([region_id])
+        full = partial = 0
+        start, end = span.start.index, span.end.index
+        for level, since, until, count in self.shapes[region_id]:
+            if level > self.deepest:
+                continue
+            first = start if since is None else max(start, since)
+            last = end if until is None else min(end, until)
+            if first > last:
+                continue
+            if first == start and last == end:
+                full += count
+            else:
+                partial += count
+        return full, partial
+
+    def _expand(self, region_id: int | None) -> None:
+        """Fetch the children of this region and of its siblings not fetched yet (the
+        engine walks them next), with their values, rollups and children's shapes."""
+        batch: list[int | None]
+        if region_id is None:
+            batch = [None]
+        else:
+            siblings = self.children.get(self.regions[region_id].parent_id, [])
+            batch = [r for r in siblings if r not in self.expanded] or [region_id]
+            if region_id not in batch:
+                batch.append(region_id)
+        tree = Region.objects.order_by("kato")
+        if batch == [None]:
+            tree = tree.filter(level=1)
+        else:
+            tree = tree.filter(parent_id__in=batch, level__lte=self.deepest)
+        new: list[int] = []
+        for pk, kato, parent_id, level, valid_from, valid_to in tree.values_list(
+            "pk", "kato", "parent_id", "level", "valid_from", "valid_to"
+        ):
+            self.regions[pk] = RegionNode(pk, kato, parent_id, _month(valid_from), _month(valid_to))
+            self.children.setdefault(None if level == 1 else parent_id, []).append(pk)
+            new.append(pk)
+        for r in batch:
+            self.children.setdefault(r, [])
+            self.expanded.add(r)
+        if new:
+            self._load(new)
+
+    def _load(self, region_ids: list[int], *, nation: bool = False) -> None:
+        """Own values and rollups of these regions (and of the nation), and the shapes of
+        their children: three queries, whatever the number of regions."""
+        window = {"period_start__lte": self.latest.first_day, "period_end__gte": self.earliest.first_day}
+        if region_ids:
+            for indicator_id, region_id, start, end, number in (
+                Value.objects.approved()
+                .filter(indicator_id__in=self.ids, region_id__in=region_ids, **window)
+                .values_list("indicator_id", "region_id", "period_start", "period_end", "value")
+            ):
+                self.facts.setdefault((indicator_id, region_id), []).append(
+                    Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
+                )
+        ancestors = [*region_ids, *([NATION] if nation else [])]
+        for indicator_id, ancestor_id, depth, level, first, last, total, n in Rollup.objects.filter(
+            indicator_id__in=self.ids,
+            ancestor_id__in=ancestors,
+            first_month__lte=self.latest.index,
+            last_month__gte=self.earliest.index,
+        ).values_list("indicator_id", "ancestor_id", "depth", "level", "first_month", "last_month", "total", "n"):
+            self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
+        self._load_shapes([*region_ids, *([None] if nation else [])])
+
+    def _load_shapes(self, parents: list[int | None]) -> None:
+        ids = [p for p in parents if p is not None]
+        for p in parents:
+            self.shapes.setdefault(p, [])
+        condition = Q(parent_id__in=ids) | (Q(level=1) if None in parents else Q(pk__in=[]))
+        for parent_id, level, valid_from, valid_to, count in (
+            Region.objects.filter(condition)
+            .values("parent_id", "level", "valid_from", "valid_to")
+            .annotate(count=Count("pk"))
+            .values_list("parent_id", "level", "valid_from", "valid_to", "count")
+            .order_by()
+        ):
+            self.shapes.setdefault(None if level == 1 else parent_id, []).append(
+                (level, _month(valid_from), _month(valid_to), count)
+            )
+
+
+def _key(region_id: int | None) -> int:
+    return NATION if region_id is None else region_id

@@ -1,14 +1,14 @@
 """KPI summaries kept ready in the cache, and recomputed when the figures under them change.
 
-A national summary over district data takes seconds; the dashboard and the agencies ask
-for the same few again and again. A summary is cached under a fingerprint of everything
-it is computed from: the values of the KPI, of every KPI of its formula however deep and
-of population (how many rows and how many approved, their sum, the newest change, the
-highest id), its targets, the regions, the KPIs' rules and the engine's own code. Any
-write changes the fingerprint, so a stale summary is never served, whichever way the
-write came (import, report approval, admin, a bulk update). After a change the worker
-recomputes the summaries the dashboard shows (`rollups_refresh_later`), so the first
-reader does not wait.
+Figures come from the rollups the database keeps (`facts.RollupBook`), so a national
+summary reads a few hundred rows; the dashboard and the agencies still ask for the same
+few again and again, so each is cached under the version counters of everything it is
+computed from: the KPI, every KPI of its formula however deep, population, the targets,
+the regions, the KPI catalogue, and the engine's own code. The database's triggers bump
+the counters in the transaction of every write (import, report approval, admin, a bulk
+update, raw SQL), so a stale summary is never served, and a cached read costs one small
+query whatever the number of values. After a change the worker recomputes the summaries
+the dashboard shows (`rollups_refresh_later`), so the first reader does not wait.
 """
 
 import hashlib
@@ -20,12 +20,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
 
 from regions.models import Region
 
-from ..models import ApprovalState, Indicator, Target, Value
+from ..models import FigureVersion, Indicator
 from ..periods import Month, Period
 from .facts import indicator_ids, rules_of
 from .summary import POPULATION_CODE, Summary, kpi_summary
@@ -48,22 +47,40 @@ def summary_cached(*, indicator: Indicator, region: Region | None, span: Period,
 
 
 def _key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
-    # The KPI, its formula's KPIs, and population (every rate per 10,000 reads it). Looked
-    # up first: one plain IN list lets the database use its index on the values.
-    ids = _formula_ids(indicator) | set(Indicator.objects.filter(code=POPULATION_CODE).values_list("pk", flat=True))
-    values = Value.objects.filter(indicator_id__in=ids).aggregate(
-        n=Count("pk"),
-        approved=Count("pk", filter=Q(approval_state=ApprovalState.APPROVED)),
-        total=Sum("value"),
-        last=Max("updated_at"),
-        top=Max("pk"),
+    # Two small queries: every counter (one per KPI, and three more), bumped by the
+    # database's triggers in the transaction of any write that can change a figure; and
+    # the KPI catalogue, for which of them this summary reads.
+    versions = dict(FigureVersion.objects.values_list("key", "n"))
+    read = _reads().get(indicator.pk, (indicator.pk,))
+    fingerprint = (
+        tuple(versions.get(f"kpi:{pk}", 0) for pk in read),
+        *(versions.get(key, 0) for key in ("targets", "regions", "indicators")),
     )
-    rules = Indicator.objects.filter(pk__in=ids).aggregate(last=Max("updated_at"))
-    targets = Target.objects.filter(indicator=indicator).aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    regions = Region.objects.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    fingerprint = repr((values, rules, targets, regions))
     what = (indicator.pk, region.pk if region else None, str(span), compare, translation.get_language())
     return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
+
+
+def _reads() -> dict[int, tuple[int, ...]]:
+    """What each KPI's summary reads: itself, its formula's KPIs however deep, and
+    population (every rate per 10,000 reads it). One query over the KPI catalogue (tens
+    of rows); not kept between requests, as a catalogue change may be rolled back."""
+    rows = {
+        pk: (code, numerator, denominator)
+        for pk, code, numerator, denominator in Indicator.objects.values_list(
+            "pk", "code", "numerator_id", "denominator_id"
+        )
+    }
+    population = {pk for pk, (code, _n, _d) in rows.items() if code == POPULATION_CODE}
+
+    def closure(pk: int, seen: frozenset[int] = frozenset()) -> set[int]:
+        _code, numerator, denominator = rows[pk]
+        out = {pk}
+        for side in (numerator, denominator):
+            if side is not None and side not in seen:
+                out |= closure(side, seen | {pk})
+        return out
+
+    return {pk: tuple(sorted(closure(pk) | population)) for pk in rows}
 
 
 def _formula_ids(indicator: Indicator) -> set[int]:

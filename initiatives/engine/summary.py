@@ -17,7 +17,7 @@ from regions.models import Region
 from ..models import Direction, Indicator, Target, Unit
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Gap, Rules, figure
-from .facts import load_fact_book, rules_of
+from .facts import RollupBook, load_fact_book, rules_of
 
 POPULATION_CODE = "population"
 RATE_FACTOR = Decimal(10_000)
@@ -77,9 +77,10 @@ def year_end_estimate(book: FactBook, rules: Rules, region_id: int | None, span:
     carried forward. Formulas: the estimate of each side, then the formula.
     """
     year = span.end.year
-    actual = figure(book, rules, region_id, Period.year(year))
-    if actual.complete and not actual.carried_forward:
-        return Estimate(actual.value, f"actual figure for {year}", is_estimate=False)
+    if not book.surely_incomplete(rules, region_id, Period.year(year)):
+        actual = figure(book, rules, region_id, Period.year(year))
+        if actual.complete and not actual.carried_forward:
+            return Estimate(actual.value, f"actual figure for {year}", is_estimate=False)
     if rules.is_formula:
         assert rules.numerator and rules.denominator and rules.factor is not None
         top = year_end_estimate(book, rules.numerator, region_id, span)
@@ -143,8 +144,13 @@ def _quantize(value: Decimal | None, places: int) -> str | None:
     return str(rounded if rounded else abs(rounded))
 
 
-def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
-    """The summary of brief section 5, national when `region` is None."""
+def kpi_summary(
+    *, indicator: Indicator, region: Region | None, span: Period, compare: bool = True, from_values: bool = False
+) -> Summary:
+    """The summary of brief section 5, national when `region` is None.
+
+    Read from the rollups; `from_values` reads every value instead (the reference the
+    rollups are checked against: the same figures, slower)."""
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
     rules = rules_of(indicator)
     population = Indicator.objects.filter(code=POPULATION_CODE).first()
@@ -156,7 +162,12 @@ def kpi_summary(*, indicator: Indicator, region: Region | None, span: Period, co
     earliest = min(previous_span.start, Month(span.end.year - 1, 1))
     all_rules = [rules, *([population_rules] if population_rules else [])]
     # Through December, so that a closed year is judged by its actual figure.
-    book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=Month(span.end.year, 12))
+    latest = Month(span.end.year, 12)
+    book = (
+        load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
+        if from_values
+        else RollupBook(rules=all_rules, region=region, earliest=earliest, latest=latest)
+    )
 
     def figures_for(region_id: int | None, kato: str | None, name: str) -> RegionFigures:
         value = figure(book, rules, region_id, span)

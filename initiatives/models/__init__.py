@@ -12,9 +12,11 @@ from .programme import (
     SettlementStage,
 )
 from .reports import Report, ReportEvidence, ReportingCycle, ReportKind, ReportLine, ReportSettlement, ReportState
+from .rollups import NATION, FigureVersion, Rollup, RollupCheck
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
 
 __all__ = [
+    "NATION",
     "Aggregation",
     "ApprovalState",
     "Campaign",
@@ -25,6 +27,7 @@ __all__ = [
     "Export",
     "ExportFormat",
     "ExportStatus",
+    "FigureVersion",
     "Frequency",
     "ImportBatch",
     "ImportStatus",
@@ -40,6 +43,8 @@ __all__ = [
     "ReportSettlement",
     "ReportState",
     "ReportingCycle",
+    "Rollup",
+    "RollupCheck",
     "SettlementStage",
     "Target",
     "Unit",

@@ -1,0 +1,109 @@
+"""The rollup tables as a whole: computed afresh from the values, rebuilt, compared.
+
+The triggers of migration 0014 keep the rollups current row by row of every write; this
+module is for when that must be checked (`check_rollups`, nightly) or redone
+(`rebuild_rollups`, after a restore or a suspected drift). Both compare or write in SQL;
+nothing here loads the values into Python.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from ..models import Indicator
+from ..periods import Month
+
+_MONTH = {
+    "postgresql": "(EXTRACT(YEAR FROM {d})::int * 12 + EXTRACT(MONTH FROM {d})::int - 1)",
+    "sqlite": "(CAST(strftime('%Y', {d}) AS INTEGER) * 12 + CAST(strftime('%m', {d}) AS INTEGER) - 1)",
+}
+_COLUMNS = "indicator_id, ancestor_id, depth, level, first_month, last_month, total, n"
+
+
+def _fresh_sql(indicator_ids: list[int] | None) -> tuple[str, list[int]]:
+    month = _MONTH[connection.vendor]
+    only = f"AND v.indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})" if indicator_ids else ""
+    # Only placeholders and fixed column names are interpolated.
+    sql = f"""
+        SELECT v.indicator_id, a.ancestor_id, a.depth, a.region_level,
+               {month.format(d="v.period_start")}, {month.format(d="v.period_end")}, SUM(v.value), COUNT(*)
+        FROM initiatives_value v JOIN initiatives_region_ancestry a ON a.region_id = v.region_id
+        WHERE v.approval_state = 'approved' {only}
+        GROUP BY v.indicator_id, a.ancestor_id, a.depth, a.region_level, v.period_start, v.period_end
+    """  # noqa: S608
+    return sql, list(indicator_ids or [])
+
+
+def rebuild(indicator_ids: Iterable[int] | None = None) -> int:
+    """Recompute the rollups (of these KPIs, or all) from the approved values; returns the
+    number of rows written. Readers keep reading the old rows until it commits; writers of
+    values wait for it (on PostgreSQL), so no write falls between the two."""
+    ids = sorted(set(indicator_ids)) if indicator_ids is not None else None
+    fresh, params = _fresh_sql(ids)
+    only = f"WHERE indicator_id IN ({', '.join(['%s'] * len(ids))})" if ids else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("LOCK TABLE initiatives_value IN SHARE MODE")
+        cursor.execute(f"DELETE FROM initiatives_rollup {only}", params)  # noqa: S608
+        cursor.execute(f"INSERT INTO initiatives_rollup ({_COLUMNS}) {fresh}", params)
+        written = cursor.rowcount
+        # Every summary cached over these KPIs is now unreachable.
+        kpis = Indicator.objects.filter(pk__in=ids) if ids else Indicator.objects.all()
+        for key in sorted(f"kpi:{pk}" for pk in kpis.values_list("pk", flat=True)):
+            cursor.execute(
+                "INSERT INTO initiatives_figureversion (key, n) VALUES (%s, 1) "
+                "ON CONFLICT (key) DO UPDATE SET n = initiatives_figureversion.n + 1",
+                [key],
+            )
+    return written
+
+
+def _number(raw: object) -> Decimal:
+    """A sum as the database gives it (SQLite: a float for fractions) to 4 places."""
+    return Decimal(str(raw)).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True)
+class Difference:
+    indicator_id: int
+    ancestor_id: int
+    depth: int
+    period: str
+    stored: tuple[Decimal, int] | None
+    fresh: tuple[Decimal, int] | None
+
+    def __str__(self) -> str:
+        return (
+            f"KPI {self.indicator_id}, region {self.ancestor_id or 'KZ'}, depth {self.depth}, {self.period}: "
+            f"rollup {self._show(self.stored)}, values {self._show(self.fresh)}"
+        )
+
+    @staticmethod
+    def _show(cell: tuple[Decimal, int] | None) -> str:
+        return "none" if cell is None else f"{cell[0]} in {cell[1]} value(s)"
+
+
+def differences(indicator_ids: Iterable[int] | None = None) -> list[Difference]:
+    """Every rollup row that differs from the same row computed from the values now."""
+    ids = sorted(set(indicator_ids)) if indicator_ids is not None else None
+    fresh_sql, params = _fresh_sql(ids)
+    only = f"AND indicator_id IN ({', '.join(['%s'] * len(ids))})" if ids else ""
+    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if own_snapshot:
+            # Both sides from one snapshot, so a write in between is no difference.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(f"SELECT {_COLUMNS} FROM initiatives_rollup WHERE n <> 0 {only}", params)  # noqa: S608
+        stored = {tuple(row[:6]): (_number(row[6]), row[7]) for row in cursor.fetchall()}
+        cursor.execute(fresh_sql, params)
+        fresh = {tuple(row[:6]): (_number(row[6]), row[7]) for row in cursor.fetchall()}
+    out = []
+    for key in sorted(stored.keys() | fresh.keys()):
+        mine, theirs = stored.get(key), fresh.get(key)
+        if mine is None or theirs is None or mine[1] != theirs[1] or mine[0] != theirs[0]:
+            indicator_id, ancestor_id, depth, _level, first, last = key
+            period = str(Month.from_index(first)) + ("" if first == last else f"/{Month.from_index(last)}")
+            out.append(Difference(indicator_id, ancestor_id, depth, period, mine, theirs))
+    return out
