@@ -1,12 +1,17 @@
 """Background work. Tasks take ids, are safe to run twice, and retry with backoff."""
 
+import logging
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from projectoffice.queueing import requeue_unknown
 
+from .services.figures import rollups_check
 from .services.import_jobs import import_job_run, import_jobs_to_requeue, import_uploads_delete_old
 from .services.outbox import outbox_deliver, outbox_unsent_ids
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=3600, max_retries=10)
@@ -70,3 +75,12 @@ def refresh_rollups(indicator_ids: list[int]) -> int:
     from .engine.rollups import rollups_refresh
 
     return rollups_refresh(indicator_ids)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)
+def check_rollups() -> int:
+    """The nightly comparison of the rollups with the values; returns the differences."""
+    check, _found = rollups_check()
+    if check.differences:
+        logger.error("the rollups differ from the values in %s row(s); run rebuild_rollups", check.differences)
+    return check.differences

@@ -162,6 +162,8 @@ CELERY_BEAT_SCHEDULE = {
     "resume-import-jobs": {"task": "initiatives.tasks.resume_import_jobs", "schedule": 300.0},
     # Exports: queues those not queued (broker down) or whose worker died; deletes expired files.
     "sweep-exports": {"task": "initiatives.tasks.delete_expired_exports", "schedule": 300.0},
+    # Compares the KPI engine's rollups with the values; /healthz reports a drift.
+    "check-rollups": {"task": "initiatives.tasks.check_rollups", "schedule": crontab(hour=3, minute=30)},
 }
 # Longer than the longest task, or Redis hands a running task to a second worker. A whole
 # worker that dies leaves its task unacknowledged; Redis gives it out again after this long.

@@ -9,7 +9,12 @@ def test_it_reports_the_database_and_no_redis_when_none_is_configured(client: Cl
     with override_settings(REDIS_URL=""):
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "not configured"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+        "rollups": {"state": "never checked"},
+    }
 
 
 @pytest.mark.django_db

@@ -1,0 +1,29 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from initiatives.models import Indicator
+from initiatives.services.figures import rollups_check
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare the rollups the KPI engine reads with a fresh computation from the values; "
+        "exit non-zero and list the differences if there are any. The outcome shows in /healthz."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--kpi", metavar="CODE", help="only this KPI (its code, e.g. crime.registered)")
+
+    def handle(self, *args: Any, kpi: str | None, **options: Any) -> None:
+        indicator = None
+        if kpi:
+            indicator = Indicator.objects.filter(code=kpi).first()
+            if indicator is None:
+                raise CommandError(f"no KPI with the code {kpi!r}")
+        _check, found = rollups_check(indicator=indicator)
+        for difference in found:
+            self.stderr.write(str(difference))
+        if found:
+            raise CommandError(f"{len(found)} rollup row(s) differ from the values; `rebuild_rollups` mends them")
+        self.stdout.write("The rollups match the values.")

@@ -1,0 +1,230 @@
+"""The rollups the engine reads: kept in step with the values by every way of writing,
+and giving, for any span, region and KPI, the figures the values give."""
+
+import datetime
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from initiatives.engine.aggregation import figure
+from initiatives.engine.facts import RollupBook, rules_of
+from initiatives.engine.rollup_tables import differences
+from initiatives.engine.rollups import summary_cached
+from initiatives.engine.summary import kpi_summary
+from initiatives.models import ApprovalState, Indicator, Rollup, RollupCheck, Value, ValueSource
+from initiatives.periods import Month, Period
+from initiatives.services.statistics import StatisticsImportError, statistics_import
+from regions.models import Region, RegionKind
+from tests.factories import RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+APPROVED_AT = datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC)
+MONTHS = [Month(2024, 1).plus(i) for i in range(24)]  # 2024-01 .. 2025-12
+
+
+def districts(per_region: int, *, start: int = 1) -> list[Region]:
+    """`per_region` districts under each of the 20 first-level regions."""
+    out = []
+    for top in Region.objects.filter(level=1).order_by("kato"):
+        for d in range(start, start + per_region):
+            out.append(RegionFactory(kato=f"{top.kato[:2]}{d:02d}00000", parent=top, kind=RegionKind.DISTRICT))
+    return out
+
+
+def value(code: str, region: Region, period: Period, number: int | str, *, approved: bool = True) -> Value:
+    row = Value(
+        indicator=Indicator.objects.get(code=code),
+        region=region,
+        value=Decimal(number),
+        source=ValueSource.IMPORT,
+        approval_state=ApprovalState.APPROVED if approved else ApprovalState.PENDING,
+        approved_at=APPROVED_AT if approved else None,
+    )
+    row.period = period
+    return row
+
+
+def monthly(code: str, regions: list[Region], months: list[Month], rng: random.Random, gaps: float = 0) -> None:
+    Value.objects.bulk_create(
+        value(code, r, Period(m, m), rng.randint(0, 400))
+        for r in regions
+        for m in months
+        if rng.random() >= gaps and (r.valid_from is None or m.first_day >= r.valid_from.replace(day=1))
+    )
+
+
+def flat(summary: Any) -> str:
+    """Everything a summary says, as text: two summaries are the same figures iff equal."""
+    rows = [
+        (b.kato, b.value, b.previous, b.change_percent, b.rate_per_10k, b.population, b.target, b.status)
+        for b in summary.breakdown
+    ]
+    return repr((summary.own, summary.estimate, summary.status, rows))
+
+
+@pytest.fixture
+def generated() -> list[Region]:
+    """District data with holes, settlements below some districts (one level skipped),
+    regional year-to-date totals and quarters as form 1-M publishes them, a district
+    created inside the window, values awaiting approval, and population by region."""
+    rng = random.Random(20261202)
+    units = districts(3)
+    late = RegionFactory(
+        kato="711900000",
+        parent=Region.objects.get(kato="710000000"),
+        kind=RegionKind.DISTRICT,
+        valid_from=datetime.date(2025, 4, 1),
+    )
+    units.append(late)
+    complete, holed = units[:40], units[40:]
+    monthly("crime.registered", complete, MONTHS, rng)
+    monthly("crime.registered", holed, MONTHS, rng, gaps=0.05)
+    monthly("crime.theft", units, MONTHS[:20], rng)
+    villages = [
+        RegionFactory(kato=f"{d.kato[:4]}00{s:03d}", parent=d, kind=RegionKind.SETTLEMENT)
+        for d in holed[:4]
+        for s in (1, 2)
+    ]
+    monthly("crime.registered", villages, MONTHS, rng)
+    tops = list(Region.objects.filter(level=1).order_by("kato"))
+    Value.objects.bulk_create(
+        [
+            *(value("crime.registered", t, Period.parse("2025-01/2025-09"), rng.randint(900, 5000)) for t in tops[:6]),
+            *(value("crime.registered", t, Period.parse("2024-Q3"), rng.randint(300, 1500)) for t in tops[3:9]),
+            *(value("crime.theft", t, Period.parse("2025-Q4"), rng.randint(100, 900)) for t in tops[::2]),
+            *(value("population", t, Period.parse("2024"), rng.randint(100_000, 2_000_000)) for t in tops[:-1]),
+            *(value("population", t, Period.parse("2025-06"), rng.randint(100_000, 2_000_000)) for t in tops[:12]),
+            *(value("crime.theft", d, Period.parse("2025-12"), 7, approved=False) for d in complete[:5]),
+        ]
+    )
+    return units
+
+
+def test_every_figure_from_the_rollups_is_the_figure_from_the_values(generated) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(7)
+    kpis = [Indicator.objects.get(code=c) for c in ("crime.registered", "crime.theft", "crime.registered_per_10k")]
+    places: list[Region | None] = [None, *Region.objects.filter(level=1), *generated[::7]]
+    spans = [Period.parse(p) for p in ("2025-01/2025-09", "2024-Q3", "2025", "2024-03/2025-02", "2025-12")]
+    spans += [Period(start, start.plus(rng.randint(0, 11))) for start in rng.sample(MONTHS[:14], 6)]
+    compared = fast_paths = 0
+    for span in spans:
+        for indicator in kpis:
+            for region in [*rng.sample(places, 4), None]:
+                from_rollups = kpi_summary(indicator=indicator, region=region, span=span)
+                from_values = kpi_summary(indicator=indicator, region=region, span=span, from_values=True)
+                assert flat(from_rollups) == flat(from_values), (indicator.code, str(span), region)
+                compared += 1
+                fast_paths += from_rollups.own.value.complete
+    assert compared == len(spans) * 3 * 5
+    assert fast_paths > 10  # complete figures, read from the rollups, were among them
+
+
+def test_the_rollups_follow_every_way_of_writing_values(generated) -> None:  # type: ignore[no-untyped-def]
+    assert differences() == []
+    district = generated[0]
+    theft = Indicator.objects.get(code="crime.theft")
+    one = Value.objects.filter(region=district, indicator=theft).first()
+    one.value = Decimal("12.5")
+    one.save()  # the ORM, one row
+    Value.objects.filter(region=district).update(value=3)  # a bulk update
+    Value.objects.filter(region=generated[1], period_start__year=2024).delete()  # a bulk delete
+    Value.objects.filter(region=generated[2]).update(approval_state=ApprovalState.PENDING, approved_at=None)
+    Value.objects.filter(approval_state=ApprovalState.PENDING).update(
+        approval_state=ApprovalState.APPROVED, approved_at=APPROVED_AT
+    )
+    with connection.cursor() as cursor:  # and around the ORM altogether
+        cursor.execute("UPDATE initiatives_value SET value = value + 1 WHERE region_id = %s", [generated[3].pk])
+    assert differences() == []
+
+
+def test_a_region_moved_under_another_parent_moves_its_sums(generated) -> None:  # type: ignore[no-untyped-def]
+    village = Region.objects.filter(level=4).first()
+    new_parent = Region.objects.filter(level=2).exclude(pk=village.parent_id).first()
+    Region.objects.filter(pk=village.pk).update(parent=new_parent, kato=f"{new_parent.kato[:4]}00{village.kato[6:]}")
+    assert differences() == []
+
+
+def test_a_refused_import_and_a_failed_approval_leave_the_rollups_as_they_were(generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    before = list(Rollup.objects.values_list("indicator_id", "ancestor_id", "depth", "first_month", "total", "n"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "region,period,indicator,value\n710000000,2025-10,crime.registered,10\n750000000,2025-10,crime.nope,1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StatisticsImportError):
+        statistics_import(source=bad)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Value.objects.filter(approval_state=ApprovalState.PENDING).update(
+            approval_state=ApprovalState.APPROVED, approved_at=APPROVED_AT
+        )
+        raise RuntimeError("the approval fails after its write")
+    after = list(Rollup.objects.values_list("indicator_id", "ancestor_id", "depth", "first_month", "total", "n"))
+    assert after == before
+
+
+def _national_reads(indicator: Indicator, span: Period) -> tuple[int, int]:
+    """(queries, rows fetched) of the national summary, whose figures are complete."""
+    with CaptureQueriesContext(connection) as queries:
+        summary = kpi_summary(indicator=indicator, region=None, span=span)
+    assert summary.own.value.complete
+    assert all(row.value.complete for row in summary.breakdown)
+    rules = rules_of(indicator)
+    book = RollupBook(rules=[rules], region=None, earliest=Month(2024, 1), latest=Month(2025, 12))
+    for region in book.children_during(None, span):
+        assert figure(book, rules, region.id, span).complete
+    rows = sum(len(f) for f in book.facts.values()) + sum(len(c) for c in book.cells.values())
+    return len(queries), rows
+
+
+def test_a_national_summary_reads_no_more_when_the_values_grow_tenfold() -> None:
+    rng = random.Random(3)
+    registered = Indicator.objects.get(code="crime.registered")
+    span = Period.parse("2025-01/2025-09")
+    monthly("crime.registered", districts(1), MONTHS, rng)
+    small = _national_reads(registered, span)
+    monthly("crime.registered", districts(9, start=2), MONTHS, rng)
+    assert Value.objects.count() == 10 * 20 * 24
+    assert _national_reads(registered, span) == small
+    # Pinned, reviewed when it moves: the KPI and population (2); the nation's rollups and
+    # its regions' shapes (2); the regions with their values, rollups and districts'
+    # shapes (4); the districts, for population, which has no regional value here (4);
+    # the regions' names and targets, the national target (3).
+    assert small[0] == 15
+
+
+def test_a_cached_summary_costs_two_small_queries_whatever_the_values(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(5)
+    registered = Indicator.objects.get(code="crime.registered")
+    span = Period.parse("2025-01/2025-09")
+    monthly("crime.registered", districts(2), MONTHS, rng)
+    first = summary_cached(indicator=registered, region=None, span=span)
+    with django_assert_num_queries(2):  # the version counters, the KPI catalogue
+        again = summary_cached(indicator=registered, region=None, span=span)
+    assert flat(again) == flat(first)
+    Value.objects.filter(pk=Value.objects.filter(period_start__year=2025).first().pk).update(value=F("value") + 1)
+    changed = summary_cached(indicator=registered, region=None, span=span)
+    assert changed.own.value.value == first.own.value.value + 1
+
+
+def test_check_rollups_fails_on_a_drift_and_healthz_says_so(generated, client) -> None:  # type: ignore[no-untyped-def]
+    call_command("check_rollups")
+    assert client.get("/healthz").json()["rollups"]["state"] == "ok"
+    Rollup.objects.filter(pk=Rollup.objects.order_by("pk").first().pk).update(n=99)  # what no trigger writes
+    with pytest.raises(Exception, match="1 rollup row"):
+        call_command("check_rollups")
+    assert RollupCheck.objects.latest().differences == 1
+    assert client.get("/healthz").json()["rollups"] == {
+        "state": "drift",
+        "checked_at": RollupCheck.objects.latest().checked_at.isoformat(),
+        "differences": 1,
+    }
+    call_command("rebuild_rollups")
+    call_command("check_rollups")
+    assert client.get("/healthz").json()["rollups"]["state"] == "ok"
