@@ -1,24 +1,37 @@
-"""Benchmark: KPI summaries over the values bench/import_statistics.py left behind.
+"""Benchmark: KPI summaries read from the rollups, against the database doing the same
+work by hand, in one run, on PostgreSQL after ANALYZE.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/projectoffice_bench \
-        .venv/bin/python bench/summary.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/projectoffice_bench_summary \
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/summary.py [--districts 1500]
 
-Times the national summary and one region's, with their query counts, five runs each;
-then the same through the summary cache (initiatives/engine/rollups.py): the first read
-computes and stores, the next ones are served from the cache after its fingerprint query.
-Set REDIS_URL to measure with Redis as the cache (as in production).
+With `--districts N` it first makes its own data in that (disposable) database: N
+synthetic districts under the 20 real regions, monthly values of the 14 offence KPIs
+from 2023-01 to 2026-12 for each (N x 14 x 48: 1,008,000 at 1,500), and the regions'
+population by year. Then it prints, each next to its goal:
+
+- cold: the national summary (value, year before, change, rate per 10,000, estimate,
+  breakdown of 20 regions) computed, against a hand-written SQL of the same regional
+  sums (the span and the year before) over the values;
+- cached, in-process and over HTTP: the summary endpoint through gunicorn (one worker,
+  an agency token) against the same server handing out a static file.
 """
 
+import argparse
+import http.client
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "projectoffice.settings")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -26,42 +39,193 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from agencies.models import Agency  # noqa: E402
+from agencies.tokens import agency_token_issue  # noqa: E402
 from initiatives.engine.rollups import summary_cached  # noqa: E402
 from initiatives.engine.summary import kpi_summary  # noqa: E402
 from initiatives.models import Indicator, Value  # noqa: E402
 from initiatives.periods import Period  # noqa: E402
-from regions.models import Region  # noqa: E402
+
+OFFENCES = [
+    "crime.registered",
+    "crime.misdemeanours",
+    "crime.crimes",
+    "crime.minor",
+    "crime.medium",
+    "crime.grave",
+    "crime.especially_grave",
+    "crime.theft",
+    "crime.fraud",
+    "crime.internet_fraud",
+    "crime.robbery",
+    "crime.brigandage",
+    "crime.hooliganism",
+    "crime.murder",
+]
+SPAN = "2026-01/2026-09"
+
+
+def prepare(districts: int) -> None:
+    per_region = -(-districts // 20)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE initiatives_value, initiatives_historicalvalue, initiatives_rollup CASCADE")
+        cursor.execute("DELETE FROM regions_region WHERE level > 1")
+        cursor.execute(
+            """
+            INSERT INTO regions_region (name_kk, name_ru, name_en, created_at, updated_at, kato, level, kind,
+                                        iso_3166_2, population_source, parent_id)
+            SELECT 'Аудан ' || k, 'Район ' || k, 'District ' || k, now(), now(), k, 2, 'district', '', '', p.id
+            FROM regions_region p CROSS JOIN generate_series(11, 10 + %s) d
+            CROSS JOIN LATERAL (SELECT substr(p.kato, 1, 2) || lpad(d::text, 2, '0') || '00000' AS k) x
+            WHERE p.level = 1
+            """,
+            [per_region],
+        )
+        started = time.monotonic()
+        cursor.execute(
+            """
+            INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
+                                           value, source, approval_state, approved_at, comment)
+            SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% 500)::numeric,
+                   'import', 'approved', now(), ''
+            FROM regions_region r CROSS JOIN initiatives_indicator i
+            CROSS JOIN generate_series('2023-01-01'::date, '2026-12-01'::date, interval '1 month') m
+            WHERE r.level = 2 AND i.code = ANY(%s)
+            """,
+            [OFFENCES],
+        )
+        print(f"inserted {cursor.rowcount} values with their rollups in {time.monotonic() - started:.1f} s")
+        cursor.execute(
+            """
+            INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
+                                           value, source, approval_state, approved_at, comment)
+            SELECT now(), now(), i.id, r.id, make_date(y, 1, 1), make_date(y, 12, 1),
+                   500000 + abs(hashtext(r.kato || y::text)) % 1500000, 'import', 'approved', now(), ''
+            FROM regions_region r CROSS JOIN initiatives_indicator i CROSS JOIN generate_series(2022, 2026) y
+            WHERE r.level = 1 AND i.code = 'population'
+            """
+        )
+        cursor.execute("ANALYZE")
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def hand_written(indicator_id: int) -> Callable[[], object]:
+    """The regional sums of the span and of the year before, straight from the values."""
+
+    def run() -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT p.id,
+                       SUM(v.value) FILTER (WHERE v.period_start >= '2026-01-01'),
+                       SUM(v.value) FILTER (WHERE v.period_end <= '2025-09-01')
+                FROM initiatives_value v
+                JOIN regions_region r ON r.id = v.region_id JOIN regions_region p ON p.id = r.parent_id
+                WHERE v.indicator_id = %s AND v.approval_state = 'approved'
+                  AND ((v.period_start >= '2026-01-01' AND v.period_end <= '2026-09-01')
+                    OR (v.period_start >= '2025-01-01' AND v.period_end <= '2025-09-01'))
+                GROUP BY p.id
+                """,
+                [indicator_id],
+            )
+            return cursor.fetchall()
+
+    return run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_median_ms(port: int, path: str, headers: dict[str, str], runs: int) -> float:
+    def get() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200, (path, response.status)
+        conn.close()
+
+    for _ in range(5):
+        get()
+    return median_ms(get, runs)
+
+
+def over_http(token: str) -> tuple[float, float]:
+    port = free_port()
+    # Production's settings but for TLS (this server speaks plain HTTP on the loopback).
+    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "gunicorn"), "projectoffice.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        static = http_median_ms(port, "/static/portal.css", {}, 200)
+        path = f"/api/v1/kpis/crime.registered/summary/?period_from={SPAN.split('/')[0]}&period_to={SPAN.split('/')[1]}"
+        summary = http_median_ms(port, path, {"Authorization": f"Bearer {token}"}, 200)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return static, summary
+
+
+def line(what: str, ours: float, base: float, baseline: str, goal: float) -> None:
+    ratio = ours / base
+    verdict = "met" if ratio <= goal else "MISSED"
+    print(f"{what:<44} {ours:9.1f} ms  {baseline:<38} {base:8.1f} ms  {ratio:6.1f}x  goal <= {goal:g}x  {verdict}")
 
 
 def main() -> None:
-    print(f"{Value.objects.count()} values, {Region.objects.count()} regions", flush=True)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--districts", type=int, help="make the data first: this many districts (disposable db!)")
+    parser.add_argument("--no-http", action="store_true", help="skip the measurements through gunicorn")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/summary.py measures PostgreSQL: set DATABASE_URL")
+    if args.districts:
+        prepare(args.districts)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     indicator = Indicator.objects.get(code="crime.registered")
-    span = Period.parse("2025-01/2025-09")
-    for label, region in (("national", None), ("one region", Region.objects.get(kato="710000000"))):
-        times = []
-        for _ in range(5):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.monotonic()
-                summary = kpi_summary(indicator=indicator, region=region, span=span)
-                times.append(time.monotonic() - started)
-        print(
-            f"{label}: median {statistics.median(times) * 1000:.0f} ms over 5 runs, {len(queries)} queries, "
-            f"{len(summary.breakdown)} units in the breakdown, complete={summary.own.value.complete}",
-            flush=True,
-        )
+    span = Period.parse(SPAN)
+    print(
+        f"{Value.objects.count():,} values; {os.cpu_count()} cores; PostgreSQL "
+        f"{connection.cursor().connection.info.server_version}; national summary of {indicator.code} for {span}"
+    )
+    base = median_ms(hand_written(indicator.pk), 9)
+    with CaptureQueriesContext(connection) as queries:
+        kpi_summary(indicator=indicator, region=None, span=span)
+    cold = median_ms(lambda: kpi_summary(indicator=indicator, region=None, span=span), 9)
+    line(f"cold national summary ({len(queries)} queries)", cold, base, "hand-written SQL of the regional sums", 2)
+
     cache.clear()
-    for label, region in (("national", None), ("one region", Region.objects.get(kato="710000000"))):
-        times = []
-        for _ in range(6):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.monotonic()
-                summary_cached(indicator=indicator, region=region, span=span)
-                times.append(time.monotonic() - started)
-        print(
-            f"{label} through the cache: first read {times[0] * 1000:.0f} ms; then median "
-            f"{statistics.median(times[1:]) * 1000:.1f} ms over 5 runs, {len(queries)} queries",
-            flush=True,
-        )
+    summary_cached(indicator=indicator, region=None, span=span)
+    cached = median_ms(lambda: summary_cached(indicator=indicator, region=None, span=span), 50)
+    print(f"{'cached national summary, in-process':<44} {cached:9.1f} ms")
+    if not args.no_http:
+        agency = Agency.objects.get(code="kpssu")
+        _token, secret = agency_token_issue(agency=agency, name="bench", scopes=["kpi:read"], expires_days=1, user=None)
+        static, summary = over_http(secret)
+        line("cached summary over HTTP (gunicorn, 1 worker)", summary, static, "the same server, a static file", 5)
 
 
 if __name__ == "__main__":
