@@ -332,7 +332,7 @@ class ValueViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Value]:
         return values_visible_to(self.request.user)  # the same rows as an export
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | StreamingHttpResponse:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | StreamingHttpResponse:  # type: ignore[override]
         """Only the list's columns, formatted without model objects or a serializer per row
         (initiatives/selectors/values.py); the CSV is written by the database where it can."""
         values = self.filter_queryset(self.get_queryset())

@@ -149,7 +149,7 @@ def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> Quer
 # --- the list: its columns, formatted once ----------------------------------------------
 
 
-def value_rows(values: QuerySet[Value]) -> QuerySet[Value]:
+def value_rows(values: QuerySet[Value]) -> "QuerySet[Value, dict[str, Any]]":
     """`values` as dicts of `VALUE_FIELDS`: one join each for the KPI's code and the
     region's KATO, no other column, no model object."""
     return values.annotate(kpi_code=F("indicator__code"), region_kato=F("region__kato")).values(*VALUE_FIELDS)
