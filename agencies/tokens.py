@@ -10,6 +10,7 @@ from typing import Any, TypeGuard, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
@@ -39,6 +40,11 @@ class AgencyCaller:
     @property
     def username(self) -> str:
         return f"token:{self.token.prefix}"
+
+    @property
+    def throttle_ident(self) -> str:
+        """What the request limit counts by (projectoffice/api_throttles.py): the key's public prefix."""
+        return self.token.prefix
 
     def allows(self, scope: str) -> bool:
         return self.token.allows(scope)
@@ -98,8 +104,10 @@ class AgencyTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("The token's agency is no longer active."))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USE_RESOLUTION:
-            # A conditional update: concurrent requests write it once, history is not touched.
-            AgencyToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            # Conditional: of concurrent requests in the same minute one writes; history is not touched.
+            AgencyToken.objects.filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USE_RESOLUTION), pk=token.pk
+            ).update(last_used_at=now)
         return AgencyCaller(token.agency, token), token
 
     def authenticate_header(self, request: Request) -> str:

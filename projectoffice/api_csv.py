@@ -2,11 +2,14 @@
 
 Lists stream every row that the filters select (no pagination), written as the JSON
 serializer writes them, so a CSV pull and a JSON pull carry the same rows and columns.
+A list whose rows are written elsewhere (a database's COPY) hands its chunks to
+`csv_attachment`. What a column holding several values looks like in one cell is the
+caller's to say (`cells`); this module knows no domain.
 """
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,22 +21,24 @@ from rest_framework.request import Request
 STREAM_CHUNK = 2000
 
 
+Cells = Mapping[str, Callable[[Any], Any]]
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
-        if "kpi" in value:  # a report's line
-            return f"{value['kpi']}={value.get('value')}"
         return value.get("code") or value.get("kato") or ""
     if isinstance(value, list):
         return " ".join(str(_cell(v)) for v in value)
     return "" if value is None else value
 
 
-def csv_lines(header: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+def csv_lines(header: list[str], rows: Iterable[dict[str, Any]], *, cells: Cells | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
+    special = cells or {}
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in header])
+        writer.writerow([special.get(column, _cell)(row.get(column)) for column in header])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -64,11 +69,21 @@ def wants_csv(request: Request) -> bool:
 
 
 def stream_csv(
-    queryset: QuerySet[Any], serializer_class: Any, context: dict[str, Any], filename: str
+    queryset: QuerySet[Any],
+    serializer_class: Any,
+    context: dict[str, Any],
+    filename: str,
+    *,
+    cells: Cells | None = None,
 ) -> StreamingHttpResponse:
     fields = list(serializer_class(context=context).fields)
     rows = (serializer_class(obj, context=context).data for obj in queryset.iterator(chunk_size=STREAM_CHUNK))
-    response = StreamingHttpResponse(csv_lines(fields, rows), content_type="text/csv; charset=utf-8")
+    return csv_attachment(csv_lines(fields, rows, cells=cells), filename)
+
+
+def csv_attachment(chunks: Iterable[str | bytes], filename: str) -> StreamingHttpResponse:
+    """A streamed CSV download of `chunks` (UTF-8), header included."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "projectoffice.db_router.ApiReadsMiddleware",
     # Last, as django-axes asks: it answers locked-out log-ins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +113,17 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A PostgreSQL read replica for API reads (projectoffice/db_router.py); unset, all on the primary.
+DATABASE_REPLICA_URL: str = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests use the primary's test database as the stand-in replica.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["projectoffice.db_router.ReplicaRouter"]
+# Read from the primary even in API reads: rows a client polls right after writing them
+# (its exports and imports), and keys, whose revocation must act at once.
+REPLICA_PRIMARY_ONLY = ["initiatives.export", "initiatives.importbatch", "agencies.agencytoken"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: the Celery broker and the cache. Without it, tasks run in-process.
@@ -263,7 +275,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "projectoffice.api_csv.FormatFirstNegotiation",
     "DEFAULT_THROTTLE_CLASSES": [
-        "projectoffice.api_throttles.AgencyTokenThrottle",
+        "projectoffice.api_throttles.KeyThrottle",
         "projectoffice.api_throttles.PersonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

@@ -1,10 +1,10 @@
 """Filters of the API lists: KPI, region and everything below it, level, period span,
 approval state, source, `updated_since` for incremental pulls."""
 
-import datetime
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -13,7 +13,6 @@ from agencies.access import within_regions
 from regions.models import Region
 
 from ..models import (
-    ApprovalState,
     Campaign,
     CampaignKind,
     CampaignStatus,
@@ -22,10 +21,9 @@ from ..models import (
     Report,
     ReportKind,
     ReportState,
-    Value,
-    ValueSource,
 )
 from ..periods import Period, PeriodError
+from ..selectors.values import UpdatedSinceFilter, ValueFilterSet
 
 
 def _region_or_error(kato: str) -> Region:
@@ -42,19 +40,6 @@ def _period_or_error(name: str, text: str) -> Period:
         raise ValidationError({name: [str(exc)]}) from None
 
 
-class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
-    """`updated_since`: rows changed at or after an ISO time. The time is turned into UTC
-    first: Python accepts offsets (up to ±23:59) that PostgreSQL refuses (beyond ±15:59)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
-
-    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC)
-        return super().filter(qs, value)
-
-
 class RegionWithinFilterMixin(django_filters.FilterSet):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
 
@@ -62,26 +47,14 @@ class RegionWithinFilterMixin(django_filters.FilterSet):
         return queryset.filter(within_regions([_region_or_error(value)]))
 
 
-class ValueFilter(RegionWithinFilterMixin):
-    kpi = django_filters.CharFilter(field_name="indicator__code", label="KPI code")
-    level = django_filters.NumberFilter(field_name="region__level", label="region level (1 to 4)")
-    period_from = django_filters.CharFilter(
-        method="filter_period_from", label="values starting in or after this period"
-    )
-    period_to = django_filters.CharFilter(method="filter_period_to", label="values ending in or before this period")
-    approval_state = django_filters.ChoiceFilter(choices=ApprovalState.choices)
-    source = django_filters.ChoiceFilter(choices=ValueSource.choices)
-    updated_since = UpdatedSinceFilter()
+class ValueFilter(ValueFilterSet):
+    """The filters of `/values/` (initiatives/selectors/values.py), their errors as 400s."""
 
-    class Meta:
-        model = Value
-        fields: list[str] = []
-
-    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_start__gte=_period_or_error(name, value).first_day)
-
-    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_end__lte=_period_or_error(name, value).end.first_day)
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        try:
+            return super().filter_queryset(queryset)  # type: ignore[no-any-return]
+        except DjangoValidationError as exc:  # a region or period the filter methods could not read
+            raise ValidationError(exc.message_dict) from None
 
 
 class CampaignFilter(RegionWithinFilterMixin):

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
+from ..selectors.values import VALUE_COLUMNS
 from ..services.import_jobs import import_job_progress
 
 
@@ -95,24 +96,16 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class ValueSerializer(serializers.ModelSerializer):
+    """One value (`/values/{id}/`) and the schema of the list, whose rows are written by
+    `ValueFormat` (initiatives/selectors/values.py) to the same shape, column by column."""
+
     kpi = serializers.CharField(source="indicator.code", read_only=True)
     region = serializers.CharField(source="region.kato", read_only=True)
     period = serializers.SerializerMethodField()
 
     class Meta:
         model = Value
-        fields = [
-            "id",
-            "kpi",
-            "region",
-            "period",
-            "value",
-            "source",
-            "approval_state",
-            "approved_at",
-            "import_batch",
-            "updated_at",
-        ]
+        fields = list(VALUE_COLUMNS)
 
     def get_period(self, obj: Value) -> str:
         return str(obj.period)
@@ -191,6 +184,11 @@ class ReportLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportLine
         fields = ["kpi", "value", "comment", "return_reason"]
+
+
+def report_lines_cell(lines: list[dict[str, Any]]) -> str:
+    """A report's lines in one CSV cell: `kpi=value` each, space-separated."""
+    return " ".join(f"{line['kpi']}={line.get('value')}" for line in lines)
 
 
 class ReportSerializer(serializers.ModelSerializer):

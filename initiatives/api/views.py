@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -25,7 +25,7 @@ from agencies.access import region_is_visible, scoped_to_user
 from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
-from projectoffice.api_csv import csv_lines, stream_csv, wants_csv
+from projectoffice.api_csv import csv_attachment, csv_lines, stream_csv, wants_csv
 from regions.models import Region
 
 from ..engine.facts import span_of
@@ -33,7 +33,7 @@ from ..engine.rollups import summary_cached
 from ..engine.summary import summary_as_dict
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
 from ..periods import PeriodError
-from ..services.exports import values_visible_to
+from ..selectors.values import ValueFormat, value_rows, values_csv, values_visible_to
 from ..services.import_jobs import import_job_submit
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
@@ -45,6 +45,7 @@ from .serializers import (
     ReportSerializer,
     SummaryQuerySerializer,
     ValueSerializer,
+    report_lines_cell,
 )
 
 
@@ -52,11 +53,19 @@ class CSVListMixin:
     """`?format=csv` or `Accept: text/csv` on a list streams every filtered row."""
 
     csv_name = "rows"
+    # How a column that holds more than one value is written in a cell, by column name.
+    csv_cells: dict[str, Any] = {}
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if wants_csv(request):
             queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-            return stream_csv(queryset, self.get_serializer_class(), self.get_serializer_context(), self.csv_name)  # type: ignore[attr-defined]
+            return stream_csv(
+                queryset,
+                self.get_serializer_class(),  # type: ignore[attr-defined]
+                self.get_serializer_context(),  # type: ignore[attr-defined]
+                self.csv_name,
+                cells=self.csv_cells,
+            )
         return super().list(request, *args, **kwargs)  # type: ignore[misc]
 
 
@@ -311,7 +320,7 @@ class ValuePagination(CursorPagination):
         ],
     ),
 )
-class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class ValueViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ValueSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = ValueFilter
@@ -322,6 +331,16 @@ class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Value]:
         return values_visible_to(self.request.user)  # the same rows as an export
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | StreamingHttpResponse:  # type: ignore[override]
+        """Only the list's columns, formatted without model objects or a serializer per row
+        (initiatives/selectors/values.py); the CSV is written by the database where it can."""
+        values = self.filter_queryset(self.get_queryset())
+        if wants_csv(request):
+            return csv_attachment(values_csv(values), self.csv_name)
+        page = self.paginate_queryset(value_rows(values))
+        fmt = ValueFormat()
+        return self.get_paginated_response([fmt.as_dict(row) for row in page or []])
 
 
 REFUSED_IMPORT = {
@@ -429,6 +448,7 @@ class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = ReportFilter
     ordering_fields = ["period_start", "due_date", "updated_at"]
     csv_name = "reports"
+    csv_cells = {"lines": report_lines_cell}
 
     def get_queryset(self) -> QuerySet[Report]:
         reports = Report.objects.select_related("branch__agency", "branch__region").prefetch_related("lines__indicator")

@@ -11,7 +11,7 @@ died, and deletes files past their expiry.
 import datetime
 import logging
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -26,26 +26,31 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError as FilterError
 
-from agencies.access import coordinator_regions, is_project_office, may_read, scoped_to_user
+from agencies.access import coordinator_regions, is_project_office, may_read
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
-from projectoffice.api_csv import csv_lines
 from projectoffice.job_locks import EXPORT_JOBS, job_lock
 from projectoffice.queueing import queue_on_commit
 
+from ..models import Export, ExportFormat, ExportStatus, Value
+
 # The file is what the API would answer: its filters, its columns, its formatting.
-from ..api.filters import ValueFilter
-from ..api.serializers import ValueSerializer
-from ..models import ApprovalState, Export, ExportFormat, ExportStatus, Value
+from ..selectors.values import (
+    FETCH_CHUNK,
+    VALUE_COLUMNS,
+    ValueFilterSet,
+    ValueFormat,
+    value_rows,
+    values_csv,
+    values_filtered,
+    values_visible_to,
+)
 
 logger = logging.getLogger(__name__)
 
 # How long a ready file can be downloaded before the sweep deletes it.
 EXPORT_KEEP = datetime.timedelta(days=7)
-# Rows fetched from the database per round trip while a file is written.
-EXPORT_CHUNK = 2000
 # A waiting job this old was not queued (or its message was lost): the sweep queues it.
 REQUEUE_AFTER = datetime.timedelta(minutes=1)
 # Jobs the sweep handles per run; the next run takes the rest.
@@ -63,34 +68,10 @@ class ExportRefused(Exception):
     """The file cannot be built; the message tells the requester why."""
 
 
-# --- who may read which values ------------------------------------------------------
-
-
-def values_visible_to(caller: Any) -> QuerySet[Value]:
-    """The values `caller` may read: all of them for the office, approved ones of their
-    own regions for a coordinator, approved ones for a token. (The rows of `/values/`.)"""
-    values = Value.objects.select_related("indicator", "region")
-    if not is_project_office(caller):
-        values = values.filter(approval_state=ApprovalState.APPROVED)
-    return scoped_to_user(values, caller)
-
-
-def _filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> QuerySet[Value]:
-    """`values` narrowed by the filters of `/values/`; ValidationError names each bad one."""
-    filterset = ValueFilter(data=dict(filters), queryset=values)
-    if not filterset.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
-    try:
-        return filterset.qs  # type: ignore[no-any-return]
-    except FilterError as exc:  # a region or period the filter methods could not read
-        detail = exc.detail if isinstance(exc.detail, dict) else {"filters": exc.detail}
-        raise ValidationError({name: [str(m) for m in messages] for name, messages in detail.items()}) from None
-
-
 def export_filters_clean(filters: Mapping[str, object]) -> dict[str, str]:
     """The filters as `/values/` would read them from its query string, or a
     ValidationError keyed by the name of each bad or unknown filter."""
-    known = list(ValueFilter.base_filters)
+    known = list(ValueFilterSet.base_filters)
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
     for name, value in filters.items():
@@ -104,7 +85,7 @@ def export_filters_clean(filters: Mapping[str, object]) -> dict[str, str]:
             clean[name] = str(value)
     if errors:
         raise ValidationError(errors)
-    _filtered(Value.objects.none(), clean)
+    values_filtered(Value.objects.none(), clean)
     return clean
 
 
@@ -169,7 +150,7 @@ def _build(export_id: int) -> bool:
     try:
         caller = _requester_now(export)
         try:
-            values = _filtered(values_visible_to(caller), export.filters)
+            values = values_filtered(values_visible_to(caller), export.filters)
         except ValidationError as exc:  # e.g. a region in the filters no longer exists
             raise ExportRefused(_("The filters no longer apply: %(errors)s") % {"errors": _messages(exc)}) from None
         return _write_and_store(export, values, mine, scope=_scope_of(caller))
@@ -279,33 +260,17 @@ def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Exp
     return True
 
 
-def _rows(values: QuerySet[Value], cap: int) -> Iterator[dict[str, Any]]:
-    """Each value as the API writes it, fetched in chunks, never all at once."""
-    serializer = ValueSerializer()
-    for count, value in enumerate(values[: cap + 1].iterator(chunk_size=EXPORT_CHUNK), start=1):
-        if count > cap:  # rows arrived after they were counted
-            raise ExportRefused(
-                _("More than %(cap)s values match these filters; narrow them and ask again.") % {"cap": cap}
-            )
-        yield serializer.to_representation(value)
-
-
-def _header() -> list[str]:
-    return list(ValueSerializer().fields)
-
-
 def _write_csv(path: Path, values: QuerySet[Value], cap: int) -> int:
-    """The bytes `/values/?format=csv` streams for the same rows."""
-    written = 0
-
-    def counted() -> Iterator[dict[str, Any]]:
-        nonlocal written
-        for row in _rows(values, cap):
-            written += 1
-            yield row
-
-    with path.open("w", encoding="utf-8", newline="") as out:
-        for chunk in csv_lines(_header(), counted()):
+    """The bytes `/values/?format=csv` streams for the same rows, straight from the
+    database's cursor to the file, a chunk at a time."""
+    written = -1  # the header is a line too
+    with path.open("wb") as out:
+        for chunk in values_csv(values, limit=cap + 1):
+            written += chunk.count(b"\n")  # no cell holds a line break
+            if written > cap:  # rows arrived after they were counted
+                raise ExportRefused(
+                    _("More than %(cap)s values match these filters; narrow them and ask again.") % {"cap": cap}
+                )
             out.write(chunk)
     return written
 
@@ -314,22 +279,23 @@ def _write_xlsx(path: Path, values: QuerySet[Value], cap: int) -> int:
     """The same columns as the CSV in one sheet; values are numbers, codes stay text."""
     from openpyxl import Workbook
 
-    header = _header()
     workbook = Workbook(write_only=True)  # rows go to disk as they are appended
     sheet = workbook.create_sheet(title="values")
-    sheet.append(header)
+    sheet.append(list(VALUE_COLUMNS))
+    fmt = ValueFormat()
+    value_at = VALUE_COLUMNS.index("value")
     written = 0
-    for row in _rows(values, cap):
-        sheet.append([_xlsx_cell(name, row.get(name)) for name in header])
+    for row in value_rows(values).order_by("id")[: cap + 1].iterator(chunk_size=FETCH_CHUNK):
         written += 1
+        if written > cap:  # rows arrived after they were counted
+            raise ExportRefused(
+                _("More than %(cap)s values match these filters; narrow them and ask again.") % {"cap": cap}
+            )
+        cells = list(fmt.cells(row))
+        cells[value_at] = Decimal(cells[value_at])
+        sheet.append(cells)
     workbook.save(path)
     return written
-
-
-def _xlsx_cell(name: str, value: Any) -> Any:
-    if name == "value" and value is not None:
-        return Decimal(value)
-    return value
 
 
 def _fail(mine: QuerySet[Export], reason: str) -> None:

@@ -1,0 +1,294 @@
+"""Reads of KPI values: who may read which, their filters, and the list read shared by
+`/api/v1/values/` (JSON and CSV) and the export worker.
+
+The list fetches only the columns it returns (`VALUE_FIELDS`) and formats them without
+model objects or serializers. `value_as_row` is the one formatting rule; it writes what
+`ValueSerializer` writes (tests compare the two on generated data). On PostgreSQL a CSV
+is written by the database itself (`COPY (SELECT ...) TO STDOUT`), with the same
+formatting done in SQL, and streamed in chunks: memory stays flat whatever the rows.
+"""
+
+import csv
+import datetime
+import decimal
+import io
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.access import is_project_office, scoped_to_user, within_regions
+from regions.models import Region
+
+from ..models import ApprovalState, Value, ValueSource
+from ..periods import Period, PeriodError
+
+# The columns of the values list, in order: JSON keys, CSV header, export columns.
+VALUE_COLUMNS = (
+    "id",
+    "kpi",
+    "region",
+    "period",
+    "value",
+    "source",
+    "approval_state",
+    "approved_at",
+    "import_batch",
+    "updated_at",
+)
+# What the list reads from the database for them (and nothing else).
+VALUE_FIELDS = (
+    "id",
+    "kpi_code",
+    "region_kato",
+    "period_start",
+    "period_end",
+    "value",
+    "source",
+    "approval_state",
+    "approved_at",
+    "import_batch_id",
+    "updated_at",
+)
+# Bytes the database hands over per chunk of a CSV; rows are joined into chunks this big.
+CSV_CHUNK_BYTES = 64 * 1024
+# Rows fetched per round trip where the database cannot write the CSV itself (SQLite).
+FETCH_CHUNK = 2000
+# The value column as the API writes it: four places (the model's), never an exponent.
+VALUE_PLACES = 4
+VALUE_DIGITS = 20
+
+
+# --- who may read which values --------------------------------------------------------
+
+
+def values_visible_to(caller: Any) -> QuerySet[Value]:
+    """The values `caller` may read: all of them for the office, approved ones of their
+    own regions for a coordinator, approved ones for a token. (The rows of `/values/`
+    and of an export.) Joined to their KPI and region for reading one at a time; the
+    list reads only its columns (`value_rows`)."""
+    values = Value.objects.select_related("indicator", "region")
+    if not is_project_office(caller):
+        values = values.filter(approval_state=ApprovalState.APPROVED)
+    return scoped_to_user(values, caller)
+
+
+# --- the filters of /values/ and of exports --------------------------------------------
+
+
+def _region_or_error(name: str, kato: str) -> Region:
+    region = Region.objects.filter(kato=kato).first()
+    if region is None:
+        raise ValidationError({name: [_("unknown region %(code)r (a 9-digit KATO code)") % {"code": kato}]})
+    return region
+
+
+def _period_or_error(name: str, text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise ValidationError({name: [str(exc)]}) from None
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since`: rows changed at or after an ISO time. The time is turned into UTC
+    first: Python accepts offsets (up to ±23:59) that PostgreSQL refuses (beyond ±15:59)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(field_name="updated_at", lookup_expr="gte", **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return super().filter(qs, value)
+
+
+class ValueFilterSet(django_filters.FilterSet):
+    """KPI, region and everything below it, level, period span, approval state, source,
+    `updated_since`. A region or period that cannot be read raises ValidationError keyed
+    by the filter's name (the API turns it into a 400)."""
+
+    kpi = django_filters.CharFilter(field_name="indicator__code", label="KPI code")
+    region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
+    level = django_filters.NumberFilter(field_name="region__level", label="region level (1 to 4)")
+    period_from = django_filters.CharFilter(
+        method="filter_period_from", label="values starting in or after this period"
+    )
+    period_to = django_filters.CharFilter(method="filter_period_to", label="values ending in or before this period")
+    approval_state = django_filters.ChoiceFilter(choices=ApprovalState.choices)
+    source = django_filters.ChoiceFilter(choices=ValueSource.choices)
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Value
+        fields: list[str] = []
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(within_regions([_region_or_error(name, value)]))
+
+    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_start__gte=_period_or_error(name, value).first_day)
+
+    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_end__lte=_period_or_error(name, value).end.first_day)
+
+
+def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> QuerySet[Value]:
+    """`values` narrowed by the filters of `/values/`; ValidationError names each bad one."""
+    filterset = ValueFilterSet(data=dict(filters), queryset=values)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
+    return filterset.qs  # type: ignore[no-any-return]
+
+
+# --- the list: its columns, formatted once ----------------------------------------------
+
+
+def value_rows(values: QuerySet[Value]) -> "QuerySet[Value, dict[str, Any]]":
+    """`values` as dicts of `VALUE_FIELDS`: one join each for the KPI's code and the
+    region's KATO, no other column, no model object."""
+    return values.annotate(kpi_code=F("indicator__code"), region_kato=F("region__kato")).values(*VALUE_FIELDS)
+
+
+class ValueFormat:
+    """Formats rows of `value_rows` as the API writes them. One per response: it holds
+    the time zone of the request and remembers the few distinct periods it has named."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.periods: dict[tuple[datetime.date, datetime.date], str] = {}
+        self.context = decimal.getcontext().copy()
+        self.context.prec = VALUE_DIGITS
+        self.quantum = decimal.Decimal(1).scaleb(-VALUE_PLACES)
+
+    def period(self, start: datetime.date, end: datetime.date) -> str:
+        try:
+            return self.periods[start, end]
+        except KeyError:
+            text = self.periods[start, end] = str(Period.from_dates(start, end))
+            return text
+
+    def number(self, value: Any) -> str:
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value).strip())
+        return f"{value.quantize(self.quantum, context=self.context):f}"
+
+    def moment(self, value: datetime.datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def cells(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (
+            row["id"],
+            row["kpi_code"],
+            row["region_kato"],
+            self.period(row["period_start"], row["period_end"]),
+            self.number(row["value"]),
+            row["source"],
+            row["approval_state"],
+            self.moment(row["approved_at"]),
+            row["import_batch_id"],
+            self.moment(row["updated_at"]),
+        )
+
+    def as_dict(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(zip(VALUE_COLUMNS, self.cells(row), strict=True))
+
+
+# --- CSV, streamed ----------------------------------------------------------------------
+
+
+def values_csv(values: QuerySet[Value], *, limit: int | None = None) -> Iterator[bytes]:
+    """The CSV of `values` (header first, ordered by id, at most `limit` rows) in chunks
+    of bytes, as `csv.writer` writes the API's rows: `\\r\\n` line ends, empty cells for
+    nulls. Nothing is held beyond one chunk."""
+    header = io.StringIO()
+    csv.writer(header).writerow(VALUE_COLUMNS)
+    yield header.getvalue().encode()
+    if connections[values.db].vendor == "postgresql":
+        yield from _copy_csv(values, limit)
+    else:
+        yield from _python_csv(values, limit)
+
+
+def _python_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
+    rows = value_rows(values).order_by("id")
+    if limit is not None:
+        rows = rows[:limit]
+    fmt = ValueFormat()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows.iterator(chunk_size=FETCH_CHUNK):
+        writer.writerow(fmt.cells(row))
+        if buffer.tell() > CSV_CHUNK_BYTES:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _moment_sql(column: str) -> str:
+    """A timestamp as Python's isoformat() writes it in the zone given as parameter
+    `%(zone)s`: microseconds only when there are some, the offset as +HH:MM, and Z for UTC
+    (as DRF does). No session setting is touched."""
+    local = f"({column} AT TIME ZONE %(zone)s)"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN to_char({local}, 'US') = '000000' THEN '' ELSE to_char({local}, '.US') END"
+        f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
+        f" WHEN {offset} < interval '0' THEN '-' || to_char(-{offset}, 'HH24:MI')"
+        f" ELSE '+' || to_char({offset}, 'HH24:MI') END"
+    )
+
+
+# Period.__str__ in SQL: the shortest name of the span (month, year, half, quarter, range).
+_PERIOD_SQL = """CASE
+    WHEN v.period_start = v.period_end THEN to_char(v.period_start, 'YYYY-MM')
+    WHEN date_part('year', v.period_start) = date_part('year', v.period_end)
+         AND date_part('month', v.period_start) = 1 AND date_part('month', v.period_end) = 12
+        THEN to_char(v.period_start, 'YYYY')
+    WHEN v.period_end = (v.period_start + interval '5 months')::date AND date_part('month', v.period_start) IN (1, 7)
+        THEN to_char(v.period_start, 'YYYY') || '-H' || ((date_part('month', v.period_start)::int + 5) / 6)
+    WHEN v.period_end = (v.period_start + interval '2 months')::date
+         AND date_part('month', v.period_start) IN (1, 4, 7, 10)
+        THEN to_char(v.period_start, 'YYYY') || '-Q' || ((date_part('month', v.period_start)::int + 2) / 3)
+    ELSE to_char(v.period_start, 'YYYY-MM') || '/' || to_char(v.period_end, 'YYYY-MM')
+END"""
+
+
+def _copy_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
+    inner = value_rows(values).order_by()
+    sql, params = inner.query.sql_with_params()
+    # Only constants and Django's own compiled SQL are put in; every value stays a bound parameter.
+    columns = (
+        f"v.id, v.kpi_code, v.region_kato, {_PERIOD_SQL}, v.value::text, v.source, v.approval_state, "
+        f"{_moment_sql('v.approved_at')}, v.import_batch_id, {_moment_sql('v.updated_at')}"
+    )
+    zone = timezone.get_current_timezone_name()  # the times in the request's zone, as the JSON writes them
+    zone_uses = columns.count("%(zone)s")
+    columns = columns.replace("%(zone)s", "%s")
+    copy_sql = (
+        f"COPY (SELECT {columns} FROM ({sql}) AS v ORDER BY v.id{' LIMIT %s' if limit is not None else ''}) "  # noqa: S608
+        "TO STDOUT WITH (FORMAT csv)"
+    )
+    # The zone's placeholders come before the inner query's, in the order they are written.
+    bound = [zone] * zone_uses + list(params) + ([limit] if limit is not None else [])
+    pending: list[bytes] = []
+    size = 0
+    with connections[values.db].cursor() as cursor, cursor.cursor.copy(copy_sql, bound) as copy:
+        for data in copy:
+            pending.append(bytes(data))
+            size += len(data)
+            if size >= CSV_CHUNK_BYTES:
+                # No cell holds a line break, so every \n ends a row: csv.writer ends rows with \r\n.
+                yield b"".join(pending).replace(b"\n", b"\r\n")
+                pending, size = [], 0
+    yield b"".join(pending).replace(b"\n", b"\r\n")
