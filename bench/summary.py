@@ -164,7 +164,7 @@ def http_median_ms(port: int, path: str, headers: dict[str, str], runs: int) -> 
 def over_http(token: str) -> tuple[float, float]:
     port = free_port()
     # Production's settings but for TLS (this server speaks plain HTTP on the loopback).
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "CONN_MAX_AGE": "60"}
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "gunicorn"), "projectoffice.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,

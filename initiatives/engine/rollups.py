@@ -19,12 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from regions.models import Region
 
-from ..models import FigureVersion, Indicator
+from ..models import Indicator
 from ..periods import Month, Period
 from .facts import indicator_ids, rules_of
 from .summary import POPULATION_CODE, Summary, kpi_summary
@@ -37,7 +37,7 @@ TIMEOUT_SECONDS = 24 * 60 * 60
 
 def summary_cached(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
     """kpi_summary, from the cache when nothing under it changed since it was computed."""
-    key = _key(indicator, region, span, compare)
+    key = summary_key(indicator, region, span, compare)
     found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
     if found is not None:
         return found  # type: ignore[no-any-return]
@@ -46,12 +46,11 @@ def summary_cached(*, indicator: Indicator, region: Region | None, span: Period,
     return summary
 
 
-def _key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
-    # Two small queries: every counter (one per KPI, and three more), bumped by the
-    # database's triggers in the transaction of any write that can change a figure; and
-    # the KPI catalogue, for which of them this summary reads.
-    versions = dict(FigureVersion.objects.values_list("key", "n"))
-    read = _reads().get(indicator.pk, (indicator.pk,))
+def summary_key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
+    """The cache key of a summary as it stands now: what a caller may also key the
+    summary's rendered forms by (the API keeps its JSON under `key + ":json"`)."""
+    versions, catalogue = _versions_and_catalogue()
+    read = _reads(catalogue).get(indicator.pk, (indicator.pk,))
     fingerprint = (
         tuple(versions.get(f"kpi:{pk}", 0) for pk in read),
         *(versions.get(key, 0) for key in ("targets", "regions", "indicators")),
@@ -60,27 +59,43 @@ def _key(indicator: Indicator, region: Region | None, span: Period, compare: boo
     return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
 
 
-def _reads() -> dict[int, tuple[int, ...]]:
-    """What each KPI's summary reads: itself, its formula's KPIs however deep, and
-    population (every rate per 10,000 reads it). One query over the KPI catalogue (tens
-    of rows); not kept between requests, as a catalogue change may be rolled back."""
-    rows = {
-        pk: (code, numerator, denominator)
-        for pk, code, numerator, denominator in Indicator.objects.values_list(
-            "pk", "code", "numerator_id", "denominator_id"
+Catalogue = dict[int, tuple[str, int | None, int | None]]  # KPI id -> (code, numerator id, denominator id)
+
+
+def _versions_and_catalogue() -> tuple[dict[str, int], Catalogue]:
+    """One round trip: every counter (one per KPI, three more), bumped by the database's
+    triggers in the transaction of any write that can change a figure; and the KPI
+    catalogue (tens of rows), for which counters a summary reads. Neither is kept between
+    requests: a catalogue change may be rolled back, and a counter with it."""
+    versions: dict[str, int] = {}
+    catalogue: Catalogue = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 0, key, n, NULL, NULL FROM initiatives_figureversion "
+            "UNION ALL SELECT 1, code, id, numerator_id, denominator_id FROM initiatives_indicator"
         )
-    }
-    population = {pk for pk, (code, _n, _d) in rows.items() if code == POPULATION_CODE}
+        for kind, name, number, numerator, denominator in cursor.fetchall():
+            if kind == 0:
+                versions[name] = number
+            else:
+                catalogue[number] = (name, numerator, denominator)
+    return versions, catalogue
+
+
+def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
+    """What each KPI's summary reads: itself, its formula's KPIs however deep, and
+    population (every rate per 10,000 reads it)."""
+    population = {pk for pk, (code, _n, _d) in catalogue.items() if code == POPULATION_CODE}
 
     def closure(pk: int, seen: frozenset[int] = frozenset()) -> set[int]:
-        _code, numerator, denominator = rows[pk]
+        _code, numerator, denominator = catalogue[pk]
         out = {pk}
         for side in (numerator, denominator):
             if side is not None and side not in seen:
                 out |= closure(side, seen | {pk})
         return out
 
-    return {pk: tuple(sorted(closure(pk) | population)) for pk in rows}
+    return {pk: tuple(sorted(closure(pk) | population)) for pk in catalogue}
 
 
 def _formula_ids(indicator: Indicator) -> set[int]:
