@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # The suite is faster in one process than split over two cores (database set-up per worker).
 PYTEST_ARGS ?=
 
-.PHONY: run test install messages migrate seed worker beat lint typecheck check-migrations ci clean
+.PHONY: run test install messages migrate seed worker beat lint typecheck check-migrations ci clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ beat: install
 ## The whole suite. DATABASE_URL / REDIS_URL / REQUIRE_SERVICES pass through from the environment.
 test: messages
 	DJANGO_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks on PostgreSQL, each ratio next to its goal (docs/performance.md). They WIPE
+## the values of BENCH_DATABASE_URL: give them a database of their own.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/import_statistics.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/values_api.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/summary.py --districts 1500
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,10 +4,10 @@ work by hand, in one run, on PostgreSQL after ANALYZE.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/projectoffice_bench_summary \
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/summary.py [--districts 1500]
 
-With `--districts N` it first makes its own data in that (disposable) database: N
-synthetic districts under the 20 real regions, monthly values of the 14 offence KPIs
-from 2023-01 to 2026-12 for each (N x 14 x 48: 1,008,000 at 1,500), and the regions'
-population by year. Then it prints, each next to its goal:
+With `--districts N [--years Y]` it first makes its own data in that (disposable)
+database: N synthetic districts under the 20 real regions, monthly values of the 14
+offence KPIs for the Y years to 2026-12 (default 4: N x 14 x 48, 1,008,000 at 1,500;
+`--years 12` gives 3,024,000), and the regions' population by year. Then it prints, each next to its goal:
 
 - cold: the national summary (value, year before, change, rate per 10,000, estimate,
   breakdown of 20 regions) computed, against a hand-written SQL of the same regional
@@ -65,8 +65,8 @@ OFFENCES = [
 SPAN = "2026-01/2026-09"
 
 
-def prepare(districts: int) -> None:
-    per_region = -(-districts // 20)
+def prepare(districts: int, years: int) -> None:
+    per_region = min(-(-districts // 20), 89)  # KATO's district digits: 11..99
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE initiatives_value, initiatives_historicalvalue, initiatives_rollup CASCADE")
         cursor.execute("DELETE FROM regions_region WHERE level > 1")
@@ -89,10 +89,10 @@ def prepare(districts: int) -> None:
             SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% 500)::numeric,
                    'import', 'approved', now(), ''
             FROM regions_region r CROSS JOIN initiatives_indicator i
-            CROSS JOIN generate_series('2023-01-01'::date, '2026-12-01'::date, interval '1 month') m
+            CROSS JOIN generate_series(make_date(%s, 1, 1), '2026-12-01'::date, interval '1 month') m
             WHERE r.level = 2 AND i.code = ANY(%s)
             """,
-            [OFFENCES],
+            [2027 - years, OFFENCES],
         )
         print(f"inserted {cursor.rowcount} values with their rollups in {time.monotonic() - started:.1f} s")
         cursor.execute(
@@ -197,12 +197,13 @@ def line(what: str, ours: float, base: float, baseline: str, goal: float) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--districts", type=int, help="make the data first: this many districts (disposable db!)")
+    parser.add_argument("--years", type=int, default=4, help="with --districts: monthly values for the years to 2026")
     parser.add_argument("--no-http", action="store_true", help="skip the measurements through gunicorn")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/summary.py measures PostgreSQL: set DATABASE_URL")
     if args.districts:
-        prepare(args.districts)
+        prepare(args.districts, args.years)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     indicator = Indicator.objects.get(code="crime.registered")

@@ -14,6 +14,7 @@ the dashboard shows (`rollups_refresh_later`), so the first reader does not wait
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,16 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 24 * 60 * 60
 
 
-def summary_cached(*, indicator: Indicator, region: Region | None, span: Period, compare: bool = True) -> Summary:
+def summary_cached(
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    span: Period,
+    compare: bool = True,
+    state: "FigureState | None" = None,
+) -> Summary:
     """kpi_summary, from the cache when nothing under it changed since it was computed."""
-    key = summary_key(indicator, region, span, compare)
+    key = (state or FigureState.now()).summary_key(indicator.pk, region.pk if region else None, span, compare)
     found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
     if found is not None:
         return found  # type: ignore[no-any-return]
@@ -46,40 +54,48 @@ def summary_cached(*, indicator: Indicator, region: Region | None, span: Period,
     return summary
 
 
-def summary_key(indicator: Indicator, region: Region | None, span: Period, compare: bool) -> str:
-    """The cache key of a summary as it stands now: what a caller may also key the
-    summary's rendered forms by (the API keeps its JSON under `key + ":json"`)."""
-    versions, catalogue = _versions_and_catalogue()
-    read = _reads(catalogue).get(indicator.pk, (indicator.pk,))
-    fingerprint = (
-        tuple(versions.get(f"kpi:{pk}", 0) for pk in read),
-        *(versions.get(key, 0) for key in ("targets", "regions", "indicators")),
-    )
-    what = (indicator.pk, region.pk if region else None, str(span), compare, translation.get_language())
-    return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
-
-
 Catalogue = dict[int, tuple[str, int | None, int | None]]  # KPI id -> (code, numerator id, denominator id)
 
 
-def _versions_and_catalogue() -> tuple[dict[str, int], Catalogue]:
-    """One round trip: every counter (one per KPI, three more), bumped by the database's
-    triggers in the transaction of any write that can change a figure; and the KPI
-    catalogue (tens of rows), for which counters a summary reads. Neither is kept between
-    requests: a catalogue change may be rolled back, and a counter with it."""
-    versions: dict[str, int] = {}
-    catalogue: Catalogue = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 0, key, n, NULL, NULL FROM initiatives_figureversion "
-            "UNION ALL SELECT 1, code, id, numerator_id, denominator_id FROM initiatives_indicator"
+@dataclass(frozen=True)
+class FigureState:
+    """The version counters of everything figures are computed from, with the KPI
+    catalogue, read in one round trip. The counters are bumped by the database's triggers
+    in the transaction of any write that can change a figure; neither is kept between
+    requests (a catalogue change may be rolled back, and a counter with it)."""
+
+    versions: dict[str, int]
+    catalogue: Catalogue
+
+    @classmethod
+    def now(cls) -> "FigureState":
+        versions: dict[str, int] = {}
+        catalogue: Catalogue = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 0, key, n, NULL, NULL FROM initiatives_figureversion "
+                "UNION ALL SELECT 1, code, id, numerator_id, denominator_id FROM initiatives_indicator"
+            )
+            for kind, name, number, numerator, denominator in cursor.fetchall():
+                if kind == 0:
+                    versions[name] = number
+                else:
+                    catalogue[number] = (name, numerator, denominator)
+        return cls(versions, catalogue)
+
+    def indicator_id(self, code: str) -> int | None:
+        return next((pk for pk, (c, _n, _d) in self.catalogue.items() if c == code), None)
+
+    def summary_key(self, indicator_id: int, region_id: int | None, span: Period, compare: bool) -> str:
+        """The cache key of a summary as it stands: callers may key the summary's rendered
+        forms by it too (the API keeps its JSON under it)."""
+        read = _reads(self.catalogue).get(indicator_id, (indicator_id,))
+        fingerprint = (
+            tuple(self.versions.get(f"kpi:{pk}", 0) for pk in read),
+            *(self.versions.get(key, 0) for key in ("targets", "regions", "indicators")),
         )
-        for kind, name, number, numerator, denominator in cursor.fetchall():
-            if kind == 0:
-                versions[name] = number
-            else:
-                catalogue[number] = (name, numerator, denominator)
-    return versions, catalogue
+        what = (indicator_id, region_id, str(span), compare, translation.get_language())
+        return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
 
 
 def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
