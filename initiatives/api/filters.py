@@ -6,11 +6,9 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from agencies.access import within_regions
-from regions.models import Region
 
 from ..models import (
     Campaign,
@@ -22,29 +20,14 @@ from ..models import (
     ReportKind,
     ReportState,
 )
-from ..periods import Period, PeriodError
-from ..selectors.values import UpdatedSinceFilter, ValueFilterSet
-
-
-def _region_or_error(kato: str) -> Region:
-    region = Region.objects.filter(kato=kato).first()
-    if region is None:
-        raise ValidationError({"region": [_("unknown region %(code)r (a 9-digit KATO code)") % {"code": kato}]})
-    return region
-
-
-def _period_or_error(name: str, text: str) -> Period:
-    try:
-        return Period.parse(text)
-    except PeriodError as exc:
-        raise ValidationError({name: [str(exc)]}) from None
+from ..selectors.values import UpdatedSinceFilter, ValueFilterSet, period_or_error, region_or_error
 
 
 class RegionWithinFilterMixin(django_filters.FilterSet):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
 
     def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([_region_or_error(value)]))
+        return queryset.filter(within_regions([region_or_error(name, value)]))
 
 
 class ValueFilter(ValueFilterSet):
@@ -94,10 +77,10 @@ class ReportFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([_region_or_error(value)], field="branch__region"))
+        return queryset.filter(within_regions([region_or_error(name, value)], field="branch__region"))
 
     def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_start__gte=_period_or_error(name, value).first_day)
+        return queryset.filter(period_start__gte=period_or_error(name, value).first_day)
 
     def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_end__lte=_period_or_error(name, value).end.first_day)
+        return queryset.filter(period_end__lte=period_or_error(name, value).end.first_day)

@@ -81,14 +81,16 @@ def values_visible_to(caller: Any) -> QuerySet[Value]:
 # --- the filters of /values/ and of exports --------------------------------------------
 
 
-def _region_or_error(name: str, kato: str) -> Region:
+def region_or_error(name: str, kato: str) -> Region:
+    """The region of a filter's KATO code, or the API's 400 naming the filter."""
     region = Region.objects.filter(kato=kato).first()
     if region is None:
         raise ValidationError({name: [_("unknown region %(code)r (a 9-digit KATO code)") % {"code": kato}]})
     return region
 
 
-def _period_or_error(name: str, text: str) -> Period:
+def period_or_error(name: str, text: str) -> Period:
+    """The period of a filter's text, or the API's 400 naming the filter."""
     try:
         return Period.parse(text)
     except PeriodError as exc:
@@ -129,13 +131,13 @@ class ValueFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([_region_or_error(name, value)]))
+        return queryset.filter(within_regions([region_or_error(name, value)]))
 
     def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_start__gte=_period_or_error(name, value).first_day)
+        return queryset.filter(period_start__gte=period_or_error(name, value).first_day)
 
     def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_end__lte=_period_or_error(name, value).end.first_day)
+        return queryset.filter(period_end__lte=period_or_error(name, value).end.first_day)
 
 
 def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> QuerySet[Value]:

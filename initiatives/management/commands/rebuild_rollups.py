@@ -1,8 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from initiatives.models import Indicator
+from initiatives.management.kpi_option import add_kpi_option, indicator_of
 from initiatives.services.figures import rollups_rebuild
 
 
@@ -13,13 +13,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--kpi", metavar="CODE", help="only this KPI (its code, e.g. crime.registered)")
+        add_kpi_option(parser)
 
     def handle(self, *args: Any, kpi: str | None, **options: Any) -> None:
-        indicator = None
-        if kpi:
-            indicator = Indicator.objects.filter(code=kpi).first()
-            if indicator is None:
-                raise CommandError(f"no KPI with the code {kpi!r}")
-        written = rollups_rebuild(indicator=indicator)
+        written = rollups_rebuild(indicator=indicator_of(kpi))
         self.stdout.write(f"{written} rollup row(s) written" + (f" for {kpi}" if kpi else "") + ".")
