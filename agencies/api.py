@@ -3,7 +3,8 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from .api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
+
 from .models import Agency, RegionalBranch
 
 

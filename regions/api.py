@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from agencies.api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
 
 from .models import Region, RegionKind
 

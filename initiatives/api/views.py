@@ -22,10 +22,11 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from agencies.access import region_is_visible, scoped_to_user
-from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
+from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
 from projectoffice.api_csv import csv_lines, stream_csv, wants_csv
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
 from regions.models import Region
 
 from ..engine.facts import span_of

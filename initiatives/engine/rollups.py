@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone, translation
 
+from projectoffice.queueing import send
 from regions.models import Region
 
 from ..models import ApprovalState, Indicator, Target, Value
@@ -100,15 +101,10 @@ def rollups_refresh_later(indicator_ids: Iterable[int]) -> None:
 
 
 def _enqueue(connection: Any) -> None:
-    from ..tasks import refresh_rollups
-
     ids = sorted(connection.__dict__.pop("rollups_pending", set()))
     if not ids:  # an earlier callback of the same transaction took them
         return
-    try:
-        refresh_rollups.delay(ids)
-    except Exception:
-        logger.warning("could not queue the recomputation of summaries for %s", ids, exc_info=True)
+    send("initiatives.tasks.refresh_rollups", ids)  # a broker that is down is logged there
 
 
 def rollups_refresh(indicator_ids: Iterable[int]) -> int:

@@ -44,9 +44,7 @@ def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency
         )
         batch.upload.save(batch.file_name, upload, save=False)
         batch.save()
-        from ..tasks import run_statistics_import
-
-        queue_on_commit(run_statistics_import, batch.pk)
+        queue_on_commit("initiatives.tasks.run_statistics_import", batch.pk)
     return batch
 
 
