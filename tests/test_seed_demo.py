@@ -89,7 +89,7 @@ def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:  
 @pytest.mark.django_db
 def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:  # type: ignore[no-untyped-def]
     from initiatives.models import Report
-    from initiatives.services.reports import closed_reason
+    from initiatives.selectors.reports import closed_reason
 
     reports = Report.objects.filter(branch__memberships__user__username__startswith="coordinator.")
     assert {r.branch.region.kato for r in reports} == {"710000000", "750000000"}

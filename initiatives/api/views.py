@@ -32,8 +32,9 @@ from regions.models import Region
 from ..engine.facts import span_of
 from ..engine.rollups import summary_cached
 from ..engine.summary import summary_as_dict
-from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
+from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import PeriodError
+from ..selectors.reports import reports_visible_to
 from ..services.exports import values_visible_to
 from ..services.import_jobs import import_job_submit
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
@@ -432,8 +433,4 @@ class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_name = "reports"
 
     def get_queryset(self) -> QuerySet[Report]:
-        reports = Report.objects.select_related("branch__agency", "branch__region").prefetch_related("lines__indicator")
-        user = self.request.user
-        if is_agency_caller(user):
-            return reports.filter(state=ReportState.APPROVED)
-        return scoped_to_user(reports, user, field="branch__region")
+        return reports_visible_to(self.request.user).prefetch_related("lines__indicator")

@@ -21,10 +21,15 @@ from agencies.models import RegionalBranch
 from ..engine.rollups import dashboard_span, summary_cached
 from ..models import Indicator, Report, ReportEvidence, ReportKind, Unit
 from ..periods import Month, Period, PeriodError
-from ..services.reports import (
-    StaleReportError,
+from ..selectors.reports import (
     closed_reason,
     reopened_notice,
+    reports_to_review,
+    reports_visible_to,
+    values_at_last_return,
+)
+from ..services.reports import (
+    StaleReportError,
     report_add_evidence,
     report_add_settlement,
     report_approve,
@@ -34,15 +39,7 @@ from ..services.reports import (
     report_submit,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import (
-    due_reports,
-    kpi_cards,
-    kpi_context,
-    reported_kpis,
-    reports_for,
-    review_queue,
-    values_at_last_return,
-)
+from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis
 
 
 def _this_month() -> Month:
@@ -59,8 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "office": office,
             "due": [] if office else due_reports(request.user, timezone.localdate()),
             "cards": [] if office else kpi_cards(request.user, _this_month()),
-            "reports": reports_for(request.user).order_by("-period_start", "kind")[:50],
-            "queue": review_queue()[:100] if office else [],
+            "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
+            "queue": reports_to_review()[:100] if office else [],
             "today": timezone.localdate(),
         },
     )
@@ -87,7 +84,8 @@ def report_start(request: HttpRequest) -> HttpResponse:
 def _report_or_404(request: HttpRequest, pk: int) -> Report:
     """Another region's report is not found, rather than forbidden: its existence is not told."""
     return get_object_or_404(
-        reports_for(request.user).prefetch_related("lines__indicator", "evidence", "settlements__settlement"), pk=pk
+        reports_visible_to(request.user).prefetch_related("lines__indicator", "evidence", "settlements__settlement"),
+        pk=pk,
     )
 
 

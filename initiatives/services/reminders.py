@@ -38,8 +38,8 @@ from projectoffice.model_mixins import in_language
 
 from ..models import OutboxMessage, Report, ReportKind, ReportState
 from ..periods import Month, Period
+from ..selectors.reports import due_date_for, reporting_cycles
 from .outbox import outbox_add
-from .reports import due_date_for, reporting_cycles
 
 # Who hears about a report that is not handed in, by days from its due date.
 COORDINATORS, REGIONAL_HEADS, OFFICE = "coordinators", "regional_heads", "office"

@@ -31,7 +31,6 @@ from ..models import (
     Initiative,
     Report,
     ReportEvidence,
-    ReportingCycle,
     ReportKind,
     ReportLine,
     ReportSettlement,
@@ -40,12 +39,9 @@ from ..models import (
     ValueSource,
 )
 from ..periods import Period
+from ..selectors.reports import EDITABLE, closed_reason, due_date_for
 from .values import value_set
 
-# Reports are due on this day of the month after their period (Decree No. 200 for the
-# half-yearly action-plan reports; the office uses the same rule for monthly ones).
-DUE_DAY = 15
-EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
 
 
@@ -53,58 +49,8 @@ class StaleReportError(ValidationError):
     """The report changed since the form was opened; the person's input is kept by the caller."""
 
 
-def reporting_cycles() -> dict[str, ReportingCycle]:
-    """The cycles staff set, by kind of report: one query, for a page that dates many reports."""
-    return {c.kind: c for c in ReportingCycle.objects.all()}
-
-
-def due_date_for(kind: str, period: Period, cycles: dict[str, ReportingCycle] | None = None) -> datetime.date:
-    """The due date under the reporting cycle staff set for this kind of report (by
-    default the 15th of the month after the period, as Decree No. 200 sets it)."""
-    cycle = (cycles if cycles is not None else reporting_cycles()).get(kind)
-    day, months_after = (cycle.due_day, cycle.months_after) if cycle else (DUE_DAY, 1)
-    following = period.end.plus(months_after)
-    return datetime.date(following.year, following.month, day)
-
-
 # How long a reopening lasts when staff grant one.
 REOPEN_DAYS = 7
-
-
-def closed_reason(report: Report, now: datetime.datetime | None = None) -> str | None:
-    """Why the coordinator can no longer change this report, in words; None when open."""
-    now = now or timezone.now()
-    if report.state == ReportState.APPROVED:
-        return _("This report was approved on %(date)s and is locked.") % {
-            "date": date_format(timezone.localtime(report.approved_at).date(), "SHORT_DATE_FORMAT")
-            if report.approved_at
-            else ""
-        }
-    if report.state == ReportState.SUBMITTED:
-        return _("This report was submitted and is waiting for the project office's review.")
-    deadline_passed = timezone.localdate(now) > report.due_date
-    reopened = report.reopened_until is not None and now <= report.reopened_until
-    if deadline_passed and not reopened:
-        return _(
-            "The due date, %(due)s, has passed, so the report is closed. "
-            "The project office can reopen it for a limited time."
-        ) % {"due": date_format(report.due_date, "SHORT_DATE_FORMAT")}
-    return None
-
-
-def reopened_notice(report: Report, now: datetime.datetime | None = None) -> str | None:
-    """Said on the page while a time-boxed reopening is what keeps the report open."""
-    now = now or timezone.now()
-    if (
-        report.state in EDITABLE
-        and report.reopened_until
-        and now <= report.reopened_until
-        and timezone.localdate(now) > report.due_date
-    ):
-        return _("The project office reopened this report until %(until)s.") % {
-            "until": date_format(timezone.localtime(report.reopened_until), "SHORT_DATETIME_FORMAT")
-        }
-    return None
 
 
 def _may_edit(user: Any, report: Report) -> bool:
