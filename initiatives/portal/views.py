@@ -30,13 +30,10 @@ from ..selectors.reports import (
 )
 from ..services.reports import (
     StaleReportError,
-    report_add_evidence,
-    report_add_settlement,
     report_approve,
     report_create,
     report_return,
-    report_save,
-    report_submit,
+    report_save_all,
 )
 from .forms import ReportForm, ReviewForm
 from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis
@@ -112,17 +109,19 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             if request.FILES:
                 form.add_error(None, _("Nothing was saved. Fix what is marked and attach the file again."))
         else:
+            submitting = request.POST.get("action") == "submit"
             try:
-                report = report_save(
+                report = report_save_all(
                     report=report,
                     version=form.cleaned_data["version"],
                     values=form.values(),
                     narrative=form.cleaned_data["narrative"],
+                    evidence=form.cleaned_data.get("evidence"),
+                    settlement=form.settlement_joined(),
+                    submit=submitting,
                     user=request.user,  # type: ignore[arg-type]
                 )
-                _attach(report, form, request)
-                if request.POST.get("action") == "submit":
-                    report = report_submit(report=report, version=report.version, user=request.user)  # type: ignore[arg-type]
+                if submitting:
                     messages.success(request, _("The report was submitted to the project office."))
                 else:
                     messages.success(request, _("The draft was saved."))
@@ -135,10 +134,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.data = request.POST.copy()
                 form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
             except ValidationError as exc:
+                # Nothing was saved (report_save_all is one transaction): the form keeps
+                # what was typed and the version it was opened at.
                 form.add_error(None, " ".join(exc.messages))
-                # The values may have been saved before the file or village was refused.
-                form.data = request.POST.copy()
-                form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
     lines = {line.indicator_id: line for line in report.lines.all()}
     rows = form.rows()
     for row in rows:
@@ -157,20 +155,6 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" and form.errors else 200,
     )
-
-
-def _attach(report: Report, form: ReportForm, request: HttpRequest) -> None:
-    """The file and the village of the form, after its values are safely saved."""
-    if form.cleaned_data.get("evidence"):
-        report_add_evidence(report=report, upload=form.cleaned_data["evidence"], user=request.user)  # type: ignore[arg-type]
-    if form.cleaned_data.get("settlement"):
-        report_add_settlement(
-            report=report,
-            settlement=form.cleaned_data["settlement"],
-            decided_on=form.cleaned_data["decided_on"],
-            note=form.cleaned_data.get("settlement_note", ""),
-            user=request.user,  # type: ignore[arg-type]
-        )
 
 
 @login_required

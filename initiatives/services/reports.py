@@ -5,6 +5,7 @@ submitted --approve--> approved (locked; its values published to the KPI engine)
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
 from agencies.tokens import is_agency_caller
+from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
 from regions.models import Region
 
@@ -237,6 +239,7 @@ EVIDENCE_SIGNATURES = {
 }
 
 
+@files_removed_on_failure()
 @transaction.atomic
 def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> ReportEvidence:
     """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
@@ -255,6 +258,7 @@ def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> 
         raise ValidationError(_("%(name)s is not the kind of file its name says.") % {"name": name})
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
     evidence.file.save(name, upload, save=False)
+    file_written(evidence.file)
     evidence._history_user = user  # type: ignore[attr-defined]
     evidence.save()
     return evidence
@@ -277,6 +281,47 @@ def report_add_settlement(
         report=report, settlement=settlement, defaults={"decided_on": decided_on, "note": note}
     )
     return entry
+
+
+@dataclass(frozen=True)
+class SettlementJoined:
+    """A village of the report's region whose assembly decided to join the alcohol-free campaign."""
+
+    settlement: Region
+    decided_on: datetime.date
+    note: str = ""
+
+
+@files_removed_on_failure()
+@transaction.atomic
+def report_save_all(
+    *,
+    report: Report,
+    version: int,
+    values: dict[Indicator, tuple[Decimal, str]],
+    narrative: str,
+    evidence: UploadedFile | None = None,
+    settlement: SettlementJoined | None = None,
+    submit: bool = False,
+    user: User,
+) -> Report:
+    """The coordinator's whole save from the report page: values and narrative, the
+    evidence file, the village, and the submission, all or nothing. A refused file or
+    village leaves the values as they were, and the file of a save that fails is removed."""
+    report = report_save(report=report, version=version, values=values, narrative=narrative, user=user)
+    if evidence is not None:
+        report_add_evidence(report=report, upload=evidence, user=user)
+    if settlement is not None:
+        report_add_settlement(
+            report=report,
+            settlement=settlement.settlement,
+            decided_on=settlement.decided_on,
+            note=settlement.note,
+            user=user,
+        )
+    if submit:
+        report = report_submit(report=report, version=report.version, user=user)
+    return report
 
 
 def _publish_settlements(report: Report, user: User) -> None:
