@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po"))
-TEMPLATES = sorted(ROOT.glob("templates/**/*.html"))
+TEMPLATES = sorted([*ROOT.glob("templates/**/*.html"), *ROOT.glob("templates/**/*.txt")])
 
 
 def test_there_is_a_catalogue_for_kazakh_and_russian() -> None:

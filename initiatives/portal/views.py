@@ -19,7 +19,7 @@ from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
 from ..engine.rollups import dashboard_span, summary_cached
-from ..models import Indicator, Report, ReportEvidence, ReportKind, Unit
+from ..models import Indicator, Report, ReportEvidence, ReportKind, ReportState, Unit
 from ..periods import Month, Period, PeriodError
 from ..selectors.reports import (
     closed_reason,
@@ -92,7 +92,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     kpis = list(reported_kpis())
     context = kpi_context(report, kpis)
     lock = closed_reason(report)
-    if lock and is_project_office(request.user) and report.state not in ("submitted", "approved"):
+    if lock and is_project_office(request.user) and report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
         lock = None  # the office may still correct a closed draft
     form = ReportForm(
         request.POST or None,

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, region_is_visible
@@ -42,6 +41,7 @@ from ..models import (
 )
 from ..periods import Period
 from ..selectors.reports import EDITABLE, closed_reason, due_date_for
+from .notifications import report_notify_coordinators
 from .values import value_set
 
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
@@ -151,7 +151,7 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "submitted")
+    report_notify_coordinators(report=report, state=ReportState.SUBMITTED)
     return report
 
 
@@ -177,7 +177,7 @@ def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] |
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "returned")
+    report_notify_coordinators(report=report, state=ReportState.RETURNED)
     return report
 
 
@@ -210,7 +210,7 @@ def report_approve(*, report: Report, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "approved")
+    report_notify_coordinators(report=report, state=ReportState.APPROVED)
     return report
 
 
@@ -338,7 +338,12 @@ def _publish_settlements(report: Report, user: User) -> None:
             _("No initiative exists to hold the alcohol-free campaigns; the office creates one first.")
         )
     for entry in entries:
-        if Campaign.objects.alcohol_free().filter(region=entry.settlement).exclude(settlement_stage="lapsed").exists():
+        if (
+            Campaign.objects.alcohol_free()
+            .filter(region=entry.settlement)
+            .exclude(settlement_stage=SettlementStage.LAPSED)
+            .exists()
+        ):
             continue
         campaign = Campaign(
             initiative=initiative,
@@ -355,46 +360,3 @@ def _publish_settlements(report: Report, user: User) -> None:
         )
         campaign._history_user = user  # type: ignore[attr-defined]
         campaign.save()
-
-
-def _notify_coordinators(report: Report, event: str) -> None:
-    """An e-mail to the report's coordinators, written with the event (outbox), in the
-    site's language; the key makes a repeated event one notice."""
-    from django.conf import settings
-    from django.utils import translation
-
-    from agencies.models import Membership, MembershipRole
-
-    from .outbox import outbox_add
-
-    people = (
-        Membership.objects.active().filter(branch=report.branch, role=MembershipRole.COORDINATOR).select_related("user")
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        if event == "submitted":
-            subject = _("Report %(period)s received") % {"period": report.period}
-            body = _(
-                "Your report for %(period)s reached the project office on %(date)s and waits for its review. "
-                "You will hear when it is approved or returned."
-            ) % {
-                "period": report.period,
-                "date": date_format(timezone.localdate(report.submitted_at), "SHORT_DATE_FORMAT"),
-            }
-        elif event == "returned":
-            subject = _("Report %(period)s returned for revision") % {"period": report.period}
-            body = _("The project office returned your report for %(period)s: %(reason)s") % {
-                "period": report.period,
-                "reason": report.return_reason,
-            }
-        else:
-            subject = _("Report %(period)s approved") % {"period": report.period}
-            body = _("The project office approved your report for %(period)s; its values are published.") % {
-                "period": report.period
-            }
-    for membership in people:
-        outbox_add(
-            key=f"report:{report.pk}:{event}:{report.version}:{membership.user_id}",
-            recipient=membership.user.email,
-            subject=str(subject),
-            body=str(body),
-        )
