@@ -31,7 +31,6 @@ from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.rollups import summary_cached
-from ..engine.summary import summary_as_dict
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import PeriodError
 from ..selectors.reports import reports_visible_to
@@ -48,6 +47,7 @@ from .serializers import (
     SummaryQuerySerializer,
     ValueSerializer,
 )
+from .summary import summary_as_dict
 
 
 class CSVListMixin:
