@@ -12,7 +12,7 @@ from agencies.models import Agency
 from initiatives.models import Value
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from projectoffice.tabular import TableError, read_table
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 COLUMNS = ("region", "period", "indicator", "value")
@@ -62,7 +62,7 @@ def test_an_agency_imports_only_the_kpis_it_keeps() -> None:
 
 
 def test_an_agency_does_not_overwrite_a_figure_the_office_entered() -> None:
-    manual = put("crime.registered", "710000000", "2025-09", 1000)
+    manual = ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1000)
     manual.source = "manual"
     manual.save()
     with pytest.raises(StatisticsImportError) as info:
@@ -76,7 +76,7 @@ def test_an_agency_does_not_overwrite_a_figure_the_office_entered() -> None:
 
 
 def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, office) -> None:  # type: ignore[no-untyped-def]
-    official = put("crime.registered", "710000000", "2025-09", 1300)
+    official = ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
     client.force_login(office)
     response = client.post(
         f"/admin/initiatives/value/{official.pk}/change/",
@@ -94,7 +94,7 @@ def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, of
 
 
 def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office) -> None:  # type: ignore[no-untyped-def]
-    value = put("events.legal_literacy", "710000000", "2025-09", 40)
+    value = ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2025-09", value=40)
     value.source = "manual"
     value.save()
     client.force_login(office)
@@ -158,7 +158,7 @@ def test_only_the_office_approves_values(coordinator_astana) -> None:  # type: i
 
 
 def test_coordinators_of_a_deactivated_agency_lose_access(caller, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-09", 1)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1)
     client = caller("coordinator_astana")
     Agency.objects.filter(code="gpo").update(is_active=False)
     assert client.get("/api/v1/values/").status_code == 403

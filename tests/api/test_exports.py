@@ -26,7 +26,7 @@ from initiatives.models import Export
 from initiatives.services.exports import export_build
 from regions.models import Region
 from tests.conftest import token_for
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +42,12 @@ def _tasks_here(in_process_tasks):  # type: ignore[no-untyped-def]
 def values(db: None) -> None:
     """Approved and pending values of Astana and Almaty, of two KPIs, and one outside the span."""
     for month in range(1, 10):
-        put("crime.registered", "710000000", f"2025-{month:02d}", 1000 + month)
-        put("crime.registered", "750000000", f"2025-{month:02d}", 2000 + month)
-        put("crime.theft", "710000000", f"2025-{month:02d}", 100 + month)
-    put("crime.registered", "710000000", "2025-01/2025-09", "9045.5")
-    put("crime.registered", "750000000", "2025-10", 2010, approved=False)
-    put("crime.registered", "710000000", "2024-12", 999)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=1000 + month)
+        ValueFactory(kpi="crime.registered", kato="750000000", period=f"2025-{month:02d}", value=2000 + month)
+        ValueFactory(kpi="crime.theft", kato="710000000", period=f"2025-{month:02d}", value=100 + month)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-01/2025-09", value="9045.5")
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-10", value=2010, approved=False)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2024-12", value=999)
 
 
 def ask(client: APIClient, capture: Any, file_format: str = "csv", filters: dict[str, Any] | None = None) -> Any:

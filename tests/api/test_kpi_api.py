@@ -10,8 +10,7 @@ import pytest
 from agencies.models import Agency
 from initiatives.models import ImportBatch, Indicator, Value
 from regions.models import Region
-from tests.factories import RegionFactory
-from tests.initiatives.test_engine import put
+from tests.factories import RegionFactory, ValueFactory
 from tests.initiatives.test_statistics_import import HEADLINE_2024, HEADLINE_2025
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +20,8 @@ pytestmark = pytest.mark.django_db
 def headline(db: None) -> None:
     regions = list(Region.objects.top_level().values_list("kato", flat=True))
     for kato, now, before in zip(regions, HEADLINE_2025, HEADLINE_2024, strict=True):
-        put("crime.registered", kato, "2025-01/2025-09", now)
-        put("crime.registered", kato, "2024-01/2024-09", before)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-09", value=now)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2024-01/2024-09", value=before)
 
 
 def test_an_agency_pulls_the_national_summary_with_its_change_and_breakdown(caller, headline) -> None:  # type: ignore[no-untyped-def]
@@ -77,10 +76,10 @@ def test_an_unknown_kpi_is_a_404_in_the_same_shape(caller) -> None:  # type: ign
 def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) -> None:  # type: ignore[no-untyped-def]
     astana = Region.objects.get(kato="710000000")
     district = RegionFactory(kato="711100000", parent=astana, kind="city_district")
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", district.kato, "2025-09", 400)
-    put("crime.theft", "710000000", "2025-09", 200)
-    put("crime.registered", "750000000", "2025-08", 2100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato=district.kato, period="2025-09", value=400)
+    ValueFactory(kpi="crime.theft", kato="710000000", period="2025-09", value=200)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-08", value=2100)
     client = caller("token_kpi")
 
     def rows(query: str) -> list[tuple[str, str, str]]:
@@ -105,7 +104,7 @@ def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) ->
 
 def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     for month in range(1, 13):
-        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=month)
     client = caller("office")
     first = client.get("/api/v1/values/?page_size=5").json()
     assert "count" not in first
@@ -116,7 +115,7 @@ def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_
 
 def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignore[no-untyped-def]
     for month in range(1, 13):
-        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=month)
     client = caller("token_kpi")
     response = client.get("/api/v1/values/?format=csv&kpi=crime.registered")
     assert response.streaming
@@ -137,7 +136,11 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignor
     [
         (
             "/api/v1/values/?page_size=500",
-            lambda: [put("crime.theft", "710000000", f"20{y}-{m:02d}", 1) for y in range(10, 15) for m in range(1, 13)],
+            lambda: [
+                ValueFactory(kpi="crime.theft", kato="710000000", period=f"20{y}-{m:02d}", value=1)
+                for y in range(10, 15)
+                for m in range(1, 13)
+            ],
         ),
         ("/api/v1/campaigns/", lambda: __import__("tests.factories", fromlist=["x"]).CampaignFactory.create_batch(30)),
         (
@@ -152,7 +155,7 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignor
 def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow, url, add) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import CampaignFactory, InitiativeFactory
 
-    put("crime.registered", "710000000", "2025-09", 1)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1)
     CampaignFactory()
     InitiativeFactory()
     ImportBatch.objects.create(file_name="first.csv")
@@ -231,7 +234,7 @@ def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller, pus
 
 
 def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-08", 1200)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-08", value=1200)
     body = push(
         caller("office"),
         b"region,period,indicator,value\n710000000,2025-08,crime.registered,1250\n710000000,2025-09,crime.registered,1300\n",

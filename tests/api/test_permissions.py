@@ -5,7 +5,7 @@ import io
 import pytest
 
 from initiatives.models import Value
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 PEOPLE = ["office", "coordinator_astana", "coordinator_almaty"]
 TOKENS_BAD = ["token_expired", "token_revoked", "token_garbage"]
@@ -94,9 +94,9 @@ def test_nobody_writes_reference_data_or_values_through_the_api(caller, method: 
 
 @pytest.fixture
 def values_in_two_cities(db: None) -> None:
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", "750000000", "2025-09", 2100)
-    put("crime.registered", "750000000", "2025-08", 1999, approved=False)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-09", value=2100)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-08", value=1999, approved=False)
 
 
 @pytest.mark.django_db

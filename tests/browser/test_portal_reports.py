@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from initiatives.models import Report
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
@@ -34,7 +34,7 @@ def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
 def test_a_report_from_draft_to_approval(
     page, screenshot, early_november, office, coordinator_astana, coordinator_almaty
 ) -> None:  # type: ignore[no-untyped-def]
-    put("events.legal_literacy", "710000000", "2026-09", 40)  # last period, approved
+    ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2026-09", value=40)  # last period, approved
 
     log_in(page, "coordinator.astana")
     assert page.locator("h1").inner_text() == "Your reports"

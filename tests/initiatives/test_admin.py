@@ -193,7 +193,7 @@ def test_a_bad_period_keeps_the_input_and_says_what_is_accepted(staff: Client) -
 
 
 def test_staff_approve_values_with_an_action(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
-    value = ValueFactory()
+    value = ValueFactory(approved=False)
     response = staff.post("/admin/initiatives/value/", {"action": "approve", "_selected_action": [value.pk]})
     assert response.status_code == 302
     value.refresh_from_db()

@@ -21,7 +21,7 @@ from initiatives.services.reports import (
     report_save,
     report_submit,
 )
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = Period.parse("2025-09")  # due on 2025-10-15
@@ -149,7 +149,7 @@ def test_an_approved_report_is_locked(report: Report, kpis, coordinator_astana, 
 
 
 def test_approval_never_overwrites_an_official_imported_figure(report: Report, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-09", 1300)  # imported, approved
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)  # imported, approved
     registered = Indicator.objects.get(code="crime.registered")
     report = report_save(
         report=report, version=1, values={registered: (Decimal(1), "")}, narrative="", user=coordinator_astana

@@ -16,7 +16,7 @@ from initiatives.periods import Month, Period
 from initiatives.services.statistics import statistics_import
 from initiatives.services.values import value_set
 from regions.models import Region
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ SEPTEMBER = Period.parse("2025-09")
 
 @pytest.fixture
 def registered() -> Indicator:
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", "750000000", "2025-09", 2100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-09", value=2100)
     return Indicator.objects.get(code="crime.registered")
 
 
@@ -47,7 +47,7 @@ def test_a_changed_value_is_never_served_from_an_old_summary(registered) -> None
     assert national(registered) == 3400
     Value.objects.filter(region__kato="710000000").update(value=1000)  # even a write that skips save()
     assert national(registered) == 1000 + 2100
-    put("crime.registered", "790000000", "2025-09", 500)
+    ValueFactory(kpi="crime.registered", kato="790000000", period="2025-09", value=500)
     assert national(registered) == 3600
     Value.objects.filter(region__kato="790000000").delete()
     assert national(registered) == 3100
@@ -62,7 +62,7 @@ def test_a_new_target_and_a_new_population_change_the_summary(registered) -> Non
     assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).target.target_value == 40000
     astana = Region.objects.get(kato="710000000")
     rate_before = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
-    put("population", "710000000", "2025-06", 1_300_000)  # a stock, carried forward
+    ValueFactory(kpi="population", kato="710000000", period="2025-06", value=1_300_000)  # a stock, carried forward
     rate = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
     assert rate_before is None or rate_before.value is None
     assert rate.value == Decimal(1300) / Decimal(1_300_000) * 10_000
@@ -136,9 +136,9 @@ def test_a_formula_over_a_formula_follows_the_values_at_the_bottom() -> None:
 
     from tests.factories import IndicatorFactory
 
-    put("crime.theft", "710000000", "2025-09", 100)
-    put("crime.registered", "710000000", "2025-09", 1000)
-    put("population", "710000000", "2025-06", 1_000_000)
+    ValueFactory(kpi="crime.theft", kato="710000000", period="2025-09", value=100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1000)
+    ValueFactory(kpi="population", kato="710000000", period="2025-06", value=1_000_000)
     nested = IndicatorFactory(
         unit="percent",
         aggregation_time="recompute",
@@ -188,7 +188,7 @@ def test_a_value_changed_in_the_admin_has_the_summaries_recomputed(
 
     queued = []
     monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda ids: queued.append(ids))
-    value = put("events.legal_literacy", "710000000", "2025-09", 4)
+    value = ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2025-09", value=4)
     value.source = "manual"
     value.save()
     client.force_login(office)

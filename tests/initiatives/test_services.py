@@ -84,7 +84,7 @@ def test_a_region_that_ceased_is_named_with_its_date(registered: Indicator) -> N
 
 
 def test_approving_values_skips_those_already_approved(office) -> None:  # type: ignore[no-untyped-def]
-    pending = ValueFactory()
+    pending = ValueFactory(approved=False)
     done = ValueFactory(approval_state="approved", approved_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
 
     assert values_approve(values=Value.objects.all(), user=office) == 1

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.core.cache import caches
 
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 UNREACHABLE = {"default": {"BACKEND": "projectoffice.cache.ForgivingRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
@@ -25,7 +25,7 @@ def test_an_unreachable_redis_is_a_miss_not_an_error(settings) -> None:  # type:
 @pytest.mark.django_db
 def test_the_api_answers_while_the_cache_is_down(caller, settings) -> None:  # type: ignore[no-untyped-def]
     """Throttling reads and writes the cache on every API request."""
-    put("crime.registered", "710000000", "2025-09", 1300)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
     settings.CACHES = UNREACHABLE
     rows = caller("token_kpi").get("/api/v1/values/").json()["results"]
     assert [(r["region"], r["value"]) for r in rows] == [("710000000", "1300.0000")]
