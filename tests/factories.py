@@ -131,7 +131,7 @@ class ValueFactory(factory.django.DjangoModelFactory):
     approved_at = factory.LazyAttribute(lambda o: APPROVED_AT if o.approved else None)
 
     @classmethod
-    def _adjust_kwargs(cls, **kwargs):  # type: ignore[no-untyped-def]
+    def _adjust_kwargs(cls, **kwargs):
         kwargs["value"] = Decimal(str(kwargs["value"]))  # 5, "92.5" and Decimal alike
         return kwargs
 

@@ -52,7 +52,8 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
-        return super().filter(qs, value)
+        filtered: QuerySet[Any] = super().filter(qs, value)  # django-filter is untyped
+        return filtered
 
 
 class RegionWithinFilterMixin(django_filters.FilterSet):

@@ -115,7 +115,7 @@ SUMMARY_EXAMPLE = {
     ),
     retrieve=extend_schema(summary="One KPI, by its code"),
 )
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     queryset = Indicator.objects.select_related("owner_agency", "numerator", "denominator")
     serializer_class = IndicatorSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
@@ -207,7 +207,7 @@ def _summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
 @extend_schema_view(
     list=extend_schema(summary="Initiatives of the Concept"), retrieve=extend_schema(summary="One initiative, by code")
 )
-class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative]):
     queryset = Initiative.objects.select_related("lead_agency").prefetch_related(
         "participating_agencies", "regions", "indicators"
     )
@@ -257,7 +257,7 @@ CAMPAIGN = {
         summary="One campaign", examples=[OpenApiExample("An alcohol-free village", value=CAMPAIGN, response_only=True)]
     ),
 )
-class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
     serializer_class = CampaignSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = CampaignFilter
@@ -353,7 +353,9 @@ REFUSED_IMPORT = {
         examples=[OpenApiExample("A refused file", value=REFUSED_IMPORT, response_only=True)],
     ),
 )
-class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ImportBatch]
+):
     serializer_class = ImportBatchSerializer
     permission_classes = [CanImportStatistics]
     parser_classes = [MultiPartParser, FormParser]
@@ -425,7 +427,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ),
     retrieve=extend_schema(summary="One report with its values"),
 )
-class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Report]):
     serializer_class = ReportSerializer
     permission_classes = [scoped(TokenScope.REPORTS_READ)]
     filterset_class = ReportFilter

@@ -105,7 +105,7 @@ class SettlementStage(models.TextChoices):
     LAPSED = "lapsed", _("lapsed")
 
 
-class CampaignQuerySet(models.QuerySet):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
     def alcohol_free(self) -> "CampaignQuerySet":
         return self.filter(kind=CampaignKind.ALCOHOL_FREE_SETTLEMENT)
 

@@ -36,7 +36,9 @@ FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 REQUEUE_AFTER = datetime.timedelta(minutes=1)
 
 
-def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency | None, dry_run: bool) -> ImportBatch:
+def import_job_submit(
+    *, upload: "UploadedFile[bytes]", user: User | None, agency: Agency | None, dry_run: bool
+) -> ImportBatch:
     """Keep the file and record the job; the worker is asked to run it once this commits."""
     with transaction.atomic():
         batch = ImportBatch(

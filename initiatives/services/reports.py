@@ -241,7 +241,7 @@ EVIDENCE_SIGNATURES = {
 
 @files_removed_on_failure()
 @transaction.atomic
-def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> ReportEvidence:
+def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: User) -> ReportEvidence:
     """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
     report = _check_open(report, user)
     name = Path(upload.name or "file").name
@@ -300,7 +300,7 @@ def report_save_all(
     version: int,
     values: dict[Indicator, tuple[Decimal, str]],
     narrative: str,
-    evidence: UploadedFile | None = None,
+    evidence: "UploadedFile[bytes] | None" = None,
     settlement: SettlementJoined | None = None,
     submit: bool = False,
     user: User,

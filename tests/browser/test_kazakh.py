@@ -50,7 +50,7 @@ def figures() -> None:
 
 def test_the_portal_and_the_dashboard_speak_kazakh(
     browser, live_server, screenshot, figures, office, coordinator_astana
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         context = browser.new_context(locale="kk-KZ", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         page = context.new_page()

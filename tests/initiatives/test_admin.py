@@ -25,12 +25,12 @@ def inline_management(prefix: str, total: int, initial: int = 0) -> dict[str, st
 
 
 @pytest.fixture
-def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
+def staff(client: Client, office) -> Client:
     client.force_login(office)
     return client
 
 
-def test_staff_create_an_initiative_with_its_campaigns_and_kpis(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_create_an_initiative_with_its_campaigns_and_kpis(staff: Client, office) -> None:
     village = RegionFactory(name_ru="село Аккум")
     registered = Indicator.objects.get(code="crime.registered")
     response = staff.post(
@@ -100,7 +100,7 @@ def test_an_alcohol_free_campaign_in_a_whole_region_is_refused_on_the_form(staff
     assert not Campaign.objects.exists()
 
 
-def test_staff_set_targets_on_a_kpi_and_see_the_history_of_a_changed_one(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_set_targets_on_a_kpi_and_see_the_history_of_a_changed_one(staff: Client, office) -> None:
     indicator = IndicatorFactory(code="test.targets")
     astana = Region.objects.get(kato="710000000")
     base = {
@@ -192,7 +192,7 @@ def test_a_bad_period_keeps_the_input_and_says_what_is_accepted(staff: Client) -
     assert not Value.objects.exists()
 
 
-def test_staff_approve_values_with_an_action(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_approve_values_with_an_action(staff: Client, office) -> None:
     value = ValueFactory(approved=False)
     response = staff.post("/admin/initiatives/value/", {"action": "approve", "_selected_action": [value.pk]})
     assert response.status_code == 302
@@ -200,7 +200,7 @@ def test_staff_approve_values_with_an_action(staff: Client, office) -> None:  # 
     assert (value.approval_state, value.approved_by) == ("approved", office)
 
 
-def test_kpi_catalogue_import_shows_a_preview_then_writes_on_confirmation(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_kpi_catalogue_import_shows_a_preview_then_writes_on_confirmation(staff: Client, office) -> None:
     csv = (
         "code,name_kk,name_ru,name_en,unit,direction,aggregation_regions,aggregation_time,frequency,owner_agency,"
         "source,numerator,denominator,factor,decimal_places,is_active\n"
@@ -260,7 +260,7 @@ def test_targets_export_as_csv(staff: Client) -> None:
         "/admin/initiatives/value/?approval_state__exact=pending&in_region=710000000&year=2025",
     ],
 )
-def test_a_coordinator_cannot_open_the_domain_admin(client: Client, coordinator_astana, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_cannot_open_the_domain_admin(client: Client, coordinator_astana, url: str) -> None:
     client.force_login(coordinator_astana)
     response = client.get(url)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -297,7 +297,7 @@ def _values(count: int) -> None:
 )
 def test_list_pages_use_the_same_queries_for_10_and_1000_rows(
     staff: Client, assert_queries_do_not_grow, url, add_rows
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _values(10)
     Target.objects.create(indicator=IndicatorFactory(), year=2026, target_value=1)
     assert_queries_do_not_grow(lambda: staff.get(url).status_code == 200 or pytest.fail(url), add_rows)

@@ -13,7 +13,7 @@ from tests.factories import RegionFactory, ValueFactory
 pytestmark = pytest.mark.django_db
 
 
-def summary(code: str, kato: str | None, span: str):  # type: ignore[no-untyped-def]
+def summary(code: str, kato: str | None, span: str):
     region = Region.objects.get(kato=kato) if kato else None
     return kpi_summary(indicator=Indicator.objects.get(code=code), region=region, span=Period.parse(span))
 
@@ -175,14 +175,14 @@ def two_districts() -> tuple[Region, Region]:
     return d1, d2
 
 
-def test_the_rate_per_10k_is_a_ratio_of_sums_not_a_sum_or_mean_of_ratios(two_districts) -> None:  # type: ignore[no-untyped-def]
+def test_the_rate_per_10k_is_a_ratio_of_sums_not_a_sum_or_mean_of_ratios(two_districts) -> None:
     s = summary("crime.registered_per_10k", "710000000", "2025-09")
     # (300 + 100) / (100,000 + 300,000) x 10,000 = 10.0; the mean of 30.0 and 3.3 would be 16.7.
     assert s.own.value.value == Decimal(10)
     assert s.own.value.method == "crime.registered / population x 10000"
 
 
-def test_a_count_summary_carries_its_rate_per_10k_with_the_population(two_districts) -> None:  # type: ignore[no-untyped-def]
+def test_a_count_summary_carries_its_rate_per_10k_with_the_population(two_districts) -> None:
     s = summary("crime.registered", "710000000", "2025-09")
     assert s.own.rate_per_10k.value == Decimal(10)
     assert s.own.population.value == 400_000
@@ -284,7 +284,7 @@ def test_a_corrected_value_changes_every_summary_that_uses_it() -> None:
     assert astana_before.own.value.value is None  # no population yet: the rate said so
 
 
-def test_a_summary_takes_the_same_queries_for_few_and_many_regions(assert_queries_do_not_grow) -> None:  # type: ignore[no-untyped-def]
+def test_a_summary_takes_the_same_queries_for_few_and_many_regions(assert_queries_do_not_grow) -> None:
     for kato in top_level():
         ValueFactory(kpi="crime.registered", kato=kato, period="2025-09", value=100)
     astana = Region.objects.get(kato="710000000")

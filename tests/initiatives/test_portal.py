@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def early_november():  # type: ignore[no-untyped-def]
+def early_november():
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         yield
 
 
 @pytest.fixture
-def report(coordinator_astana) -> Report:  # type: ignore[no-untyped-def]
+def report(coordinator_astana) -> Report:
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
     return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
 
@@ -43,7 +43,7 @@ def test_anonymous_people_are_sent_to_log_in(client: Client, report: Report) -> 
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url
 
 
-def test_another_regions_coordinator_gets_not_found(client: Client, report: Report, coordinator_almaty) -> None:  # type: ignore[no-untyped-def]
+def test_another_regions_coordinator_gets_not_found(client: Client, report: Report, coordinator_almaty) -> None:
     client.force_login(coordinator_almaty)
     assert client.get(f"/reports/{report.pk}/").status_code == 404
     assert client.post(f"/reports/{report.pk}/", form_data(report, "5")).status_code == 404
@@ -53,12 +53,12 @@ def test_another_regions_coordinator_gets_not_found(client: Client, report: Repo
     )
 
 
-def test_a_coordinator_cannot_open_the_review_page(client: Client, report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_cannot_open_the_review_page(client: Client, report: Report, coordinator_astana) -> None:
     client.force_login(coordinator_astana)
     assert client.get(f"/review/{report.pk}/").status_code == 404
 
 
-def test_a_failed_form_keeps_every_value_typed(client: Client, report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_form_keeps_every_value_typed(client: Client, report: Report, coordinator_astana) -> None:
     client.force_login(coordinator_astana)
     response = client.post(f"/reports/{report.pk}/", form_data(report, "-3"))
     page = response.content.decode()
@@ -69,7 +69,7 @@ def test_a_failed_form_keeps_every_value_typed(client: Client, report: Report, c
 
 def test_a_save_from_a_stale_tab_is_refused_and_the_input_kept(
     client: Client, report: Report, coordinator_astana
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(coordinator_astana)
     opened = report.version
     report_save(
@@ -84,7 +84,7 @@ def test_a_save_from_a_stale_tab_is_refused_and_the_input_kept(
     assert report.narrative == "other tab"
 
 
-def test_a_double_submit_is_one_submission(client: Client, report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_double_submit_is_one_submission(client: Client, report: Report, coordinator_astana) -> None:
     client.force_login(coordinator_astana)
     first = client.post(f"/reports/{report.pk}/", form_data(report, "5", action="submit"))
     assert first.status_code == 302
@@ -109,7 +109,7 @@ def test_portal_pages_keep_a_fixed_query_budget(
     django_assert_num_queries,
     media,
     page: str,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from initiatives.models import IndicatorSource
     from initiatives.services.reports import report_add_evidence, report_add_settlement
     from tests.factories import IndicatorFactory, RegionFactory
@@ -153,7 +153,7 @@ def test_portal_pages_keep_a_fixed_query_budget(
     assert count == PORTAL_BUDGETS[page]
 
 
-def test_the_office_sees_the_review_queue(client: Client, report: Report, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+def test_the_office_sees_the_review_queue(client: Client, report: Report, coordinator_astana, office) -> None:
     client.force_login(coordinator_astana)
     client.post(f"/reports/{report.pk}/", form_data(report, "5", action="submit"))
     client.force_login(office)
@@ -165,12 +165,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
 
-def upload(name: str, content: bytes):  # type: ignore[no-untyped-def]
+def upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
@@ -181,7 +181,7 @@ def test_evidence_is_stored_and_served_only_to_those_who_may_see_the_report(
     report: Report,
     coordinator_astana,
     coordinator_almaty,
-    media,  # type: ignore[no-untyped-def]
+    media,
 ) -> None:
     client.force_login(coordinator_astana)
     response = client.post(
@@ -207,7 +207,7 @@ def test_evidence_is_stored_and_served_only_to_those_who_may_see_the_report(
 )
 def test_a_wrong_file_is_refused_and_the_values_are_kept(
     client: Client, report: Report, coordinator_astana, media, name, content, message
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client.force_login(coordinator_astana)
     response = client.post(f"/reports/{report.pk}/", {**form_data(report, "5"), "evidence": upload(name, content)})
     page = response.content.decode()
@@ -216,7 +216,7 @@ def test_a_wrong_file_is_refused_and_the_values_are_kept(
     assert not report.evidence.exists()
 
 
-def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media) -> None:
     from django.core.exceptions import ValidationError
 
     from initiatives.services import reports as service
@@ -228,7 +228,7 @@ def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, medi
 
 def test_a_village_reported_joining_becomes_a_declared_campaign_on_approval(
     report: Report, coordinator_astana, office
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from initiatives.models import Campaign
     from initiatives.services.reports import report_add_settlement, report_approve, report_submit
     from tests.factories import InitiativeFactory, RegionFactory
@@ -263,7 +263,7 @@ def test_a_village_reported_joining_becomes_a_declared_campaign_on_approval(
     assert campaign.history.get().history_user == office
 
 
-def test_a_village_outside_the_region_is_refused(report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_outside_the_region_is_refused(report: Report, coordinator_astana) -> None:
     from django.core.exceptions import ValidationError
 
     from initiatives.services.reports import report_add_settlement
@@ -281,7 +281,7 @@ def test_a_village_outside_the_region_is_refused(report: Report, coordinator_ast
         )
 
 
-def test_staff_set_when_reports_fall_due(coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_staff_set_when_reports_fall_due(coordinator_astana) -> None:
     from initiatives.models import ReportingCycle
 
     ReportingCycle.objects.filter(kind="half_yearly").update(due_day=20, months_after=2)
@@ -298,7 +298,7 @@ def test_the_review_page_keeps_a_fixed_query_budget(
     assert_queries_do_not_grow,
     django_assert_num_queries,
     media,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from initiatives.services.reports import report_add_evidence
 
     report_add_evidence(report=report, upload=upload("a.png", PNG), user=coordinator_astana)
@@ -320,7 +320,7 @@ def test_the_review_page_keeps_a_fixed_query_budget(
         client.get(f"/review/{report.pk}/")
 
 
-def test_the_dashboard_is_for_the_office_only(client: Client, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_is_for_the_office_only(client: Client, coordinator_astana, office) -> None:
     client.force_login(coordinator_astana)
     assert client.get("/dashboard/").status_code == 404
     client.force_login(office)
@@ -331,7 +331,7 @@ def test_the_dashboard_is_for_the_office_only(client: Client, coordinator_astana
 
 def test_the_dashboard_keeps_a_fixed_query_budget(
     client: Client, office, assert_queries_do_not_grow, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from regions.models import Region
     from tests.factories import ValueFactory
 

@@ -22,28 +22,28 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture(autouse=True)
-def early_november():  # type: ignore[no-untyped-def]
+def early_november():
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         yield
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
 
 @pytest.fixture
-def report(coordinator_astana) -> Report:  # type: ignore[no-untyped-def]
+def report(coordinator_astana) -> Report:
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
     return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
 
 
-def files_in(folder) -> list[str]:  # type: ignore[no-untyped-def]
+def files_in(folder) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file())
 
 
-def test_a_whole_save_stores_values_file_village_and_submits(report, coordinator_astana, media) -> None:  # type: ignore[no-untyped-def]
+def test_a_whole_save_stores_values_file_village_and_submits(report, coordinator_astana, media) -> None:
     kpi = Indicator.objects.get(code="events.legal_literacy")
     village = RegionFactory(kato="711110100")
     saved = report_save_all(
@@ -62,7 +62,7 @@ def test_a_whole_save_stores_values_file_village_and_submits(report, coordinator
     assert len(files_in(media)) == 1  # stored under a name of its own
 
 
-def test_a_village_of_another_region_leaves_nothing_saved_not_even_the_file(report, coordinator_astana, media) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_of_another_region_leaves_nothing_saved_not_even_the_file(report, coordinator_astana, media) -> None:
     kpi = Indicator.objects.get(code="events.legal_literacy")
     almaty_village = RegionFactory(
         kato="751110100", parent=report.branch.region.__class__.objects.get(kato="750000000")
@@ -86,7 +86,7 @@ def test_a_village_of_another_region_leaves_nothing_saved_not_even_the_file(repo
 
 def test_a_refused_submission_on_the_page_leaves_nothing_saved_not_even_the_file(
     client: Client, report, coordinator_astana, media
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Given: a submission with a file but no value, which report_submit refuses last.
     client.force_login(coordinator_astana)
     response = client.post(

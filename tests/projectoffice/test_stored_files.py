@@ -13,7 +13,7 @@ class Saved:
         self.name = storage.save(name, ContentFile(b"x"))
 
 
-def test_a_file_of_a_failed_block_is_removed_and_one_of_a_good_block_stays(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_of_a_failed_block_is_removed_and_one_of_a_good_block_stays(tmp_path) -> None:
     storage = FileSystemStorage(location=tmp_path)
     with files_removed_on_failure():
         file_written(Saved(storage, "kept.txt"))
@@ -23,7 +23,7 @@ def test_a_file_of_a_failed_block_is_removed_and_one_of_a_good_block_stays(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
 
 
-def test_an_outer_failure_removes_the_file_of_an_inner_block_that_succeeded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_outer_failure_removes_the_file_of_an_inner_block_that_succeeded(tmp_path) -> None:
     storage = FileSystemStorage(location=tmp_path)
     with pytest.raises(RuntimeError), files_removed_on_failure():
         with files_removed_on_failure():
