@@ -25,7 +25,7 @@ from agencies.access import region_is_visible, scoped_to_user
 from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
-from projectoffice.api_csv import csv_lines, stream_csv, wants_csv
+from projectoffice.api_csv import stream_csv, wants_csv
 from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
 from regions.models import Region
 
@@ -36,6 +36,7 @@ from ..periods import PeriodError
 from ..selectors.reports import reports_visible_to
 from ..services.exports import values_visible_to
 from ..services.import_jobs import import_job_submit
+from .examples import CAMPAIGN, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
     CampaignSerializer,
@@ -47,7 +48,7 @@ from .serializers import (
     SummaryQuerySerializer,
     ValueSerializer,
 )
-from .summary import summary_as_dict
+from .summary import summary_as_dict, summary_csv
 
 
 class CSVListMixin:
@@ -60,53 +61,6 @@ class CSVListMixin:
             queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
             return stream_csv(queryset, self.get_serializer_class(), self.get_serializer_context(), self.csv_name)  # type: ignore[attr-defined]
         return super().list(request, *args, **kwargs)  # type: ignore[misc]
-
-
-SUMMARY_EXAMPLE = {
-    "kpi": {"code": "crime.registered", "name": "Criminal offences registered", "unit": "count", "direction": "lower"},
-    "period": "2025-01/2025-09",
-    "compare_period": "2024-01/2024-09",
-    "region": {"kato": None, "name": "Kazakhstan"},
-    "value": "98500",
-    "complete": True,
-    "method": "sum of 20 regions",
-    "missing": [],
-    "partial_value": None,
-    "previous": {
-        "value": "105573",
-        "complete": True,
-        "method": "sum of 20 regions",
-        "missing": [],
-        "partial_value": None,
-    },
-    "change_percent": "-6.7",
-    "change_note": None,
-    "rate_per_10k": {
-        "value": "48.6",
-        "complete": True,
-        "method": "crime.registered / population x 10000",
-        "missing": [],
-    },
-    "population": "20286084",
-    "target": {"year": 2025, "value": "130000.0000", "baseline": "137000.0000", "baseline_year": 2024},
-    "status": "on_track",
-    "estimate": {
-        "year": 2025,
-        "value": "130612",
-        "method": (
-            "year to date 2025-01/2025-09 scaled by 2024's seasonal shape (75.4% of 2024 fell in the same months)"
-        ),
-        "is_estimate": True,
-    },
-    "breakdown": [
-        {
-            "region": {"kato": "710000000", "name": "Astana"},
-            "value": "11616",
-            "complete": True,
-            "change_percent": "-4.1",
-        }
-    ],
-}
 
 
 @extend_schema_view(
@@ -178,30 +132,8 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
             raise ValidationError({"period_from": [str(exc)]}) from None
         data = summary_as_dict(summary, compare=compare)
         if wants_csv(request):
-            return _summary_csv(data, indicator.code)
+            return summary_csv(data, indicator.code)
         return Response(data)
-
-
-def _summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
-    header = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
-
-    def row(r: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "kato": r["region"]["kato"] or "KZ",
-            "name": r["region"]["name"],
-            "period": data["period"],
-            "value": r["value"],
-            "complete": "yes" if r["complete"] else "no",
-            "previous": (r.get("previous") or {}).get("value"),
-            "change_percent": r.get("change_percent"),
-            "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
-            "population": r.get("population"),
-        }
-
-    body = "".join(csv_lines(header, [row(data), *(row(b) for b in data["breakdown"])]))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{code}-summary.csv"'
-    return response
 
 
 @extend_schema_view(
@@ -218,27 +150,6 @@ class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative])
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
     ordering_fields = ["code", "start_date", "updated_at"]
     csv_name = "initiatives"
-
-
-CAMPAIGN = {
-    "id": 7,
-    "name": "Akkum: alcohol-free village",
-    "name_kk": "Аққұм ауылы: ішімдіксіз ауыл",
-    "name_ru": "село Аккум: село без алкоголя",
-    "name_en": "Akkum: alcohol-free village",
-    "initiative": "alcohol-free-villages",
-    "kind": "alcohol_free",
-    "region": "434030100",
-    "status": "active",
-    "start_date": "2025-05-12",
-    "end_date": None,
-    "settlement_stage": "sustained",
-    "declared_on": "2025-05-12",
-    "verified_on": "2025-06-20",
-    "sustained_on": "2026-05-12",
-    "lapsed_on": None,
-    "updated_at": "2026-11-28T12:00:00+05:00",
-}
 
 
 @extend_schema_view(
@@ -324,26 +235,6 @@ class ValueViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Value]:
         return values_visible_to(self.request.user)  # the same rows as an export
-
-
-REFUSED_IMPORT = {
-    "id": 13,
-    "file_name": "1m-2025-09.csv",
-    "status": "failed",
-    "rows": 0,
-    "created": 0,
-    "updated": 0,
-    "unchanged": 0,
-    "error_count": 2,
-    "errors": [
-        {"line": 3, "column": "region", "message": "unknown region '710000001' (a 9-digit KATO code)"},
-        {"line": 4, "column": "value", "message": "-5 is negative; values cannot be below zero"},
-    ],
-    "agency": "kpssu",
-    "uploaded_by": None,
-    "created_at": "2026-11-28T12:00:00+05:00",
-    "finished_at": "2026-11-28T12:00:01+05:00",
-}
 
 
 @extend_schema_view(
