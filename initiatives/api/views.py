@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from agencies.access import region_is_visible, scoped_to_user
+from agencies.access import region_is_visible
 from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
@@ -177,7 +177,7 @@ class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
     csv_name = "campaigns"
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        return scoped_to_user(Campaign.objects.select_related("initiative", "region"), self.request.user)
+        return Campaign.objects.visible_to(self.request.user).select_related("initiative", "region")
 
 
 class ValuePagination(CursorPagination):

@@ -10,9 +10,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from agencies.access import scoped_to_user
-from agencies.tokens import is_agency_caller
-
 from ..models import Report, ReportingCycle, ReportLine, ReportState
 from ..periods import Period
 
@@ -23,17 +20,13 @@ EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
 
 
 def reports_visible_to(user: Any) -> QuerySet[Report]:
-    """Reports this caller may read: the office all, a coordinator their region's, an
-    agency's system the approved ones (a draft is not yet a figure anybody may rely on)."""
-    reports = Report.objects.select_related("branch__agency", "branch__region")
-    if is_agency_caller(user):
-        return reports.filter(state=ReportState.APPROVED)
-    return scoped_to_user(reports, user, field="branch__region")
+    """Reports this caller may read (`ReportQuerySet.visible_to`), with their branch."""
+    return Report.objects.visible_to(user).select_related("branch__agency", "branch__region")
 
 
 def reports_to_review() -> QuerySet[Report]:
     """The office's queue: reports handed in and not yet approved or returned."""
-    return Report.objects.filter(state=ReportState.SUBMITTED).select_related("branch__agency", "branch__region")
+    return Report.objects.submitted().select_related("branch__agency", "branch__region")
 
 
 def reporting_cycles() -> dict[str, ReportingCycle]:
