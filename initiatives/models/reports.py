@@ -97,6 +97,8 @@ class Report(Timestamped):
 
     history = HistoricalRecords()
     objects = ReportQuerySet.as_manager()
+    # Templates compare with the choices too: `report.state == report.State.SUBMITTED`.
+    State = ReportState
 
     class Meta:
         verbose_name = _("progress report")

@@ -358,3 +358,21 @@ def test_the_dashboard_keeps_a_fixed_query_budget(
         computed()
     client.get("/dashboard/")
     assert count_queries(lambda: client.get("/dashboard/")) < computing  # the second reader: from the cache
+
+
+def test_a_returned_report_shows_the_coordinator_what_to_fix(
+    client: Client, report: Report, coordinator_astana, office
+) -> None:
+    from initiatives.services.reports import report_return, report_submit
+
+    kpi = Indicator.objects.get(code="events.legal_literacy")
+    saved = report_save(
+        report=report, version=report.version, values={kpi: (Decimal(400), "")}, narrative="", user=coordinator_astana
+    )
+    submitted = report_submit(report=saved, version=saved.version, user=coordinator_astana)
+    line = submitted.lines.get()
+    report_return(report=submitted, reason="", line_reasons={line.pk: "400 in a month?"}, user=office)
+    client.force_login(coordinator_astana)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "Returned for revision" in page and "To fix: 400 in a month?" in page
+    assert "/review/" not in page  # the review button is the office's, for submitted reports
