@@ -100,17 +100,23 @@ def count_queries(action: Callable[[], object]) -> int:
 
 
 @pytest.fixture
-def assert_queries_do_not_grow() -> Callable[[Callable[[], object], Callable[[], object]], int]:
+def assert_queries_do_not_grow(django_assert_num_queries) -> Callable[..., int]:
     """Run `action` once with the rows at hand and once after `add_rows`: the number of
     queries must be the same. Start with at least one row, or an empty page skips the
-    queries that fetch rows. Returns the count, so a test can pin it too."""
+    queries that fetch rows. `budget`: the number pinned too (django_assert_num_queries),
+    so a change that moves it is seen and reviewed. Returns the count."""
 
-    def check(action: Callable[[], object], add_rows: Callable[[], object]) -> int:
+    def check(action: Callable[[], object], add_rows: Callable[[], object], *, budget: int | None = None) -> int:
         action()  # warm per-process caches: content types, permissions, sessions
         before = count_queries(action)
         add_rows()
         after = count_queries(action)
         assert after == before, f"{before} queries with few rows, {after} with more"
+        if os.environ.get("PRINT_QUERY_BUDGETS"):
+            print(f"BUDGET {os.environ.get('PYTEST_CURRENT_TEST')} = {after}")
+        if budget is not None:
+            with django_assert_num_queries(budget):
+                action()
         return before
 
     return check

@@ -60,6 +60,15 @@ def test_a_coordinator_made_staff_by_mistake_still_cannot_change_agencies(client
     assert response.status_code == 403
 
 
+# The queries of each list, whatever its length; a change that moves one is reviewed.
+BUDGETS = {
+    "/admin/regions/region/": 8,
+    "/admin/agencies/agency/": 7,
+    "/admin/agencies/regionalbranch/": 9,
+    "/admin/agencies/membership/": 8,
+}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
@@ -80,4 +89,4 @@ def test_admin_lists_do_not_query_per_row(client: Client, office, assert_queries
     def open_list() -> None:
         assert client.get(url).status_code == 200
 
-    assert_queries_do_not_grow(open_list, add_rows)
+    assert_queries_do_not_grow(open_list, add_rows, budget=BUDGETS[url])

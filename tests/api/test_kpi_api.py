@@ -131,6 +131,17 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:
     assert list(rows[0]) == list(json_first)
 
 
+# The queries of each list, whatever its length; a change that moves one is reviewed. The
+# values list is being reworked for speed: its budget is pinned with that work.
+LIST_BUDGETS = {
+    "/api/v1/campaigns/": 5,
+    "/api/v1/initiatives/": 7,
+    "/api/v1/kpis/": 4,
+    "/api/v1/imports/": 5,
+    "/api/v1/reports/": 7,
+}
+
+
 @pytest.mark.parametrize(
     ("url", "add"),
     [
@@ -161,7 +172,7 @@ def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow,
     ImportBatch.objects.create(file_name="first.csv")
     _reports(1)
     client = caller("office")
-    assert_queries_do_not_grow(lambda: client.get(url).json(), add)
+    assert_queries_do_not_grow(lambda: client.get(url).json(), add, budget=LIST_BUDGETS.get(url.split("?")[0]))
 
 
 def _reports(count: int, first: int = 0) -> None:

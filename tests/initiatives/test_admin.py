@@ -283,6 +283,16 @@ def _values(count: int) -> None:
     )
 
 
+# The queries of each admin list, whatever its length; a change that moves one is reviewed.
+ADMIN_LIST_BUDGETS = {
+    "/admin/initiatives/value/": 8,
+    "/admin/initiatives/target/": 10,
+    "/admin/initiatives/indicator/": 8,
+    "/admin/initiatives/campaign/": 11,
+    "/admin/initiatives/initiative/": 10,
+}
+
+
 @pytest.mark.parametrize(
     ("url", "add_rows"),
     [
@@ -300,7 +310,8 @@ def test_list_pages_use_the_same_queries_for_10_and_1000_rows(
 ) -> None:
     _values(10)
     Target.objects.create(indicator=IndicatorFactory(), year=2026, target_value=1)
-    assert_queries_do_not_grow(lambda: staff.get(url).status_code == 200 or pytest.fail(url), add_rows)
+    budget = ADMIN_LIST_BUDGETS[url.split("?")[0]]
+    assert_queries_do_not_grow(lambda: staff.get(url).status_code == 200 or pytest.fail(url), add_rows, budget=budget)
 
 
 def test_campaign_and_initiative_lists_do_not_query_per_row(staff: Client, assert_queries_do_not_grow) -> None:
@@ -313,4 +324,4 @@ def test_campaign_and_initiative_lists_do_not_query_per_row(staff: Client, asser
             CampaignFactory(region=RegionFactory())
 
     for url in ("/admin/initiatives/campaign/", "/admin/initiatives/initiative/"):
-        assert_queries_do_not_grow(lambda url=url: staff.get(url), add_rows)
+        assert_queries_do_not_grow(lambda url=url: staff.get(url), add_rows, budget=ADMIN_LIST_BUDGETS[url])
