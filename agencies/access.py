@@ -4,7 +4,7 @@ region(s) and everything below, an agency token what its scopes allow.
 These are selectors: they answer with querysets and filters, and views apply them.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -14,6 +14,9 @@ from regions.models import Region
 from .models import Membership
 from .roles import PROJECT_OFFICE_GROUP
 from .tokens import is_agency_caller
+
+# Any queryset: scoping keeps its class, so a QuerySet's own methods still apply after it.
+Scoped = TypeVar("Scoped", bound=QuerySet[Any])
 
 
 def is_project_office(user: Any) -> bool:
@@ -67,7 +70,7 @@ def region_is_visible(user: Any, region: Region | None) -> bool:
     return any(region.kato.startswith(kato_prefix(r.kato)) and region.level >= r.level for r in mine)
 
 
-def scoped_to_user(queryset: QuerySet[Any], user: Any, field: str = "region") -> QuerySet[Any]:
+def scoped_to_user(queryset: Scoped, user: Any, field: str = "region") -> Scoped:
     """Rows of `queryset` this caller may read, by their region."""
     if is_project_office(user) or is_agency_caller(user):
         return queryset

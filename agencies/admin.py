@@ -14,7 +14,7 @@ from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
 from .tokens import DEFAULT_TOKEN_DAYS
 
 
-class RegionalBranchInline(admin.TabularInline):
+class RegionalBranchInline(admin.TabularInline[RegionalBranch, Agency]):
     model = RegionalBranch
     fields = ["region", "head", "phone", "email", "is_active"]
     autocomplete_fields = ["region"]
@@ -33,7 +33,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
     inlines = [RegionalBranchInline]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, RegionalBranch]):
     model = Membership
     fields = ["user", "role", "is_active"]
     autocomplete_fields = ["user"]
@@ -61,7 +61,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
-class AgencyTokenForm(forms.ModelForm):
+class AgencyTokenForm(forms.ModelForm[AgencyToken]):
     scopes = forms.MultipleChoiceField(
         label=_("scopes"), choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple, required=True
     )
@@ -112,7 +112,7 @@ class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
 admin.site.unregister(APIKey)
 
 
-class OfficeUserAdmin(UserAdmin):
+class OfficeUserAdmin(UserAdmin[User]):
     """The project office manages people, but only a superuser hands out superuser
     rights or permissions one by one (the groups carry the roles)."""
 

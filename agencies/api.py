@@ -3,11 +3,12 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from .api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
+
 from .models import Agency, RegionalBranch
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(serializers.ModelSerializer[Agency]):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     predecessor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     name = serializers.CharField(read_only=True)
@@ -50,7 +51,7 @@ KPSSU = {
         summary="One agency, by its stable code", examples=[OpenApiExample("KPSSU", value=KPSSU, response_only=True)]
     ),
 )
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
     queryset = Agency.objects.select_related("parent", "predecessor")
     serializer_class = AgencySerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
@@ -59,7 +60,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
 
 
-class RegionalBranchSerializer(serializers.ModelSerializer):
+class RegionalBranchSerializer(serializers.ModelSerializer[RegionalBranch]):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="kato", read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
@@ -100,7 +101,7 @@ class RegionalBranchSerializer(serializers.ModelSerializer):
         ],
     ),
 )
-class RegionalBranchViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionalBranchViewSet(viewsets.ReadOnlyModelViewSet[RegionalBranch]):
     queryset = RegionalBranch.objects.select_related("agency", "region")
     serializer_class = RegionalBranchSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]

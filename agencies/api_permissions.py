@@ -12,13 +12,6 @@ from .models import TokenScope
 from .tokens import is_agency_caller
 
 
-class ReadOnlyForEveryoneKnown(permissions.BasePermission):
-    """Reference data (regions, agencies, KPI definitions): any logged-in person, any valid token."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.method in permissions.SAFE_METHODS)
-
-
 def scoped(scope: str, *, may_post: bool = False) -> type[permissions.BasePermission]:
     """Read access for the project office and coordinators (rows are scoped by region in
     the view), and for agency tokens holding `scope`. `may_post`: the same callers may also

@@ -47,7 +47,7 @@ def _user(username: str, first_name: str, last_name: str, password: str | None, 
         user.set_password(generated)
         user.save(update_fields=["password"])
         result.new_passwords[username] = generated
-    return user  # type: ignore[return-value]  # the project uses Django's own User
+    return user
 
 
 @transaction.atomic

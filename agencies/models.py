@@ -24,7 +24,7 @@ class AgencyKind(models.TextChoices):
     LOCAL_EXECUTIVE = "local_executive", _("Local executive bodies")
 
 
-class AgencyQuerySet(models.QuerySet):
+class AgencyQuerySet(models.QuerySet["Agency"]):
     def active(self) -> "AgencyQuerySet":
         return self.filter(is_active=True)
 
@@ -104,7 +104,7 @@ class MembershipRole(models.TextChoices):
     REGIONAL_HEAD = "regional_head", _("Regional head")
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> "MembershipQuerySet":
         return self.filter(is_active=True, branch__is_active=True, branch__agency__is_active=True)
 

@@ -38,7 +38,8 @@ from .models import (
 )
 from .periods import Month, Period
 from .reference_data import load_indicators
-from .services.reports import REOPEN_DAYS, due_date_for
+from .selectors.reports import due_date_for
+from .services.reports import REOPEN_DAYS
 
 FIRST_MONTH, LAST_MONTH = Month(2024, 1), Month(2026, 10)
 # When the demo values were "approved": a fixed moment, so a second run changes nothing.

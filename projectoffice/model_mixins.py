@@ -1,9 +1,11 @@
-"""Abstract bases every domain model shares: timestamps, and names in three languages.
+"""Abstract bases every domain model shares: timestamps, names in three languages, jobs.
 
 Names people read are kept in Kazakh, Russian and English side by side:
 explicit `<field>_kk/_ru/_en` columns rather than a translation library: they go into
 history tables, imports, exports and the API unchanged, and nothing is patched at start-up.
 """
+
+from typing import ClassVar, NamedTuple
 
 from django.db import models
 from django.utils.translation import get_language
@@ -43,6 +45,35 @@ class NamedInThreeLanguages(models.Model):
 class Timestamped(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class JobStatuses(NamedTuple):
+    """The values a kind of job spells its states with (the API shows them as they are)."""
+
+    waiting: str
+    running: str
+    done: str
+    failed: str
+
+
+class Job(Timestamped):
+    """A background job whose row is the job: a worker claims it, counts an attempt, and
+    ends it done or failed (`projectoffice/jobs.py` does each step the same way for every
+    kind). Which worker holds a running job is the job's session lock
+    (`projectoffice/job_locks.py`), so no heartbeat column is kept: a dead worker's lock
+    goes with its connection, and the next delivery takes the job over at once."""
+
+    statuses: ClassVar[JobStatuses]
+
+    # Each kind redeclares it with its own choices and default.
+    status = models.CharField(_("status"), max_length=20)
+    # How many times a worker took the job up (more than one: a worker died, or the database failed).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         abstract = True

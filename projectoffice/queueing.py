@@ -5,11 +5,15 @@ that is down when the task is sent loses nothing: the row waits, and the periodi
 queues it again. The sweep must not pile copies behind a merely slow queue, so each job
 sent is remembered in the cache for as long as Redis may hold its message; the sweep
 queues only what it does not know to be queued.
+
+Callers name the task (`"initiatives.tasks.deliver_notice"`) rather than import it: the
+tasks module imports the services, so a service importing a task would close a circle.
 """
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -17,27 +21,57 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def _mark(task: Any, job_id: int) -> str:
-    return f"queued:{task.name}:{job_id}"
+class Named(Protocol):
+    name: str
 
 
-def queue(task: Any, job_id: int) -> bool:
-    """Send `task(job_id)`; False, and a line in the log, when the broker cannot be reached."""
+def task_named(name: str) -> Any:
+    """The registered task of this name. Looked up in the app's registry, not sent with
+    `send_task`, so that `CELERY_TASK_ALWAYS_EAGER` (no REDIS_URL) still runs it in the
+    process. A name that is no task is a programming error, and raises KeyError."""
+    app = current_app._get_current_object()
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # the tasks modules are discovered lazily
+    return app.tasks[name]
+
+
+def _name(task: "str | Named") -> str:
+    return task if isinstance(task, str) else task.name
+
+
+def send(task: "str | Named", *args: Any) -> bool:
+    """Send a task now; False, and a line in the log, when the broker cannot be reached."""
+    name = _name(task)
+    found = task_named(name)
     try:
-        task.delay(job_id)
+        found.delay(*args)
     except Exception:
-        logger.warning("could not queue %s(%s); the periodic sweep will", task.name, job_id, exc_info=True)
+        logger.warning("could not queue %s%s; the periodic sweep will", name, args, exc_info=True)
         return False
-    cache.set(_mark(task, job_id), True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
     return True
 
 
-def queue_on_commit(task: Any, job_id: int) -> None:
+def _mark(task: str, job_id: int) -> str:
+    return f"queued:{task}:{job_id}"
+
+
+def queue(task: "str | Named", job_id: int) -> bool:
+    """Send `task(job_id)` and remember it was sent; False when the broker cannot be reached."""
+    if not send(task, job_id):
+        return False
+    cache.set(_mark(_name(task), job_id), True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    return True
+
+
+def queue_on_commit(task: "str | Named", job_id: int) -> None:
     """Send `task(job_id)` once the caller's transaction has committed the job's row."""
-    transaction.on_commit(lambda: queue(task, job_id))
+    name = _name(task)
+    task_named(name)  # a misspelt name fails in the caller, not later in a callback
+    transaction.on_commit(lambda: queue(name, job_id))
 
 
-def requeue_unknown(task: Any, job_ids: list[int]) -> int:
+def requeue_unknown(task: "str | Named", job_ids: list[int]) -> int:
     """The sweep: send the jobs not known to be queued; returns how many were sent."""
-    known = cache.get_many([_mark(task, job_id) for job_id in job_ids])
-    return sum(queue(task, job_id) for job_id in job_ids if _mark(task, job_id) not in known)
+    name = _name(task)
+    known = cache.get_many([_mark(name, job_id) for job_id in job_ids])
+    return sum(queue(name, job_id) for job_id in job_ids if _mark(name, job_id) not in known)

@@ -23,4 +23,5 @@ class RegionAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Region]:
-        return super().get_queryset(request).select_related("parent")
+        regions: QuerySet[Region] = super().get_queryset(request)  # SimpleHistoryAdmin is untyped
+        return regions.select_related("parent")

@@ -5,12 +5,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from agencies.api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
 
 from .models import Region, RegionKind
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(serializers.ModelSerializer[Region]):
     parent = serializers.SlugRelatedField(slug_field="kato", read_only=True)
     name = serializers.CharField(read_only=True)
 
@@ -84,7 +84,7 @@ ASTANA = {
         summary="One region, by its KATO code", examples=[OpenApiExample("Astana", value=ASTANA, response_only=True)]
     ),
 )
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]

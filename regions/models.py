@@ -25,7 +25,7 @@ class RegionKind(models.TextChoices):
     SETTLEMENT = "settlement", _("Settlement")
 
 
-class RegionQuerySet(models.QuerySet):
+class RegionQuerySet(models.QuerySet["Region"]):
     def top_level(self) -> "RegionQuerySet":
         return self.filter(level=1)
 

@@ -53,7 +53,7 @@ def almaty(db: None) -> Region:
     return Region.objects.get(kato="750000000")
 
 
-def _coordinator(username: str, region: Region):  # type: ignore[no-untyped-def]
+def _coordinator(username: str, region: Region):
     from agencies.models import Agency
 
     user = UserFactory(username=username)
@@ -64,19 +64,19 @@ def _coordinator(username: str, region: Region):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def office(db: None):  # type: ignore[no-untyped-def]
+def office(db: None):
     user = UserFactory(username="office", is_staff=True)
     user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
     return user
 
 
 @pytest.fixture
-def coordinator_astana(astana: Region):  # type: ignore[no-untyped-def]
+def coordinator_astana(astana: Region):
     return _coordinator("coordinator.astana", astana)
 
 
 @pytest.fixture
-def coordinator_almaty(almaty: Region):  # type: ignore[no-untyped-def]
+def coordinator_almaty(almaty: Region):
     return _coordinator("coordinator.almaty", almaty)
 
 
@@ -100,17 +100,23 @@ def count_queries(action: Callable[[], object]) -> int:
 
 
 @pytest.fixture
-def assert_queries_do_not_grow() -> Callable[[Callable[[], object], Callable[[], object]], int]:
+def assert_queries_do_not_grow(django_assert_num_queries) -> Callable[..., int]:
     """Run `action` once with the rows at hand and once after `add_rows`: the number of
     queries must be the same. Start with at least one row, or an empty page skips the
-    queries that fetch rows. Returns the count, so a test can pin it too."""
+    queries that fetch rows. `budget`: the number pinned too (django_assert_num_queries),
+    so a change that moves it is seen and reviewed. Returns the count."""
 
-    def check(action: Callable[[], object], add_rows: Callable[[], object]) -> int:
+    def check(action: Callable[[], object], add_rows: Callable[[], object], *, budget: int | None = None) -> int:
         action()  # warm per-process caches: content types, permissions, sessions
         before = count_queries(action)
         add_rows()
         after = count_queries(action)
         assert after == before, f"{before} queries with few rows, {after} with more"
+        if os.environ.get("PRINT_QUERY_BUDGETS"):
+            print(f"BUDGET {os.environ.get('PYTEST_CURRENT_TEST')} = {after}")
+        if budget is not None:
+            with django_assert_num_queries(budget):
+                action()
         return before
 
     return check
@@ -144,13 +150,13 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media_in_tmp(settings, tmp_path):
     """Uploaded files (evidence, statistics) land in the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):  # type: ignore[no-untyped-def]
+def _english(settings):
     """Tests read messages in English; the site's default (Russian) and the other
     languages are tested where they matter, by asking for them."""
     from django.utils import translation
@@ -179,7 +185,7 @@ def token_for(scopes: list[str], agency: str = "mvd", **changes: object) -> str:
 
 
 @pytest.fixture
-def in_process_tasks():  # type: ignore[no-untyped-def]
+def in_process_tasks():
     """Celery tasks run in the test's own process, whether or not REDIS_URL names a broker
     (in CI it does, and nothing would consume what a test queues)."""
     from projectoffice.celery import app
@@ -191,7 +197,7 @@ def in_process_tasks():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def caller(db: None, office, coordinator_astana, coordinator_almaty) -> Callable[[str], APIClient]:  # type: ignore[no-untyped-def]
+def caller(db: None, office, coordinator_astana, coordinator_almaty) -> Callable[[str], APIClient]:
     """An API client acting as one of the cast, by name."""
 
     def make(who: str) -> APIClient:

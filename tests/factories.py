@@ -1,10 +1,13 @@
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 
 from agencies.models import Agency, AgencyKind, Membership, MembershipRole, RegionalBranch
+from initiatives.models import Indicator
+from initiatives.periods import Period
 from regions.models import Region, RegionKind
 
 PASSWORD = "correct horse battery staple"
@@ -103,21 +106,39 @@ class CampaignFactory(factory.django.DjangoModelFactory):
 
 
 class ValueFactory(factory.django.DjangoModelFactory):
-    """A monthly value; pass `period=Period.parse(...)` for another span."""
+    """A value, approved unless `approved=False`: by default of a new KPI for Astana in
+    September 2025. `kpi` and `kato` name a KPI and a region by their codes; `period` is a
+    Period or its text ("2025-09", "2025-Q3", "2024")."""
 
     class Meta:
         model = "initiatives.Value"
 
-    indicator = factory.SubFactory(IndicatorFactory)
-    region = factory.LazyFunction(lambda: Region.objects.get(kato="710000000"))
-    period_start = datetime.date(2025, 9, 1)
-    period_end = factory.SelfAttribute("period_start")
+    class Params:
+        kpi: str | None = None
+        kato = "710000000"
+        period: Any = None
+        approved = True
+
+    indicator = factory.LazyAttribute(lambda o: Indicator.objects.get(code=o.kpi) if o.kpi else IndicatorFactory())
+    region = factory.LazyAttribute(lambda o: Region.objects.get(kato=o.kato))
+    period_start = factory.LazyAttribute(
+        lambda o: _period(o.period).first_day if o.period else datetime.date(2025, 9, 1)
+    )
+    period_end = factory.LazyAttribute(lambda o: _period(o.period).end.first_day if o.period else o.period_start)
     value = Decimal(100)
     source = "import"
+    approval_state = factory.LazyAttribute(lambda o: "approved" if o.approved else "pending")
+    approved_at = factory.LazyAttribute(lambda o: APPROVED_AT if o.approved else None)
 
     @classmethod
-    def _adjust_kwargs(cls, **kwargs):  # type: ignore[no-untyped-def]
-        period = kwargs.pop("period", None)
-        if period is not None:
-            kwargs["period_start"], kwargs["period_end"] = period.first_day, period.end.first_day
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["value"] = Decimal(str(kwargs["value"]))  # 5, "92.5" and Decimal alike
         return kwargs
+
+
+# When the values the tests make were approved: a fixed moment, as an import would set it.
+APPROVED_AT = datetime.datetime(2025, 10, 15, 10, 0, tzinfo=datetime.UTC)
+
+
+def _period(period: Any) -> Period:
+    return period if isinstance(period, Period) else Period.parse(period)

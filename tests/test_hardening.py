@@ -12,7 +12,7 @@ from agencies.models import Agency
 from initiatives.models import Value
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from projectoffice.tabular import TableError, read_table
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 COLUMNS = ("region", "period", "indicator", "value")
@@ -45,7 +45,7 @@ def test_a_csv_field_beyond_the_parsers_limit_is_a_row_report_not_a_crash() -> N
         list(read_table(io.BytesIO(data), required=COLUMNS, filename="big.csv"))
 
 
-def test_an_upload_over_the_size_limit_is_refused_before_reading(caller, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_the_size_limit_is_refused_before_reading(caller, settings) -> None:
     settings.MAX_IMPORT_FILE_BYTES = 10
     upload = io.BytesIO(b"region,period,indicator,value\n710000000,2025-09,crime.registered,1\n")
     upload.name = "stats.csv"
@@ -62,7 +62,7 @@ def test_an_agency_imports_only_the_kpis_it_keeps() -> None:
 
 
 def test_an_agency_does_not_overwrite_a_figure_the_office_entered() -> None:
-    manual = put("crime.registered", "710000000", "2025-09", 1000)
+    manual = ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1000)
     manual.source = "manual"
     manual.save()
     with pytest.raises(StatisticsImportError) as info:
@@ -75,8 +75,8 @@ def test_an_agency_does_not_overwrite_a_figure_the_office_entered() -> None:
     assert Value.objects.get().value == 1000
 
 
-def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, office) -> None:  # type: ignore[no-untyped-def]
-    official = put("crime.registered", "710000000", "2025-09", 1300)
+def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, office) -> None:
+    official = ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
     client.force_login(office)
     response = client.post(
         f"/admin/initiatives/value/{official.pk}/change/",
@@ -93,8 +93,8 @@ def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, of
     assert Value.objects.get().value == 1300
 
 
-def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office) -> None:  # type: ignore[no-untyped-def]
-    value = put("events.legal_literacy", "710000000", "2025-09", 40)
+def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office) -> None:
+    value = ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2025-09", value=40)
     value.source = "manual"
     value.save()
     client.force_login(office)
@@ -124,13 +124,13 @@ def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office
     assert (value.value, value.approval_state) == (41, "pending")
 
 
-def test_project_office_staff_cannot_make_anyone_superuser(client: Client, office, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_project_office_staff_cannot_make_anyone_superuser(client: Client, office, coordinator_astana) -> None:
     client.force_login(office)
     page = client.get(f"/admin/auth/user/{office.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
 
 
-def test_a_token_can_never_write_a_report(coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_can_never_write_a_report(coordinator_astana) -> None:
     from django.core.exceptions import PermissionDenied
 
     from agencies.models import RegionalBranch
@@ -145,10 +145,10 @@ def test_a_token_can_never_write_a_report(coordinator_astana) -> None:  # type: 
     with pytest.raises(PermissionDenied):
         report_create(
             branch=branch, kind="monthly", period=Period.parse("2025-09"), user=AgencyCaller(token.agency, token)
-        )  # type: ignore[arg-type]
+        )
 
 
-def test_only_the_office_approves_values(coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_office_approves_values(coordinator_astana) -> None:
     from django.core.exceptions import PermissionDenied
 
     from initiatives.services.values import values_approve
@@ -157,14 +157,14 @@ def test_only_the_office_approves_values(coordinator_astana) -> None:  # type: i
         values_approve(values=Value.objects.all(), user=coordinator_astana)
 
 
-def test_coordinators_of_a_deactivated_agency_lose_access(caller, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-09", 1)
+def test_coordinators_of_a_deactivated_agency_lose_access(caller, coordinator_astana) -> None:
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1)
     client = caller("coordinator_astana")
     Agency.objects.filter(code="gpo").update(is_active=False)
     assert client.get("/api/v1/values/").status_code == 403
 
 
-def test_too_many_wrong_passwords_pause_the_log_in(client: Client, coordinator_astana, settings) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_wrong_passwords_pause_the_log_in(client: Client, coordinator_astana, settings) -> None:
     settings.AXES_FAILURE_LIMIT = 3
     for _ in range(3):
         response = client.post("/login/", {"username": "coordinator.astana", "password": "wrong"})
@@ -177,6 +177,6 @@ def test_too_many_wrong_passwords_pause_the_log_in(client: Client, coordinator_a
     assert admin.status_code == 429
 
 
-def test_a_right_password_logs_in_as_before(client: Client, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_right_password_logs_in_as_before(client: Client, coordinator_astana) -> None:
     response = client.post("/login/", {"username": "coordinator.astana", "password": "correct horse battery staple"})
     assert response.status_code == 302 and response["Location"] == "/"

@@ -22,7 +22,7 @@ def everything() -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def seeded(django_db_setup, django_db_blocker):
     """Seeded once for the module (the demo writes some 12,000 values), inside a
     transaction that is rolled back afterwards, so later tests start from the migrations."""
     with django_db_blocker.unblock(), transaction.atomic():
@@ -35,14 +35,14 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_a_second_run_writes_nothing(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_run_writes_nothing(seeded) -> None:
     first, second, output = seeded
     assert second == first
     assert "(0 KPI values written)" in output
 
 
 @pytest.mark.django_db
-def test_the_demo_programme_reads_like_the_real_one(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_programme_reads_like_the_real_one(seeded) -> None:
     assert Initiative.objects.count() >= 5
     stages = set(Campaign.objects.alcohol_free().values_list("settlement_stage", flat=True))
     assert stages == {"declared", "verified", "sustained", "lapsed"}
@@ -51,7 +51,7 @@ def test_the_demo_programme_reads_like_the_real_one(seeded) -> None:  # type: ig
 
 
 @pytest.mark.django_db
-def test_two_years_of_monthly_values_for_every_region(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_two_years_of_monthly_values_for_every_region(seeded) -> None:
     registered = Indicator.objects.get(code="crime.registered")
     months = Value.objects.filter(indicator=registered, region__kato="710000000").count()
     assert months >= 24
@@ -59,7 +59,7 @@ def test_two_years_of_monthly_values_for_every_region(seeded) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_the_demo_figures_add_up(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_figures_add_up(seeded) -> None:
     def figure(code: str) -> int:
         return int(
             Value.objects.get(
@@ -74,7 +74,7 @@ def test_the_demo_figures_add_up(seeded) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.django_db
-def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:
     target = Target.objects.get(indicator__code="crime.registered", region__kato="710000000", year=2026)
     total_2025 = sum(
         v.value
@@ -87,9 +87,9 @@ def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:  
 
 
 @pytest.mark.django_db
-def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
     from initiatives.models import Report
-    from initiatives.services.reports import closed_reason
+    from initiatives.selectors.reports import closed_reason
 
     reports = Report.objects.filter(branch__memberships__user__username__startswith="coordinator.")
     assert {r.branch.region.kato for r in reports} == {"710000000", "750000000"}

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po"))
-TEMPLATES = sorted(ROOT.glob("templates/**/*.html"))
+TEMPLATES = sorted([*ROOT.glob("templates/**/*.html"), *ROOT.glob("templates/**/*.txt")])
 
 
 def test_there_is_a_catalogue_for_kazakh_and_russian() -> None:
@@ -78,13 +78,13 @@ def test_templates_hold_no_user_visible_text_unmarked(template: Path) -> None:
         ("en", "Law and Order project office"),
     ],
 )
-def test_the_admin_speaks_the_language_asked_for(client, language: str, site_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_speaks_the_language_asked_for(client, language: str, site_name: str) -> None:
     page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert site_name in page
 
 
 @pytest.mark.django_db
-def test_without_a_preference_the_site_speaks_russian(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_preference_the_site_speaks_russian(client, settings) -> None:
     settings.LANGUAGE_CODE = "ru"
     page = client.get("/admin/login/").content.decode()
     assert "Проектный офис «Закон и Порядок»" in page

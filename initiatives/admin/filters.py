@@ -1,5 +1,7 @@
 """List filters and small helpers shared by the initiatives admin pages."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -46,8 +48,8 @@ class YearFilter(admin.SimpleListFilter):
 
 
 def say_refused(
-    model_admin: admin.ModelAdmin, request: HttpRequest, obj: object, exc: ValidationError | PermissionDenied
-) -> None:  # type: ignore[type-arg]
+    model_admin: "admin.ModelAdmin[Any]", request: HttpRequest, obj: object, exc: ValidationError | PermissionDenied
+) -> None:
     """An action's service refused one object: say which and why, and go on with the rest."""
     reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
     model_admin.message_user(request, f"{obj}: {' '.join(reasons)}", messages.ERROR)

@@ -8,7 +8,7 @@ from ..resources import IndicatorResource, TargetResource
 from .filters import TopRegionFilter
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(admin.TabularInline[Target, Indicator]):
     model = Target
     fields = ["year", "region", "target_value", "baseline_value", "baseline_year", "note"]
     autocomplete_fields = ["region"]

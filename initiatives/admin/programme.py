@@ -13,7 +13,7 @@ from ..services.programme import initiatives_set_status
 from .filters import TopRegionFilter, say_refused
 
 
-class CampaignInline(admin.StackedInline):
+class CampaignInline(admin.StackedInline[Campaign, Initiative]):
     model = Campaign
     fields = [
         ("kind", "status"),

@@ -14,7 +14,7 @@ from ..services.reports import report_approve, report_reopen, report_return
 from .filters import TopRegionFilter, say_refused
 
 
-class ReportLineInline(admin.TabularInline):
+class ReportLineInline(admin.TabularInline[ReportLine, Report]):
     model = ReportLine
     fields = ["indicator", "value", "comment", "return_reason"]
     readonly_fields = ["indicator", "value", "comment", "return_reason"]
@@ -77,7 +77,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 say_refused(self, request, report, exc)
             else:
-                until = timezone.localtime(report.reopened_until).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+                until = timezone.localtime(report.reopened_until).strftime("%Y-%m-%d %H:%M")
                 self.message_user(
                     request, _("%(report)s reopened until %(until)s.") % {"report": report, "until": until}
                 )

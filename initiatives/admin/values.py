@@ -13,7 +13,7 @@ from ..services.values import values_approve
 from .filters import TopRegionFilter, YearFilter
 
 
-class ValueAdminForm(forms.ModelForm):
+class ValueAdminForm(forms.ModelForm[Value]):
     """Staff type the period the way the brief writes it (2025-09, 2025-Q3, 2025-01/2025-09)."""
 
     period = forms.CharField(label=_("period"), help_text=_("2025-09, 2025-Q3, 2025-H1, 2025 or 2025-01/2025-09"))

@@ -43,10 +43,10 @@ from .filters import ValueFilter
 # --- serializers --------------------------------------------------------------------
 
 
-class ExportFiltersSerializer(serializers.Serializer):
+class ExportFiltersSerializer(serializers.Serializer[Any]):
     """The filters of `/api/v1/values/`, by the same names; an unknown name is refused."""
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         return {
             name: serializers.CharField(required=False, allow_blank=True, help_text=str(f.label or name))
             for name, f in ValueFilter.base_filters.items()
@@ -68,19 +68,19 @@ class ExportFiltersSerializer(serializers.Serializer):
         return cast(dict[str, Any], super().to_internal_value(data))
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(serializers.Serializer[Any]):
     format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="csv or xlsx")
     filters = ExportFiltersSerializer(
         required=False, help_text="The query parameters of /api/v1/values/, e.g. kpi, region, period_from."
     )
 
 
-class ExportLinksSerializer(serializers.Serializer):
+class ExportLinksSerializer(serializers.Serializer[Any]):
     self = serializers.URLField(help_text="This job; poll it until `status` is ready or failed.")
     download = serializers.URLField(help_text="The file, once `status` is ready.")
 
 
-class ExportSerializer(serializers.ModelSerializer):
+class ExportSerializer(serializers.ModelSerializer[Export]):
     requested_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
@@ -215,7 +215,7 @@ FAILED = {
         ],
     ),
 )
-class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Export]):
     serializer_class = ExportSerializer
     # Whoever may read /values/ may export them (tokens need kpi:read).
     permission_classes = [scoped(TokenScope.KPI_READ, may_post=True)]
@@ -232,7 +232,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return exports.filter(agency=user.agency)
         if not user.is_authenticated:  # the schema generator asks without a caller
             return exports.none()
-        return exports.filter(requested_by=cast(User, user))
+        return exports.filter(requested_by=user)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # A download answers with the file whatever the client says it accepts
@@ -335,7 +335,10 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except FileNotFoundError:
             raise ExportGone(self._gone_message(export)) from None
         return FileResponse(
-            handle, as_attachment=True, filename=export.download_name, content_type=CONTENT_TYPES[export.format]
+            handle,
+            as_attachment=True,
+            filename=export.download_name,
+            content_type=CONTENT_TYPES[ExportFormat(export.format)],
         )
 
     @staticmethod

@@ -23,21 +23,26 @@ from ..models import (
 from ..selectors.values import UpdatedSinceFilter, ValueFilterSet, period_or_error, region_or_error
 
 
-class RegionWithinFilterMixin(django_filters.FilterSet):
+class ErrorsAs400(django_filters.FilterSet):
+    """A region or period a filter method could not read (the selectors raise Django's
+    ValidationError, naming the filter) answers 400 in the API's shape."""
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        try:
+            return super().filter_queryset(queryset)  # type: ignore[no-any-return]
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+
+
+class RegionWithinFilterMixin(ErrorsAs400):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
 
     def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(within_regions([region_or_error(name, value)]))
 
 
-class ValueFilter(ValueFilterSet):
-    """The filters of `/values/` (initiatives/selectors/values.py), their errors as 400s."""
-
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        try:
-            return super().filter_queryset(queryset)  # type: ignore[no-any-return]
-        except DjangoValidationError as exc:  # a region or period the filter methods could not read
-            raise ValidationError(exc.message_dict) from None
+class ValueFilter(ErrorsAs400, ValueFilterSet):
+    """The filters of `/values/` (initiatives/selectors/values.py)."""
 
 
 class CampaignFilter(RegionWithinFilterMixin):
@@ -61,7 +66,7 @@ class InitiativeFilter(django_filters.FilterSet):
         fields = ["direction"]
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(ErrorsAs400):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
     state = django_filters.ChoiceFilter(choices=ReportState.choices)
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices)

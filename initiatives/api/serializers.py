@@ -10,7 +10,7 @@ from ..selectors.values import VALUE_COLUMNS
 from ..services.import_jobs import import_job_progress
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     name = serializers.CharField(read_only=True)
     owner_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -40,7 +40,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(serializers.ModelSerializer[Initiative]):
     name = serializers.CharField(read_only=True)
     lead_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     participating_agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -67,7 +67,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         ]
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(serializers.ModelSerializer[Campaign]):
     name = serializers.CharField(read_only=True)
     initiative = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="kato", read_only=True)
@@ -95,7 +95,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
 
 
-class ValueSerializer(serializers.ModelSerializer):
+class ValueSerializer(serializers.ModelSerializer[Value]):
     """One value (`/values/{id}/`) and the schema of the list, whose rows are written by
     `ValueFormat` (initiatives/selectors/values.py) to the same shape, column by column."""
 
@@ -111,13 +111,13 @@ class ValueSerializer(serializers.ModelSerializer):
         return str(obj.period)
 
 
-class ImportProgressSerializer(serializers.Serializer):
+class ImportProgressSerializer(serializers.Serializer[Any]):
     stage = serializers.CharField(help_text='"checking" or "writing" while running; empty otherwise.')
     done = serializers.IntegerField(help_text="Rows checked or written so far.")
     total = serializers.IntegerField(help_text="Rows in the file, once known (0 while checking).")
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
@@ -161,7 +161,7 @@ def validate_import_file(file: Any) -> Any:
     return file
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(
         help_text="CSV (UTF-8) or XLSX with the columns region, period, indicator, value.",
         validators=[validate_import_file],
@@ -171,14 +171,14 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
 
-class SummaryQuerySerializer(serializers.Serializer):
+class SummaryQuerySerializer(serializers.Serializer[Any]):
     region = serializers.CharField(required=False, help_text="KATO code; national when absent.")
     period_from = serializers.CharField(help_text="First month or period, e.g. 2025-01 (any period form).")
     period_to = serializers.CharField(required=False, help_text="Last month or period, e.g. 2025-09.")
     compare = serializers.ChoiceField(choices=["previous_year", "none"], default="previous_year")
 
 
-class ReportLineSerializer(serializers.ModelSerializer):
+class ReportLineSerializer(serializers.ModelSerializer[ReportLine]):
     kpi = serializers.CharField(source="indicator.code", read_only=True)
 
     class Meta:
@@ -191,7 +191,7 @@ def report_lines_cell(lines: list[dict[str, Any]]) -> str:
     return " ".join(f"{line['kpi']}={line.get('value')}" for line in lines)
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(serializers.ModelSerializer[Report]):
     agency = serializers.CharField(source="branch.agency.code", read_only=True)
     region = serializers.CharField(source="branch.region.kato", read_only=True)
     period = serializers.SerializerMethodField()

@@ -22,21 +22,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from agencies.access import region_is_visible, scoped_to_user
-from agencies.api_permissions import CanImportStatistics, ReadOnlyForEveryoneKnown, scoped
+from agencies.access import region_is_visible
+from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
-from projectoffice.api_csv import csv_attachment, csv_lines, stream_csv, wants_csv
+from projectoffice.api_csv import csv_attachment, stream_csv, wants_csv
+from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
 from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
 from ..engine.rollups import FigureState, summary_cached
-from ..engine.summary import summary_as_dict
-from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportState, Value
+from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import PeriodError
+from ..selectors.reports import reports_visible_to
 from ..selectors.values import ValueFormat, value_rows, values_csv, values_visible_to
 from ..services.import_jobs import import_job_submit
+from .examples import CAMPAIGN, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
     CampaignSerializer,
@@ -49,6 +51,7 @@ from .serializers import (
     ValueSerializer,
     report_lines_cell,
 )
+from .summary import summary_as_dict, summary_csv
 
 
 class CSVListMixin:
@@ -71,60 +74,13 @@ class CSVListMixin:
         return super().list(request, *args, **kwargs)  # type: ignore[misc]
 
 
-SUMMARY_EXAMPLE = {
-    "kpi": {"code": "crime.registered", "name": "Criminal offences registered", "unit": "count", "direction": "lower"},
-    "period": "2025-01/2025-09",
-    "compare_period": "2024-01/2024-09",
-    "region": {"kato": None, "name": "Kazakhstan"},
-    "value": "98500",
-    "complete": True,
-    "method": "sum of 20 regions",
-    "missing": [],
-    "partial_value": None,
-    "previous": {
-        "value": "105573",
-        "complete": True,
-        "method": "sum of 20 regions",
-        "missing": [],
-        "partial_value": None,
-    },
-    "change_percent": "-6.7",
-    "change_note": None,
-    "rate_per_10k": {
-        "value": "48.6",
-        "complete": True,
-        "method": "crime.registered / population x 10000",
-        "missing": [],
-    },
-    "population": "20286084",
-    "target": {"year": 2025, "value": "130000.0000", "baseline": "137000.0000", "baseline_year": 2024},
-    "status": "on_track",
-    "estimate": {
-        "year": 2025,
-        "value": "130612",
-        "method": (
-            "year to date 2025-01/2025-09 scaled by 2024's seasonal shape (75.4% of 2024 fell in the same months)"
-        ),
-        "is_estimate": True,
-    },
-    "breakdown": [
-        {
-            "region": {"kato": "710000000", "name": "Astana"},
-            "value": "11616",
-            "complete": True,
-            "change_percent": "-4.1",
-        }
-    ],
-}
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="KPI definitions", description="The KPI catalogue, with units, directions and formulas."
     ),
     retrieve=extend_schema(summary="One KPI, by its code"),
 )
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
     queryset = Indicator.objects.select_related("owner_agency", "numerator", "denominator")
     serializer_class = IndicatorSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
@@ -211,36 +167,14 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"period_from": [str(exc)]}) from None
         data = summary_as_dict(summary, compare=compare)
         if wants_csv(request):
-            return _summary_csv(data, indicator.code)
+            return summary_csv(data, indicator.code)
         return Response(data)
-
-
-def _summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
-    header = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
-
-    def row(r: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "kato": r["region"]["kato"] or "KZ",
-            "name": r["region"]["name"],
-            "period": data["period"],
-            "value": r["value"],
-            "complete": "yes" if r["complete"] else "no",
-            "previous": (r.get("previous") or {}).get("value"),
-            "change_percent": r.get("change_percent"),
-            "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
-            "population": r.get("population"),
-        }
-
-    body = "".join(csv_lines(header, [row(data), *(row(b) for b in data["breakdown"])]))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{code}-summary.csv"'
-    return response
 
 
 @extend_schema_view(
     list=extend_schema(summary="Initiatives of the Concept"), retrieve=extend_schema(summary="One initiative, by code")
 )
-class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative]):
     queryset = Initiative.objects.select_related("lead_agency").prefetch_related(
         "participating_agencies", "regions", "indicators"
     )
@@ -251,27 +185,6 @@ class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
     ordering_fields = ["code", "start_date", "updated_at"]
     csv_name = "initiatives"
-
-
-CAMPAIGN = {
-    "id": 7,
-    "name": "Akkum: alcohol-free village",
-    "name_kk": "Аққұм ауылы: ішімдіксіз ауыл",
-    "name_ru": "село Аккум: село без алкоголя",
-    "name_en": "Akkum: alcohol-free village",
-    "initiative": "alcohol-free-villages",
-    "kind": "alcohol_free",
-    "region": "434030100",
-    "status": "active",
-    "start_date": "2025-05-12",
-    "end_date": None,
-    "settlement_stage": "sustained",
-    "declared_on": "2025-05-12",
-    "verified_on": "2025-06-20",
-    "sustained_on": "2026-05-12",
-    "lapsed_on": None,
-    "updated_at": "2026-11-28T12:00:00+05:00",
-}
 
 
 @extend_schema_view(
@@ -290,7 +203,7 @@ CAMPAIGN = {
         summary="One campaign", examples=[OpenApiExample("An alcohol-free village", value=CAMPAIGN, response_only=True)]
     ),
 )
-class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
     serializer_class = CampaignSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = CampaignFilter
@@ -299,7 +212,7 @@ class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_name = "campaigns"
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        return scoped_to_user(Campaign.objects.select_related("initiative", "region"), self.request.user)
+        return Campaign.objects.visible_to(self.request.user).select_related("initiative", "region")
 
 
 class ValuePagination(CursorPagination):
@@ -346,7 +259,7 @@ class ValuePagination(CursorPagination):
         ],
     ),
 )
-class ValueViewSet(viewsets.ReadOnlyModelViewSet):
+class ValueViewSet(viewsets.ReadOnlyModelViewSet[Value]):
     serializer_class = ValueSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = ValueFilter
@@ -369,26 +282,6 @@ class ValueViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response([fmt.as_dict(row) for row in page or []])
 
 
-REFUSED_IMPORT = {
-    "id": 13,
-    "file_name": "1m-2025-09.csv",
-    "status": "failed",
-    "rows": 0,
-    "created": 0,
-    "updated": 0,
-    "unchanged": 0,
-    "error_count": 2,
-    "errors": [
-        {"line": 3, "column": "region", "message": "unknown region '710000001' (a 9-digit KATO code)"},
-        {"line": 4, "column": "value", "message": "-5 is negative; values cannot be below zero"},
-    ],
-    "agency": "kpssu",
-    "uploaded_by": None,
-    "created_at": "2026-11-28T12:00:00+05:00",
-    "finished_at": "2026-11-28T12:00:01+05:00",
-}
-
-
 @extend_schema_view(
     list=extend_schema(summary="Statistics imports", description="Project office: all; a token: its agency's."),
     retrieve=extend_schema(
@@ -396,7 +289,9 @@ REFUSED_IMPORT = {
         examples=[OpenApiExample("A refused file", value=REFUSED_IMPORT, response_only=True)],
     ),
 )
-class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ImportBatch]
+):
     serializer_class = ImportBatchSerializer
     permission_classes = [CanImportStatistics]
     parser_classes = [MultiPartParser, FormParser]
@@ -468,7 +363,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ),
     retrieve=extend_schema(summary="One report with its values"),
 )
-class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Report]):
     serializer_class = ReportSerializer
     permission_classes = [scoped(TokenScope.REPORTS_READ)]
     filterset_class = ReportFilter
@@ -477,8 +372,4 @@ class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     csv_cells = {"lines": report_lines_cell}
 
     def get_queryset(self) -> QuerySet[Report]:
-        reports = Report.objects.select_related("branch__agency", "branch__region").prefetch_related("lines__indicator")
-        user = self.request.user
-        if is_agency_caller(user):
-            return reports.filter(state=ReportState.APPROVED)
-        return scoped_to_user(reports, user, field="branch__region")
+        return reports_visible_to(self.request.user).prefetch_related("lines__indicator")

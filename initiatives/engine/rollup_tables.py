@@ -48,7 +48,7 @@ def rebuild(indicator_ids: Iterable[int] | None = None) -> int:
             cursor.execute("LOCK TABLE initiatives_value IN SHARE MODE")
         cursor.execute(f"DELETE FROM initiatives_rollup {only}", params)  # noqa: S608
         cursor.execute(f"INSERT INTO initiatives_rollup ({_COLUMNS}) {fresh}", params)
-        written = cursor.rowcount
+        written = int(cursor.rowcount)
         # Every summary cached over these KPIs is now unreachable.
         kpis = Indicator.objects.filter(pk__in=ids) if ids else Indicator.objects.all()
         for key in sorted(f"kpi:{pk}" for pk in kpis.values_list("pk", flat=True)):

@@ -12,7 +12,6 @@ the dashboard shows (`rollups_refresh_later`), so the first reader does not wait
 """
 
 import hashlib
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +22,13 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from projectoffice.queueing import send
 from regions.models import Region
 
 from ..models import Indicator
 from ..periods import Month, Period
 from .facts import indicator_ids, rules_of
 from .summary import POPULATION_CODE, Summary, kpi_summary
-
-logger = logging.getLogger(__name__)
 
 # Entries that nobody reads fall out after this long; correctness never depends on it.
 TIMEOUT_SECONDS = 24 * 60 * 60
@@ -148,15 +146,10 @@ def rollups_refresh_later(indicator_ids: Iterable[int]) -> None:
 
 
 def _enqueue(connection: Any) -> None:
-    from ..tasks import refresh_rollups
-
     ids = sorted(connection.__dict__.pop("rollups_pending", set()))
     if not ids:  # an earlier callback of the same transaction took them
         return
-    try:
-        refresh_rollups.delay(ids)
-    except Exception:
-        logger.warning("could not queue the recomputation of summaries for %s", ids, exc_info=True)
+    send("initiatives.tasks.refresh_rollups", ids)  # a broker that is down is logged there
 
 
 def rollups_refresh(indicator_ids: Iterable[int]) -> int:

@@ -8,7 +8,6 @@ value changes every summary that uses it.
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.utils.translation import gettext
 
@@ -136,14 +135,6 @@ class Summary:
     breakdown: list[RegionFigures] = field(default_factory=list)
 
 
-def _quantize(value: Decimal | None, places: int) -> str | None:
-    """Numbers leave as exact decimal strings ("98500", "-6.7"): JSON floats would round them."""
-    if value is None:
-        return None
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return str(rounded if rounded else abs(rounded))
-
-
 def kpi_summary(
     *, indicator: Indicator, region: Region | None, span: Period, compare: bool = True, from_values: bool = False
 ) -> Summary:
@@ -212,63 +203,3 @@ def kpi_summary(
     estimate = year_end_estimate(book, rules, region_id, span)
     status = traffic_light(indicator.direction, estimate.value, target.target_value if target else None)
     return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown)
-
-
-def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:
-    if f is None:
-        return None
-    return {
-        "value": _quantize(f.value, places),
-        "complete": f.complete,
-        "method": f.method,
-        "missing": [g.as_dict() for g in f.missing],
-        "partial_value": _quantize(f.partial_value, places),
-    }
-
-
-def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "region": {"kato": r.kato, "name": r.name},
-        **(_figure_dict(r.value, places) or {}),
-    }
-    if compare:
-        out["previous"] = _figure_dict(r.previous, places)
-        out["change_percent"] = None if r.change_percent is None else str(r.change_percent)
-        out["change_note"] = r.change_note
-    if r.target is not None:
-        out["target"] = _quantize(r.target, places)
-        out["status"] = r.status
-    if r.rate_per_10k is not None:
-        out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
-        out["population"] = _quantize(r.population.value, 0) if r.population else None
-    return out
-
-
-def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]:
-    places = summary.indicator.decimal_places
-    ind = summary.indicator
-    out = {
-        "kpi": {"code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction},
-        "period": str(summary.span),
-        "compare_period": str(summary.previous_span) if compare else None,
-        **_region_dict(summary.own, places, compare),
-        "target": None,
-        "status": summary.status,
-        "estimate": None,
-        "breakdown": [_region_dict(r, places, compare) for r in summary.breakdown],
-    }
-    if summary.target is not None:
-        out["target"] = {
-            "year": summary.target.year,
-            "value": _quantize(summary.target.target_value, places),
-            "baseline": _quantize(summary.target.baseline_value, places),
-            "baseline_year": summary.target.baseline_year,
-        }
-    if summary.estimate is not None:
-        out["estimate"] = {
-            "year": summary.span.end.year,
-            "value": _quantize(summary.estimate.value, places),
-            "method": summary.estimate.method,
-            "is_estimate": summary.estimate.is_estimate,
-        }
-    return out

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projectoffice.model_mixins import Timestamped
+from projectoffice.model_mixins import Job, JobStatuses
 
 
 class ExportFormat(models.TextChoices):
@@ -35,7 +35,9 @@ def export_path(instance: "Export", filename: str) -> str:
     return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class Export(Timestamped):
+class Export(Job):
+    statuses = JobStatuses(ExportStatus.WAITING, ExportStatus.RUNNING, ExportStatus.READY, ExportStatus.FAILED)
+
     # A person, or an agency's token (with its agency, which outlives the token): never both.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,10 +73,6 @@ class Export(Timestamped):
     # The rights the file was built under, for a person: {"office": bool, "regions": [KATO]}.
     # A download needs them still (a coordinator moved elsewhere cannot fetch the old file).
     scope = models.JSONField(_("built for"), default=dict, blank=True)
-    # How many times a worker took the job up (more than one: a worker died or the database failed).
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Set when the file is ready; after it, the file is gone (or about to be).
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projectoffice.model_mixins import Timestamped
+from projectoffice.model_mixins import Job, JobStatuses
 
 
 class ImportStatus(models.TextChoices):
@@ -28,7 +28,9 @@ def upload_path(instance: "ImportBatch", filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
-class ImportBatch(Timestamped):
+class ImportBatch(Job):
+    statuses = JobStatuses(ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
     file_name = models.CharField(_("file"), max_length=255)
     # The file as received, for the worker to read (empty for files imported from a terminal).
     upload = models.FileField(_("uploaded file"), upload_to=upload_path, blank=True, max_length=255)
@@ -61,10 +63,6 @@ class ImportBatch(Timestamped):
     stage = models.CharField(_("stage"), max_length=20, blank=True)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)
     progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
-    # How many times a worker took the job up (more than one: a worker died and it was redelivered).
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("statistics import")

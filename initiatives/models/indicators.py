@@ -47,7 +47,7 @@ class IndicatorSource(models.TextChoices):
     COMPUTED = "computed", _("computed from a formula")
 
 
-class IndicatorQuerySet(models.QuerySet):
+class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def active(self) -> "IndicatorQuerySet":
         return self.filter(is_active=True)
 

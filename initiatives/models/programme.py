@@ -1,5 +1,7 @@
 """Initiatives under the Concept, and the campaigns that carry them out on the ground."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -8,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies.access import scoped_to_user
 from projectoffice.model_mixins import NamedInThreeLanguages, Timestamped
 
 
@@ -105,9 +108,13 @@ class SettlementStage(models.TextChoices):
     LAPSED = "lapsed", _("lapsed")
 
 
-class CampaignQuerySet(models.QuerySet):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
     def alcohol_free(self) -> "CampaignQuerySet":
         return self.filter(kind=CampaignKind.ALCOHOL_FREE_SETTLEMENT)
+
+    def visible_to(self, user: Any) -> "CampaignQuerySet":
+        """Campaigns in the regions this caller may read."""
+        return scoped_to_user(self, user)
 
 
 class Campaign(NamedInThreeLanguages, Timestamped):

@@ -6,6 +6,7 @@ An approved report is locked and its values are published to the KPI engine.
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies.access import scoped_to_user
+from agencies.tokens import is_agency_caller
 from projectoffice.model_mixins import Timestamped
 
 from ..periods import Month, Period
@@ -28,6 +31,19 @@ class ReportState(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     RETURNED = "returned", _("returned for revision")
     APPROVED = "approved", _("approved")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: Any) -> "ReportQuerySet":
+        """Reports this caller may read: the office all, a coordinator their region's, an
+        agency's system the approved ones (a draft is not yet a figure anybody may rely on)."""
+        if is_agency_caller(user):
+            return self.filter(state=ReportState.APPROVED)
+        return scoped_to_user(self, user, field="branch__region")
+
+    def submitted(self) -> "ReportQuerySet":
+        """Handed in and waiting for the office's review."""
+        return self.filter(state=ReportState.SUBMITTED)
 
 
 class ReportingCycle(Timestamped):
@@ -80,6 +96,9 @@ class Report(Timestamped):
     )
 
     history = HistoricalRecords()
+    objects = ReportQuerySet.as_manager()
+    # Templates compare with the choices too: `report.state == report.State.SUBMITTED`.
+    State = ReportState
 
     class Meta:
         verbose_name = _("progress report")

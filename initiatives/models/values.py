@@ -24,7 +24,7 @@ class ApprovalState(models.TextChoices):
     APPROVED = "approved", _("approved")
 
 
-class ValueQuerySet(models.QuerySet):
+class ValueQuerySet(models.QuerySet["Value"]):
     def approved(self) -> "ValueQuerySet":
         return self.filter(approval_state=ApprovalState.APPROVED)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from regions.models import Region
 
 from ..models import Indicator, Report
+from ..services.reports import SettlementJoined
 from .selectors import KpiContext
 
 # A value more than this share away from last period's (or last year's) needs a comment.
@@ -114,6 +115,15 @@ class ReportForm(forms.Form):
                     )
                     break
         return data
+
+    def settlement_joined(self) -> SettlementJoined | None:
+        if not self.cleaned_data.get("settlement"):
+            return None
+        return SettlementJoined(
+            settlement=self.cleaned_data["settlement"],
+            decided_on=self.cleaned_data["decided_on"],
+            note=self.cleaned_data.get("settlement_note", ""),
+        )
 
     def values(self) -> dict[Indicator, tuple[Decimal, str]]:
         out = {}

@@ -1,36 +1,30 @@
-"""What the coordinator portal shows: reports within reach, and the figures around a report."""
+"""What the coordinator portal shows: the reports due, and the figures around a report.
+
+Who may read which report, and whether it is open, are shared with the API in
+`initiatives.selectors.reports`."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
 from django.db.models import QuerySet
 
-from agencies.access import is_project_office, scoped_to_user
+from agencies.access import is_project_office
 from agencies.models import Membership, RegionalBranch
 
 from ..engine.summary import kpi_summary
 from ..models import (
-    ApprovalState,
     Indicator,
     IndicatorSource,
     Report,
     ReportKind,
-    ReportLine,
     ReportState,
     Target,
     Value,
 )
 from ..periods import Month, Period
-from ..services.reports import closed_reason, due_date_for, reporting_cycles
-
-
-def reports_for(user: Any) -> QuerySet[Report]:
-    """Reports this person may open: the office all, a coordinator their region's."""
-    reports = Report.objects.select_related("branch__agency", "branch__region")
-    return scoped_to_user(reports, user, field="branch__region")
+from ..selectors.reports import closed_reason, due_date_for, reporting_cycles
 
 
 def branches_of(user: Any) -> list[RegionalBranch]:
@@ -100,12 +94,15 @@ def kpi_context(report: Report, kpis: list[Indicator]) -> dict[int, KpiContext]:
     previous = period.shifted(-period.months)
     year_before = period.year_before()
     region = report.branch.region
-    values = Value.objects.filter(
-        indicator__in=kpis,
-        region=region,
-        approval_state=ApprovalState.APPROVED,
-        period_start__in=[previous.first_day, year_before.first_day],
-    ).values_list("indicator_id", "period_start", "period_end", "value")
+    values = (
+        Value.objects.approved()
+        .filter(
+            indicator__in=kpis,
+            region=region,
+            period_start__in=[previous.first_day, year_before.first_day],
+        )
+        .values_list("indicator_id", "period_start", "period_end", "value")
+    )
     found = {(i, s, e): v for i, s, e, v in values}
     targets = dict(
         Target.objects.filter(indicator__in=kpis, region=region, year=period.end.year).values_list(
@@ -120,10 +117,6 @@ def kpi_context(report: Report, kpis: list[Indicator]) -> dict[int, KpiContext]:
         )
         for k in kpis
     }
-
-
-def review_queue() -> QuerySet[Report]:
-    return Report.objects.filter(state=ReportState.SUBMITTED).select_related("branch__agency", "branch__region")
 
 
 # The figures a coordinator sees first for their region.
@@ -164,25 +157,3 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
                     )
                 )
     return cards
-
-
-def values_at_last_return(report: Report) -> dict[int, Decimal]:
-    """Each line's value when the report was last returned, to show the reviewer what changed."""
-    # The moment of the return: the newest record where the state went from submitted to
-    # returned (the coordinator's later saves keep the state "returned").
-    states = list(report.history.order_by("-history_date").values_list("state", "history_date"))
-    returned_at = next(
-        (date for (state, date), (before, _d) in pairwise(states) if state == "returned" and before == "submitted"),
-        None,
-    )
-    if returned_at is None:
-        return {}
-    earlier = (
-        ReportLine.history.filter(report_id=report.pk, history_date__lte=returned_at)
-        .order_by("id", "-history_date")
-        .values_list("id", "value")
-    )
-    out: dict[int, Decimal] = {}
-    for line_id, value in earlier:
-        out.setdefault(line_id, value)
-    return out

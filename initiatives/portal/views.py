@@ -19,30 +19,24 @@ from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
 from ..engine.rollups import dashboard_span, summary_cached
-from ..models import Indicator, Report, ReportEvidence, ReportKind, Unit
+from ..models import Indicator, Report, ReportEvidence, ReportKind, ReportState, Unit
 from ..periods import Month, Period, PeriodError
-from ..services.reports import (
-    StaleReportError,
+from ..selectors.reports import (
     closed_reason,
     reopened_notice,
-    report_add_evidence,
-    report_add_settlement,
+    reports_to_review,
+    reports_visible_to,
+    values_at_last_return,
+)
+from ..services.reports import (
+    StaleReportError,
     report_approve,
     report_create,
     report_return,
-    report_save,
-    report_submit,
+    report_save_all,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import (
-    due_reports,
-    kpi_cards,
-    kpi_context,
-    reported_kpis,
-    reports_for,
-    review_queue,
-    values_at_last_return,
-)
+from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis
 
 
 def _this_month() -> Month:
@@ -59,8 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "office": office,
             "due": [] if office else due_reports(request.user, timezone.localdate()),
             "cards": [] if office else kpi_cards(request.user, _this_month()),
-            "reports": reports_for(request.user).order_by("-period_start", "kind")[:50],
-            "queue": review_queue()[:100] if office else [],
+            "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
+            "queue": reports_to_review()[:100] if office else [],
             "today": timezone.localdate(),
         },
     )
@@ -87,7 +81,8 @@ def report_start(request: HttpRequest) -> HttpResponse:
 def _report_or_404(request: HttpRequest, pk: int) -> Report:
     """Another region's report is not found, rather than forbidden: its existence is not told."""
     return get_object_or_404(
-        reports_for(request.user).prefetch_related("lines__indicator", "evidence", "settlements__settlement"), pk=pk
+        reports_visible_to(request.user).prefetch_related("lines__indicator", "evidence", "settlements__settlement"),
+        pk=pk,
     )
 
 
@@ -97,7 +92,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     kpis = list(reported_kpis())
     context = kpi_context(report, kpis)
     lock = closed_reason(report)
-    if lock and is_project_office(request.user) and report.state not in ("submitted", "approved"):
+    if lock and is_project_office(request.user) and report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
         lock = None  # the office may still correct a closed draft
     form = ReportForm(
         request.POST or None,
@@ -114,17 +109,19 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             if request.FILES:
                 form.add_error(None, _("Nothing was saved. Fix what is marked and attach the file again."))
         else:
+            submitting = request.POST.get("action") == "submit"
             try:
-                report = report_save(
+                report = report_save_all(
                     report=report,
                     version=form.cleaned_data["version"],
                     values=form.values(),
                     narrative=form.cleaned_data["narrative"],
+                    evidence=form.cleaned_data.get("evidence"),
+                    settlement=form.settlement_joined(),
+                    submit=submitting,
                     user=request.user,  # type: ignore[arg-type]
                 )
-                _attach(report, form, request)
-                if request.POST.get("action") == "submit":
-                    report = report_submit(report=report, version=report.version, user=request.user)  # type: ignore[arg-type]
+                if submitting:
                     messages.success(request, _("The report was submitted to the project office."))
                 else:
                     messages.success(request, _("The draft was saved."))
@@ -137,10 +134,9 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.data = request.POST.copy()
                 form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
             except ValidationError as exc:
+                # Nothing was saved (report_save_all is one transaction): the form keeps
+                # what was typed and the version it was opened at.
                 form.add_error(None, " ".join(exc.messages))
-                # The values may have been saved before the file or village was refused.
-                form.data = request.POST.copy()
-                form.data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=report.pk))
     lines = {line.indicator_id: line for line in report.lines.all()}
     rows = form.rows()
     for row in rows:
@@ -159,20 +155,6 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" and form.errors else 200,
     )
-
-
-def _attach(report: Report, form: ReportForm, request: HttpRequest) -> None:
-    """The file and the village of the form, after its values are safely saved."""
-    if form.cleaned_data.get("evidence"):
-        report_add_evidence(report=report, upload=form.cleaned_data["evidence"], user=request.user)  # type: ignore[arg-type]
-    if form.cleaned_data.get("settlement"):
-        report_add_settlement(
-            report=report,
-            settlement=form.cleaned_data["settlement"],
-            decided_on=form.cleaned_data["decided_on"],
-            note=form.cleaned_data.get("settlement_note", ""),
-            user=request.user,  # type: ignore[arg-type]
-        )
 
 
 @login_required

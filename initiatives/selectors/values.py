@@ -107,7 +107,8 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
-        return super().filter(qs, value)
+        filtered: QuerySet[Any] = super().filter(qs, value)  # django-filter is untyped
+        return filtered
 
 
 class ValueFilterSet(django_filters.FilterSet):
@@ -154,7 +155,10 @@ def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> Quer
 def value_rows(values: QuerySet[Value]) -> "QuerySet[Value, dict[str, Any]]":
     """`values` as dicts of `VALUE_FIELDS`: one join each for the KPI's code and the
     region's KATO, no other column, no model object."""
-    return values.annotate(kpi_code=F("indicator__code"), region_kato=F("region__kato")).values(*VALUE_FIELDS)
+    rows: QuerySet[Value, dict[str, Any]] = values.annotate(
+        kpi_code=F("indicator__code"), region_kato=F("region__kato")
+    ).values(*VALUE_FIELDS)
+    return rows
 
 
 class ValueFormat:

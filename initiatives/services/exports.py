@@ -107,9 +107,7 @@ def export_request(*, caller: Caller, file_format: str, filters: Mapping[str, ob
         export = Export.objects.create(token=caller.token, agency=caller.agency, format=file_format, filters=clean)
     else:
         export = Export.objects.create(requested_by=cast(User, caller), format=file_format, filters=clean)
-    from ..tasks import build_export
-
-    queue_on_commit(build_export, export.pk)
+    queue_on_commit("initiatives.tasks.build_export", export.pk)
     return export
 
 
@@ -331,7 +329,7 @@ def export_files_delete_expired(*, limit: int = SWEEP_BATCH) -> int:
     """Delete the files of exports past their expiry; the job records stay. Safe to run
     twice: the file goes first, then the record forgets it."""
     now = timezone.now()
-    storage = Export._meta.get_field("file").storage  # type: ignore[union-attr]
+    storage = Export._meta.get_field("file").storage
     expired = list(
         Export.objects.filter(expires_at__lte=now)
         .exclude(file="")

@@ -18,12 +18,12 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from projectoffice.job_locks import IMPORT_JOBS, job_lock
+from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
 
 from ..models import ImportBatch, ImportStatus
@@ -36,7 +36,9 @@ FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 REQUEUE_AFTER = datetime.timedelta(minutes=1)
 
 
-def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency | None, dry_run: bool) -> ImportBatch:
+def import_job_submit(
+    *, upload: "UploadedFile[bytes]", user: User | None, agency: Agency | None, dry_run: bool
+) -> ImportBatch:
     """Keep the file and record the job; the worker is asked to run it once this commits."""
     with transaction.atomic():
         batch = ImportBatch(
@@ -44,9 +46,7 @@ def import_job_submit(*, upload: UploadedFile, user: User | None, agency: Agency
         )
         batch.upload.save(batch.file_name, upload, save=False)
         batch.save()
-        from ..tasks import run_statistics_import
-
-        queue_on_commit(run_statistics_import, batch.pk)
+        queue_on_commit("initiatives.tasks.run_statistics_import", batch.pk)
     return batch
 
 
@@ -64,28 +64,19 @@ MAX_ATTEMPTS = 5
 
 
 def _run(batch_id: int) -> ImportBatch:
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status in FINISHED:
-            return batch
-        if batch.attempts >= MAX_ATTEMPTS:
-            return _finish(
-                batch_id,
-                status=ImportStatus.FAILED,
-                errors=[
-                    _problem(
-                        _("the import was started %(count)s times and never finished; nothing was written")
-                        % {"count": batch.attempts}
-                    )
-                ],
-            )
-        ImportBatch.objects.filter(pk=batch_id).update(
-            status=ImportStatus.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            stage="checking",
-            progress_done=0,
-            progress_total=0,
+    batch = job_claim(ImportBatch, batch_id, stage="checking", progress_done=0, progress_total=0)
+    if batch is None:  # finished already
+        return ImportBatch.objects.get(pk=batch_id)
+    if batch.attempts > MAX_ATTEMPTS:
+        return _end(
+            batch,
+            failed=True,
+            errors=[
+                _problem(
+                    _("the import was started %(count)s times and never finished; nothing was written")
+                    % {"count": batch.attempts - 1}
+                )
+            ],
         )
     try:
         with batch.upload.open("rb") as source:
@@ -101,20 +92,20 @@ def _run(batch_id: int) -> ImportBatch:
     except ImportAlreadyFinished:
         return ImportBatch.objects.get(pk=batch_id)
     except StatisticsImportError as exc:
-        return _finish(
-            batch_id,
-            status=ImportStatus.FAILED,
+        return _end(
+            batch,
+            failed=True,
             errors=[{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors],
             error_count=exc.error_count,
         )
     except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
         logger.error("import %s: the uploaded file cannot be opened: %s", batch_id, exc)
-        return _finish(batch_id, status=ImportStatus.FAILED, errors=[_problem(_("the uploaded file is missing"))])
+        return _end(batch, failed=True, errors=[_problem(_("the uploaded file is missing"))])
     except SoftTimeLimitExceeded:
         minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        return _finish(
-            batch_id,
-            status=ImportStatus.FAILED,
+        return _end(
+            batch,
+            failed=True,
             errors=[
                 _problem(
                     _(
@@ -129,9 +120,9 @@ def _run(batch_id: int) -> ImportBatch:
         raise  # passing trouble with the database: the task tries again later
     except Exception as exc:
         logger.exception("import %s stopped on an unexpected error", batch_id)
-        return _finish(
-            batch_id,
-            status=ImportStatus.FAILED,
+        return _end(
+            batch,
+            failed=True,
             errors=[
                 _problem(
                     _("the import stopped on an unexpected error (%(kind)s); nothing was written")
@@ -142,9 +133,8 @@ def _run(batch_id: int) -> ImportBatch:
     finally:
         _ProgressWriter(batch_id).forget()
     if result.dry_run:  # checked and rolled back: record what it would have done
-        return _finish(
-            batch_id,
-            status=ImportStatus.SUCCEEDED,
+        return _end(
+            batch,
             rows=result.rows,
             created=result.created,
             updated=result.updated,
@@ -157,30 +147,21 @@ def _problem(message: str) -> dict[str, Any]:
     return {"line": 0, "column": "", "message": message}
 
 
-def _finish(batch_id: int, **fields: Any) -> ImportBatch:
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status in FINISHED:
-            return batch
-        for name, value in {"stage": "", "finished_at": timezone.now(), **fields}.items():
-            setattr(batch, name, value)
-        if batch.status == ImportStatus.FAILED:
-            batch.error_count = max(batch.error_count, 1)
-        batch.save()
-    return batch
+def _end(batch: ImportBatch, *, failed: bool = False, **fields: Any) -> ImportBatch:
+    """End this claim of the job; a refused one counts at least one problem."""
+    if failed:
+        fields["error_count"] = max(fields.get("error_count", 0), 1)
+    job_end(batch, failed=failed, stage="", **fields)
+    return ImportBatch.objects.get(pk=batch.pk)
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
     """Jobs a worker should take up: waiting a while (never queued: the broker was down),
     or running for longer than any task may run (their worker died). The sweep queues those
     not known to be queued already (projectoffice/queueing.py)."""
-    now = now or timezone.now()
-    longest = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    jobs = ImportBatch.objects.filter(
-        Q(status=ImportStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
-        | Q(status=ImportStatus.RUNNING, started_at__lt=now - longest)
-    ).exclude(upload="")
-    return list(jobs.order_by("created_at").values_list("pk", flat=True)[:100])
+    return jobs_to_requeue(
+        ImportBatch.objects.exclude(upload=""), waiting_longer_than=REQUEUE_AFTER, limit=100, now=now
+    )
 
 
 # Files sent in are kept this long after their import ended, then deleted (the record stays).

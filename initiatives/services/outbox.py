@@ -24,9 +24,7 @@ def outbox_add(*, key: str, recipient: str, subject: str, body: str) -> OutboxMe
         key=key, defaults={"recipient": recipient, "subject": subject[:255], "body": body}
     )
     if created:
-        from ..tasks import deliver_notice
-
-        queue_on_commit(deliver_notice, message.pk)
+        queue_on_commit("initiatives.tasks.deliver_notice", message.pk)
     return message
 
 

@@ -30,7 +30,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from agencies.models import Membership, MembershipRole, RegionalBranch
 from agencies.roles import PROJECT_OFFICE_GROUP
@@ -38,8 +37,9 @@ from projectoffice.model_mixins import in_language
 
 from ..models import OutboxMessage, Report, ReportKind, ReportState
 from ..periods import Month, Period
+from ..selectors.reports import due_date_for, reporting_cycles
+from .notifications import notice_text
 from .outbox import outbox_add
-from .reports import due_date_for, reporting_cycles
 
 # Who hears about a report that is not handed in, by days from its due date.
 COORDINATORS, REGIONAL_HEADS, OFFICE = "coordinators", "regional_heads", "office"
@@ -213,54 +213,16 @@ def _message(
 ) -> tuple[str, str]:
     """Subject and body in the current language (the caller sets the site's)."""
     days = (today - due).days
-    facts = {
+    context = {
         "kind": ReportKind(kind).label,
         "period": period,
         "branch": _branch_and_region(branch),
         "due": date_format(due, "SHORT_DATE_FORMAT"),
         "state": report.get_state_display() if report is not None else _("not started"),
         "days": abs(days),
+        "to_heads": stage.audience == REGIONAL_HEADS,
     }
-    if stage.audience == COORDINATORS:
-        subject = _("Reminder: %(kind)s for %(period)s is due on %(due)s") % facts
-        if days == 0:
-            when = _("The report is due today.")
-        else:
-            when = (
-                ngettext("The report is due in %(days)d day.", "The report is due in %(days)d days.", abs(days)) % facts
-            )
-        body = (
-            _("%(branch)s: the %(kind)s for %(period)s is due on %(due)s and has not been handed in yet (%(state)s).")
-            % facts
-            + "\n"
-            + when
-            + "\n"
-            + _("Fill it in and submit it on the coordinator portal.")
-        )
-        return subject, body
-    subject = (
-        ngettext(
-            "Overdue by %(days)d day: %(kind)s for %(period)s, %(branch)s",
-            "Overdue by %(days)d days: %(kind)s for %(period)s, %(branch)s",
-            abs(days),
-        )
-        % facts
-    )
-    body = (
-        ngettext(
-            "%(branch)s has not handed in the %(kind)s for %(period)s, due on %(due)s: "
-            "%(days)d day overdue (%(state)s).",
-            "%(branch)s has not handed in the %(kind)s for %(period)s, due on %(due)s: "
-            "%(days)d days overdue (%(state)s).",
-            abs(days),
-        )
-        % facts
-    )
-    if stage.audience == REGIONAL_HEADS:
-        body += "\n" + _("Its coordinators were reminded before the due date; please see that they submit it.")
-    else:
-        body += "\n" + _("The report's state is in the admin, where the office can also reopen it.")
-    return subject, body
+    return notice_text("reminder" if stage.audience == COORDINATORS else "overdue", context)
 
 
 def _branch_and_region(branch: RegionalBranch) -> str:

@@ -5,6 +5,7 @@ submitted --approve--> approved (locked; its values published to the KPI engine)
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
 from agencies.tokens import is_agency_caller
+from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
 from regions.models import Region
 
@@ -31,7 +32,6 @@ from ..models import (
     Initiative,
     Report,
     ReportEvidence,
-    ReportingCycle,
     ReportKind,
     ReportLine,
     ReportSettlement,
@@ -40,12 +40,10 @@ from ..models import (
     ValueSource,
 )
 from ..periods import Period
+from ..selectors.reports import EDITABLE, closed_reason, due_date_for
+from .notifications import report_notify_coordinators
 from .values import value_set
 
-# Reports are due on this day of the month after their period (Decree No. 200 for the
-# half-yearly action-plan reports; the office uses the same rule for monthly ones).
-DUE_DAY = 15
-EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
 
 
@@ -53,58 +51,8 @@ class StaleReportError(ValidationError):
     """The report changed since the form was opened; the person's input is kept by the caller."""
 
 
-def reporting_cycles() -> dict[str, ReportingCycle]:
-    """The cycles staff set, by kind of report: one query, for a page that dates many reports."""
-    return {c.kind: c for c in ReportingCycle.objects.all()}
-
-
-def due_date_for(kind: str, period: Period, cycles: dict[str, ReportingCycle] | None = None) -> datetime.date:
-    """The due date under the reporting cycle staff set for this kind of report (by
-    default the 15th of the month after the period, as Decree No. 200 sets it)."""
-    cycle = (cycles if cycles is not None else reporting_cycles()).get(kind)
-    day, months_after = (cycle.due_day, cycle.months_after) if cycle else (DUE_DAY, 1)
-    following = period.end.plus(months_after)
-    return datetime.date(following.year, following.month, day)
-
-
 # How long a reopening lasts when staff grant one.
 REOPEN_DAYS = 7
-
-
-def closed_reason(report: Report, now: datetime.datetime | None = None) -> str | None:
-    """Why the coordinator can no longer change this report, in words; None when open."""
-    now = now or timezone.now()
-    if report.state == ReportState.APPROVED:
-        return _("This report was approved on %(date)s and is locked.") % {
-            "date": date_format(timezone.localtime(report.approved_at).date(), "SHORT_DATE_FORMAT")
-            if report.approved_at
-            else ""
-        }
-    if report.state == ReportState.SUBMITTED:
-        return _("This report was submitted and is waiting for the project office's review.")
-    deadline_passed = timezone.localdate(now) > report.due_date
-    reopened = report.reopened_until is not None and now <= report.reopened_until
-    if deadline_passed and not reopened:
-        return _(
-            "The due date, %(due)s, has passed, so the report is closed. "
-            "The project office can reopen it for a limited time."
-        ) % {"due": date_format(report.due_date, "SHORT_DATE_FORMAT")}
-    return None
-
-
-def reopened_notice(report: Report, now: datetime.datetime | None = None) -> str | None:
-    """Said on the page while a time-boxed reopening is what keeps the report open."""
-    now = now or timezone.now()
-    if (
-        report.state in EDITABLE
-        and report.reopened_until
-        and now <= report.reopened_until
-        and timezone.localdate(now) > report.due_date
-    ):
-        return _("The project office reopened this report until %(until)s.") % {
-            "until": date_format(timezone.localtime(report.reopened_until), "SHORT_DATETIME_FORMAT")
-        }
-    return None
 
 
 def _may_edit(user: Any, report: Report) -> bool:
@@ -203,7 +151,7 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "submitted")
+    report_notify_coordinators(report=report, state=ReportState.SUBMITTED)
     return report
 
 
@@ -229,7 +177,7 @@ def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] |
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "returned")
+    report_notify_coordinators(report=report, state=ReportState.RETURNED)
     return report
 
 
@@ -262,7 +210,7 @@ def report_approve(*, report: Report, user: User) -> Report:
     report.version += 1
     report._history_user = user  # type: ignore[attr-defined]
     report.save()
-    _notify_coordinators(report, "approved")
+    report_notify_coordinators(report=report, state=ReportState.APPROVED)
     return report
 
 
@@ -291,8 +239,9 @@ EVIDENCE_SIGNATURES = {
 }
 
 
+@files_removed_on_failure()
 @transaction.atomic
-def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> ReportEvidence:
+def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: User) -> ReportEvidence:
     """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
     report = _check_open(report, user)
     name = Path(upload.name or "file").name
@@ -309,6 +258,7 @@ def report_add_evidence(*, report: Report, upload: UploadedFile, user: User) -> 
         raise ValidationError(_("%(name)s is not the kind of file its name says.") % {"name": name})
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
     evidence.file.save(name, upload, save=False)
+    file_written(evidence.file)
     evidence._history_user = user  # type: ignore[attr-defined]
     evidence.save()
     return evidence
@@ -333,6 +283,47 @@ def report_add_settlement(
     return entry
 
 
+@dataclass(frozen=True)
+class SettlementJoined:
+    """A village of the report's region whose assembly decided to join the alcohol-free campaign."""
+
+    settlement: Region
+    decided_on: datetime.date
+    note: str = ""
+
+
+@files_removed_on_failure()
+@transaction.atomic
+def report_save_all(
+    *,
+    report: Report,
+    version: int,
+    values: dict[Indicator, tuple[Decimal, str]],
+    narrative: str,
+    evidence: "UploadedFile[bytes] | None" = None,
+    settlement: SettlementJoined | None = None,
+    submit: bool = False,
+    user: User,
+) -> Report:
+    """The coordinator's whole save from the report page: values and narrative, the
+    evidence file, the village, and the submission, all or nothing. A refused file or
+    village leaves the values as they were, and the file of a save that fails is removed."""
+    report = report_save(report=report, version=version, values=values, narrative=narrative, user=user)
+    if evidence is not None:
+        report_add_evidence(report=report, upload=evidence, user=user)
+    if settlement is not None:
+        report_add_settlement(
+            report=report,
+            settlement=settlement.settlement,
+            decided_on=settlement.decided_on,
+            note=settlement.note,
+            user=user,
+        )
+    if submit:
+        report = report_submit(report=report, version=report.version, user=user)
+    return report
+
+
 def _publish_settlements(report: Report, user: User) -> None:
     """On approval: each reported village becomes a declared alcohol-free campaign."""
     entries = list(report.settlements.select_related("settlement"))
@@ -347,7 +338,12 @@ def _publish_settlements(report: Report, user: User) -> None:
             _("No initiative exists to hold the alcohol-free campaigns; the office creates one first.")
         )
     for entry in entries:
-        if Campaign.objects.alcohol_free().filter(region=entry.settlement).exclude(settlement_stage="lapsed").exists():
+        if (
+            Campaign.objects.alcohol_free()
+            .filter(region=entry.settlement)
+            .exclude(settlement_stage=SettlementStage.LAPSED)
+            .exists()
+        ):
             continue
         campaign = Campaign(
             initiative=initiative,
@@ -364,46 +360,3 @@ def _publish_settlements(report: Report, user: User) -> None:
         )
         campaign._history_user = user  # type: ignore[attr-defined]
         campaign.save()
-
-
-def _notify_coordinators(report: Report, event: str) -> None:
-    """An e-mail to the report's coordinators, written with the event (outbox), in the
-    site's language; the key makes a repeated event one notice."""
-    from django.conf import settings
-    from django.utils import translation
-
-    from agencies.models import Membership, MembershipRole
-
-    from .outbox import outbox_add
-
-    people = (
-        Membership.objects.active().filter(branch=report.branch, role=MembershipRole.COORDINATOR).select_related("user")
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        if event == "submitted":
-            subject = _("Report %(period)s received") % {"period": report.period}
-            body = _(
-                "Your report for %(period)s reached the project office on %(date)s and waits for its review. "
-                "You will hear when it is approved or returned."
-            ) % {
-                "period": report.period,
-                "date": date_format(timezone.localdate(report.submitted_at), "SHORT_DATE_FORMAT"),
-            }
-        elif event == "returned":
-            subject = _("Report %(period)s returned for revision") % {"period": report.period}
-            body = _("The project office returned your report for %(period)s: %(reason)s") % {
-                "period": report.period,
-                "reason": report.return_reason,
-            }
-        else:
-            subject = _("Report %(period)s approved") % {"period": report.period}
-            body = _("The project office approved your report for %(period)s; its values are published.") % {
-                "period": report.period
-            }
-    for membership in people:
-        outbox_add(
-            key=f"report:{report.pk}:{event}:{report.version}:{membership.user_id}",
-            recipient=membership.user.email,
-            subject=str(subject),
-            body=str(body),
-        )

@@ -58,7 +58,7 @@ def value_set(
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.APPROVED, timezone.now(), user
     else:
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.PENDING, None, None
-    row._history_user = user  # type: ignore[union-attr]
+    row._history_user = user  # type: ignore[attr-defined]
     # Runs Value.clean: no formula KPI, region alive during the period.
     row.full_clean(exclude=["approved_by"], validate_unique=False, validate_constraints=False)
     row.save()

@@ -26,7 +26,7 @@ from initiatives.models import Export
 from initiatives.services.exports import export_build
 from regions.models import Region
 from tests.conftest import token_for
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ FILTERS = {"kpi": "crime.registered", "period_from": "2025-01", "period_to": "20
 
 
 @pytest.fixture(autouse=True)
-def _tasks_here(in_process_tasks):  # type: ignore[no-untyped-def]
+def _tasks_here(in_process_tasks):
     """Tasks run in the test's process: in CI nothing consumes what a test queues."""
 
 
@@ -42,12 +42,12 @@ def _tasks_here(in_process_tasks):  # type: ignore[no-untyped-def]
 def values(db: None) -> None:
     """Approved and pending values of Astana and Almaty, of two KPIs, and one outside the span."""
     for month in range(1, 10):
-        put("crime.registered", "710000000", f"2025-{month:02d}", 1000 + month)
-        put("crime.registered", "750000000", f"2025-{month:02d}", 2000 + month)
-        put("crime.theft", "710000000", f"2025-{month:02d}", 100 + month)
-    put("crime.registered", "710000000", "2025-01/2025-09", "9045.5")
-    put("crime.registered", "750000000", "2025-10", 2010, approved=False)
-    put("crime.registered", "710000000", "2024-12", 999)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=1000 + month)
+        ValueFactory(kpi="crime.registered", kato="750000000", period=f"2025-{month:02d}", value=2000 + month)
+        ValueFactory(kpi="crime.theft", kato="710000000", period=f"2025-{month:02d}", value=100 + month)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-01/2025-09", value="9045.5")
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-10", value=2010, approved=False)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2024-12", value=999)
 
 
 def ask(client: APIClient, capture: Any, file_format: str = "csv", filters: dict[str, Any] | None = None) -> Any:
@@ -82,7 +82,7 @@ def stored_files() -> list[Path]:
 @pytest.mark.parametrize("filters", [FILTERS, {}, {"region": "710000000", "source": "import"}])
 def test_a_csv_export_is_the_csv_of_values_byte_for_byte(
     caller, values, django_capture_on_commit_callbacks, who: str, filters: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = caller(who)
     response = ask(client, django_capture_on_commit_callbacks, "csv", filters)
     assert response.status_code == 202, response.content
@@ -102,7 +102,7 @@ def test_a_csv_export_is_the_csv_of_values_byte_for_byte(
     assert polled["rows"] == len(list(csv.DictReader(io.StringIO(expected.decode()))))  # 0 for Almaty in Astana
 
 
-def test_an_xlsx_export_opens_and_holds_the_same_rows(caller, values, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_an_xlsx_export_opens_and_holds_the_same_rows(caller, values, django_capture_on_commit_callbacks) -> None:
     client = caller("token_kpi")
     job = ask(client, django_capture_on_commit_callbacks, "xlsx", FILTERS).json()
     download = client.get(job["links"]["download"])
@@ -122,7 +122,7 @@ def test_an_xlsx_export_opens_and_holds_the_same_rows(caller, values, django_cap
 
 def test_a_coordinators_export_holds_only_their_regions_approved_values(
     caller, values, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = caller("coordinator_almaty")
     job = ask(client, django_capture_on_commit_callbacks, "csv", {"kpi": "crime.registered"}).json()
     rows = list(csv.DictReader(io.StringIO(body(client.get(job["links"]["download"])).decode())))
@@ -135,7 +135,7 @@ def test_a_coordinators_export_holds_only_their_regions_approved_values(
 
 def test_another_agency_or_person_cannot_see_or_download_an_export(
     caller, values, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mvd = token_client(["kpi:read"], agency="mvd")
     job = ask(mvd, django_capture_on_commit_callbacks).json()
     assert mvd.get(job["links"]["download"]).status_code == 200
@@ -149,7 +149,7 @@ def test_another_agency_or_person_cannot_see_or_download_an_export(
     assert token_client(["kpi:read"], agency="mvd").get(job["links"]["self"]).status_code == 200
 
 
-def test_office_staff_see_only_their_own_exports(caller, values, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_office_staff_see_only_their_own_exports(caller, values, django_capture_on_commit_callbacks) -> None:
     job = ask(caller("coordinator_astana"), django_capture_on_commit_callbacks).json()
     office = caller("office")
     assert office.get(job["links"]["self"]).status_code == 404
@@ -159,7 +159,7 @@ def test_office_staff_see_only_their_own_exports(caller, values, django_capture_
 
 
 @pytest.mark.parametrize("who", ["anonymous", "token_garbage", "token_expired", "token_revoked"])
-def test_strangers_are_not_let_in(caller, values, django_capture_on_commit_callbacks, who: str) -> None:  # type: ignore[no-untyped-def]
+def test_strangers_are_not_let_in(caller, values, django_capture_on_commit_callbacks, who: str) -> None:
     job = ask(caller("office"), django_capture_on_commit_callbacks).json()
     client = caller(who)
     for response in (
@@ -191,7 +191,7 @@ def test_strangers_are_not_let_in(caller, values, django_capture_on_commit_callb
 )
 def test_a_bad_filter_is_refused_by_name_and_nothing_is_recorded(
     caller, django_capture_on_commit_callbacks, filters: dict[str, Any], name: str, says: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = ask(caller("token_kpi"), django_capture_on_commit_callbacks, "csv", filters)
     assert response.status_code == 400, response.content
     error = response.json()["error"]
@@ -200,14 +200,14 @@ def test_a_bad_filter_is_refused_by_name_and_nothing_is_recorded(
     assert not Export.objects.exists()
 
 
-def test_an_unknown_format_is_refused(caller, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_format_is_refused(caller, django_capture_on_commit_callbacks) -> None:
     response = ask(caller("office"), django_capture_on_commit_callbacks, "pdf")
     assert response.status_code == 400
     assert "format" in response.json()["error"]["fields"]
     assert not Export.objects.exists()
 
 
-def test_a_job_not_built_yet_answers_409_with_when_to_look_again(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_not_built_yet_answers_409_with_when_to_look_again(caller, values) -> None:
     client = caller("office")
     job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()  # nothing commits: never built
     response = client.get(job["links"]["download"])
@@ -217,7 +217,7 @@ def test_a_job_not_built_yet_answers_409_with_when_to_look_again(caller, values)
     assert response["Retry-After"] == "5"
 
 
-def test_a_failed_job_answers_409_with_its_reason(caller, values, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_job_answers_409_with_its_reason(caller, values, settings) -> None:
     settings.MAX_EXPORT_ROWS = 5
     client = caller("office")
     job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
@@ -233,7 +233,7 @@ def test_a_failed_job_answers_409_with_its_reason(caller, values, settings) -> N
 # --- the worker ------------------------------------------------------------------------------
 
 
-def test_building_twice_makes_one_file_and_counts_once(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_building_twice_makes_one_file_and_counts_once(caller, values) -> None:
     client = caller("office")
     job = client.post("/api/v1/exports/", {"format": "xlsx", "filters": FILTERS}, format="json").json()
     assert export_build(export_id=job["id"]) is True
@@ -245,7 +245,7 @@ def test_building_twice_makes_one_file_and_counts_once(caller, values) -> None: 
     assert len(stored_files()) == 1
 
 
-def test_a_job_whose_worker_died_is_taken_over_by_the_next_delivery(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_whose_worker_died_is_taken_over_by_the_next_delivery(caller, values) -> None:
     job = caller("office").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     Export.objects.filter(pk=job["id"]).update(status="running", started_at=timezone.now(), attempts=1)
     assert export_build(export_id=job["id"]) is True  # nobody holds the job: its worker is gone
@@ -254,7 +254,7 @@ def test_a_job_whose_worker_died_is_taken_over_by_the_next_delivery(caller, valu
 
 
 @pytest.mark.postgres
-def test_a_job_a_live_worker_builds_is_left_to_it(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_a_live_worker_builds_is_left_to_it(caller, values) -> None:
     import psycopg
     from django.db import connection
 
@@ -272,7 +272,7 @@ def test_a_job_a_live_worker_builds_is_left_to_it(caller, values) -> None:  # ty
     assert export_build(export_id=job["id"]) is True  # its worker's connection is gone
 
 
-def test_the_sweep_queues_a_running_job_the_broker_never_gave_back(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweep_queues_a_running_job_the_broker_never_gave_back(caller, values) -> None:
     job = caller("office").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     started = timezone.now()
     Export.objects.filter(pk=job["id"]).update(status="running", started_at=started, attempts=1)
@@ -283,7 +283,7 @@ def test_the_sweep_queues_a_running_job_the_broker_never_gave_back(caller, value
 
 def test_a_broker_outage_leaves_the_job_waiting_and_the_sweep_builds_it(
     caller, values, monkeypatch, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     def broker_down(*args: object, **kwargs: object) -> None:
         raise ConnectionError("broker unreachable")
 
@@ -301,7 +301,7 @@ def test_a_broker_outage_leaves_the_job_waiting_and_the_sweep_builds_it(
     assert (polled["status"], polled["rows"]) == ("ready", 19)
 
 
-def test_a_revoked_tokens_waiting_job_fails_when_built(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_a_revoked_tokens_waiting_job_fails_when_built(caller, values) -> None:
     client = caller("token_kpi")
     job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     token = AgencyToken.objects.get(pk=Export.objects.get().token_id)
@@ -313,7 +313,7 @@ def test_a_revoked_tokens_waiting_job_fails_when_built(caller, values) -> None: 
     assert stored_files() == []
 
 
-def test_an_expired_tokens_waiting_job_fails_when_built(caller, values) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_tokens_waiting_job_fails_when_built(caller, values) -> None:
     caller("token_kpi").post("/api/v1/exports/", {"format": "csv"}, format="json")
     export = Export.objects.get()
     AgencyToken.objects.filter(pk=export.token_id).update(expiry_date=timezone.now() - datetime.timedelta(days=1))
@@ -324,7 +324,7 @@ def test_an_expired_tokens_waiting_job_fails_when_built(caller, values) -> None:
 
 def test_a_coordinator_moved_to_another_region_exports_only_what_they_may_read_now(
     caller, values, coordinator_astana, almaty
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = caller("coordinator_astana")
     job = client.post("/api/v1/exports/", {"format": "csv", "filters": {"kpi": "crime.registered"}}, format="json")
     Membership.objects.filter(user=coordinator_astana).update(is_active=False)
@@ -335,7 +335,7 @@ def test_a_coordinator_moved_to_another_region_exports_only_what_they_may_read_n
     assert {r["region"] for r in rows} == {"750000000"}
 
 
-def test_a_coordinator_without_a_region_any_more_gets_nothing(caller, values, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_without_a_region_any_more_gets_nothing(caller, values, coordinator_astana) -> None:
     job = caller("coordinator_astana").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     Membership.objects.filter(user=coordinator_astana).update(is_active=False)
     export_build(export_id=job["id"])
@@ -344,7 +344,7 @@ def test_a_coordinator_without_a_region_any_more_gets_nothing(caller, values, co
     assert "may no longer read KPI values" in export.error
 
 
-def test_a_file_built_for_a_region_is_not_downloaded_after_losing_it(caller, values, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_built_for_a_region_is_not_downloaded_after_losing_it(caller, values, coordinator_astana) -> None:
     client = caller("coordinator_astana")
     job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     export_build(export_id=job["id"])
@@ -363,7 +363,7 @@ def test_a_file_built_for_a_region_is_not_downloaded_after_losing_it(caller, val
     assert answer.json()["error"]["message"] == "Your access changed since this export was built; ask for a new export."
 
 
-def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_office(caller, values, office) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_office(caller, values, office) -> None:
     client = caller("office")
     job = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     export_build(export_id=job["id"])
@@ -383,7 +383,7 @@ def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_off
 
 def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
     caller, values, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = caller("office")
     job = ask(client, django_capture_on_commit_callbacks).json()
     assert client.get(job["links"]["download"]).status_code == 200
@@ -407,7 +407,7 @@ def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
 
 def test_the_list_does_not_query_per_job(
     caller, office, assert_queries_do_not_grow: Callable[[Callable[[], object], Callable[[], object]], int]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     Export.objects.create(requested_by=office, format="csv")
     client = caller("office")
 
@@ -424,7 +424,7 @@ def test_the_list_does_not_query_per_job(
 
 def test_staff_see_the_jobs_in_the_admin_read_only(
     client, office, coordinator_astana, caller, values, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     job = ask(caller("coordinator_astana"), django_capture_on_commit_callbacks).json()
     client.force_login(office)
     assert client.get("/admin/initiatives/export/").status_code == 200

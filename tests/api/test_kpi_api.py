@@ -10,8 +10,7 @@ import pytest
 from agencies.models import Agency
 from initiatives.models import ImportBatch, Indicator, Value
 from regions.models import Region
-from tests.factories import RegionFactory
-from tests.initiatives.test_engine import put
+from tests.factories import RegionFactory, ValueFactory
 from tests.initiatives.test_statistics_import import HEADLINE_2024, HEADLINE_2025
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +20,11 @@ pytestmark = pytest.mark.django_db
 def headline(db: None) -> None:
     regions = list(Region.objects.top_level().values_list("kato", flat=True))
     for kato, now, before in zip(regions, HEADLINE_2025, HEADLINE_2024, strict=True):
-        put("crime.registered", kato, "2025-01/2025-09", now)
-        put("crime.registered", kato, "2024-01/2024-09", before)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-09", value=now)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2024-01/2024-09", value=before)
 
 
-def test_an_agency_pulls_the_national_summary_with_its_change_and_breakdown(caller, headline) -> None:  # type: ignore[no-untyped-def]
+def test_an_agency_pulls_the_national_summary_with_its_change_and_breakdown(caller, headline) -> None:
     url = "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09&compare=previous_year"
     body = caller("token_kpi").get(url).json()
     assert (body["period"], body["compare_period"]) == ("2025-01/2025-09", "2024-01/2024-09")
@@ -36,7 +35,7 @@ def test_an_agency_pulls_the_national_summary_with_its_change_and_breakdown(call
     assert (astana["value"], astana["region"]["name"]) == ("9180", "Astana")
 
 
-def test_the_same_summary_as_csv(caller, headline) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_summary_as_csv(caller, headline) -> None:
     response = caller("token_kpi").get(
         "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09&format=csv"
     )
@@ -60,7 +59,7 @@ def test_the_same_summary_as_csv(caller, headline) -> None:  # type: ignore[no-u
         ("period_from=1900-01", "period_from", "year 1899 is outside"),
     ],
 )
-def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str) -> None:
     response = caller("office").get(f"/api/v1/kpis/crime.registered/summary/?{query}")
     assert response.status_code == 400
     error = response.json()["error"]
@@ -68,19 +67,19 @@ def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: st
     assert any(fragment in m for m in error["fields"][field]), error
 
 
-def test_an_unknown_kpi_is_a_404_in_the_same_shape(caller) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_kpi_is_a_404_in_the_same_shape(caller) -> None:
     response = caller("office").get("/api/v1/kpis/crime.nothing/summary/?period_from=2025-01")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) -> None:  # type: ignore[no-untyped-def]
+def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) -> None:
     astana = Region.objects.get(kato="710000000")
     district = RegionFactory(kato="711100000", parent=astana, kind="city_district")
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", district.kato, "2025-09", 400)
-    put("crime.theft", "710000000", "2025-09", 200)
-    put("crime.registered", "750000000", "2025-08", 2100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato=district.kato, period="2025-09", value=400)
+    ValueFactory(kpi="crime.theft", kato="710000000", period="2025-09", value=200)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-08", value=2100)
     client = caller("token_kpi")
 
     def rows(query: str) -> list[tuple[str, str, str]]:
@@ -103,9 +102,9 @@ def test_values_filter_by_kpi_region_and_below_period_and_update_time(caller) ->
     assert bad.status_code == 400 and "unknown region" in bad.json()["error"]["message"]
 
 
-def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_max_num_queries) -> None:
     for month in range(1, 13):
-        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=month)
     client = caller("office")
     first = client.get("/api/v1/values/?page_size=5").json()
     assert "count" not in first
@@ -114,9 +113,9 @@ def test_values_page_by_cursor_without_counting_the_table(caller, django_assert_
     assert [r["period"] for r in second["results"]] == ["2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
 
 
-def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignore[no-untyped-def]
+def test_values_stream_as_csv_with_the_same_rows(caller) -> None:
     for month in range(1, 13):
-        put("crime.registered", "710000000", f"2025-{month:02d}", month)
+        ValueFactory(kpi="crime.registered", kato="710000000", period=f"2025-{month:02d}", value=month)
     client = caller("token_kpi")
     response = client.get("/api/v1/values/?format=csv&kpi=crime.registered")
     assert response.streaming
@@ -132,12 +131,27 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignor
     assert list(rows[0]) == list(json_first)
 
 
+# The queries of each list, whatever its length; a change that moves one is reviewed. The
+# values list is being reworked for speed: its budget is pinned with that work.
+LIST_BUDGETS = {
+    "/api/v1/campaigns/": 5,
+    "/api/v1/initiatives/": 7,
+    "/api/v1/kpis/": 4,
+    "/api/v1/imports/": 5,
+    "/api/v1/reports/": 7,
+}
+
+
 @pytest.mark.parametrize(
     ("url", "add"),
     [
         (
             "/api/v1/values/?page_size=500",
-            lambda: [put("crime.theft", "710000000", f"20{y}-{m:02d}", 1) for y in range(10, 15) for m in range(1, 13)],
+            lambda: [
+                ValueFactory(kpi="crime.theft", kato="710000000", period=f"20{y}-{m:02d}", value=1)
+                for y in range(10, 15)
+                for m in range(1, 13)
+            ],
         ),
         ("/api/v1/campaigns/", lambda: __import__("tests.factories", fromlist=["x"]).CampaignFactory.create_batch(30)),
         (
@@ -149,16 +163,16 @@ def test_values_stream_as_csv_with_the_same_rows(caller) -> None:  # type: ignor
         ("/api/v1/reports/", lambda: _reports(30, first=1)),
     ],
 )
-def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow, url, add) -> None:  # type: ignore[no-untyped-def]
+def test_list_endpoints_do_not_query_per_row(caller, assert_queries_do_not_grow, url, add) -> None:
     from tests.factories import CampaignFactory, InitiativeFactory
 
-    put("crime.registered", "710000000", "2025-09", 1)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1)
     CampaignFactory()
     InitiativeFactory()
     ImportBatch.objects.create(file_name="first.csv")
     _reports(1)
     client = caller("office")
-    assert_queries_do_not_grow(lambda: client.get(url).json(), add)
+    assert_queries_do_not_grow(lambda: client.get(url).json(), add, budget=LIST_BUDGETS.get(url.split("?")[0]))
 
 
 def _reports(count: int, first: int = 0) -> None:
@@ -174,7 +188,7 @@ def _reports(count: int, first: int = 0) -> None:
         ReportLine.objects.create(report=report, indicator=Indicator.objects.get(code="events.legal_literacy"), value=1)
 
 
-def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None:  # type: ignore[no-untyped-def]
+def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None:
     client = caller("token_kpi")
     kk = client.get("/api/v1/kpis/crime.registered/?lang=kk")
     assert kk.json()["name"] == "Тіркелген қылмыстық құқық бұзушылықтар"
@@ -189,11 +203,11 @@ def test_names_follow_the_lang_parameter_and_all_three_are_given(caller) -> None
 
 
 @pytest.fixture
-def push(in_process_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def push(in_process_tasks, django_capture_on_commit_callbacks):
     """Upload a file as the API's caller does, let the worker run it (here, in-process,
     once the upload commits), and read the import back from where the answer points."""
 
-    def upload(client, content: bytes, name: str, **data):  # type: ignore[no-untyped-def]
+    def upload(client, content: bytes, name: str, **data):
         file = io.BytesIO(content)
         file.name = name
         with django_capture_on_commit_callbacks(execute=True):
@@ -205,7 +219,7 @@ def push(in_process_tasks, django_capture_on_commit_callbacks):  # type: ignore[
     return upload
 
 
-def test_a_refused_upload_ends_refused_with_every_bad_row(caller, push) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_upload_ends_refused_with_every_bad_row(caller, push) -> None:
     body = push(
         caller("token_import"),
         b"region,period,indicator,value\n710000000,2025-09,crime.registered,1\n710000001,2025-13,crime.registered,-1\n",
@@ -220,7 +234,7 @@ def test_a_refused_upload_ends_refused_with_every_bad_row(caller, push) -> None:
     assert again["errors"][0]["message"] == "unknown region '710000001' (a 9-digit KATO code)"
 
 
-def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller, push) -> None:  # type: ignore[no-untyped-def]
+def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller, push) -> None:
     body = push(
         caller("token_import"), b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n", "1m.csv"
     )
@@ -230,8 +244,8 @@ def test_an_accepted_upload_is_approved_and_attributed_to_the_agency(caller, pus
     assert (value.approval_state, value.import_batch.agency.code) == ("approved", "kpssu")
 
 
-def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-08", 1200)
+def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> None:
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-08", value=1200)
     body = push(
         caller("office"),
         b"region,period,indicator,value\n710000000,2025-08,crime.registered,1250\n710000000,2025-09,crime.registered,1300\n",
@@ -250,7 +264,7 @@ def test_a_dry_run_counts_what_would_change_and_writes_nothing(caller, push) -> 
 
 def test_an_upload_waits_for_a_worker_and_the_sweep_queues_it_if_the_broker_was_down(
     caller, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from unittest import mock
 
     from initiatives import tasks
@@ -278,7 +292,7 @@ def test_an_upload_waits_for_a_worker_and_the_sweep_queues_it_if_the_broker_was_
     assert ImportBatch.objects.get().attempts == 1
 
 
-def test_the_sweep_leaves_alone_an_upload_that_was_queued(caller, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweep_leaves_alone_an_upload_that_was_queued(caller, django_capture_on_commit_callbacks) -> None:
     """A backlog in the queue is not a lost job: queuing it again every five minutes would
     only pile up copies."""
     from unittest import mock
@@ -295,7 +309,7 @@ def test_the_sweep_leaves_alone_an_upload_that_was_queued(caller, django_capture
     queued.assert_not_called()
 
 
-def test_uploads_other_than_csv_or_xlsx_are_refused_at_once(caller) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_other_than_csv_or_xlsx_are_refused_at_once(caller) -> None:
     upload = io.BytesIO(b"region,period,indicator,value\n")
     upload.name = "stats.pdf"
     response = caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
@@ -304,7 +318,7 @@ def test_uploads_other_than_csv_or_xlsx_are_refused_at_once(caller) -> None:  # 
     assert not ImportBatch.objects.exists()
 
 
-def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> None:
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO())
@@ -317,7 +331,7 @@ def test_the_schema_validates_and_the_docs_are_served_without_a_cdn(caller) -> N
     assert schema["components"]["securitySchemes"]["agencyToken"]["scheme"] == "bearer"
 
 
-def test_api_errors_come_in_the_callers_language(caller) -> None:  # type: ignore[no-untyped-def]
+def test_api_errors_come_in_the_callers_language(caller) -> None:
     client = caller("coordinator_almaty")
     kk = client.get("/api/v1/kpis/crime.registered/summary/?period_from=2025-09&lang=kk").json()
     assert (

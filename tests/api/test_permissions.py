@@ -5,7 +5,7 @@ import io
 import pytest
 
 from initiatives.models import Value
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 PEOPLE = ["office", "coordinator_astana", "coordinator_almaty"]
 TOKENS_BAD = ["token_expired", "token_revoked", "token_garbage"]
@@ -47,7 +47,7 @@ MATRIX = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("url", "expected"), MATRIX, ids=[m[0] for m in MATRIX])
 @pytest.mark.parametrize("who", ["anonymous", *PEOPLE, "token_kpi", "token_reports", "token_import", *TOKENS_BAD])
-def test_who_may_read_what(caller, who: str, url: str, expected: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_read_what(caller, who: str, url: str, expected: dict[str, int]) -> None:
     response = caller(who).get(url)
     want = 401 if who in TOKENS_BAD else expected[who]
     assert response.status_code == want, response.content[:300]
@@ -74,7 +74,7 @@ IMPORT_FILE = b"region,period,indicator,value\n710000000,2025-09,crime.registere
 )
 def test_who_may_push_legal_statistics(
     caller, in_process_tasks, django_capture_on_commit_callbacks, who: str, status: int
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     upload = io.BytesIO(IMPORT_FILE)
     upload.name = "stats.csv"
     with django_capture_on_commit_callbacks(execute=True):
@@ -86,7 +86,7 @@ def test_who_may_push_legal_statistics(
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("url", ["/api/v1/regions/710000000/", "/api/v1/kpis/crime.registered/", "/api/v1/values/"])
-def test_nobody_writes_reference_data_or_values_through_the_api(caller, method: str, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_writes_reference_data_or_values_through_the_api(caller, method: str, url: str) -> None:
     for who in ("office", "token_kpi", "token_import"):
         response = getattr(caller(who), method)(url, {})
         assert response.status_code in (403, 405), (who, response.status_code)
@@ -94,9 +94,9 @@ def test_nobody_writes_reference_data_or_values_through_the_api(caller, method: 
 
 @pytest.fixture
 def values_in_two_cities(db: None) -> None:
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", "750000000", "2025-09", 2100)
-    put("crime.registered", "750000000", "2025-08", 1999, approved=False)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-09", value=2100)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-08", value=1999, approved=False)
 
 
 @pytest.mark.django_db
@@ -109,20 +109,20 @@ def values_in_two_cities(db: None) -> None:
         ("token_kpi", {("710000000", "approved"), ("750000000", "approved")}),
     ],
 )
-def test_value_lists_hold_only_the_rows_in_the_callers_scope(caller, values_in_two_cities, who, visible) -> None:  # type: ignore[no-untyped-def]
+def test_value_lists_hold_only_the_rows_in_the_callers_scope(caller, values_in_two_cities, who, visible) -> None:
     rows = caller(who).get("/api/v1/values/").json()["results"]
     assert {(r["region"], r["approval_state"]) for r in rows} == visible
 
 
 @pytest.mark.django_db
-def test_a_coordinator_cannot_read_another_regions_value_by_id(caller, values_in_two_cities) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_cannot_read_another_regions_value_by_id(caller, values_in_two_cities) -> None:
     astana = Value.objects.get(region__kato="710000000")
     assert caller("coordinator_almaty").get(f"/api/v1/values/{astana.pk}/").status_code == 404
     assert caller("coordinator_astana").get(f"/api/v1/values/{astana.pk}/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_a_token_sees_only_its_own_agencys_imports(caller, in_process_tasks) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_sees_only_its_own_agencys_imports(caller, in_process_tasks) -> None:
     upload = io.BytesIO(IMPORT_FILE)
     upload.name = "by-office.csv"
     caller("office").post("/api/v1/imports/", {"file": upload}, format="multipart")
@@ -131,7 +131,7 @@ def test_a_token_sees_only_its_own_agencys_imports(caller, in_process_tasks) -> 
 
 
 @pytest.fixture
-def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
+def astana_reports(coordinator_astana, office):
     """A draft and an approved report of Astana, written before their due dates."""
     import datetime
     from decimal import Decimal
@@ -168,13 +168,13 @@ def astana_reports(coordinator_astana, office):  # type: ignore[no-untyped-def]
         ("token_reports", {"2025-09"}),
     ],
 )
-def test_report_lists_hold_only_the_reports_in_the_callers_scope(caller, astana_reports, who, visible) -> None:  # type: ignore[no-untyped-def]
+def test_report_lists_hold_only_the_reports_in_the_callers_scope(caller, astana_reports, who, visible) -> None:
     rows = caller(who).get("/api/v1/reports/").json()["results"]
     assert {r["period"] for r in rows} == visible
 
 
 @pytest.mark.django_db
-def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) -> None:  # type: ignore[no-untyped-def]
+def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) -> None:
     draft, done = astana_reports
     assert caller("coordinator_almaty").get(f"/api/v1/reports/{draft.pk}/").status_code == 404
     assert caller("token_reports").get(f"/api/v1/reports/{draft.pk}/").status_code == 404
@@ -201,7 +201,7 @@ def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) 
         *[(who, 401) for who in TOKENS_BAD],
     ],
 )
-def test_who_may_ask_for_an_export(caller, values_in_two_cities, who: str, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_ask_for_an_export(caller, values_in_two_cities, who: str, status: int) -> None:
     from initiatives.models import Export
 
     response = caller(who).post("/api/v1/exports/", {"format": "csv", "filters": {}}, format="json")
@@ -227,7 +227,7 @@ def test_who_may_ask_for_an_export(caller, values_in_two_cities, who: str, statu
 )
 def test_only_the_requester_reads_an_export(
     caller, values_in_two_cities, in_process_tasks, django_capture_on_commit_callbacks, who, status, suffix
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         job = caller("coordinator_astana").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     response = caller(who).get(f"/api/v1/exports/{job['id']}/{suffix}")

@@ -36,7 +36,7 @@ def _keep_the_test_connection() -> Iterator[None]:
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_read_endpoint_answers_with_a_server_error(case) -> None:  # type: ignore[no-untyped-def]
+def test_no_read_endpoint_answers_with_a_server_error(case) -> None:
     _, key = agency_token_issue(
         agency=Agency.objects.get(code="kpssu"), name="fuzz", scopes=["kpi:read"], expires_days=1, user=None
     )

@@ -60,7 +60,7 @@ def test_a_token_records_when_it_was_last_used(client: Client) -> None:
     assert token.history.count() == 1  # using a token is not a change to it
 
 
-def test_staff_issue_a_token_in_the_admin_and_see_it_once(client: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_issue_a_token_in_the_admin_and_see_it_once(client: Client, office) -> None:
     client.force_login(office)
     response = client.post(
         "/admin/agencies/agencytoken/add/",
@@ -74,13 +74,13 @@ def test_staff_issue_a_token_in_the_admin_and_see_it_once(client: Client, office
     assert token.history.get().history_user == office
 
 
-def test_a_coordinator_cannot_issue_tokens(client: Client, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_cannot_issue_tokens(client: Client, coordinator_astana) -> None:
     client.force_login(coordinator_astana)
     response = client.get("/admin/agencies/agencytoken/add/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_requests_are_limited_per_token(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_requests_are_limited_per_token(client: Client, settings) -> None:
     from django.core.cache import cache
     from rest_framework.settings import api_settings
 

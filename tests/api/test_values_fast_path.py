@@ -59,7 +59,7 @@ MOMENTS = [
 def generated() -> list[int]:
     """Values over many KPIs, regions, spans, numbers and times (a formula KPI's too,
     which only a bulk write can leave behind); pending ones without an approval time."""
-    rng = random.Random(13)  # noqa: S311 - generated data, the same every run
+    rng = random.Random(13)
     numbers = [*NUMBERS, "9999999999999999.9999"] if connection.vendor == "postgresql" else NUMBERS  # the largest
     plain = list(Indicator.objects.filter(numerator__isnull=True).order_by("code")[:6])
     formula = Indicator.objects.filter(numerator__isnull=False).order_by("code").first()

@@ -9,21 +9,21 @@ from tests.factories import RegionFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def pick(page, field: str, search: str, option: str) -> None:  # type: ignore[no-untyped-def]
+def pick(page, field: str, search: str, option: str) -> None:
     """Choose in one of the admin's autocomplete (select2) boxes, as a person does."""
     page.locator(f"#{field} + .select2 .select2-selection, [data-select2-id] #select2-{field}-container").first.click()
     page.locator(".select2-container--open .select2-search__field").fill(search)
     page.locator(".select2-results__option", has_text=option).first.click()
 
 
-def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, username: str) -> None:
     page.goto("/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "correct horse battery staple")
     page.click("input[type=submit]")
 
 
-def test_staff_build_an_initiative_set_a_target_and_read_its_history(page, screenshot, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_build_an_initiative_set_a_target_and_read_its_history(page, screenshot, office) -> None:
     village = RegionFactory(kato="434030100", name_en="Akkum", name_ru="село Аккум", name_kk="Аққұм ауылы")
     log_in(page, "office")
     assert page.locator("#site-name").inner_text() == "Law and Order project office"
@@ -84,7 +84,7 @@ def test_staff_build_an_initiative_set_a_target_and_read_its_history(page, scree
     assert "1000" in history and "950" in history
 
 
-def test_a_coordinator_is_turned_away_from_the_admin(page, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_is_turned_away_from_the_admin(page, coordinator_astana) -> None:
     log_in(page, "coordinator.astana")
     assert page.locator(".errornote").is_visible()
     page.goto("/admin/initiatives/target/")
@@ -92,7 +92,7 @@ def test_a_coordinator_is_turned_away_from_the_admin(page, coordinator_astana) -
 
 
 @pytest.fixture
-def office(db):  # type: ignore[no-untyped-def]
+def office(db):
     from django.contrib.auth.models import Group
 
     user = UserFactory(username="office", is_staff=True)

@@ -14,7 +14,7 @@ import time_machine
 from initiatives.models import Indicator, Target
 from regions.models import Region
 from tests.browser.conftest import SCREENSHOTS
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "kk" / "LC_MESSAGES" / "django.po"
@@ -41,8 +41,8 @@ def leftovers(page_text: str) -> list[str]:
 @pytest.fixture
 def figures() -> None:
     for i, kato in enumerate(Region.objects.top_level().values_list("kato", flat=True)):
-        put("crime.registered", kato, "2026-01/2026-10", 4000 + i * 10)
-        put("crime.registered", kato, "2025-01/2025-10", 4200 + i * 10)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=4000 + i * 10)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=4200 + i * 10)
     Target.objects.create(
         indicator=Indicator.objects.get(code="crime.registered"), region=None, year=2026, target_value=90000
     )
@@ -50,7 +50,7 @@ def figures() -> None:
 
 def test_the_portal_and_the_dashboard_speak_kazakh(
     browser, live_server, screenshot, figures, office, coordinator_astana
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         context = browser.new_context(locale="kk-KZ", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         page = context.new_page()

@@ -10,20 +10,20 @@ import pytest
 import time_machine
 
 from initiatives.models import Report
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def early_november():  # type: ignore[no-untyped-def]
+def early_november():
     """October's report is due on 15 November."""
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         yield
 
 
-def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, username: str) -> None:
     page.context.clear_cookies()
     page.goto("/login/")
     page.fill("#id_username", username)
@@ -33,8 +33,8 @@ def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_report_from_draft_to_approval(
     page, screenshot, early_november, office, coordinator_astana, coordinator_almaty
-) -> None:  # type: ignore[no-untyped-def]
-    put("events.legal_literacy", "710000000", "2026-09", 40)  # last period, approved
+) -> None:
+    ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2026-09", value=40)  # last period, approved
 
     log_in(page, "coordinator.astana")
     assert page.locator("h1").inner_text() == "Your reports"
@@ -96,7 +96,7 @@ def test_a_report_from_draft_to_approval(
     screenshot("portal-07-approved-on-a-phone")
 
 
-def test_a_report_past_its_due_date_explains_why_it_is_closed(page, screenshot, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_past_its_due_date_explains_why_it_is_closed(page, screenshot, coordinator_astana) -> None:
     from agencies.models import RegionalBranch
 
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")

@@ -25,12 +25,12 @@ def inline_management(prefix: str, total: int, initial: int = 0) -> dict[str, st
 
 
 @pytest.fixture
-def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
+def staff(client: Client, office) -> Client:
     client.force_login(office)
     return client
 
 
-def test_staff_create_an_initiative_with_its_campaigns_and_kpis(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_create_an_initiative_with_its_campaigns_and_kpis(staff: Client, office) -> None:
     village = RegionFactory(name_ru="село Аккум")
     registered = Indicator.objects.get(code="crime.registered")
     response = staff.post(
@@ -100,7 +100,7 @@ def test_an_alcohol_free_campaign_in_a_whole_region_is_refused_on_the_form(staff
     assert not Campaign.objects.exists()
 
 
-def test_staff_set_targets_on_a_kpi_and_see_the_history_of_a_changed_one(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_staff_set_targets_on_a_kpi_and_see_the_history_of_a_changed_one(staff: Client, office) -> None:
     indicator = IndicatorFactory(code="test.targets")
     astana = Region.objects.get(kato="710000000")
     base = {
@@ -192,15 +192,15 @@ def test_a_bad_period_keeps_the_input_and_says_what_is_accepted(staff: Client) -
     assert not Value.objects.exists()
 
 
-def test_staff_approve_values_with_an_action(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
-    value = ValueFactory()
+def test_staff_approve_values_with_an_action(staff: Client, office) -> None:
+    value = ValueFactory(approved=False)
     response = staff.post("/admin/initiatives/value/", {"action": "approve", "_selected_action": [value.pk]})
     assert response.status_code == 302
     value.refresh_from_db()
     assert (value.approval_state, value.approved_by) == ("approved", office)
 
 
-def test_kpi_catalogue_import_shows_a_preview_then_writes_on_confirmation(staff: Client, office) -> None:  # type: ignore[no-untyped-def]
+def test_kpi_catalogue_import_shows_a_preview_then_writes_on_confirmation(staff: Client, office) -> None:
     csv = (
         "code,name_kk,name_ru,name_en,unit,direction,aggregation_regions,aggregation_time,frequency,owner_agency,"
         "source,numerator,denominator,factor,decimal_places,is_active\n"
@@ -260,7 +260,7 @@ def test_targets_export_as_csv(staff: Client) -> None:
         "/admin/initiatives/value/?approval_state__exact=pending&in_region=710000000&year=2025",
     ],
 )
-def test_a_coordinator_cannot_open_the_domain_admin(client: Client, coordinator_astana, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_cannot_open_the_domain_admin(client: Client, coordinator_astana, url: str) -> None:
     client.force_login(coordinator_astana)
     response = client.get(url)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -283,6 +283,16 @@ def _values(count: int) -> None:
     )
 
 
+# The queries of each admin list, whatever its length; a change that moves one is reviewed.
+ADMIN_LIST_BUDGETS = {
+    "/admin/initiatives/value/": 8,
+    "/admin/initiatives/target/": 10,
+    "/admin/initiatives/indicator/": 8,
+    "/admin/initiatives/campaign/": 11,
+    "/admin/initiatives/initiative/": 10,
+}
+
+
 @pytest.mark.parametrize(
     ("url", "add_rows"),
     [
@@ -297,10 +307,11 @@ def _values(count: int) -> None:
 )
 def test_list_pages_use_the_same_queries_for_10_and_1000_rows(
     staff: Client, assert_queries_do_not_grow, url, add_rows
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _values(10)
     Target.objects.create(indicator=IndicatorFactory(), year=2026, target_value=1)
-    assert_queries_do_not_grow(lambda: staff.get(url).status_code == 200 or pytest.fail(url), add_rows)
+    budget = ADMIN_LIST_BUDGETS[url.split("?")[0]]
+    assert_queries_do_not_grow(lambda: staff.get(url).status_code == 200 or pytest.fail(url), add_rows, budget=budget)
 
 
 def test_campaign_and_initiative_lists_do_not_query_per_row(staff: Client, assert_queries_do_not_grow) -> None:
@@ -313,4 +324,4 @@ def test_campaign_and_initiative_lists_do_not_query_per_row(staff: Client, asser
             CampaignFactory(region=RegionFactory())
 
     for url in ("/admin/initiatives/campaign/", "/admin/initiatives/initiative/"):
-        assert_queries_do_not_grow(lambda url=url: staff.get(url), add_rows)
+        assert_queries_do_not_grow(lambda url=url: staff.get(url), add_rows, budget=ADMIN_LIST_BUDGETS[url])

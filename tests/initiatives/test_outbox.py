@@ -17,12 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _tasks_here(in_process_tasks):  # type: ignore[no-untyped-def]
+def _tasks_here(in_process_tasks):
     """Tasks run in the test's process here; the worker itself is exercised by tests/jobs."""
 
 
 @pytest.fixture
-def submitted(coordinator_astana):  # type: ignore[no-untyped-def]
+def submitted(coordinator_astana):
     with time_machine.travel(datetime.datetime(2025, 10, 5, tzinfo=datetime.UTC), tick=True):
         branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
         report = report_create(branch=branch, kind="monthly", period=Period.parse("2025-09"), user=coordinator_astana)
@@ -38,7 +38,7 @@ def submitted(coordinator_astana):  # type: ignore[no-untyped-def]
 
 def test_a_returned_report_sends_its_coordinator_one_email(
     submitted, office, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         report_return(report=submitted, reason="Add the protocol.", user=office)
     assert [m.to for m in mail.outbox] == [["coordinator.astana@example.kz"]]
@@ -46,7 +46,7 @@ def test_a_returned_report_sends_its_coordinator_one_email(
     assert OutboxMessage.objects.get(key__contains=":returned:").sent_at is not None
 
 
-def test_a_submitted_report_is_acknowledged_to_its_coordinators(submitted) -> None:  # type: ignore[no-untyped-def]
+def test_a_submitted_report_is_acknowledged_to_its_coordinators(submitted) -> None:
     notice = OutboxMessage.objects.get()
     assert (
         notice.key
@@ -56,7 +56,7 @@ def test_a_submitted_report_is_acknowledged_to_its_coordinators(submitted) -> No
     assert "reached the project office on 05.10.2025" in notice.body
 
 
-def test_an_approved_report_is_announced(submitted, office, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_an_approved_report_is_announced(submitted, office, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         report_approve(report=submitted, user=office)
     assert len(mail.outbox) == 1 and "2025-09" in mail.outbox[0].subject
@@ -75,10 +75,10 @@ def test_the_same_event_twice_is_one_notice() -> None:
     assert OutboxMessage.objects.count() == 1
 
 
-def test_a_broker_outage_loses_nothing(monkeypatch, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_broker_outage_loses_nothing(monkeypatch, django_capture_on_commit_callbacks) -> None:
     from initiatives import tasks
 
-    def broker_down(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.deliver_notice, "delay", broker_down)
@@ -90,7 +90,7 @@ def test_a_broker_outage_loses_nothing(monkeypatch, django_capture_on_commit_cal
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_released_for_a_retry(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_send_is_released_for_a_retry(monkeypatch) -> None:
     from initiatives.services import outbox
 
     message = outbox_add(key="test:4", recipient="a@example.kz", subject="s", body="b")

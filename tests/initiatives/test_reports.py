@@ -21,14 +21,14 @@ from initiatives.services.reports import (
     report_save,
     report_submit,
 )
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = Period.parse("2025-09")  # due on 2025-10-15
 
 
 @pytest.fixture(autouse=True)
-def early_october():  # type: ignore[no-untyped-def]
+def early_october():
     """Before September's report is due."""
     with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
         yield traveller
@@ -40,7 +40,7 @@ def kpis() -> dict[str, Indicator]:
 
 
 @pytest.fixture
-def report(coordinator_astana) -> Report:  # type: ignore[no-untyped-def]
+def report(coordinator_astana) -> Report:
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
     return report_create(branch=branch, kind="monthly", period=SEPTEMBER, user=coordinator_astana)
 
@@ -53,7 +53,7 @@ def test_a_report_goes_from_draft_to_approval_and_its_values_reach_the_kpi_engin
     report: Report,
     kpis,
     coordinator_astana,
-    office,  # type: ignore[no-untyped-def]
+    office,
 ) -> None:
     assert (str(report.due_date), report.state) == ("2025-10-15", "draft")
     report = report_save(
@@ -76,7 +76,7 @@ def test_a_report_goes_from_draft_to_approval_and_its_values_reach_the_kpi_engin
     assert summary.own.value.value == 40
 
 
-def test_a_returned_value_says_why_and_the_fix_is_resubmitted(report: Report, kpis, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+def test_a_returned_value_says_why_and_the_fix_is_resubmitted(report: Report, kpis, coordinator_astana, office) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 12, 400), narrative="", user=coordinator_astana)
     report = report_submit(report=report, version=report.version, user=coordinator_astana)
     line = report.lines.get(indicator__code="events.legal_literacy")
@@ -96,14 +96,14 @@ def test_a_returned_value_says_why_and_the_fix_is_resubmitted(report: Report, kp
     assert changed[0] == 40 and Decimal(400) in changed  # the reviewer can see what changed
 
 
-def test_a_return_needs_a_reason(report: Report, kpis, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+def test_a_return_needs_a_reason(report: Report, kpis, coordinator_astana, office) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
     report = report_submit(report=report, version=report.version, user=coordinator_astana)
     with pytest.raises(ValidationError, match="Say what to fix"):
         report_return(report=report, reason="  ", user=office)
 
 
-def test_two_tabs_cannot_silently_overwrite_each_other(report: Report, kpis, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_two_tabs_cannot_silently_overwrite_each_other(report: Report, kpis, coordinator_astana) -> None:
     report_save(report=report, version=1, values=values(kpis, 12, 40), narrative="first tab", user=coordinator_astana)
     with pytest.raises(StaleReportError, match="Someone saved this report after you opened it"):
         report_save(
@@ -113,7 +113,7 @@ def test_two_tabs_cannot_silently_overwrite_each_other(report: Report, kpis, coo
     assert report.narrative == "first tab"
 
 
-def test_a_double_clicked_submit_makes_one_submission(report: Report, kpis, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_double_clicked_submit_makes_one_submission(report: Report, kpis, coordinator_astana) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
     opened_at = report.version
     first = report_submit(report=report, version=opened_at, user=coordinator_astana)
@@ -122,14 +122,14 @@ def test_a_double_clicked_submit_makes_one_submission(report: Report, kpis, coor
     assert report.history.filter(state="submitted").count() == 1
 
 
-def test_a_coordinator_of_another_region_may_not_touch_the_report(report: Report, kpis, coordinator_almaty) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_of_another_region_may_not_touch_the_report(report: Report, kpis, coordinator_almaty) -> None:
     with pytest.raises(PermissionDenied):
         report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_almaty)
     with pytest.raises(PermissionDenied):
         report_create(branch=report.branch, kind="monthly", period=Period.parse("2025-10"), user=coordinator_almaty)
 
 
-def test_a_coordinator_may_not_approve_or_return(report: Report, kpis, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_may_not_approve_or_return(report: Report, kpis, coordinator_astana) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
     report = report_submit(report=report, version=report.version, user=coordinator_astana)
     with pytest.raises(PermissionDenied):
@@ -138,7 +138,7 @@ def test_a_coordinator_may_not_approve_or_return(report: Report, kpis, coordinat
         report_return(report=report, reason="no", user=coordinator_astana)
 
 
-def test_an_approved_report_is_locked(report: Report, kpis, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
+def test_an_approved_report_is_locked(report: Report, kpis, coordinator_astana, office) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
     report = report_submit(report=report, version=report.version, user=coordinator_astana)
     report = report_approve(report=report, user=office)
@@ -148,8 +148,8 @@ def test_an_approved_report_is_locked(report: Report, kpis, coordinator_astana, 
         )
 
 
-def test_approval_never_overwrites_an_official_imported_figure(report: Report, coordinator_astana, office) -> None:  # type: ignore[no-untyped-def]
-    put("crime.registered", "710000000", "2025-09", 1300)  # imported, approved
+def test_approval_never_overwrites_an_official_imported_figure(report: Report, coordinator_astana, office) -> None:
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)  # imported, approved
     registered = Indicator.objects.get(code="crime.registered")
     report = report_save(
         report=report, version=1, values={registered: (Decimal(1), "")}, narrative="", user=coordinator_astana
@@ -164,7 +164,7 @@ def test_approval_never_overwrites_an_official_imported_figure(report: Report, c
 
 def test_the_review_queue_in_the_admin_returns_with_a_reason(
     client: Client, report: Report, kpis, coordinator_astana, office
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
     report_submit(report=report, version=report.version, user=coordinator_astana)
     client.force_login(office)
@@ -182,7 +182,7 @@ def test_the_review_queue_in_the_admin_returns_with_a_reason(
 
 def test_after_the_due_date_the_report_is_closed_and_says_who_can_reopen_it(
     report: Report, kpis, coordinator_astana, office, early_october
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     early_october.move_to(datetime.datetime(2025, 10, 16, 9, 0, tzinfo=datetime.UTC))
     with pytest.raises(ValidationError, match=r"The due date, 15.10.2025, has passed.*project office can reopen"):
         report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
@@ -198,6 +198,6 @@ def test_after_the_due_date_the_report_is_closed_and_says_who_can_reopen_it(
         report_submit(report=report, version=report.version, user=coordinator_astana)
 
 
-def test_only_the_project_office_reopens(report: Report, coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_project_office_reopens(report: Report, coordinator_astana) -> None:
     with pytest.raises(PermissionDenied):
         report_reopen(report=report, user=coordinator_astana)

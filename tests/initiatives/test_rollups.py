@@ -16,7 +16,7 @@ from initiatives.periods import Month, Period
 from initiatives.services.statistics import statistics_import
 from initiatives.services.values import value_set
 from regions.models import Region
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ SEPTEMBER = Period.parse("2025-09")
 
 @pytest.fixture
 def registered() -> Indicator:
-    put("crime.registered", "710000000", "2025-09", 1300)
-    put("crime.registered", "750000000", "2025-09", 2100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
+    ValueFactory(kpi="crime.registered", kato="750000000", period="2025-09", value=2100)
     return Indicator.objects.get(code="crime.registered")
 
 
@@ -35,7 +35,7 @@ def national(indicator: Indicator, span: Period = SEPTEMBER) -> Decimal | None:
     return summary_cached(indicator=indicator, region=None, span=span).own.value.partial_value
 
 
-def test_the_second_reader_gets_the_same_summary_from_the_cache(registered, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_second_reader_gets_the_same_summary_from_the_cache(registered, monkeypatch) -> None:
     assert national(registered) == 1300 + 2100
     computed = []
     monkeypatch.setattr(rollups, "kpi_summary", lambda **kw: computed.append(kw))
@@ -43,11 +43,11 @@ def test_the_second_reader_gets_the_same_summary_from_the_cache(registered, monk
     assert computed == []
 
 
-def test_a_changed_value_is_never_served_from_an_old_summary(registered) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_value_is_never_served_from_an_old_summary(registered) -> None:
     assert national(registered) == 3400
     Value.objects.filter(region__kato="710000000").update(value=1000)  # even a write that skips save()
     assert national(registered) == 1000 + 2100
-    put("crime.registered", "790000000", "2025-09", 500)
+    ValueFactory(kpi="crime.registered", kato="790000000", period="2025-09", value=500)
     assert national(registered) == 3600
     Value.objects.filter(region__kato="790000000").delete()
     assert national(registered) == 3100
@@ -55,20 +55,20 @@ def test_a_changed_value_is_never_served_from_an_old_summary(registered) -> None
     assert national(registered) == 1000  # Almaty's figure is no longer approved
 
 
-def test_a_new_target_and_a_new_population_change_the_summary(registered) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_target_and_a_new_population_change_the_summary(registered) -> None:
     before = summary_cached(indicator=registered, region=None, span=SEPTEMBER)
     assert before.target is None
     Target.objects.create(indicator=registered, region=None, year=2025, target_value=Decimal(40000))
     assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).target.target_value == 40000
     astana = Region.objects.get(kato="710000000")
     rate_before = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
-    put("population", "710000000", "2025-06", 1_300_000)  # a stock, carried forward
+    ValueFactory(kpi="population", kato="710000000", period="2025-06", value=1_300_000)  # a stock, carried forward
     rate = summary_cached(indicator=registered, region=astana, span=SEPTEMBER).own.rate_per_10k
     assert rate_before is None or rate_before.value is None
     assert rate.value == Decimal(1300) / Decimal(1_300_000) * 10_000
 
 
-def test_each_language_has_its_own_summary(registered) -> None:  # type: ignore[no-untyped-def]
+def test_each_language_has_its_own_summary(registered) -> None:
     with translation.override("ru"):
         assert summary_cached(indicator=registered, region=None, span=SEPTEMBER).own.name == "Казахстан"
     with translation.override("en"):
@@ -77,7 +77,7 @@ def test_each_language_has_its_own_summary(registered) -> None:  # type: ignore[
 
 def test_an_import_has_the_worker_recompute_the_dashboard_in_every_language(
     in_process_tasks, django_capture_on_commit_callbacks, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
         csv = b"region,period,indicator,value\n710000000,2025-09,crime.registered,1300\n750000000,2025-09,crime.registered,2100\n"
         with django_capture_on_commit_callbacks(execute=True):
@@ -96,7 +96,7 @@ def test_an_import_has_the_worker_recompute_the_dashboard_in_every_language(
 
 def test_a_report_value_set_by_hand_has_the_summaries_recomputed(
     office, django_capture_on_commit_callbacks, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     queued = []
     from initiatives import tasks
 
@@ -115,13 +115,13 @@ def test_a_report_value_set_by_hand_has_the_summaries_recomputed(
     assert queued == [[events.pk]]
 
 
-def test_population_changing_recomputes_every_kpi(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_population_changing_recomputes_every_kpi(monkeypatch) -> None:
     with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
         population = Indicator.objects.get(code="population")
         assert rollups_refresh([population.pk]) == 3 * Indicator.objects.active().count()
 
 
-def test_a_cache_that_is_down_costs_speed_not_numbers(registered, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_cache_that_is_down_costs_speed_not_numbers(registered, settings) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "projectoffice.cache.ForgivingRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
@@ -136,9 +136,9 @@ def test_a_formula_over_a_formula_follows_the_values_at_the_bottom() -> None:
 
     from tests.factories import IndicatorFactory
 
-    put("crime.theft", "710000000", "2025-09", 100)
-    put("crime.registered", "710000000", "2025-09", 1000)
-    put("population", "710000000", "2025-06", 1_000_000)
+    ValueFactory(kpi="crime.theft", kato="710000000", period="2025-09", value=100)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1000)
+    ValueFactory(kpi="population", kato="710000000", period="2025-06", value=1_000_000)
     nested = IndicatorFactory(
         unit="percent",
         aggregation_time="recompute",
@@ -157,7 +157,7 @@ def test_a_formula_over_a_formula_follows_the_values_at_the_bottom() -> None:
 
 def test_a_transaction_of_many_writes_queues_one_recomputation(
     office, django_capture_on_commit_callbacks, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import transaction
 
     from initiatives import tasks
@@ -183,12 +183,12 @@ def test_a_transaction_of_many_writes_queues_one_recomputation(
 
 def test_a_value_changed_in_the_admin_has_the_summaries_recomputed(
     client, office, monkeypatch, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from initiatives import tasks
 
     queued = []
     monkeypatch.setattr(tasks.refresh_rollups, "delay", lambda ids: queued.append(ids))
-    value = put("events.legal_literacy", "710000000", "2025-09", 4)
+    value = ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2025-09", value=4)
     value.source = "manual"
     value.save()
     client.force_login(office)

@@ -19,7 +19,7 @@ def registered() -> Indicator:
     return Indicator.objects.get(code="crime.registered")
 
 
-def test_setting_a_value_again_replaces_it_and_keeps_the_old_one_in_history(registered: Indicator, office) -> None:  # type: ignore[no-untyped-def]
+def test_setting_a_value_again_replaces_it_and_keeps_the_old_one_in_history(registered: Indicator, office) -> None:
     astana = Region.objects.get(kato="710000000")
     ytd = Period.parse("2025-01/2025-09")
     value_set(indicator=registered, region=astana, period=ytd, value=Decimal(11616), source="import", user=office)
@@ -32,7 +32,7 @@ def test_setting_a_value_again_replaces_it_and_keeps_the_old_one_in_history(regi
     assert history == [(Decimal(11620), "office"), (Decimal(11616), "office")]
 
 
-def test_an_approved_value_records_who_and_when(registered: Indicator, office) -> None:  # type: ignore[no-untyped-def]
+def test_an_approved_value_records_who_and_when(registered: Indicator, office) -> None:
     row = value_set(
         indicator=registered,
         region=Region.objects.get(kato="710000000"),
@@ -83,8 +83,8 @@ def test_a_region_that_ceased_is_named_with_its_date(registered: Indicator) -> N
         )
 
 
-def test_approving_values_skips_those_already_approved(office) -> None:  # type: ignore[no-untyped-def]
-    pending = ValueFactory()
+def test_approving_values_skips_those_already_approved(office) -> None:
+    pending = ValueFactory(approved=False)
     done = ValueFactory(approval_state="approved", approved_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
 
     assert values_approve(values=Value.objects.all(), user=office) == 1
@@ -104,7 +104,7 @@ def declared_village() -> Campaign:
     )
 
 
-def test_a_village_goes_from_declared_to_verified_to_sustained(declared_village: Campaign, office) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_goes_from_declared_to_verified_to_sustained(declared_village: Campaign, office) -> None:
     campaign_advance_settlement(
         campaign=declared_village,
         stage="verified",

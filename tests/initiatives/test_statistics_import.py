@@ -35,7 +35,7 @@ def snapshot() -> tuple[object, ...]:
     )
 
 
-def test_a_file_lands_approved_and_recorded(office) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_lands_approved_and_recorded(office) -> None:
     result = statistics_import(
         source=csv("710000000,2025-01/2025-09,crime.registered,11616", "750000000,2025-09,crime.theft,1432"),
         filename="1m.csv",
@@ -68,7 +68,7 @@ def test_an_xlsx_file_with_the_same_columns_lands_the_same_way() -> None:
     assert Value.objects.get(indicator__code="cases.electronic_share").value == Decimal("92.5")
 
 
-def test_reimporting_a_key_replaces_the_value_and_keeps_the_old_one_in_history(office) -> None:  # type: ignore[no-untyped-def]
+def test_reimporting_a_key_replaces_the_value_and_keeps_the_old_one_in_history(office) -> None:
     statistics_import(source=csv("710000000,2025-09,crime.registered,1300"), user=office)
     second = statistics_import(
         source=csv("710000000,2025-09,crime.registered,1310", "710000000,2025-08,crime.registered,1200"), user=office

@@ -214,7 +214,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
-def stack(reference_data, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+def stack(reference_data, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     if connection.vendor != "postgresql":
         pytest.fail("the background-job tests need PostgreSQL (other processes read the test's rows)")
     jobs = Stack(tmp_path)

@@ -55,12 +55,12 @@ def push(stack: Stack, token: str, content: bytes, name: str) -> str:
     return str(response.headers["Location"])
 
 
-def poll_until_finished(location: str, token: str, timeout: float = 120) -> dict:  # type: ignore[type-arg]
-    def finished() -> dict | None:  # type: ignore[type-arg]
+def poll_until_finished(location: str, token: str, timeout: float = 120) -> dict:
+    def finished() -> dict | None:
         body = requests.get(location, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
         return body if body["status"] in ("succeeded", "failed") else None
 
-    return wait_for(f"{location} to finish", finished, timeout=timeout, every=0.5)  # type: ignore[return-value]
+    return wait_for(f"{location} to finish", finished, timeout=timeout, every=0.5)
 
 
 def test_the_worker_imports_an_uploaded_file(stack: Stack) -> None:

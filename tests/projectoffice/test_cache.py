@@ -5,12 +5,12 @@ import os
 import pytest
 from django.core.cache import caches
 
-from tests.initiatives.test_engine import put
+from tests.factories import ValueFactory
 
 UNREACHABLE = {"default": {"BACKEND": "projectoffice.cache.ForgivingRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
-def test_an_unreachable_redis_is_a_miss_not_an_error(settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_redis_is_a_miss_not_an_error(settings) -> None:
     settings.CACHES = UNREACHABLE
     cache = caches["default"]
     assert cache.get("k") is None and cache.get("k", "fallback") == "fallback"
@@ -23,9 +23,9 @@ def test_an_unreachable_redis_is_a_miss_not_an_error(settings) -> None:  # type:
 
 
 @pytest.mark.django_db
-def test_the_api_answers_while_the_cache_is_down(caller, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_while_the_cache_is_down(caller, settings) -> None:
     """Throttling reads and writes the cache on every API request."""
-    put("crime.registered", "710000000", "2025-09", 1300)
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
     settings.CACHES = UNREACHABLE
     rows = caller("token_kpi").get("/api/v1/values/").json()["results"]
     assert [(r["region"], r["value"]) for r in rows] == [("710000000", "1300.0000")]
@@ -34,7 +34,7 @@ def test_the_api_answers_while_the_cache_is_down(caller, settings) -> None:  # t
 
 
 @pytest.mark.redis
-def test_with_redis_up_the_cache_keeps_what_it_is_given(settings) -> None:  # type: ignore[no-untyped-def]
+def test_with_redis_up_the_cache_keeps_what_it_is_given(settings) -> None:
     url = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/15"  # a database of its own on the shared server
     settings.CACHES = {"default": {"BACKEND": "projectoffice.cache.ForgivingRedisCache", "LOCATION": url}}
     cache = caches["default"]

@@ -1,28 +1,59 @@
-"""Sending a job's task: a broker that is down loses nothing, and the sweep does not pile
-copies behind a queue that is merely slow."""
+"""Sending a job's task by its name: a broker that is down loses nothing, the sweep does
+not pile copies behind a queue that is merely slow, and without a broker (no REDIS_URL)
+the task runs in the process."""
 
 from unittest import mock
 
-from projectoffice.queueing import queue, requeue_unknown
+import pytest
+from celery import shared_task
+
+from projectoffice.queueing import queue, queue_on_commit, requeue_unknown, send
+
+ran: list[int] = []
 
 
-def task() -> mock.Mock:
-    sent = mock.Mock()
-    sent.name = "tests.job"
-    return sent
+@shared_task(name="tests.job")
+def job(job_id: int) -> int:
+    ran.append(job_id)
+    return job_id
 
 
-def test_a_job_sent_is_not_sent_again_by_the_sweep() -> None:
-    job = task()
-    assert queue(job, 1) is True
-    assert requeue_unknown(job, [1, 2]) == 1
-    assert [c.args for c in job.delay.call_args_list] == [(1,), (2,)]
+@pytest.fixture
+def sent():
+    with mock.patch.object(job, "delay") as delay:
+        yield delay
 
 
-def test_a_job_the_broker_refused_is_sent_by_the_sweep() -> None:
-    job = task()
-    job.delay.side_effect = ConnectionError("broker down")
-    assert queue(job, 7) is False
-    job.delay.side_effect = None
-    assert requeue_unknown(job, [7]) == 1
-    assert requeue_unknown(job, [7]) == 0  # now it is known to be queued
+def test_a_job_sent_is_not_sent_again_by_the_sweep(sent) -> None:
+    assert queue("tests.job", 1) is True
+    assert requeue_unknown("tests.job", [1, 2]) == 1
+    assert [c.args for c in sent.call_args_list] == [(1,), (2,)]
+
+
+def test_a_job_the_broker_refused_is_sent_by_the_sweep(sent) -> None:
+    sent.side_effect = ConnectionError("broker down")
+    assert queue("tests.job", 7) is False
+    sent.side_effect = None
+    assert requeue_unknown("tests.job", [7]) == 1
+    assert requeue_unknown("tests.job", [7]) == 0  # now it is known to be queued
+
+
+def test_without_a_broker_a_task_named_runs_in_the_process(in_process_tasks) -> None:
+    ran.clear()
+    assert send("tests.job", 3) is True
+    assert ran == [3]
+
+
+@pytest.mark.django_db
+def test_a_job_queued_on_commit_is_sent_only_when_the_transaction_commits(
+    sent, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_on_commit("tests.job", 5)
+        sent.assert_not_called()
+    sent.assert_called_once_with(5)
+
+
+def test_a_misspelt_task_name_fails_where_it_is_queued() -> None:
+    with pytest.raises(KeyError):
+        queue_on_commit("tests.no_such_job", 1)

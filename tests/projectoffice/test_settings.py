@@ -39,7 +39,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 def settings_under(env: dict[str, str]) -> dict[str, object]:
     result = run_python(PRINT_SETTINGS, env)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_development_defaults_to_sqlite_debug_and_in_process_tasks() -> None:

@@ -1,0 +1,86 @@
+"""Example answers of the API, for its OpenAPI documentation (/api/docs/)."""
+
+SUMMARY_EXAMPLE = {
+    "kpi": {"code": "crime.registered", "name": "Criminal offences registered", "unit": "count", "direction": "lower"},
+    "period": "2025-01/2025-09",
+    "compare_period": "2024-01/2024-09",
+    "region": {"kato": None, "name": "Kazakhstan"},
+    "value": "98500",
+    "complete": True,
+    "method": "sum of 20 regions",
+    "missing": [],
+    "partial_value": None,
+    "previous": {
+        "value": "105573",
+        "complete": True,
+        "method": "sum of 20 regions",
+        "missing": [],
+        "partial_value": None,
+    },
+    "change_percent": "-6.7",
+    "change_note": None,
+    "rate_per_10k": {
+        "value": "48.6",
+        "complete": True,
+        "method": "crime.registered / population x 10000",
+        "missing": [],
+    },
+    "population": "20286084",
+    "target": {"year": 2025, "value": "130000.0000", "baseline": "137000.0000", "baseline_year": 2024},
+    "status": "on_track",
+    "estimate": {
+        "year": 2025,
+        "value": "130612",
+        "method": (
+            "year to date 2025-01/2025-09 scaled by 2024's seasonal shape (75.4% of 2024 fell in the same months)"
+        ),
+        "is_estimate": True,
+    },
+    "breakdown": [
+        {
+            "region": {"kato": "710000000", "name": "Astana"},
+            "value": "11616",
+            "complete": True,
+            "change_percent": "-4.1",
+        }
+    ],
+}
+
+CAMPAIGN = {
+    "id": 7,
+    "name": "Akkum: alcohol-free village",
+    "name_kk": "Аққұм ауылы: ішімдіксіз ауыл",
+    "name_ru": "село Аккум: село без алкоголя",
+    "name_en": "Akkum: alcohol-free village",
+    "initiative": "alcohol-free-villages",
+    "kind": "alcohol_free",
+    "region": "434030100",
+    "status": "active",
+    "start_date": "2025-05-12",
+    "end_date": None,
+    "settlement_stage": "sustained",
+    "declared_on": "2025-05-12",
+    "verified_on": "2025-06-20",
+    "sustained_on": "2026-05-12",
+    "lapsed_on": None,
+    "updated_at": "2026-11-28T12:00:00+05:00",
+}
+
+REFUSED_IMPORT = {
+    "id": 13,
+    "file_name": "1m-2025-09.csv",
+    "status": "failed",
+    "rows": 0,
+    "created": 0,
+    "updated": 0,
+    "unchanged": 0,
+    "error_count": 2,
+    "errors": [
+        {"line": 3, "column": "region", "message": "unknown region '710000001' (a 9-digit KATO code)"},
+        {"line": 4, "column": "value", "message": "-5 is negative; values cannot be below zero"},
+    ],
+    "agency": "kpssu",
+    "uploaded_by": None,
+    "created_at": "2026-11-28T12:00:00+05:00",
+    "finished_at": "2026-11-28T12:00:01+05:00",
+}

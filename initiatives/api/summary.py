@@ -1,0 +1,106 @@
+"""The summary endpoint's response: the engine's `Summary` as JSON.
+
+The engine computes figures; how they are written for a caller (exact decimal strings,
+which keys a comparison adds) is the API's business, so it lives here.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+from projectoffice.api_csv import csv_lines
+
+from ..engine.aggregation import Figure
+from ..engine.summary import RegionFigures, Summary
+
+
+def _quantize(value: Decimal | None, places: int) -> str | None:
+    """Numbers leave as exact decimal strings ("98500", "-6.7"): JSON floats would round them."""
+    if value is None:
+        return None
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return str(rounded if rounded else abs(rounded))
+
+
+def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "value": _quantize(f.value, places),
+        "complete": f.complete,
+        "method": f.method,
+        "missing": [g.as_dict() for g in f.missing],
+        "partial_value": _quantize(f.partial_value, places),
+    }
+
+
+def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "region": {"kato": r.kato, "name": r.name},
+        **(_figure_dict(r.value, places) or {}),
+    }
+    if compare:
+        out["previous"] = _figure_dict(r.previous, places)
+        out["change_percent"] = None if r.change_percent is None else str(r.change_percent)
+        out["change_note"] = r.change_note
+    if r.target is not None:
+        out["target"] = _quantize(r.target, places)
+        out["status"] = r.status
+    if r.rate_per_10k is not None:
+        out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
+        out["population"] = _quantize(r.population.value, 0) if r.population else None
+    return out
+
+
+def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]:
+    places = summary.indicator.decimal_places
+    ind = summary.indicator
+    out = {
+        "kpi": {"code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction},
+        "period": str(summary.span),
+        "compare_period": str(summary.previous_span) if compare else None,
+        **_region_dict(summary.own, places, compare),
+        "target": None,
+        "status": summary.status,
+        "estimate": None,
+        "breakdown": [_region_dict(r, places, compare) for r in summary.breakdown],
+    }
+    if summary.target is not None:
+        out["target"] = {
+            "year": summary.target.year,
+            "value": _quantize(summary.target.target_value, places),
+            "baseline": _quantize(summary.target.baseline_value, places),
+            "baseline_year": summary.target.baseline_year,
+        }
+    if summary.estimate is not None:
+        out["estimate"] = {
+            "year": summary.span.end.year,
+            "value": _quantize(summary.estimate.value, places),
+            "method": summary.estimate.method,
+            "is_estimate": summary.estimate.is_estimate,
+        }
+    return out
+
+
+def summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
+    """The summary as CSV: the figure asked for, then a row per region of its breakdown."""
+    header = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kato": r["region"]["kato"] or "KZ",
+            "name": r["region"]["name"],
+            "period": data["period"],
+            "value": r["value"],
+            "complete": "yes" if r["complete"] else "no",
+            "previous": (r.get("previous") or {}).get("value"),
+            "change_percent": r.get("change_percent"),
+            "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
+            "population": r.get("population"),
+        }
+
+    body = "".join(csv_lines(header, [row(data), *(row(b) for b in data["breakdown"])]))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}-summary.csv"'
+    return response

@@ -1,0 +1,251 @@
+"""The layers, read from the code's own imports (also those inside functions).
+
+Entry points (API, portal views, admin, management commands, Celery tasks) call services
+(writes) and selectors (reads); those use the engine and the models; the shared kernel in
+`projectoffice/` knows no app; `regions` knows no other app, `agencies` knows `regions`
+only. Nothing imports a layer above its own, and no modules import each other in a circle
+(a circle hidden by an import inside a function still breaks the layers, and makes the
+order of imports matter).
+"""
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("projectoffice", "regions", "agencies", "initiatives")
+MAX_LINES = 500
+
+# From the bottom up. A module may import its own layer and those below it.
+KERNEL, CORE, ENGINE, SELECTORS, SERVICES, ENTRY = range(6)
+LAYER_NAMES = {
+    KERNEL: "kernel",
+    CORE: "core",
+    ENGINE: "engine",
+    SELECTORS: "selectors",
+    SERVICES: "services",
+    ENTRY: "entry point",
+}
+
+# The modules of `projectoffice/` that wire the apps together, and so may know them.
+WIRING = {
+    "projectoffice",  # starts the Celery app with Django, as Celery asks
+    "projectoffice.settings",
+    "projectoffice.urls",
+    "projectoffice.api",
+    "projectoffice.celery",
+    "projectoffice.health",
+    "projectoffice.wsgi",
+    "projectoffice.asgi",
+}
+# Entry points inside the apps, by the last parts of their names.
+ENTRY_PARTS = {"api", "api_permissions", "admin", "apps", "schema", "tasks", "management", "migrations", "demo"}
+ENTRY_MODULES = {
+    "initiatives.portal.views",
+    "initiatives.portal.forms",
+    "initiatives.portal.urls",
+    # django-import-export's resources serve the admin's import and export buttons.
+    "initiatives.resources",
+}
+# The order of the apps: each may import those before it, never those after.
+APP_ORDER = ("regions", "agencies", "initiatives")
+
+# Breaks allowed for now, each with its reason. The test fails when an entry is no
+# longer a break, so the list can only shrink. Empty: keep it so.
+KNOWN_BREAKS: set[tuple[str, str]] = set()
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str
+    target: str
+    line: int
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            found[_module_name(path)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _resolve(module: str, path: Path, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _ours(name: str) -> str | None:
+    """The module of the project that `name` is, or the nearest package holding it."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(module: str, path: Path) -> Iterator[Import]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, path, node)
+            # `from pkg import mod` imports the module; `from pkg import name` the package.
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
+        else:
+            continue
+        for name in names:
+            target = _ours(name)
+            if target and target != module:
+                yield Import(module, target, node.lineno)
+
+
+IMPORTS = sorted(
+    {i for module, path in MODULES.items() for i in _imports(module, path)}, key=lambda i: (i.source, i.target)
+)
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    if parts[0] == "projectoffice":
+        return ENTRY if module in WIRING else KERNEL
+    if module in ENTRY_MODULES or ENTRY_PARTS & set(parts[1:]):
+        return ENTRY
+    if len(parts) > 1 and parts[1] == "services":
+        return SERVICES
+    if (len(parts) > 1 and parts[1] == "selectors") or module == "initiatives.portal.selectors":
+        return SELECTORS
+    if len(parts) > 1 and parts[1] == "engine":
+        return ENGINE
+    return CORE
+
+
+def breaks(i: Import) -> str | None:
+    """Which rule an import breaks, if any."""
+    source_app, target_app = i.source.split(".")[0], i.target.split(".")[0]
+    if source_app == "projectoffice" and i.source not in WIRING and target_app != "projectoffice":
+        return "the shared kernel knows no app"
+    if (
+        source_app in APP_ORDER
+        and target_app in APP_ORDER
+        and APP_ORDER.index(target_app) > APP_ORDER.index(source_app)
+    ):
+        return f"{source_app} imports nothing of {target_app}"
+    source_layer, target_layer = layer(i.source), layer(i.target)
+    if target_layer > source_layer:
+        return f"{LAYER_NAMES[source_layer]} imports {LAYER_NAMES[target_layer]}"
+    return None
+
+
+def _circles(edges: set[tuple[str, str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    graph: dict[str, list[str]] = {}
+    for source, target in sorted(edges):
+        graph.setdefault(source, []).append(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, []):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _package_edges() -> set[tuple[str, str]]:
+    """Imports between modules, less a package's own `__init__` gathering its modules
+    (`initiatives.models` re-exporting `initiatives.models.values` is not a circle with a
+    module that imports the package)."""
+    return {
+        (i.source, i.target)
+        for i in IMPORTS
+        if not (i.target.startswith(i.source + ".") and MODULES[i.source].name == "__init__.py")
+    }
+
+
+def test_the_graph_is_read_from_every_module_including_imports_inside_functions():
+    assert len(MODULES) > 100
+    # Given: tasks imports the reminders service inside its function only.
+    inside = {(i.source, i.target) for i in IMPORTS}
+    assert ("initiatives.tasks", "initiatives.services.reminders") in inside
+
+
+def test_no_module_imports_a_layer_above_its_own_or_an_app_it_may_not_know():
+    found = {(i.source, i.target): f"{i.source}:{i.line} -> {i.target}: {breaks(i)}" for i in IMPORTS if breaks(i)}
+    new = [found[edge] for edge in sorted(set(found) - KNOWN_BREAKS)]
+    assert new == []
+
+
+def test_every_known_break_is_still_a_break_so_the_list_only_shrinks():
+    found = {(i.source, i.target) for i in IMPORTS if breaks(i)}
+    # An entry listed here that is no longer a break: remove it from KNOWN_BREAKS.
+    assert sorted(KNOWN_BREAKS - found) == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert _circles(_package_edges() - KNOWN_BREAKS) == []
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if ".migrations." not in m))
+def test_no_module_is_over_500_lines(module):
+    assert len(MODULES[module].read_text().splitlines()) <= MAX_LINES
+
+
+def test_the_rules_catch_what_they_are_meant_to():
+    # The checks themselves: each rule of the module docstring refuses its example.
+    assert breaks(Import("initiatives.services.values", "initiatives.tasks", 1)) == "services imports entry point"
+    assert breaks(Import("initiatives.engine.rollups", "initiatives.services.values", 1)) == "engine imports services"
+    assert breaks(Import("initiatives.selectors.reports", "initiatives.services.reports", 1)) == (
+        "selectors imports services"
+    )
+    assert breaks(Import("initiatives.portal.selectors", "initiatives.services.reports", 1)) == (
+        "selectors imports services"
+    )
+    assert breaks(Import("initiatives.services.exports", "initiatives.api.filters", 1)) == (
+        "services imports entry point"
+    )
+    assert breaks(Import("regions.api", "agencies.api_permissions", 1)) == "regions imports nothing of agencies"
+    assert breaks(Import("agencies.access", "initiatives.models", 1)) == "agencies imports nothing of initiatives"
+    assert breaks(Import("projectoffice.api_throttles", "agencies.tokens", 1)) == "the shared kernel knows no app"
+    assert breaks(Import("projectoffice.api", "initiatives.api.views", 1)) is None
+    assert breaks(Import("initiatives.api.views", "initiatives.services.reports", 1)) is None
+    assert _circles({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == [["a", "b", "c"]]
