@@ -7,9 +7,7 @@ which keys a comparison adds) is the API's business, so it lives here.
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.http import HttpResponse
-
-from projectoffice.api_csv import csv_lines
+from projectoffice.api_csv import CSVRenderer, csv_lines
 
 from ..engine.aggregation import Figure
 from ..engine.summary import RegionFigures, Summary
@@ -83,24 +81,31 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
     return out
 
 
-def summary_csv(data: dict[str, Any], code: str) -> HttpResponse:
-    """The summary as CSV: the figure asked for, then a row per region of its breakdown."""
-    header = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
+class SummaryCSVRenderer(CSVRenderer):
+    """The summary as CSV: the figure asked for, then a row per region of its breakdown.
+    Anything else (an error) is written as the API's other CSV answers are."""
 
-    def row(r: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "kato": r["region"]["kato"] or "KZ",
-            "name": r["region"]["name"],
-            "period": data["period"],
-            "value": r["value"],
-            "complete": "yes" if r["complete"] else "no",
-            "previous": (r.get("previous") or {}).get("value"),
-            "change_percent": r.get("change_percent"),
-            "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
-            "population": r.get("population"),
-        }
+    HEADER = ["kato", "name", "period", "value", "complete", "previous", "change_percent", "rate_per_10k", "population"]
 
-    body = "".join(csv_lines(header, [row(data), *(row(b) for b in data["breakdown"])]))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{code}-summary.csv"'
-    return response
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if not isinstance(data, dict) or "breakdown" not in data:
+            return super().render(data, accepted_media_type, renderer_context)
+
+        def row(r: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "kato": r["region"]["kato"] or "KZ",
+                "name": r["region"]["name"],
+                "period": data["period"],
+                "value": r["value"],
+                "complete": "yes" if r["complete"] else "no",
+                "previous": (r.get("previous") or {}).get("value"),
+                "change_percent": r.get("change_percent"),
+                "rate_per_10k": (r.get("rate_per_10k") or {}).get("value"),
+                "population": r.get("population"),
+            }
+
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Disposition"] = f'attachment; filename="{data["kpi"]["code"]}-summary.csv"'
+        rows = [row(data), *(row(b) for b in data["breakdown"])]
+        return "".join(csv_lines(self.HEADER, rows)).encode("utf-8")

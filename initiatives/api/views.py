@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -32,9 +33,9 @@ from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
-from ..engine.rollups import FigureState, summary_cached
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import PeriodError
+from ..selectors.figures import figure_state, kpi_summary_read
 from ..selectors.reports import reports_visible_to
 from ..selectors.values import ValueFormat, value_rows, values_csv, values_visible_to
 from ..services.import_jobs import import_job_submit
@@ -51,7 +52,7 @@ from .serializers import (
     ValueSerializer,
     report_lines_cell,
 )
-from .summary import summary_as_dict, summary_csv
+from .summary import SummaryCSVRenderer, summary_as_dict
 
 
 class CSVListMixin:
@@ -112,10 +113,15 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
         responses={200: OpenApiTypes.OBJECT},
         examples=[OpenApiExample("National year to date", value=SUMMARY_EXAMPLE, response_only=True)],
     )
-    @action(detail=True, methods=["get"], permission_classes=[scoped(TokenScope.KPI_READ)])
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[scoped(TokenScope.KPI_READ)],
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer, SummaryCSVRenderer],
+    )
     def summary(self, request: Request, code: str | None = None) -> Response | HttpResponse:
         # Counters and catalogue in one query: a cached summary needs no KPI row.
-        state = FigureState.now()
+        state = figure_state()
         indicator_id = state.indicator_id(code or "")
         if indicator_id is None:
             raise NotFound(_("No KPI with the code %(code)s.") % {"code": code})
@@ -140,35 +146,26 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
                 )
             raise NotFound(_("No such region among yours."))
         compare = query.validated_data["compare"] == "previous_year"
-        as_json = not wants_csv(request) and request.accepted_renderer.format == "json"
         try:
             span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))
-            if as_json:
-                # What agencies' systems ask again and again: the rendered bytes are kept
-                # under the summary's own key, so nothing is rebuilt while it stands.
-                key = state.summary_key(indicator_id, region.pk if region else None, span, compare)
-                key = f"{key}:{request.accepted_media_type}"
-                body = cache.get(key)
-                if body is None:
-                    indicator = Indicator.objects.get(pk=indicator_id)
-                    summary = summary_cached(
-                        indicator=indicator, region=region, span=span, compare=compare, state=state
-                    )
-                    body = request.accepted_renderer.render(
-                        summary_as_dict(summary, compare=compare),
-                        request.accepted_media_type,
-                        self.get_renderer_context(),
-                    )
-                    cache.set(key, body, timeout=SUMMARY_TIMEOUT_SECONDS)
-                return HttpResponse(body, content_type=request.accepted_renderer.media_type)
-            indicator = Indicator.objects.get(pk=indicator_id)
-            summary = summary_cached(indicator=indicator, region=region, span=span, compare=compare, state=state)
+            asked = {"state": state, "indicator_id": indicator_id, "region": region, "span": span, "compare": compare}
+            if request.accepted_renderer.format != "json":  # CSV, the browsable API
+                return Response(summary_as_dict(kpi_summary_read(**asked), compare=compare))
+            # What agencies' systems ask again and again: the rendered bytes are kept under
+            # the summary's own key, so nothing is rebuilt while it stands.
+            key = f"{state.summary_key(indicator_id, region.pk if region else None, span, compare)}"
+            key = f"{key}:{request.accepted_media_type}"
+            body = cache.get(key)
+            if body is None:
+                body = request.accepted_renderer.render(
+                    summary_as_dict(kpi_summary_read(**asked), compare=compare),
+                    request.accepted_media_type,
+                    self.get_renderer_context(),
+                )
+                cache.set(key, body, timeout=SUMMARY_TIMEOUT_SECONDS)
+            return HttpResponse(body, content_type=request.accepted_renderer.media_type)
         except PeriodError as exc:  # also a span too near the calendar's ends for its year before
             raise ValidationError({"period_from": [str(exc)]}) from None
-        data = summary_as_dict(summary, compare=compare)
-        if wants_csv(request):
-            return summary_csv(data, indicator.code)
-        return Response(data)
 
 
 @extend_schema_view(
