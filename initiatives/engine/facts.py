@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from regions.kato import kato_prefix
 from regions.models import Region
 
-from ..models import NATION, ApprovalState, Indicator, Rollup, Value
+from ..models import NATION, Indicator, Rollup, Value
 from ..periods import Month, Period
 from .aggregation import Fact, FactBook, Figure, RegionNode, Rules, children_method
 
@@ -52,9 +52,8 @@ def load_fact_book(*, rules: Iterable[Rules], region: Region | None, earliest: M
     everything below it (None: the whole country), for periods that touch
     earliest..latest; and the region tree down to the deepest level holding a value."""
     ids = indicator_ids(rules)
-    values = Value.objects.filter(
+    values = Value.objects.approved().filter(
         indicator_id__in=ids,
-        approval_state=ApprovalState.APPROVED,
         period_start__lte=latest.first_day,
         period_end__gte=earliest.first_day,
     )

@@ -74,7 +74,7 @@ def values_visible_to(caller: Any) -> QuerySet[Value]:
     list reads only its columns (`value_rows`)."""
     values = Value.objects.select_related("indicator", "region")
     if not is_project_office(caller):
-        values = values.filter(approval_state=ApprovalState.APPROVED)
+        values = values.approved()
     return scoped_to_user(values, caller)
 
 

@@ -22,7 +22,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from agencies.access import coordinator_regions, is_project_office, may_read
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.job_locks import EXPORT_JOBS, job_lock
+from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
 
 from ..models import Export, ExportFormat, ExportStatus, Value
@@ -128,19 +129,13 @@ def export_build(*, export_id: int) -> bool:
 
 
 def _build(export_id: int) -> bool:
-    now = timezone.now()
     # Holding the job's lock, a job marked running is one whose worker died: take it over.
-    claimed = Export.objects.filter(
-        Q(status=ExportStatus.WAITING) | Q(status=ExportStatus.RUNNING), pk=export_id
-    ).update(status=ExportStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, updated_at=now)
-    if claimed != 1:
+    if job_claim(Export, export_id) is None:
         return False  # built, failed or unknown
     export = Export.objects.select_related("requested_by", "token__agency").get(pk=export_id)
-    # This claim, and no later one: each claim counts one more attempt.
-    mine = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, attempts=export.attempts)
     if export.attempts > MAX_ATTEMPTS:
         _fail(
-            mine,
+            export,
             _("Gave up after %(count)s attempts. Last error: %(error)s")
             % {"count": MAX_ATTEMPTS, "error": export.error or "-"},
         )
@@ -151,13 +146,13 @@ def _build(export_id: int) -> bool:
             values = values_filtered(values_visible_to(caller), export.filters)
         except ValidationError as exc:  # e.g. a region in the filters no longer exists
             raise ExportRefused(_("The filters no longer apply: %(errors)s") % {"errors": _messages(exc)}) from None
-        return _write_and_store(export, values, mine, scope=_scope_of(caller))
+        return _write_and_store(export, values, scope=_scope_of(caller))
     except ExportRefused as exc:
-        _fail(mine, str(exc))
+        _fail(export, str(exc))
         return True
     except SoftTimeLimitExceeded:
         _fail(
-            mine,
+            export,
             _(
                 "The export took longer than %(minutes)s minutes; "
                 "narrow the filters (kpi, region, period) and ask again."
@@ -169,7 +164,10 @@ def _build(export_id: int) -> bool:
         logger.exception("export %s: building failed; the task will try again", export_id)
         # Said to the requester: what kind of trouble, not its details (paths, hosts, SQL).
         error = _("a passing error (%(kind)s); it is tried again") % {"kind": type(exc).__name__}
-        mine.update(status=ExportStatus.WAITING, error=error, updated_at=timezone.now())
+        # Back to waiting, if the job is still this claim's (the task's retry claims it again).
+        Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING, attempts=export.attempts).update(
+            status=ExportStatus.WAITING, error=error, updated_at=timezone.now()
+        )
         raise
 
 
@@ -219,7 +217,7 @@ def export_download_allowed(export: Export, caller: Caller) -> bool:
     return set(export.scope.get("regions", [])) <= set(now.get("regions", []))
 
 
-def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Export], *, scope: dict[str, Any]) -> bool:
+def _write_and_store(export: Export, values: QuerySet[Value], *, scope: dict[str, Any]) -> bool:
     cap: int = settings.MAX_EXPORT_ROWS
     total = values.count()
     if total > cap:
@@ -238,21 +236,11 @@ def _write_and_store(export: Export, values: QuerySet[Value], mine: QuerySet[Exp
             export.file.save(path.name, File(handle), save=False)
     stored = str(export.file.name)
     try:
-        finished = timezone.now()
-        done = mine.update(
-            status=ExportStatus.READY,
-            file=stored,
-            scope=scope,
-            rows=rows,
-            error="",
-            finished_at=finished,
-            expires_at=finished + EXPORT_KEEP,
-            updated_at=finished,
-        )
+        done = job_end(export, file=stored, scope=scope, rows=rows, error="", expires_at=timezone.now() + EXPORT_KEEP)
     except Exception:
         export.file.storage.delete(stored)
         raise
-    if done != 1:  # another worker took the job over meanwhile: its file is the one
+    if not done:  # another worker took the job over meanwhile: its file is the one
         export.file.storage.delete(stored)
         return False
     return True
@@ -296,9 +284,8 @@ def _write_xlsx(path: Path, values: QuerySet[Value], cap: int) -> int:
     return written
 
 
-def _fail(mine: QuerySet[Export], reason: str) -> None:
-    now = timezone.now()
-    mine.update(status=ExportStatus.FAILED, error=reason[:2000], finished_at=now, updated_at=now)
+def _fail(export: Export, reason: str) -> None:
+    job_end(export, failed=True, error=reason[:2000])
 
 
 def _messages(exc: ValidationError) -> str:
@@ -313,16 +300,7 @@ def _messages(exc: ValidationError) -> str:
 def exports_to_queue_ids(*, limit: int = SWEEP_BATCH) -> list[int]:
     """Jobs waiting for more than a minute (never queued, or their message was lost) and
     jobs running for longer than a task may (their worker died)."""
-    now = timezone.now()
-    worker_died_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return list(
-        Export.objects.filter(
-            Q(status=ExportStatus.WAITING, created_at__lt=now - REQUEUE_AFTER)
-            | Q(status=ExportStatus.RUNNING, started_at__lt=worker_died_before)
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return jobs_to_requeue(Export.objects.all(), waiting_longer_than=REQUEUE_AFTER, limit=limit)
 
 
 def export_files_delete_expired(*, limit: int = SWEEP_BATCH) -> int:
