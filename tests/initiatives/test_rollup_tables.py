@@ -228,3 +228,27 @@ def test_check_rollups_fails_on_a_drift_and_healthz_says_so(generated, client) -
     call_command("rebuild_rollups")
     call_command("check_rollups")
     assert client.get("/healthz").json()["rollups"]["state"] == "ok"
+
+
+def test_an_import_that_replaces_and_adds_values_keeps_the_rollups_in_step(generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    district = generated[0]
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "region,period,indicator,value\n"
+        f"{district.kato},2025-03,crime.registered,999\n"  # replaces a value
+        f"{district.kato},2026-01,crime.registered,5\n"  # a new month
+        "710000000,2026-01/2026-03,crime.theft,77\n",  # a regional span of its own
+        encoding="utf-8",
+    )
+    statistics_import(source=good)
+    assert differences() == []
+    national = kpi_summary(
+        indicator=Indicator.objects.get(code="crime.registered"), region=None, span=Period.parse("2025-03")
+    )
+    reference = kpi_summary(
+        indicator=Indicator.objects.get(code="crime.registered"),
+        region=None,
+        span=Period.parse("2025-03"),
+        from_values=True,
+    )
+    assert flat(national) == flat(reference)
