@@ -45,11 +45,24 @@ class Value(Timestamped):
 
     # No index of their own on the KPI and the region: the unique constraint leads with
     # the KPI, value_region_period_idx with the region. Every index costs every write.
+    # db_constraint=False: on PostgreSQL the references of a value (KPI, region, import,
+    # approving user) are held by statement triggers (migration 0015), checked once per
+    # statement instead of once per row at COMMIT; SQLite keeps its foreign keys.
     indicator = models.ForeignKey(
-        "initiatives.Indicator", verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values", db_index=False
+        "initiatives.Indicator",
+        verbose_name=_("KPI"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="values", db_index=False
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
     period_start = models.DateField(_("first month"))
     period_end = models.DateField(_("last month"))
@@ -67,6 +80,7 @@ class Value(Timestamped):
         blank=True,
         related_name="+",
         db_index=False,  # value_approved_by_idx
+        db_constraint=False,
     )
     comment = models.TextField(_("comment"), blank=True)
     report = models.ForeignKey(
@@ -85,6 +99,7 @@ class Value(Timestamped):
         null=True,
         blank=True,
         related_name="values",
+        db_constraint=False,
     )
 
     # History is read by value (its `id`), by date and by who: the indexes a history
