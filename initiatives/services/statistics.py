@@ -27,14 +27,14 @@ from projectoffice.tabular import RowError, TableError, read_cells
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
-from ..statistics_file import CHECKED, COLUMNS, check_staged, stage_rows, staging_drop
+from ..statistics_file import CHECKED, COLUMNS, check_staged, stage_file, stage_rows, staging_drop
 
 logger = logging.getLogger(__name__)
 
 # Problems reported at most (the count says how many there were).
 MAX_REPORTED = 1000
-# The staged rows matched with the values they replace.
-MATCHED = "statistics_import_matched"
+# The checked rows, each matched with the value it replaces (statistics_file.check_staged).
+MATCHED = CHECKED
 
 
 class StatisticsImportError(Exception):
@@ -142,10 +142,11 @@ def _check(
 ) -> None:
     """Stage and check the file; StatisticsImportError (rolling back the staging) on any problem."""
     try:
-        stage_rows(
-            read_cells(source, columns=COLUMNS, filename=name),
-            progress=(lambda n: progress("checking", n, 0)) if progress else None,
-        )
+        if not stage_file(source, name):
+            stage_rows(
+                read_cells(source, columns=COLUMNS, filename=name),
+                progress=(lambda n: progress("checking", n, 0)) if progress else None,
+            )
     except TableError as exc:
         raise StatisticsImportError(exc.errors) from exc
     checked = check_staged(agency_code=agency.code if agency is not None else None)
@@ -186,41 +187,30 @@ def _write(
     *,
     protect_hand_entered: bool = False,
 ) -> set[int]:
-    """Match the checked rows with the stored values, then insert the new ones, update
-    the changed ones and write their history, one statement each. Returns the KPIs
-    whose values changed."""
+    """Insert the new values, update the changed ones and write their history, one
+    statement each; nothing for the unchanged ones. Returns the KPIs whose values changed."""
     postgres = connection.vendor == "postgresql"
-    value_table = connection.ops.quote_name(Value._meta.db_table)
     now, user_id = timezone.now(), (user.pk if user else None)
     reason = f"import {batch.pk}"
     if progress:
         progress("writing", 0, result.rows)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {MATCHED}")
         cursor.execute(
-            f"""
-            CREATE TEMPORARY TABLE {MATCHED} {"ON COMMIT DROP" if postgres else ""} AS
-            SELECT c.line, c.indicator_id, c.region_id, c.period_start, c.period_end, c.value,
-                   v.id AS value_id, v.source AS stored_source,
-                   CASE WHEN v.id IS NOT NULL AND v.value = c.value AND v.approval_state = %s AND v.source = %s
-                        THEN 1 ELSE 0 END AS unchanged
-            FROM {CHECKED} c LEFT JOIN {value_table} v
-              ON v.indicator_id = c.indicator_id AND v.region_id = c.region_id
-             AND v.period_start = c.period_start AND v.period_end = c.period_end
-            """,  # noqa: S608 - names from model metadata
-            [ApprovalState.APPROVED, ValueSource.IMPORT],
+            f"SELECT COALESCE(sum(unchanged), 0), count(*) - count(value_id) FROM {MATCHED}"  # noqa: S608
         )
-        if postgres:
-            cursor.execute(f"ANALYZE {MATCHED}")  # its size and spread, for the plans below
-        cursor.execute(f"SELECT COALESCE(sum(unchanged), 0) FROM {MATCHED}")  # noqa: S608
-        result.unchanged = int(cursor.fetchone()[0])
+        unchanged, new = (int(n) for n in cursor.fetchone())
+        result.unchanged, changed = unchanged, result.rows - unchanged - new
+        if postgres and changed:
+            cursor.execute(f"ANALYZE {MATCHED}")  # rows to update: plan their join with the values
         if protect_hand_entered:
             _refuse_hand_entered(cursor)
         if postgres:
-            result.created = _insert_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
+            if new:
+                result.created = _insert_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
             if progress:
                 progress("writing", result.created, result.rows)
-            result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
+            if changed:
+                result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
