@@ -351,7 +351,7 @@ def check_staged(*, agency_code: str | None = None) -> CheckResult:
             "value ~ '^[0-9]+(\\.[0-9]+)?$' AND length(ltrim(split_part(value, '.', 1), '0')) <= %s "
             "AND length(split_part(value, '.', 2)) <= %s"
         )
-        plain_params: list[object] = [MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES]
+        plain_params: list[Any] = [MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES]
     else:
         plain, plain_params = "value REGEXP %s", [PLAIN_NUMBER]
     with connection.cursor() as cursor:
