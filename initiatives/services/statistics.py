@@ -259,7 +259,6 @@ def _insert_returning_history(
           SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
                  %(user)s, '', %(batch)s, %(now)s, %(now)s
           FROM {MATCHED} WHERE value_id IS NULL
-          ORDER BY indicator_id, region_id, period_start, period_end
           RETURNING {copied}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
