@@ -88,9 +88,11 @@ def statistics_import(
     result = ImportResult(dry_run=dry_run)
     changed: set[int] = set()
     try:
+        # Read outside the write transaction, as before: the progress of a long file
+        # reaches the job's row, and nothing is locked while it streams in.
+        _stage(source, str(name), progress)
         with transaction.atomic():
-            _check(source, str(name), agency, progress, result)
-            _take_turns()
+            _check(agency, result)
             if batch is None:
                 batch = ImportBatch.objects.create(
                     file_name=Path(str(name)).name[:255],
@@ -134,27 +136,47 @@ def statistics_import(
                 )
             ]
         ) from exc
+    finally:
+        _forget_staging()
     return result
 
 
-def _check(
-    source: Path | IO[bytes], name: str, agency: Agency | None, progress: Progress | None, result: ImportResult
-) -> None:
-    """Stage and check the file; StatisticsImportError (rolling back the staging) on any problem."""
+def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> None:
+    """The file into the staging table; StatisticsImportError when it cannot be read at all."""
     try:
-        if not stage_file(source, name):
+        copied = stage_file(source, name)
+        if copied is not None:
+            if progress:
+                progress("checking", copied, 0)
+        else:
             stage_rows(
                 read_cells(source, columns=COLUMNS, filename=name),
                 progress=(lambda n: progress("checking", n, 0)) if progress else None,
             )
     except TableError as exc:
         raise StatisticsImportError(exc.errors) from exc
+
+
+def _check(agency: Agency | None, result: ImportResult) -> None:
+    """Check the staged rows, holding the import lock from here to commit;
+    StatisticsImportError on any problem."""
+    # The checks match rows with the stored values: they must see what an import that
+    # ran meanwhile wrote, so they wait for their turn (the file is staged already).
+    _take_turns()
     checked = check_staged(agency_code=agency.code if agency is not None else None)
     if checked.error_count:
         raise StatisticsImportError(checked.errors, checked.error_count)
     if not checked.total:
         raise StatisticsImportError([RowError(0, "", _("the file has a header but no rows"))])
     result.rows = checked.total
+
+
+def _forget_staging() -> None:
+    """The staging table outlives a transaction (it is filled before the write one); drop it."""
+    try:
+        staging_drop()
+    except DatabaseError:  # the connection is gone, and the session's tables with it
+        logger.warning("could not drop the statistics import's staging tables", exc_info=True)
 
 
 # Imports take turns: two files writing the same new keys at once would collide.
@@ -205,12 +227,18 @@ def _write(
         if protect_hand_entered:
             _refuse_hand_entered(cursor)
         if postgres:
-            if new:
-                result.created = _insert_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
-            if progress:
-                progress("writing", result.created, result.rows)
-            if changed:
-                result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
+            # A statement per part, so a long write shows how far it got.
+            for blocks in _block_ranges(cursor, result.rows) if new or changed else []:
+                if new:
+                    result.created += _insert_returning_history(
+                        cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
+                    )
+                if changed:
+                    result.updated += _update_returning_history(
+                        cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
+                    )
+                if progress:
+                    progress("writing", result.unchanged + result.created + result.updated, result.rows)
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
@@ -242,10 +270,22 @@ def _columns() -> tuple[str, str]:
 
 
 _HISTORY_EXTRA = "history_date, history_change_reason, history_type, history_user_id"
+# A part of the checked rows by where they lie (a TID range scan: no index, no re-reading).
+_IN_BLOCKS = "ctid >= %(first_block)s::tid AND ctid < %(end_block)s::tid"
+# Rows written per statement, about: between two, the progress moves on.
+WRITE_CHUNK_ROWS = 50_000
+
+
+def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
+    """The checked rows' table cut into ranges of pages of about WRITE_CHUNK_ROWS rows."""
+    cursor.execute(f"SELECT pg_relation_size('{MATCHED}') / current_setting('block_size')::int")
+    pages = max(int(cursor.fetchone()[0]), 1)
+    step = max(1, pages * WRITE_CHUNK_ROWS // max(rows, 1))
+    return [(first, min(first + step, pages + 1)) for first in range(0, pages + 1, step)]
 
 
 def _insert_returning_history(
-    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
 ) -> int:
     """New values and their '+' history in one statement: history is written from the
     rows as they landed, without reading them back."""
@@ -258,7 +298,7 @@ def _insert_returning_history(
              approved_by_id, comment, import_batch_id, created_at, updated_at)
           SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
                  %(user)s, '', %(batch)s, %(now)s, %(now)s
-          FROM {MATCHED} WHERE value_id IS NULL
+          FROM {MATCHED} WHERE value_id IS NULL AND {_IN_BLOCKS}
           RETURNING {copied}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
@@ -271,13 +311,15 @@ def _insert_returning_history(
             "user": user_id,
             "batch": batch.pk,
             "reason": reason,
+            "first_block": f"({blocks[0]},0)",
+            "end_block": f"({blocks[1]},0)",
         },
     )
     return int(cursor.rowcount)
 
 
 def _update_returning_history(
-    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
 ) -> int:
     """Changed values and their '~' history in one statement; unchanged rows are not touched."""
     copied, history = _columns()
@@ -288,7 +330,7 @@ def _update_returning_history(
         WITH landed AS (
           UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
                  approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
-          FROM {MATCHED} m WHERE v.id = m.value_id AND m.unchanged = 0
+          FROM {MATCHED} m WHERE v.id = m.value_id AND m.unchanged = 0 AND {_IN_BLOCKS.replace("ctid", "m.ctid")}
           RETURNING {returned}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
@@ -301,6 +343,8 @@ def _update_returning_history(
             "user": user_id,
             "batch": batch.pk,
             "reason": reason,
+            "first_block": f"({blocks[0]},0)",
+            "end_block": f"({blocks[1]},0)",
         },
     )
     return int(cursor.rowcount)
