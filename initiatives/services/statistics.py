@@ -227,18 +227,16 @@ def _write(
         if protect_hand_entered:
             _refuse_hand_entered(cursor)
         if postgres:
-            # A statement per part, so a long write shows how far it got.
-            for blocks in _block_ranges(cursor, result.rows) if new or changed else []:
-                if new:
-                    result.created += _insert_returning_history(
-                        cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
-                    )
-                if changed:
-                    result.updated += _update_returning_history(
-                        cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
-                    )
+            # New values a part at a time, so a long write shows how far it got. Changed
+            # ones at once: each part would join with the whole table of values again.
+            for blocks in _block_ranges(cursor, result.rows) if new else []:
+                result.created += _insert_returning_history(
+                    cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
+                )
                 if progress:
-                    progress("writing", result.unchanged + result.created + result.updated, result.rows)
+                    progress("writing", result.unchanged + result.created, result.rows)
+            if changed:
+                result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
@@ -272,7 +270,8 @@ def _columns() -> tuple[str, str]:
 _HISTORY_EXTRA = "history_date, history_change_reason, history_type, history_user_id"
 # A part of the checked rows by where they lie (a TID range scan: no index, no re-reading).
 _IN_BLOCKS = "ctid >= %(first_block)s::tid AND ctid < %(end_block)s::tid"
-# Rows written per statement, about: between two, the progress moves on.
+# New rows written per statement, at least (and a tenth of the file at most): between
+# two, the progress moves on.
 WRITE_CHUNK_ROWS = 50_000
 
 
@@ -280,7 +279,7 @@ def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
     """The checked rows' table cut into ranges of pages of about WRITE_CHUNK_ROWS rows."""
     cursor.execute(f"SELECT pg_relation_size('{MATCHED}') / current_setting('block_size')::int")
     pages = max(int(cursor.fetchone()[0]), 1)
-    step = max(1, pages * WRITE_CHUNK_ROWS // max(rows, 1))
+    step = max(1, pages * max(WRITE_CHUNK_ROWS, rows // 10) // max(rows, 1))
     return [(first, min(first + step, pages + 1)) for first in range(0, pages + 1, step)]
 
 
@@ -319,7 +318,7 @@ def _insert_returning_history(
 
 
 def _update_returning_history(
-    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
 ) -> int:
     """Changed values and their '~' history in one statement; unchanged rows are not touched."""
     copied, history = _columns()
@@ -330,7 +329,7 @@ def _update_returning_history(
         WITH landed AS (
           UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
                  approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
-          FROM {MATCHED} m WHERE v.id = m.value_id AND m.unchanged = 0 AND {_IN_BLOCKS.replace("ctid", "m.ctid")}
+          FROM {MATCHED} m WHERE v.id = m.value_id AND m.unchanged = 0
           RETURNING {returned}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
@@ -343,8 +342,6 @@ def _update_returning_history(
             "user": user_id,
             "batch": batch.pk,
             "reason": reason,
-            "first_block": f"({blocks[0]},0)",
-            "end_block": f"({blocks[1]},0)",
         },
     )
     return int(cursor.rowcount)
