@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 
 # Problems reported at most (the count says how many there were).
 MAX_REPORTED = 1000
-# The checked rows, each matched with the value it replaces (statistics_file.check_staged).
-MATCHED = CHECKED
 
 
 class StatisticsImportError(Exception):
@@ -218,12 +216,12 @@ def _write(
         progress("writing", 0, result.rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COALESCE(sum(unchanged), 0), count(*) - count(value_id) FROM {MATCHED}"  # noqa: S608
+            f"SELECT COALESCE(sum(unchanged), 0), count(*) - count(value_id) FROM {CHECKED}"  # noqa: S608
         )
         unchanged, new = (int(n) for n in cursor.fetchone())
         result.unchanged, changed = unchanged, result.rows - unchanged - new
         if postgres and changed:
-            cursor.execute(f"ANALYZE {MATCHED}")  # rows to update: plan their join with the values
+            cursor.execute(f"ANALYZE {CHECKED}")  # rows to update: plan their join with the values
         if protect_hand_entered:
             _refuse_hand_entered(cursor)
         if postgres:
@@ -245,13 +243,13 @@ def _write(
             progress("writing", result.rows, result.rows)
         if not (result.created or result.updated):
             return set()
-        cursor.execute(f"SELECT DISTINCT indicator_id FROM {MATCHED} WHERE unchanged = 0")  # noqa: S608
+        cursor.execute(f"SELECT DISTINCT indicator_id FROM {CHECKED} WHERE unchanged = 0")  # noqa: S608
         return {pk for (pk,) in cursor.fetchall()}
 
 
 def _refuse_hand_entered(cursor: Any) -> None:
     """An agency's system does not overwrite what the office entered or approved from a report."""
-    where = f"FROM {MATCHED} WHERE value_id IS NOT NULL AND unchanged = 0 AND stored_source <> %s"
+    where = f"FROM {CHECKED} WHERE value_id IS NOT NULL AND unchanged = 0 AND stored_source <> %s"
     cursor.execute(f"SELECT count(*) {where}", [ValueSource.IMPORT])
     (count,) = cursor.fetchone()
     if not count:
@@ -277,7 +275,7 @@ WRITE_CHUNK_ROWS = 50_000
 
 def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
     """The checked rows' table cut into ranges of pages of about WRITE_CHUNK_ROWS rows."""
-    cursor.execute(f"SELECT pg_relation_size('{MATCHED}') / current_setting('block_size')::int")
+    cursor.execute(f"SELECT pg_relation_size('{CHECKED}') / current_setting('block_size')::int")
     pages = max(int(cursor.fetchone()[0]), 1)
     step = max(1, pages * max(WRITE_CHUNK_ROWS, rows // 10) // max(rows, 1))
     return [(first, min(first + step, pages + 1)) for first in range(0, pages + 1, step)]
@@ -297,7 +295,7 @@ def _insert_returning_history(
              approved_by_id, comment, import_batch_id, created_at, updated_at)
           SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
                  %(user)s, '', %(batch)s, %(now)s, %(now)s
-          FROM {MATCHED} WHERE value_id IS NULL AND {_IN_BLOCKS}
+          FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
           RETURNING {copied}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
@@ -329,7 +327,7 @@ def _update_returning_history(
         WITH landed AS (
           UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
                  approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
-          FROM {MATCHED} m WHERE v.id = m.value_id AND m.unchanged = 0
+          FROM {CHECKED} m WHERE v.id = m.value_id AND m.unchanged = 0
           RETURNING {returned}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
@@ -360,7 +358,7 @@ def _insert_update_then_history(
         INSERT INTO {table} (indicator_id, region_id, period_start, period_end, value, source, approval_state,
                              approved_at, approved_by_id, comment, import_batch_id, created_at, updated_at)
         SELECT indicator_id, region_id, period_start, period_end, value, %s, %s, %s, %s, '', %s, %s, %s
-        FROM {MATCHED} WHERE value_id IS NULL
+        FROM {CHECKED} WHERE value_id IS NULL
         """,  # noqa: S608 - names from model metadata
         [ValueSource.IMPORT, ApprovalState.APPROVED, stamp, user_id, batch.pk, stamp, stamp],
     )
@@ -369,7 +367,7 @@ def _insert_update_then_history(
         f"""
         UPDATE {table} SET value = m.value, source = %s, approval_state = %s, approved_at = %s,
                approved_by_id = %s, import_batch_id = %s, updated_at = %s
-        FROM {MATCHED} m WHERE {table}.id = m.value_id AND m.unchanged = 0
+        FROM {CHECKED} m WHERE {table}.id = m.value_id AND m.unchanged = 0
         """,  # noqa: S608 - names from model metadata
         [ValueSource.IMPORT, ApprovalState.APPROVED, stamp, user_id, batch.pk, stamp],
     )
