@@ -3,17 +3,25 @@ the real import service, on the database DATABASE_URL names (PostgreSQL for the 
 in docs/performance.md).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/projectoffice_bench \
-        .venv/bin/python bench/import_statistics.py [--rows 1000000]
+        .venv/bin/python bench/import_statistics.py [--rows 1000000] [--memory-rows 3000000]
 
 It creates its own synthetic districts and okrugs under the 20 real regions, writes the
 CSV to var/bench/, then imports it three times: into an empty table, again unchanged,
 and again with one value in ten corrected. The database is wiped of values first.
+
+Each import runs in a process of its own, so its peak memory (ru_maxrss) is its own;
+each is set beside `COPY` of the same file into a bare table of four text columns, timed
+in the same run (the median of three), since absolute times on a shared machine say
+little. `--memory-rows` then imports a larger file into an empty table, for memory only.
 """
 
 import argparse
 import csv
+import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +35,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from initiatives.models import Indicator, IndicatorSource, Value  # noqa: E402
 from initiatives.services.statistics import statistics_import  # noqa: E402
@@ -103,34 +112,112 @@ def write_csv(path: Path, rows: int, change_every: int = 0) -> int:
     return written
 
 
-def run(label: str, path: Path) -> None:
+# Goals of issue 13, as ratios to COPY of the same file.
+GOALS = {"new": 10.0, "unchanged": 3.0, "corrected": 5.0}
+MEMORY_GOAL_MB = 250
+
+
+def copy_baseline(path: Path) -> float:
+    """Seconds to COPY the file as it is into a bare table (no index, no constraint)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_baseline")
+        cursor.execute("CREATE TABLE bench_copy_baseline (region text, period text, indicator text, value text)")
+        started = time.monotonic()
+        with path.open("rb") as f, cursor.copy("COPY bench_copy_baseline FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        took = time.monotonic() - started
+        cursor.execute("DROP TABLE bench_copy_baseline")
+    return took
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def child(path: Path) -> None:
+    """One import, in this process only; prints what the parent reads."""
     started = time.monotonic()
     result = statistics_import(source=path)
     took = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{label}: {result.rows} rows in {took:.1f}s ({result.rows / took:,.0f} rows/s); "
-        f"created {result.created}, replaced {result.updated}, unchanged {result.unchanged}; peak RSS {peak_mb:.0f} MB",
+        json.dumps(
+            {
+                "rows": result.rows,
+                "seconds": took,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "peak_mb": peak_mb,
+            }
+        )
+    )
+
+
+def run(label: str, path: Path, baseline: float | None = None, goal: float | None = None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", str(path)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - our own script
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    ratio = ""
+    if baseline:
+        times = got["seconds"] / baseline
+        verdict = "" if goal is None else f" (goal <= {goal:g}x: {'met' if times <= goal else 'MISSED'})"
+        ratio = f"; {times:.1f}x COPY{verdict}"
+    memory = "met" if got["peak_mb"] < MEMORY_GOAL_MB else "MISSED"
+    print(
+        f"{label}: {got['rows']} rows in {got['seconds']:.1f}s ({got['rows'] / got['seconds']:,.0f} rows/s){ratio}; "
+        f"created {got['created']}, replaced {got['updated']}, unchanged {got['unchanged']}; "
+        f"peak RSS {got['peak_mb']:.0f} MB (goal < {MEMORY_GOAL_MB} MB: {memory})",
         flush=True,
     )
+    return got
+
+
+def wipe() -> None:
+    Value.history.all()._raw_delete(Value.objects.db)  # type: ignore[attr-defined]
+    Value.objects.all()._raw_delete(Value.objects.db)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE initiatives_value")
+        cursor.execute("VACUUM ANALYZE initiatives_historicalvalue")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--memory-rows", type=int, default=0, help="then import a file this long, for memory")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
     call_command("migrate", verbosity=0)
-    Value.history.all().delete()
-    Value.objects.all()._raw_delete(Value.objects.db)  # type: ignore[attr-defined]
     first = ROOT / "var" / "bench" / "statistics.csv"
     corrected = ROOT / "var" / "bench" / "statistics-corrected.csv"
     t = time.monotonic()
     n = write_csv(first, args.rows)
     write_csv(corrected, args.rows, change_every=10)
     print(f"wrote {n} rows twice in {time.monotonic() - t:.1f}s ({first.stat().st_size / 1e6:.0f} MB each)", flush=True)
-    run("first import (all new)", first)
-    run("same file again (all unchanged)", first)
-    run("one value in ten corrected", corrected)
+    server = f"PostgreSQL {connection.pg_version}" if connection.vendor == "postgresql" else connection.vendor
+    print(f"machine: {os.cpu_count()} cores; database: {server}", flush=True)
+    wipe()
+    analyze()
+    baseline = statistics.median(copy_baseline(first) for _ in range(3))
+    print(f"COPY of the same file into a bare table: {baseline:.2f}s (median of 3)", flush=True)
+    run("first import (all new)", first, baseline, GOALS["new"])
+    run("same file again (all unchanged)", first, baseline, GOALS["unchanged"])
+    run("one value in ten corrected", corrected, baseline, GOALS["corrected"])
+    after = statistics.median(copy_baseline(first) for _ in range(3))
+    print(f"COPY again after the imports: {after:.2f}s (how much the machine drifted)", flush=True)
+    if args.memory_rows:
+        big = ROOT / "var" / "bench" / "statistics-big.csv"
+        n = write_csv(big, args.memory_rows)
+        wipe()
+        big_baseline = copy_baseline(big)
+        print(f"{n} rows ({big.stat().st_size / 1e6:.0f} MB), COPY {big_baseline:.1f}s", flush=True)
+        run(f"memory: {n} new rows", big, big_baseline, GOALS["new"])
+        wipe()
 
 
 if __name__ == "__main__":

@@ -3,23 +3,34 @@
     region,period,indicator,value
     710000000,2025-01/2025-09,crime.registered,11616
 
-Nothing here writes: the result is either the checked rows, or every problem found,
-each with its line, column and reason.
+The file is streamed into a staging table as text, then checked there by set-based SQL,
+so neither time nor memory is spent per row in Python and a file of millions of rows
+costs what the database needs to read it. Python looks at what is small: each distinct
+period and KPI code once, and the rows found wrong, to say why.
+
+Nothing here writes to the values: the result is either the checked rows, left in the
+staging table for the import to write, or every problem found, each with its line,
+column and reason.
 """
 
+import csv
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
 
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.tabular import Row, RowError
+from projectoffice.tabular import CSV_CHUNK_BYTES, RowError
 from regions.models import Region
 
-from .models import Indicator, IndicatorSource, Unit
+from .models import ApprovalState, Indicator, IndicatorSource, Unit, Value, ValueSource
 from .periods import Month, Period, PeriodError
 
 COLUMNS = ("region", "period", "indicator", "value")
@@ -27,24 +38,35 @@ MAX_DECIMAL_PLACES = 4
 MAX_INTEGER_DIGITS = 16
 # Reported problems stop here; the count of all of them is still given.
 MAX_REPORTED_ERRORS = 1000
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+# ASCII digits only: the database's check (PLAIN_NUMBER) must accept exactly what this does.
+_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+# The same rule in SQL (POSIX regex on PostgreSQL, Python's on SQLite): a plain number
+# with at most 16 digits before the point (leading zeros aside) and 4 after.
+PLAIN_NUMBER = rf"^0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?$"
 # Units whose values are counted, so never fractional.
 WHOLE_UNITS = frozenset({Unit.COUNT, Unit.PEOPLE})
 
+# The staging tables, private to the session (temporary) and gone with the transaction.
+RAW = "statistics_import_raw"
+CHECKED = "statistics_import_checked"
+PERIODS = "statistics_import_periods"
+INDICATORS = "statistics_import_indicators"
+STAGING_TABLES = (RAW, CHECKED, PERIODS, INDICATORS)
 
-@dataclass(frozen=True, slots=True)
-class CheckedRow:
-    line: int
-    indicator_id: int
-    region_id: int
-    period_start: datetime.date
-    period_end: datetime.date
-    value: Decimal
+# Problems of a row, one bit each (a row can have several; each counts as one problem).
+EXTRA, REGION, INDICATOR, PERIOD, VALUE, NOT_EXISTING, DUPLICATE = 1, 2, 4, 8, 16, 32, 64
+
+# Rows between two progress reports while reading; rows per insert on SQLite.
+PROGRESS_EVERY = 10_000
+SQLITE_BATCH = 10_000
+# Memory of the database server for the hashes of one import (PostgreSQL's default is 4MB).
+WORK_MEM = "64MB"
+# Distinct periods or KPI codes looked at per round (a sane file has a few dozen).
+DISTINCT_BATCH = 5_000
 
 
 @dataclass
 class CheckResult:
-    rows: list[CheckedRow]
     errors: list[RowError]
     error_count: int
     total: int
@@ -75,128 +97,410 @@ def parse_value(text: str) -> Decimal:
     )
 
 
-class _Catalogue:
-    """Regions and KPIs by their codes, looked up once for the whole file."""
-
-    def __init__(self) -> None:
-        self.regions = {
-            kato: (pk, valid_from, valid_to)
-            for kato, pk, valid_from, valid_to in Region.objects.values_list("kato", "pk", "valid_from", "valid_to")
-        }
-        self.indicators = {
-            code: (pk, formula, source, unit, owner)
-            for code, pk, formula, source, unit, owner in Indicator.objects.values_list(
-                "code", "pk", "numerator", "source", "unit", "owner_agency__code"
-            )
-        }
-        self.this_month = Month.from_date(timezone.localdate())
-        self.periods: dict[str, Period | str] = {}
-
-    def period(self, text: str) -> Period | str:
-        """The period, or the reason it is not one (cached: a file repeats a few periods)."""
-        if text not in self.periods:
-            try:
-                self.periods[text] = Period.parse(text)
-            except PeriodError as exc:
-                self.periods[text] = str(exc)
-        return self.periods[text]
+def _temporary(cursor: CursorWrapper, name: str, definition: str, *, session: bool = False) -> None:
+    """A staging table of this session; on PostgreSQL dropped at commit whatever happens,
+    unless it is filled before the transaction that reads it (`session`); `staging_drop`
+    drops them all."""
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    on_commit = " ON COMMIT DROP" if connection.vendor == "postgresql" and not session else ""
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} {definition}{on_commit}")
 
 
-# Rows between two progress reports while checking.
-PROGRESS_EVERY = 10_000
+def staging_drop() -> None:
+    with connection.cursor() as cursor:
+        for name in STAGING_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def check_rows(
-    rows: Iterable[Row], progress: Callable[[int], None] | None = None, agency_code: str | None = None
-) -> CheckResult:
-    """Check every row. `agency_code`: an agency's system is importing, and may import
-    only the KPIs its agency keeps."""
-    catalogue = _Catalogue()
-    checked: list[CheckedRow] = []
-    errors: list[RowError] = []
-    error_count = 0
-    first_line: dict[tuple[int, int, datetime.date, datetime.date], int] = {}
+def stage_rows(rows: Iterable[tuple[int, list[str], int]], progress: Callable[[int], None] | None = None) -> int:
+    """Stream (line, [region, period, indicator, value], extra cells) into the staging
+    table: by COPY on PostgreSQL, in batches on SQLite. Returns the number of rows."""
     total = 0
-
-    def problem(line: int, column: str, message: str) -> None:
-        nonlocal error_count
-        error_count += 1
-        if len(errors) < MAX_REPORTED_ERRORS:
-            errors.append(RowError(line, column, message))
-
-    for row in rows:
-        total += 1
-        if progress and total % PROGRESS_EVERY == 0:
-            progress(total)
-        v = row.values
-        line = row.line
-        before = error_count
-        if row.extra_cells:
-            problem(line, "", _("more values than columns in the header"))
-
-        region = catalogue.regions.get(v["region"])
-        if region is None:
-            problem(line, "region", _("unknown region %(code)r (a 9-digit KATO code)") % {"code": v["region"]})
-
-        indicator = catalogue.indicators.get(v["indicator"])
-        if indicator is None:
-            problem(line, "indicator", _("unknown indicator %(code)r") % {"code": v["indicator"]})
-        elif indicator[1] is not None:
-            problem(
-                line,
-                "indicator",
-                _("%(code)s is computed from its formula; import its numerator and denominator instead")
-                % {"code": v["indicator"]},
-            )
-        elif agency_code is not None and indicator[4] != agency_code:
-            problem(
-                line,
-                "indicator",
-                _("%(code)s is kept by %(owner)s; a token of %(agency)s may not import it")
-                % {"code": v["indicator"], "owner": indicator[4], "agency": agency_code},
-            )
-        elif indicator[2] == IndicatorSource.COORDINATOR_REPORTS:
-            problem(
-                line,
-                "indicator",
-                _("%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics")
-                % {"code": v["indicator"]},
-            )
-
-        period = catalogue.period(v["period"])
-        if isinstance(period, str):
-            problem(line, "period", period)
-        elif catalogue.this_month < period.end:
-            problem(line, "period", _("%(period)s has not ended yet") % {"period": period})
-
-        try:
-            number = parse_value(v["value"])
-        except ValueError as exc:
-            problem(line, "value", str(exc))
+    with connection.cursor() as cursor:
+        _temporary(
+            cursor,
+            RAW,
+            "(line integer NOT NULL, region text NOT NULL, period text NOT NULL, indicator text NOT NULL, "
+            "value text NOT NULL, extra integer NOT NULL)",
+            session=True,
+        )
+        if connection.vendor == "postgresql":
+            # A COPY per batch: between two the connection is free for the progress
+            # (a job writes it to its row).
+            batch: list[tuple[Any, ...]] = []
+            for line, cells, extra in _readable(rows):
+                batch.append((line, *cells, extra))
+                total += 1
+                if len(batch) == PROGRESS_EVERY:
+                    _copy_rows(cursor, batch)
+                    batch.clear()
+                    if progress:
+                        progress(total)
+            _copy_rows(cursor, batch)
         else:
-            if indicator is not None and indicator[3] in WHOLE_UNITS and number != number.to_integral_value():
-                problem(line, "value", _("%(value)s: a count is a whole number") % {"value": v["value"]})
+            sql = f"INSERT INTO {RAW} (line, region, period, indicator, value, extra) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+            batch = []
+            for line, cells, extra in _readable(rows):
+                batch.append((line, *cells, extra))
+                total += 1
+                if len(batch) == SQLITE_BATCH:
+                    cursor.executemany(sql, batch)
+                    batch.clear()
+                    if progress:
+                        progress(total)
+            if batch:
+                cursor.executemany(sql, batch)
+    return total
 
-        if error_count > before:
+
+# What Python's str.strip() removes, for SQL's btrim(): cells are compared stripped.
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+# Bytes without which no cell can begin or end with whitespace: a space or a tab next
+# to a separator or a line break, a quote (a quoted cell may hold anything), the other
+# ASCII spaces anywhere, and the lead bytes of Unicode spaces (U+0085, U+00A0, U+1680,
+# U+2000-U+205F, U+3000). Absent all (the usual file), nothing needs stripping.
+_MAYBE_PADDED = (
+    b" ,", b", ", b" \n", b"\n ", b" \r", b"\r ", b"\t", b'"', b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f",
+    b"\xc2\x85", b"\xc2\xa0", b"\xe1\x9a\x80", b"\xe2\x80", b"\xe2\x81\x9f", b"\xe3\x80\x80",
+)  # fmt: skip
+# A header longer than this is not one this fast path takes.
+MAX_HEADER_BYTES = 64 * 1024
+
+
+class _NotPlain(Exception):
+    """The file needs the careful reader (see stage_file)."""
+
+
+def stage_file(source: Path | IO[bytes], filename: str) -> int | None:
+    """On PostgreSQL, a plain CSV goes into the staging table by COPY, as it is, without
+    a row passing through Python; the database numbers the rows as the reader would.
+
+    Plain: UTF-8, one line per row, every row with the header's four cells. Anything
+    else (a blank line, a missing or extra cell, bad bytes, `\\.`, XLSX) makes COPY fail
+    or is spotted here; then nothing of it stays and False says to use `stage_rows`,
+    which reads row by row and reports each problem by line. A number: the rows staged."""
+    if connection.vendor != "postgresql" or filename.lower().endswith(".xlsx"):
+        return None
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            return stage_file(stream, filename)
+    if not source.seekable():
+        return None
+    start = source.tell()
+    try:
+        with transaction.atomic():
+            return _copy_plain(source)
+    except (_NotPlain, DatabaseError):
+        source.seek(start)
+        return None
+
+
+def _copy_plain(stream: IO[bytes]) -> int:
+    head = stream.readline(MAX_HEADER_BYTES)
+    if not head.endswith(b"\n") or b'"' in head or head.startswith(b"PK"):
+        raise _NotPlain
+    try:
+        cells = next(csv.reader([head.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        raise _NotPlain from None
+    # A header with a problem is reported by the careful reader, in the same words.
+    if len(cells) != len(COLUMNS) or set(c.strip().lower() for c in cells) != set(COLUMNS):
+        raise _NotPlain
+    order = ", ".join(c.strip().lower() for c in cells)
+    with connection.cursor() as cursor:
+        _temporary(
+            cursor,
+            RAW,
+            "(line integer GENERATED BY DEFAULT AS IDENTITY (START WITH 2) NOT NULL, region text NOT NULL, "
+            "period text NOT NULL, indicator text NOT NULL, value text NOT NULL, extra integer NOT NULL DEFAULT 0)",
+            session=True,
+        )
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY {RAW} ({order}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({order}))") as copy,
+        ):
+            tail, padded = b"", False
+            while chunk := stream.read(CSV_CHUNK_BYTES):
+                seen = tail + chunk
+                # COPY would end the data silently at a line holding only `\.`.
+                if b"\\." in seen:
+                    raise _NotPlain
+                padded = padded or any(pattern in seen for pattern in _MAYBE_PADDED)
+                copy.write(chunk)
+                tail = chunk[-3:]
+            padded = padded or tail.endswith(b" ")
+        copied = int(cursor.rowcount)
+        if not padded:
+            return copied
+        stripped = " OR ".join(f"{c} <> btrim({c}, %s)" for c in COLUMNS)
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RAW} WHERE {stripped})", [WHITESPACE] * len(COLUMNS))  # noqa: S608
+        if cursor.fetchone()[0]:
+            # Cells with spaces around them, as the reader would strip them (rare).
+            trimmed = ", ".join(f"{c} = btrim({c}, %s)" for c in COLUMNS)
+            cursor.execute(f"UPDATE {RAW} SET {trimmed}", [WHITESPACE] * len(COLUMNS))  # noqa: S608
+    return copied
+
+
+def _copy_rows(cursor: CursorWrapper, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    columns = "line, region, period, indicator, value, extra"
+    with connection.wrap_database_errors, cursor.copy(f"COPY {RAW} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _readable(rows: Iterable[tuple[int, list[str], int]]) -> Iterator[tuple[int, list[str], int]]:
+    """Rows as the database can store them: a NUL character (which text columns refuse)
+    becomes U+FFFD, so the row is reported as wrong instead of the file failing whole."""
+    for line, cells, extra in rows:
+        if "\x00" in cells[0] or "\x00" in cells[1] or "\x00" in cells[2] or "\x00" in cells[3]:
+            cells = [cell.replace("\x00", "\ufffd") for cell in cells]
+        yield line, cells, extra
+
+
+def _distinct(cursor: CursorWrapper, column: str) -> Iterator[str]:
+    """The distinct texts of a staged column, a batch at a time (memory stays bounded
+    even when a broken file has a different one on every line)."""
+    after: str | None = None
+    while True:
+        where, params = ("WHERE " + column + " > %s", [after]) if after is not None else ("", [])
+        cursor.execute(
+            f"SELECT DISTINCT {column} FROM {RAW} {where} ORDER BY {column} LIMIT {DISTINCT_BATCH}",  # noqa: S608 - our names
+            params,
+        )
+        texts = [text for (text,) in cursor.fetchall()]
+        yield from texts
+        if len(texts) < DISTINCT_BATCH:
+            return
+        after = texts[-1]
+
+
+def _adapt(value: Any) -> Any:
+    """A parameter as the ORM would store it (SQLite keeps dates as text)."""
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _stage_periods(cursor: CursorWrapper) -> None:
+    """Each distinct period text once: its first and last month and last day, or why not."""
+    _temporary(
+        cursor,
+        PERIODS,
+        "(text text NOT NULL, period_start date, period_end date, last_day date, problem text NOT NULL)",
+    )
+    this_month = Month.from_date(timezone.localdate())
+    insert = f"INSERT INTO {PERIODS} (text, period_start, period_end, last_day, problem) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+    rows: list[tuple[Any, ...]] = []
+    for text in list(_distinct(cursor, "period")):
+        try:
+            period = Period.parse(text)
+        except PeriodError as exc:
+            rows.append((text, None, None, None, str(exc)))
             continue
-        assert region is not None and indicator is not None and isinstance(period, Period)
-        region_id, valid_from, valid_to = region
-        if not period.overlaps_days(valid_from, valid_to):
-            problem(
-                line,
-                "region",
-                _("%(code)s did not exist during %(period)s (valid %(from)s to %(to)s)")
-                % {"code": v["region"], "period": period, "from": valid_from or "…", "to": valid_to or "…"},
+        problem = _("%(period)s has not ended yet") % {"period": period} if this_month < period.end else ""
+        rows.append((text, *map(_adapt, (period.first_day, period.end.first_day, period.last_day)), problem))
+        if len(rows) >= DISTINCT_BATCH:
+            cursor.executemany(insert, rows)
+            rows.clear()
+    if rows:
+        cursor.executemany(insert, rows)
+
+
+def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
+    """Each distinct KPI code once: its id, whether it counts, and why it may not be imported."""
+    _temporary(cursor, INDICATORS, "(text text NOT NULL, id bigint, whole integer NOT NULL, problem text NOT NULL)")
+    catalogue = {
+        code: (pk, formula, source, unit, owner)
+        for code, pk, formula, source, unit, owner in Indicator.objects.values_list(
+            "code", "pk", "numerator", "source", "unit", "owner_agency__code"
+        )
+    }
+    rows: list[tuple[Any, ...]] = []
+    for code in list(_distinct(cursor, "indicator")):
+        found = catalogue.get(code)
+        if found is None:
+            rows.append((code, None, 0, _("unknown indicator %(code)r") % {"code": code}))
+            continue
+        pk, formula, source, unit, owner = found
+        problem = ""
+        if formula is not None:
+            problem = _("%(code)s is computed from its formula; import its numerator and denominator instead") % {
+                "code": code
+            }
+        elif agency_code is not None and owner != agency_code:
+            problem = _("%(code)s is kept by %(owner)s; a token of %(agency)s may not import it") % {
+                "code": code,
+                "owner": owner,
+                "agency": agency_code,
+            }
+        elif source == IndicatorSource.COORDINATOR_REPORTS:
+            problem = _(
+                "%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics"
+            ) % {"code": code}
+        rows.append((code, pk, int(unit in WHOLE_UNITS), problem))
+    for start in range(0, len(rows), DISTINCT_BATCH):
+        cursor.executemany(
+            f"INSERT INTO {INDICATORS} (text, id, whole, problem) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            rows[start : start + DISTINCT_BATCH],
+        )
+
+
+def check_staged(*, agency_code: str | None = None) -> CheckResult:
+    """Check every staged row at once; the good ones land in the CHECKED table as
+    (line, indicator_id, region_id, period_start, period_end, value), problems = 0, each
+    with the stored value it would replace (value_id, stored_source, unchanged).
+
+    `agency_code`: an agency's system is importing, and may import only the KPIs its
+    agency keeps."""
+    region_table = Region._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    number = "numeric(20, 4)" if postgres else "NUMERIC"
+    # Subqueries stay subqueries (an "optimisation fence"): flattened, each expression
+    # would be computed again wherever the outer query names its result (6 times a row).
+    fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
+    if postgres:
+        # A simple pattern and two lengths cost a third of one bounded pattern.
+        plain = (
+            "value ~ '^[0-9]+(\\.[0-9]+)?$' AND length(ltrim(split_part(value, '.', 1), '0')) <= %s "
+            "AND length(split_part(value, '.', 2)) <= %s"
+        )
+        plain_params: list[Any] = [MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES]
+    else:
+        plain, plain_params = "value REGEXP %s", [PLAIN_NUMBER]
+    with connection.cursor() as cursor:
+        if postgres:
+            # Hashing a million keys (duplicates, matching) in memory rather than in 50
+            # batches on disk; for this transaction only.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        _stage_periods(cursor)
+        _stage_indicators(cursor, agency_code)
+        # One pass over the rows: each of the lookups is a join with a small table.
+        # Whether the region existed, and duplicates, are asked only of rows without
+        # another problem, as a person would read them.
+        cursor.execute(f"DROP TABLE IF EXISTS {CHECKED}")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE {CHECKED} {"ON COMMIT DROP" if postgres else ""} AS
+            SELECT rows.line, rows.indicator_id, rows.region_id, rows.period_start, rows.period_end, rows.value,
+                   rows.problems + CASE WHEN rows.problems = 0
+                       AND NOT ((valid_from IS NULL OR valid_from <= last_day)
+                                AND (valid_to IS NULL OR valid_to >= rows.period_start))
+                     THEN {NOT_EXISTING} ELSE 0 END AS problems,
+                   CAST(NULL AS integer) AS first_line,
+                   -- The stored value the row would replace, matched in the same pass.
+                   v.id AS value_id, v.source AS stored_source,
+                   CASE WHEN v.id IS NOT NULL AND v.value = rows.value AND v.approval_state = %s AND v.source = %s
+                        THEN 1 ELSE 0 END AS unchanged
+            FROM (
+              SELECT s.line, i.id AS indicator_id, r.id AS region_id, p.period_start, p.period_end, p.last_day,
+                     r.valid_from, r.valid_to, s.value,
+                     CASE WHEN s.extra > 0 THEN {EXTRA} ELSE 0 END
+                     + CASE WHEN r.id IS NULL THEN {REGION} ELSE 0 END
+                     + CASE WHEN i.id IS NULL OR i.problem <> '' THEN {INDICATOR} ELSE 0 END
+                     + CASE WHEN p.problem <> '' THEN {PERIOD} ELSE 0 END
+                     + CASE WHEN s.value IS NULL OR (i.whole = 1 AND s.value <> round(s.value))
+                         THEN {VALUE} ELSE 0 END AS problems
+              FROM (SELECT line, region, period, indicator, extra,
+                           CASE WHEN {plain} THEN CAST(value AS {number}) END AS value
+                    FROM {RAW} {fence}) s
+              JOIN {PERIODS} p ON p.text = s.period
+              JOIN {INDICATORS} i ON i.text = s.indicator
+              LEFT JOIN {region_table} r ON r.kato = s.region
+              {fence}
+            ) rows
+            LEFT JOIN {Value._meta.db_table} v
+              ON v.indicator_id = rows.indicator_id AND v.region_id = rows.region_id
+             AND v.period_start = rows.period_start AND v.period_end = rows.period_end
+            """,  # noqa: S608 - names are ours
+            [ApprovalState.APPROVED, ValueSource.IMPORT, *plain_params],
+        )
+        key = "indicator_id, region_id, period_start, period_end"
+        cursor.execute(
+            f"""
+            UPDATE {CHECKED} SET problems = {DUPLICATE}, first_line = d.first_line
+            FROM (SELECT {key}, min(line) AS first_line FROM {CHECKED} WHERE problems = 0
+                  GROUP BY {key} HAVING count(*) > 1) d
+            WHERE {CHECKED}.problems = 0 AND {CHECKED}.line <> d.first_line
+              AND ({CHECKED}.indicator_id, {CHECKED}.region_id, {CHECKED}.period_start, {CHECKED}.period_end)
+                = (d.indicator_id, d.region_id, d.period_start, d.period_end)
+            """  # noqa: S608 - names are ours
+        )
+        bits = " + ".join(
+            f"CASE WHEN problems & {bit} <> 0 THEN 1 ELSE 0 END"
+            for bit in (EXTRA, REGION, INDICATOR, PERIOD, VALUE, NOT_EXISTING, DUPLICATE)
+        )
+        cursor.execute(f"SELECT count(*), COALESCE(sum({bits}), 0) FROM {CHECKED}")  # noqa: S608
+        total, error_count = cursor.fetchone()
+        errors = _explain(cursor) if error_count else []
+    return CheckResult(errors=errors, error_count=int(error_count), total=int(total))
+
+
+def _explain(cursor: CursorWrapper) -> list[RowError]:
+    """Why each of the first wrong rows is wrong, in the words the file's author needs."""
+    cursor.execute(
+        f"""
+        SELECT c.line, c.problems, c.first_line, s.region, s.period, s.value, i.problem, p.problem,
+               r.valid_from, r.valid_to
+        FROM {CHECKED} c JOIN {RAW} s ON s.line = c.line
+        JOIN {INDICATORS} i ON i.text = s.indicator JOIN {PERIODS} p ON p.text = s.period
+        LEFT JOIN {Region._meta.db_table} r ON r.kato = s.region
+        WHERE c.problems <> 0 ORDER BY c.line LIMIT {MAX_REPORTED_ERRORS}
+        """  # noqa: S608 - names are ours
+    )
+    errors: list[RowError] = []
+    for (
+        line,
+        problems,
+        first_line,
+        region,
+        period,
+        value,
+        indicator_problem,
+        period_problem,
+        *validity,
+    ) in cursor.fetchall():
+        if problems & EXTRA:
+            errors.append(RowError(line, "", _("more values than columns in the header")))
+        if problems & REGION:
+            message = _("unknown region %(code)r (a 9-digit KATO code)") % {"code": region}
+            errors.append(RowError(line, "region", message))
+        if problems & INDICATOR:
+            errors.append(RowError(line, "indicator", indicator_problem))
+        if problems & PERIOD:
+            errors.append(RowError(line, "period", period_problem))
+        if problems & VALUE:
+            try:
+                parse_value(value)
+            except ValueError as exc:
+                errors.append(RowError(line, "value", str(exc)))
+            else:
+                errors.append(RowError(line, "value", _("%(value)s: a count is a whole number") % {"value": value}))
+        if problems & NOT_EXISTING:
+            valid_from, valid_to = (_date(d) for d in validity)
+            errors.append(
+                RowError(
+                    line,
+                    "region",
+                    _("%(code)s did not exist during %(period)s (valid %(from)s to %(to)s)")
+                    % {
+                        "code": region,
+                        "period": Period.parse(period),
+                        "from": valid_from or "…",
+                        "to": valid_to or "…",
+                    },
+                )
             )
-            continue
-        key = (region_id, indicator[0], period.first_day, period.end.first_day)
-        if key in first_line:
-            problem(
-                line,
-                "",
-                _("the same region, period and indicator as line %(line)s") % {"line": first_line[key]},
+        if problems & DUPLICATE:
+            errors.append(
+                RowError(line, "", _("the same region, period and indicator as line %(line)s") % {"line": first_line})
             )
-            continue
-        first_line[key] = line
-        checked.append(CheckedRow(line, indicator[0], region_id, period.first_day, period.end.first_day, number))
-    return CheckResult(checked, errors, error_count, total)
+    return errors[:MAX_REPORTED_ERRORS]
+
+
+def _date(value: object) -> datetime.date | None:
+    """A date read by raw SQL (SQLite hands back text)."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))

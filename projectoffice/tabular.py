@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
@@ -54,23 +54,52 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TableError(
-            [RowError(0, "", _("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8") % {"pos": exc.start})]
-        ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+# Bytes read from a CSV at a time: memory stays flat however long the file is.
+CSV_CHUNK_BYTES = 1 << 20
+
+
+class _Counted(io.RawIOBase):
+    """A byte stream read through, counting, so a decoding error can say where it is;
+    closing it leaves the caller's stream open."""
+
+    def __init__(self, stream: IO[bytes], prefix: bytes = b"") -> None:
+        self.stream, self.prefix, self.delivered = stream, prefix, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            data, self.prefix = self.prefix[: len(buffer)], self.prefix[len(buffer) :]
+        else:
+            data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.delivered += len(data)
+        return len(data)
+
+
+def _csv_rows(stream: IO[bytes], prefix: bytes = b"") -> Iterator[list[str]]:
+    raw = _Counted(stream, prefix)
+    text = io.TextIOWrapper(io.BufferedReader(raw, CSV_CHUNK_BYTES), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     try:
         yield from reader
+    except UnicodeDecodeError as exc:
+        # exc.object is the chunk being decoded, the last one read from the stream.
+        position = max(raw.delivered - len(exc.object) + exc.start, 0)
+        raise TableError(
+            [RowError(0, "", _("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8") % {"pos": position})]
+        ) from exc
     except csv.Error as exc:
         raise TableError(
             [RowError(reader.line_num, "", _("the CSV cannot be read here: %(reason)s") % {"reason": exc})]
         ) from exc
+    finally:
+        text.detach()
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    # A zip is read from its end: openpyxl needs all of it (its rows are still streamed).
     from openpyxl import load_workbook
 
     try:
@@ -103,26 +132,21 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
-def read_table(
-    source: Path | IO[bytes],
-    *,
-    required: tuple[str, ...],
-    optional: tuple[str, ...] = (),
-    filename: str = "",
-) -> Iterator[Row]:
-    """Rows of a CSV or XLSX file as dicts keyed by the lower-cased column names.
-
-    Raises TableError before the first row when the file or its header is unusable.
-    Blank lines are skipped; their line numbers still count.
-    """
+def _lines(source: Path | IO[bytes], filename: str) -> Iterator[list[str]]:
+    """The file's rows as lists of cells, read as they are needed."""
     if isinstance(source, Path):
-        filename = filename or source.name
-        data = source.read_bytes()
+        with source.open("rb") as stream:
+            yield from _lines(stream, filename or source.name)
+        return
+    head = source.read(2)
+    if filename.lower().endswith(".xlsx") or head == b"PK":
+        yield from _xlsx_rows(head + source.read())
     else:
-        data = source.read()
-    is_xlsx = filename.lower().endswith(".xlsx") or data[:2] == b"PK"
-    lines = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+        yield from _csv_rows(source, prefix=head)
 
+
+def _header(lines: Iterator[list[str]], required: tuple[str, ...], optional: tuple[str, ...]) -> list[str]:
+    """The lower-cased column names; TableError when the header is unusable."""
     header_cells = next(lines, None)
     if header_cells is None or not any(cell.strip() for cell in header_cells):
         raise TableError(
@@ -141,10 +165,46 @@ def read_table(
         problems.append(RowError(1, "", _("column(s) given twice: %(cols)s") % {"cols": ", ".join(duplicated)}))
     if problems:
         raise TableError(problems)
+    return header
 
+
+def read_table(
+    source: Path | IO[bytes],
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    filename: str = "",
+) -> Iterator[Row]:
+    """Rows of a CSV or XLSX file as dicts keyed by the lower-cased column names.
+
+    Raises TableError before the first row when the file or its header is unusable.
+    Blank lines are skipped; their line numbers still count.
+    """
+    lines = _lines(source, filename)
+    header = _header(lines, required, optional)
     for line, cells in enumerate(lines, start=2):
         if not any(cell.strip() for cell in cells):
             continue
         values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header) if name}
         extra = sum(1 for cell in cells[len(header) :] if cell.strip())
         yield Row(line=line, values=values, extra_cells=extra)
+
+
+def read_cells(
+    source: Path | IO[bytes], *, columns: tuple[str, ...], filename: str = ""
+) -> Iterator[tuple[int, list[str], int]]:
+    """read_table for files of millions of rows: (line, cells in the order of `columns`,
+    non-empty cells beyond the header) without building a dict and an object per row.
+    The file is read as it goes, so memory does not grow with it."""
+    lines = _lines(source, filename)
+    header = _header(lines, columns, ())
+    width = len(header)
+    positions = [header.index(name) for name in columns]
+    for line, cells in enumerate(lines, start=2):
+        if not "".join(cells).strip():
+            continue
+        if len(cells) == width:
+            yield line, [cells[i].strip() for i in positions], 0
+        else:
+            extra = sum(1 for cell in cells[width:] if cell.strip())
+            yield line, [cells[i].strip() if i < len(cells) else "" for i in positions], extra

@@ -43,11 +43,26 @@ class Value(Timestamped):
     month, so a month, a quarter and a year-to-date range are all one row shape.
     """
 
+    # No index of their own on the KPI and the region: the unique constraint leads with
+    # the KPI, value_region_period_idx with the region. Every index costs every write.
+    # db_constraint=False: on PostgreSQL the references of a value (KPI, region, import,
+    # approving user) are held by statement triggers (migration 0015), checked once per
+    # statement instead of once per row at COMMIT; SQLite keeps its foreign keys.
     indicator = models.ForeignKey(
-        "initiatives.Indicator", verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values"
+        "initiatives.Indicator",
+        verbose_name=_("KPI"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="values"
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
     )
     period_start = models.DateField(_("first month"))
     period_end = models.DateField(_("last month"))
@@ -64,6 +79,8 @@ class Value(Timestamped):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # value_approved_by_idx
+        db_constraint=False,
     )
     comment = models.TextField(_("comment"), blank=True)
     report = models.ForeignKey(
@@ -73,6 +90,7 @@ class Value(Timestamped):
         null=True,
         blank=True,
         related_name="published_values",
+        db_index=False,  # value_report_idx
     )
     import_batch = models.ForeignKey(
         "initiatives.ImportBatch",
@@ -81,9 +99,12 @@ class Value(Timestamped):
         null=True,
         blank=True,
         related_name="values",
+        db_constraint=False,
     )
 
-    history = HistoricalRecords()
+    # History is read by value (its `id`), by date and by who: the indexes a history
+    # table gets for every foreign key would cost each import row and serve no query.
+    history = HistoricalRecords(no_db_index=["indicator", "region", "approved_by", "report", "import_batch"])
     objects = ValueQuerySet.as_manager()
 
     class Meta:
@@ -111,6 +132,10 @@ class Value(Timestamped):
             models.Index(fields=["updated_at"], name="value_updated_idx"),
             # "All values of this region", for region pages and the region filter.
             models.Index(fields=["region", "period_start"], name="value_region_period_idx"),
+            # What deleting a user or a report sets to NULL; partial, so imported values
+            # (no report, and no user when a command imports) cost them nothing.
+            models.Index(fields=["approved_by"], name="value_approved_by_idx", condition=Q(approved_by__isnull=False)),
+            models.Index(fields=["report"], name="value_report_idx", condition=Q(report__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -2,14 +2,18 @@
 
 Imported figures are official: they are approved the moment they land. Importing the
 same key again replaces the value and keeps the old one in history.
+
+The work happens in the database, set-based (docs/performance.md): the file is streamed
+into a staging table and checked there (`statistics_file`), then new values are inserted,
+changed ones updated and history written, each by one statement, and nothing at all is
+written for rows that did not change.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,20 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from projectoffice.tabular import RowError, TableError, read_table
+from projectoffice.tabular import RowError, TableError, read_cells
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
-from ..statistics_file import COLUMNS, CheckedRow, check_rows
+from ..statistics_file import CHECKED, COLUMNS, check_staged, stage_file, stage_rows, staging_drop
 
 logger = logging.getLogger(__name__)
 
-# Rows per round: the existing values they may replace are fetched, then written at once.
-WRITE_BATCH = 5000
 # Problems reported at most (the count says how many there were).
 MAX_REPORTED = 1000
-# Regions per look-up of existing values (keeps the IN list short).
-REGIONS_PER_LOOKUP = 500
 
 
 class StatisticsImportError(Exception):
@@ -83,46 +83,40 @@ def statistics_import(
     job waits, then finds it finished (ImportAlreadyFinished) and writes nothing.
     """
     name = filename or getattr(source, "name", "") or "upload"
+    result = ImportResult(dry_run=dry_run)
+    changed: set[int] = set()
     try:
-        checked = check_rows(
-            read_table(source, required=COLUMNS, filename=str(name)),
-            progress=(lambda n: progress("checking", n, 0)) if progress else None,
-            agency_code=agency.code if agency is not None else None,
-        )
-    except TableError as exc:
-        raise StatisticsImportError(exc.errors) from exc
-    if checked.error_count:
-        raise StatisticsImportError(checked.errors, checked.error_count)
-    if not checked.rows:
-        raise StatisticsImportError([RowError(0, "", _("the file has a header but no rows"))])
-
-    result = ImportResult(rows=len(checked.rows), dry_run=dry_run)
-    try:
+        # Read outside the write transaction, as before: the progress of a long file
+        # reaches the job's row, and nothing is locked while it streams in.
+        _stage(source, str(name), progress)
         with transaction.atomic():
-            _take_turns()
+            _check(agency, result)
             if batch is None:
                 batch = ImportBatch.objects.create(
                     file_name=Path(str(name)).name[:255],
                     uploaded_by=user,
                     agency=agency,
                     status=ImportStatus.RUNNING,
-                    rows=len(checked.rows),
+                    rows=result.rows,
                 )
             else:
                 batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
                 if batch.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
                     raise ImportAlreadyFinished
-                batch.rows = len(checked.rows)
-            _write(checked.rows, batch, user, result, progress, protect_hand_entered=agency is not None)
+                batch.rows = result.rows
+            changed = _write(batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
-            batch.stage, batch.progress_done, batch.progress_total = "", len(checked.rows), len(checked.rows)
+            batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
             batch.finished_at = timezone.now()
             batch.save()
             result.batch = batch
+            staging_drop()
             if dry_run:
                 raise _DryRun
-            rollups_refresh_later({row.indicator_id for row in checked.rows})
+            rollups_refresh_later(changed)
+            if _worth_analyzing(result.created + result.updated):
+                transaction.on_commit(_analyze)
     except _DryRun:
         result.batch = None
     except (OperationalError, InterfaceError):
@@ -140,7 +134,47 @@ def statistics_import(
                 )
             ]
         ) from exc
+    finally:
+        _forget_staging()
     return result
+
+
+def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> None:
+    """The file into the staging table; StatisticsImportError when it cannot be read at all."""
+    try:
+        copied = stage_file(source, name)
+        if copied is not None:
+            if progress:
+                progress("checking", copied, 0)
+        else:
+            stage_rows(
+                read_cells(source, columns=COLUMNS, filename=name),
+                progress=(lambda n: progress("checking", n, 0)) if progress else None,
+            )
+    except TableError as exc:
+        raise StatisticsImportError(exc.errors) from exc
+
+
+def _check(agency: Agency | None, result: ImportResult) -> None:
+    """Check the staged rows, holding the import lock from here to commit;
+    StatisticsImportError on any problem."""
+    # The checks match rows with the stored values: they must see what an import that
+    # ran meanwhile wrote, so they wait for their turn (the file is staged already).
+    _take_turns()
+    checked = check_staged(agency_code=agency.code if agency is not None else None)
+    if checked.error_count:
+        raise StatisticsImportError(checked.errors, checked.error_count)
+    if not checked.total:
+        raise StatisticsImportError([RowError(0, "", _("the file has a header but no rows"))])
+    result.rows = checked.total
+
+
+def _forget_staging() -> None:
+    """The staging table outlives a transaction (it is filled before the write one); drop it."""
+    try:
+        staging_drop()
+    except DatabaseError:  # the connection is gone, and the session's tables with it
+        logger.warning("could not drop the statistics import's staging tables", exc_info=True)
 
 
 # Imports take turns: two files writing the same new keys at once would collide.
@@ -154,186 +188,224 @@ def _take_turns() -> None:
     # SQLite allows one writer at a time already.
 
 
-def _write(
-    rows: list[CheckedRow],
-    batch: ImportBatch,
-    user: User | None,
-    result: ImportResult,
-    progress: Progress | None,
-    *,
-    protect_hand_entered: bool = False,
-) -> None:
-    """Insert the new values and replace the changed ones, set-based, then record one
-    history row for each in a single statement. At a million rows the ORM's per-object
-    bulk_create and bulk_update were the bottleneck (docs/performance.md)."""
-    now = timezone.now()
-    user_id = user.pk if user else None
-    ordered = sorted(rows, key=lambda r: (r.indicator_id, r.region_id, r.period_start, r.period_end))
-    done = 0
-    refused: list[RowError] = []
-    for indicator_id, group in groupby(ordered, key=lambda r: r.indicator_id):
-        indicator_rows = list(group)
-        for chunk_start in range(0, len(indicator_rows), WRITE_BATCH):
-            chunk = indicator_rows[chunk_start : chunk_start + WRITE_BATCH]
-            existing = _existing(indicator_id, chunk)
-            to_insert: list[tuple[object, ...]] = []
-            to_update: list[tuple[int, Decimal]] = []
-            for row in chunk:
-                current = existing.get((row.region_id, row.period_start, row.period_end))
-                if current is None:
-                    to_insert.append(
-                        (
-                            indicator_id,
-                            row.region_id,
-                            row.period_start,
-                            row.period_end,
-                            row.value,
-                            ValueSource.IMPORT,
-                            ApprovalState.APPROVED,
-                            now,
-                            user_id,
-                            "",
-                            batch.pk,
-                            now,
-                            now,
-                        )
-                    )
-                elif current[1:] == (row.value, ApprovalState.APPROVED, ValueSource.IMPORT):
-                    result.unchanged += 1
-                elif protect_hand_entered and current[3] != ValueSource.IMPORT:
-                    # An agency's system does not overwrite what the office entered or approved from a report.
-                    refused.append(
-                        RowError(
-                            row.line,
-                            "value",
-                            _("replaces a value entered by the project office or a report; ask the office"),
-                        )
-                    )
-                else:
-                    to_update.append((current[0], row.value))
-            _insert(to_insert)
-            _update(to_update, batch=batch, user_id=user_id, now=now)
-            result.created += len(to_insert)
-            result.updated += len(to_update)
-            done += len(chunk)
-            if progress:
-                progress("writing", done, len(rows))
-    if refused:
-        raise StatisticsImportError(sorted(refused, key=lambda e: e.line)[:MAX_REPORTED], len(refused))
-    _record_history(batch=batch, user_id=user_id, now=now)
-
-
 def _adapt(value: Any) -> Any:
     """A parameter as the ORM would store it: raw SQL on SQLite must write dates, times
     and decimals in the ORM's text forms, or later comparisons by the ORM go wrong."""
     ops = connection.ops
     if isinstance(value, datetime):
         return ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return ops.adapt_datefield_value(value)
     if isinstance(value, Decimal):
         return ops.adapt_decimalfield_value(value, max_digits=20, decimal_places=4)
     return value
 
 
-_INSERT_COLUMNS = (
-    "indicator_id",
-    "region_id",
-    "period_start",
-    "period_end",
-    "value",
-    "source",
-    "approval_state",
-    "approved_at",
-    "approved_by_id",
-    "comment",
-    "import_batch_id",
-    "created_at",
-    "updated_at",
-)
-
-
-def _insert(rows: list[tuple[object, ...]]) -> None:
-    if not rows:
-        return
-    table = connection.ops.quote_name(Value._meta.db_table)
-    columns = ", ".join(_INSERT_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY goes to psycopg directly; wrap it so its errors become Django's.
-            with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(_INSERT_COLUMNS))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from model metadata
-            cursor.executemany(sql, [tuple(map(_adapt, r)) for r in rows])
-
-
-def _update(rows: list[tuple[int, Decimal]], *, batch: ImportBatch, user_id: int | None, now: datetime) -> None:
-    if not rows:
-        return
-    table = connection.ops.quote_name(Value._meta.db_table)
-    constant = (
-        "source = %s, approval_state = %s, approved_at = %s, approved_by_id = %s, import_batch_id = %s, updated_at = %s"
-    )
-    params: list[Any] = [_adapt(p) for p in (ValueSource.IMPORT, ApprovalState.APPROVED, now, user_id, batch.pk, now)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS import_update (id bigint, value numeric) ON COMMIT DROP"
-            )
-            cursor.execute("TRUNCATE import_update")
-            with connection.wrap_database_errors, cursor.copy("COPY import_update (id, value) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"UPDATE {table} SET value = t.value, {constant} FROM import_update t WHERE {table}.id = t.id",  # noqa: S608
-                params,
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET value = %s, {constant} WHERE id = %s",  # noqa: S608 - names from model metadata
-                [(_adapt(value), *params, pk) for pk, value in rows],
-            )
-
-
-def _record_history(*, batch: ImportBatch, user_id: int | None, now: datetime) -> None:
-    """One history row for every value this batch created (+) or replaced (~), written
-    from the values themselves, so history holds exactly what landed."""
-    history_table = str(Value.history.model._meta.db_table)
-    copied = [str(f.column) for f in Value._meta.concrete_fields]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in copied)
+def _write(
+    batch: ImportBatch,
+    user: User | None,
+    result: ImportResult,
+    progress: Progress | None,
+    *,
+    protect_hand_entered: bool = False,
+) -> set[int]:
+    """Insert the new values, update the changed ones and write their history, one
+    statement each; nothing for the unchanged ones. Returns the KPIs whose values changed."""
+    postgres = connection.vendor == "postgresql"
+    now, user_id = timezone.now(), (user.pk if user else None)
+    reason = f"import {batch.pk}"
+    if progress:
+        progress("writing", 0, result.rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(history_table)} "  # noqa: S608 - names from model metadata
-            f"({quoted}, history_date, history_change_reason, history_type, history_user_id) "
-            f"SELECT {quoted}, %s, %s, CASE WHEN created_at = %s THEN '+' ELSE '~' END, %s "
-            f"FROM {connection.ops.quote_name(Value._meta.db_table)} WHERE import_batch_id = %s",
-            [_adapt(now), f"import {batch.pk}", _adapt(now), user_id, batch.pk],
+            f"SELECT COALESCE(sum(unchanged), 0), count(*) - count(value_id) FROM {CHECKED}"  # noqa: S608
         )
-
-
-def _existing(
-    indicator_id: int, chunk: list[CheckedRow]
-) -> dict[tuple[int, object, object], tuple[int, Decimal, str, str]]:
-    """The stored values of this KPI that the chunk's rows may replace:
-    key -> (id, value, approval state, source), locked until the import commits."""
-    out: dict[tuple[int, object, object], tuple[int, Decimal, str, str]] = {}
-    region_ids = sorted({r.region_id for r in chunk})
-    first = min(r.period_start for r in chunk)
-    last = max(r.period_end for r in chunk)
-    for i in range(0, len(region_ids), REGIONS_PER_LOOKUP):
-        found = (
-            Value.objects.select_for_update()
-            .filter(
-                indicator_id=indicator_id,
-                region_id__in=region_ids[i : i + REGIONS_PER_LOOKUP],
-                period_start__gte=first,
-                period_end__lte=last,
+        unchanged, new = (int(n) for n in cursor.fetchone())
+        result.unchanged, changed = unchanged, result.rows - unchanged - new
+        if postgres and changed:
+            cursor.execute(f"ANALYZE {CHECKED}")  # rows to update: plan their join with the values
+        if protect_hand_entered:
+            _refuse_hand_entered(cursor)
+        if postgres:
+            # New values a part at a time, so a long write shows how far it got. Changed
+            # ones at once: each part would join with the whole table of values again.
+            for blocks in _block_ranges(cursor, result.rows) if new else []:
+                result.created += _insert_returning_history(
+                    cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
+                )
+                if progress:
+                    progress("writing", result.unchanged + result.created, result.rows)
+            if changed:
+                result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
+        else:
+            result.created, result.updated = _insert_update_then_history(
+                cursor, now=now, user_id=user_id, batch=batch, reason=reason
             )
-            .values_list("id", "region_id", "period_start", "period_end", "value", "approval_state", "source")
+        if progress:
+            progress("writing", result.rows, result.rows)
+        if not (result.created or result.updated):
+            return set()
+        cursor.execute(f"SELECT DISTINCT indicator_id FROM {CHECKED} WHERE unchanged = 0")  # noqa: S608
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _refuse_hand_entered(cursor: Any) -> None:
+    """An agency's system does not overwrite what the office entered or approved from a report."""
+    where = f"FROM {CHECKED} WHERE value_id IS NOT NULL AND unchanged = 0 AND stored_source <> %s"
+    cursor.execute(f"SELECT count(*) {where}", [ValueSource.IMPORT])
+    (count,) = cursor.fetchone()
+    if not count:
+        return
+    cursor.execute(f"SELECT line {where} ORDER BY line LIMIT {MAX_REPORTED}", [ValueSource.IMPORT])
+    message = _("replaces a value entered by the project office or a report; ask the office")
+    raise StatisticsImportError([RowError(line, "value", message) for (line,) in cursor.fetchall()], count)
+
+
+def _columns() -> tuple[str, str]:
+    """The value's columns (as copied to history), quoted, and the history table."""
+    copied = ", ".join(connection.ops.quote_name(str(f.column)) for f in Value._meta.concrete_fields)
+    return copied, connection.ops.quote_name(str(Value.history.model._meta.db_table))
+
+
+_HISTORY_EXTRA = "history_date, history_change_reason, history_type, history_user_id"
+# A part of the checked rows by where they lie (a TID range scan: no index, no re-reading).
+_IN_BLOCKS = "ctid >= %(first_block)s::tid AND ctid < %(end_block)s::tid"
+# New rows written per statement: short statements (as the 5,000-row rounds before), so a
+# worker killed mid-write has its database session end within moments and its job can be
+# taken over at once (import_jobs checks the dead worker's session lock); a hundredth of
+# a large file, so a million rows cost a hundred statements (measured: as fast as one).
+WRITE_CHUNK_ROWS = 5_000
+
+
+def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
+    """The checked rows' table cut into ranges of pages of about WRITE_CHUNK_ROWS rows."""
+    cursor.execute(f"SELECT pg_relation_size('{CHECKED}') / current_setting('block_size')::int")
+    pages = max(int(cursor.fetchone()[0]), 1)
+    step = max(1, pages * max(WRITE_CHUNK_ROWS, rows // 100) // max(rows, 1))
+    return [(first, min(first + step, pages + 1)) for first in range(0, pages + 1, step)]
+
+
+def _insert_returning_history(
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
+) -> int:
+    """New values and their '+' history in one statement: history is written from the
+    rows as they landed, without reading them back."""
+    copied, history = _columns()
+    cursor.execute(
+        f"""
+        WITH landed AS (
+          INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
+            (indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at,
+             approved_by_id, comment, import_batch_id, created_at, updated_at)
+          SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
+                 %(user)s, '', %(batch)s, %(now)s, %(now)s
+          FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
+          RETURNING {copied}
         )
-        for pk, region_id, start, end, value, state, source in found:
-            out[(region_id, start, end)] = (pk, value, state, source)
-    return out
+        INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
+        SELECT {copied}, %(now)s, %(reason)s, '+', %(user)s FROM landed
+        """,  # noqa: S608 - names from model metadata
+        {
+            "source": ValueSource.IMPORT,
+            "approved": ApprovalState.APPROVED,
+            "now": now,
+            "user": user_id,
+            "batch": batch.pk,
+            "reason": reason,
+            "first_block": f"({blocks[0]},0)",
+            "end_block": f"({blocks[1]},0)",
+        },
+    )
+    return int(cursor.rowcount)
+
+
+def _update_returning_history(
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
+) -> int:
+    """Changed values and their '~' history in one statement; unchanged rows are not touched."""
+    copied, history = _columns()
+    table = connection.ops.quote_name(Value._meta.db_table)
+    returned = ", ".join(f"v.{c.strip()}" for c in copied.split(","))
+    cursor.execute(
+        f"""
+        WITH landed AS (
+          UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
+                 approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
+          FROM {CHECKED} m WHERE v.id = m.value_id AND m.unchanged = 0
+          RETURNING {returned}
+        )
+        INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
+        SELECT {copied}, %(now)s, %(reason)s, '~', %(user)s FROM landed
+        """,  # noqa: S608 - names from model metadata
+        {
+            "source": ValueSource.IMPORT,
+            "approved": ApprovalState.APPROVED,
+            "now": now,
+            "user": user_id,
+            "batch": batch.pk,
+            "reason": reason,
+        },
+    )
+    return int(cursor.rowcount)
+
+
+def _insert_update_then_history(
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
+) -> tuple[int, int]:
+    """The same on SQLite, which cannot feed an INSERT from another's RETURNING: write,
+    then copy to history the rows this batch wrote (unchanged ones keep their batch)."""
+    copied, history = _columns()
+    table = connection.ops.quote_name(Value._meta.db_table)
+    stamp = _adapt(now)
+    cursor.execute(
+        f"""
+        INSERT INTO {table} (indicator_id, region_id, period_start, period_end, value, source, approval_state,
+                             approved_at, approved_by_id, comment, import_batch_id, created_at, updated_at)
+        SELECT indicator_id, region_id, period_start, period_end, value, %s, %s, %s, %s, '', %s, %s, %s
+        FROM {CHECKED} WHERE value_id IS NULL
+        """,  # noqa: S608 - names from model metadata
+        [ValueSource.IMPORT, ApprovalState.APPROVED, stamp, user_id, batch.pk, stamp, stamp],
+    )
+    created = int(cursor.rowcount)
+    cursor.execute(
+        f"""
+        UPDATE {table} SET value = m.value, source = %s, approval_state = %s, approved_at = %s,
+               approved_by_id = %s, import_batch_id = %s, updated_at = %s
+        FROM {CHECKED} m WHERE {table}.id = m.value_id AND m.unchanged = 0
+        """,  # noqa: S608 - names from model metadata
+        [ValueSource.IMPORT, ApprovalState.APPROVED, stamp, user_id, batch.pk, stamp],
+    )
+    updated = int(cursor.rowcount)
+    cursor.execute(
+        f"INSERT INTO {history} ({copied}, {_HISTORY_EXTRA}) "  # noqa: S608 - names from model metadata
+        f"SELECT {copied}, %s, %s, CASE WHEN created_at = %s THEN '+' ELSE '~' END, %s "
+        f"FROM {table} WHERE import_batch_id = %s",
+        [stamp, reason, stamp, user_id, batch.pk],
+    )
+    return created, updated
+
+
+# A write that changes this share of the table's rows (autovacuum's own default for
+# ANALYZE) is followed by ANALYZE at once: the planner must not keep planning for the
+# table as it was (a KPI page over a table it believes empty reads every row), and
+# autovacuum is off on some servers or comes minutes later. Below the floor, ANALYZE
+# (a sample of 30,000 rows, well under a second) would cost more than it changes.
+ANALYZE_SHARE = 0.1
+ANALYZE_FLOOR = 10_000
+
+
+def _worth_analyzing(changed: int) -> bool:
+    if connection.vendor != "postgresql" or changed < ANALYZE_FLOOR:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Value._meta.db_table])
+        (known,) = cursor.fetchone()
+    return changed >= ANALYZE_SHARE * max(float(known), 0.0)
+
+
+def _analyze() -> None:
+    """After the commit, so the statistics describe what landed and no lock is held meanwhile."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Value._meta.db_table)}")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(str(Value.history.model._meta.db_table))}")
+    except DatabaseError:
+        logger.exception("ANALYZE after a statistics import failed; autovacuum will do it later")

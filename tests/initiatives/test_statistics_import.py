@@ -1,5 +1,6 @@
 """The legal-statistics import: whole files in, bad files refused whole."""
 
+import datetime
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from initiatives.models import ImportBatch, Indicator, Value
 from initiatives.periods import Period
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from regions.models import Region
+from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = "region,period,indicator,value"
@@ -226,3 +228,62 @@ def test_the_headline_of_the_brief_is_reproduced_from_regional_figures() -> None
     assert s.own.value.value == 98_500  # to the unit
     assert s.own.previous.value == 105_573
     assert s.own.change_percent == Decimal("-6.7")  # (98,500 - 105,573) / 105,573 = -6.6997%
+
+
+def test_a_region_that_ceased_before_the_period_is_reported_on_its_line() -> None:
+    village = RegionFactory(valid_to=datetime.date(2024, 12, 31))
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(
+            source=csv(f"{village.kato},2024-12,crime.registered,1", f"{village.kato},2025-01,crime.registered,2")
+        )
+    [error] = info.value.errors
+    assert (error.line, error.column) == (3, "region")
+    assert "did not exist during 2025-01 (valid … to 2024-12-31)" in error.message
+    assert not Value.objects.exists()
+
+
+def test_line_numbers_count_blank_lines_as_the_file_shows_them() -> None:
+    data = io.BytesIO(
+        f"{HEADER}\n710000000,2025-09,crime.registered,1\n\n710000001,2025-09,crime.registered,1\n".encode()
+    )
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(source=data, filename="stats.csv")
+    assert [(e.line, e.column) for e in info.value.errors] == [(4, "region")]
+
+
+def test_cells_with_spaces_around_them_are_read_as_without() -> None:
+    statistics_import(source=csv(" 710000000 , 2025-09 ,crime.registered,\u00a012 "))
+    assert Value.objects.get().value == 12
+
+
+def test_a_line_holding_only_a_backslash_and_a_dot_does_not_end_the_file() -> None:
+    # COPY would stop reading there; the rows after it must still be read (and this one refused).
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(
+            source=csv("710000000,2025-08,crime.registered,1", "\\.", "710000000,2025-09,crime.registered,x")
+        )
+    assert {e.line for e in info.value.errors} == {3, 4}
+    assert not Value.objects.exists()
+
+
+def test_every_problem_is_counted_though_only_the_first_thousand_are_listed() -> None:
+    rows = [f"710000000,2025-09,crime.registered,bad{n}" for n in range(1200)]
+    with pytest.raises(StatisticsImportError) as info:
+        statistics_import(source=csv(*rows))
+    assert (len(info.value.errors), info.value.error_count) == (1000, 1200)
+    assert info.value.errors[0].line == 2 and info.value.errors[-1].line == 1001
+
+
+def test_a_file_streamed_from_a_non_seekable_source_lands_the_same_way() -> None:
+    class Pipe(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            return self.data.readinto(buffer)
+
+    result = statistics_import(source=Pipe(csv("710000000,2025-09,crime.registered,7").getvalue()), filename="p.csv")
+    assert (result.created, Value.objects.get().value) == (1, 7)
