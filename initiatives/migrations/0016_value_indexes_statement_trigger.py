@@ -208,7 +208,7 @@ def _on_postgres(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("initiatives", "0013_export_scope"),
+        ("initiatives", "0015_build_rollups"),
         ("regions", "0002_first_level_regions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
