@@ -27,7 +27,8 @@ from projectoffice.tabular import RowError, TableError, read_cells
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
-from ..statistics_file import CHECKED, COLUMNS, check_staged, stage_file, stage_rows, staging_drop
+from ..statistics_file import check_staged
+from ..statistics_staging import CHECKED, COLUMNS, stage_file, stage_rows, staging_drop
 
 logger = logging.getLogger(__name__)
 
