@@ -1,0 +1,326 @@
+"""The analytics dashboard's reads: which span to show, the headline, a row per region,
+the monthly trend, the sparklines and what moved most.
+
+The headline and the rows are the KPI summary itself (`summary_cached`, the one the API
+answers), so the page and the API never disagree. Everything else is read from two
+rollup books (`RollupBook`), each fetched once and asked many spans: one for the chosen
+KPI (the default span, the trend, the sparklines), one for the offence group (what
+moved most), so a cold page costs a few summaries' worth of queries, whatever the number
+of regions, KPIs or values.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from agencies.access import coordinator_regions, is_project_office, region_is_visible
+from regions.models import Region
+
+from ..engine.aggregation import Figure, Gap, Rules, figure
+from ..engine.facts import RollupBook, rules_of
+from ..engine.rollups import summary_cached
+from ..engine.summary import Summary
+from ..models import Aggregation, ImportBatch, Indicator, IndicatorGroup, Report
+from ..models.imports import ImportStatus
+from ..periods import Month, Period
+from .words import POPULATION_CODE, estimate_in_words, gaps_in_words, month_name, span_in_words
+
+MEASURES = ("value", "rate", "change")
+
+
+class NotVisible(LookupError):
+    """No such region among the caller's (told as "not found": its existence is not told)."""
+
+
+def dashboard_kpis() -> list[Indicator]:
+    """The KPIs the picker offers: those with a national figure (they add up across
+    regions, or are a formula of KPIs that do)."""
+    return list(
+        Indicator.objects.active()
+        .exclude(aggregation_regions=Aggregation.NONE)
+        .exclude(code=POPULATION_CODE)
+        .order_by("group", "code")
+    )
+
+
+def dashboard_region(user: Any, kato: str | None) -> Region | None:
+    """The region asked for, if the caller may read it; None is the nation. A coordinator
+    who names none gets their own region, never the nation."""
+    if not kato:
+        if is_project_office(user):
+            return None
+        mine = coordinator_regions(user)
+        if not mine:
+            raise NotVisible(kato)
+        return mine[0]
+    region = Region.objects.filter(kato=kato).first()
+    if region is None or not region_is_visible(user, region):
+        raise NotVisible(kato)
+    return region
+
+
+def reporting_year_months(today: datetime.date) -> tuple[int, Month]:
+    """The year the dashboard opens on and its last month that is over: this year to last
+    month, or last year in January."""
+    this = Month.from_date(today)
+    last = this.plus(-1)
+    return last.year, last
+
+
+def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The period picker's groups: year to date, months, quarters, half-years, years."""
+    year, last = reporting_year_months(today)
+    ytd = [Period(Month(y, 1), Month(y, m)) for y in (year, year - 1) for m in range(12, 1, -1) if Month(y, m) <= last]
+    months = [Period(last.plus(-n), last.plus(-n)) for n in range(24)]
+    quarters = [Period.quarter(y, q) for y in (year, year - 1, year - 2) for q in (4, 3, 2, 1)]
+    halves = [Period.half_year(y, h) for y in (year, year - 1, year - 2) for h in (2, 1)]
+    years = [Period.year(y) for y in range(year, year - 5, -1)]
+
+    def done(periods: list[Period]) -> list[tuple[str, str]]:
+        return [(str(p), span_in_words(p)) for p in periods if p.end <= last or p.kind == "year"]
+
+    return [
+        (_("Year to date"), done(ytd)),
+        (_("Month"), done(months)),
+        (_("Quarter"), done(quarters)),
+        (_("Half-year"), done(halves)),
+        (_("Year"), done(years)),
+    ]
+
+
+def _acceptable(f: Figure) -> bool:
+    """Complete, or incomplete only for want of population: waiting will not fill that
+    gap, so it must not hold the span back (the page names it instead)."""
+    return f.complete or (bool(f.missing) and all(g.kpi == POPULATION_CODE for g in f.missing))
+
+
+def latest_complete_span(book: RollupBook, rules: Rules, region_id: int | None, year: int, last: Month) -> Period:
+    """The longest span from January of `year` to a month up to `last` whose figure is
+    complete, else last year's; the year to date when none is (the page then says what
+    is missing). Asked of one book, which read the rollups once."""
+    candidates = [Period(Month(year, 1), Month(year, m)) for m in range(last.month, 0, -1)]
+    candidates += [Period(Month(year - 1, 1), Month(year - 1, m)) for m in range(12, 0, -1)]
+    for span in candidates:
+        if _acceptable(figure(book, rules, region_id, span)):
+            return span
+    return candidates[0]
+
+
+def plain(value: Decimal | None, places: int) -> Decimal | None:
+    """A number as the files write it: rounded to the KPI's places, no grouping."""
+    if value is None:
+        return None
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
+
+
+@dataclass
+class Row:
+    kato: str
+    name: str
+    value: Decimal | None
+    previous: Decimal | None
+    change_percent: Decimal | None
+    rate: Decimal | None
+    target: Decimal | None
+    status: str
+    spark: list[Decimal | None]
+
+    def measure(self, name: str) -> Decimal | None:
+        return {"value": self.value, "rate": self.rate, "change": self.change_percent}.get(name)
+
+
+@dataclass
+class Moved:
+    indicator: Indicator
+    value: Decimal | None
+    previous: Decimal | None
+    change: Decimal | None
+    change_percent: Decimal | None
+
+
+@dataclass
+class Picture:
+    indicator: Indicator
+    region: Region | None
+    span: Period
+    span_words: str
+    is_default: bool
+    summary: Summary
+    show_rate: bool
+    estimate_words: str
+    notes: list[str]
+    rate_notes: list[str]
+    rows: list[Row]
+    trend_labels: list[str]
+    trend: list[tuple[str, list[Decimal | None]]]
+    moved: list[Moved]
+    as_of: datetime.datetime | None
+    measure: str
+    places: int
+    breakdown_notes: list[str] = field(default_factory=list)
+
+    @property
+    def previous_words(self) -> str:
+        return span_in_words(self.summary.previous_span)
+
+    @property
+    def number_format(self) -> str:
+        """The template's `floatformat` for this KPI: its places, grouped by thousands."""
+        return f"{self.places}g"
+
+
+def figures_as_of() -> datetime.datetime | None:
+    """When the figures last changed: the newest import that wrote, or approval."""
+    imported = ImportBatch.objects.filter(status=ImportStatus.SUCCEEDED, dry_run=False).aggregate(
+        at=Max("finished_at")
+    )["at"]
+    approved = Report.objects.aggregate(at=Max("approved_at"))["at"]
+    found = [t for t in (imported, approved) if t is not None]
+    return max(found) if found else None
+
+
+def dashboard_picture(
+    *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
+) -> Picture:
+    indicator = Indicator.objects.select_related("numerator__numerator", "denominator__denominator").get(
+        pk=indicator.pk
+    )
+    rules = rules_of(indicator)
+    region_id = region.pk if region is not None else None
+    year, last = reporting_year_months(today)
+    if period is None:
+        probe = RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
+        span = latest_complete_span(probe, rules, region_id, year, last)
+    else:
+        span = period
+    # One book for the trend (this year and last) and the sparklines.
+    shown_year = span.end.year
+    book = RollupBook(rules=[rules], region=region, earliest=Month(shown_year - 1, 1), latest=Month(shown_year, 12))
+    summary = summary_cached(indicator=indicator, region=region, span=span)
+    places = indicator.decimal_places
+    show_rate = indicator.group == IndicatorGroup.OFFENCES
+
+    # This year's line runs to the last month that is over; a past year's to December.
+    months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
+    this_year = [
+        _value(figure(book, rules, region_id, Period.month(shown_year, m)), places) for m in range(1, months_shown + 1)
+    ]
+    last_year = [_value(figure(book, rules, region_id, Period.month(shown_year - 1, m)), places) for m in range(1, 13)]
+    spark_span = Period(Month(shown_year, 1), span.end)
+
+    children = {c.kato: c.id for c in book.children_during(region_id, span)}
+    rows = []
+    for r in summary.breakdown:
+        child = children.get(r.kato or "")
+        spark = (
+            [_value(figure(book, rules, child, p), places) for p in spark_span.each_month()]
+            if child is not None
+            else []
+        )
+        rows.append(
+            Row(
+                kato=r.kato or "",
+                name=r.name,
+                value=plain(r.value.value, places),
+                previous=plain(r.previous.value, places),
+                change_percent=r.change_percent,
+                rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
+                target=plain(r.target, places),
+                status=r.status,
+                spark=spark,
+            )
+        )
+    own = summary.own
+    rate_gaps: list[Gap] = own.rate_per_10k.missing if show_rate and own.rate_per_10k else []
+    rate_gaps = rate_gaps + [
+        g for r in summary.breakdown if show_rate and r.rate_per_10k for g in r.rate_per_10k.missing
+    ]
+    estimate = summary.estimate
+    return Picture(
+        indicator=indicator,
+        region=region,
+        span=span,
+        span_words=span_in_words(span),
+        is_default=period is None,
+        summary=summary,
+        show_rate=show_rate,
+        estimate_words=estimate_in_words(estimate.method, estimate.is_estimate, span.end.year) if estimate else "",
+        notes=gaps_in_words(own.value.missing),
+        rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
+        rows=rows,
+        trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
+        trend=[(str(shown_year), this_year), (str(shown_year - 1), last_year)],
+        moved=what_moved_most(region=region, span=span),
+        as_of=figures_as_of(),
+        measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
+        places=places,
+        breakdown_notes=gaps_in_words(
+            [g for r in summary.breakdown for g in r.value.missing if r.value.missing and not own.value.missing]
+        ),
+    )
+
+
+def _value(f: Figure, places: int) -> Decimal | None:
+    return plain(f.value, places) if f.complete else None
+
+
+def what_moved_most(*, region: Region | None, span: Period) -> list[Moved]:
+    """Every KPI of the offence group (formulas excluded) with its change on the same span
+    a year before, the largest fall first (or the largest rise, for a KPI where higher
+    is better it is the same order: by the change in %). One book, read once."""
+    kpis = list(
+        Indicator.objects.active().filter(group=IndicatorGroup.OFFENCES, numerator__isnull=True).order_by("code")
+    )
+    if not kpis:
+        return []
+    all_rules = {k.pk: rules_of(k) for k in kpis}
+    previous_span = span.year_before()
+    book = RollupBook(rules=all_rules.values(), region=region, earliest=previous_span.start, latest=span.end)
+    region_id = region.pk if region is not None else None
+    out = []
+    for kpi in kpis:
+        now = figure(book, all_rules[kpi.pk], region_id, span)
+        before = figure(book, all_rules[kpi.pk], region_id, previous_span)
+        change = percent = None
+        if now.complete and before.complete and now.value is not None and before.value is not None:
+            change = now.value - before.value
+            if before.value:
+                percent = plain(change / before.value * 100, 1)
+        out.append(
+            Moved(
+                kpi,
+                plain(now.value, kpi.decimal_places) if now.complete else None,
+                plain(before.value, kpi.decimal_places) if before.complete else None,
+                plain(change, kpi.decimal_places),
+                percent,
+            )
+        )
+    return sorted(out, key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
+
+
+TABLE_HEADER = ["kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status"]
+
+
+def picture_table(picture: Picture) -> list[list[Any]]:
+    """The page's table for the files: the region (or nation) itself first, with an empty
+    KATO for the nation, then a row per region of the breakdown."""
+    own = picture.summary.own
+    places = picture.places
+    target = picture.summary.target.target_value if picture.summary.target else None
+    first = [
+        own.kato or "",
+        own.name,
+        plain(own.value.value, places),
+        plain(own.previous.value, places),
+        own.change_percent,
+        plain(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
+        plain(target, places),
+        picture.summary.status,
+    ]
+    rows = [[r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status] for r in picture.rows]
+    return [first, *rows]
