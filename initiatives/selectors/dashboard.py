@@ -2,18 +2,21 @@
 the monthly trend, the sparklines and what moved most.
 
 The headline and the rows are the KPI summary itself (`summary_cached`, the one the API
-answers), so the page and the API never disagree. Everything else is read from two
-rollup books (`RollupBook`), each fetched once and asked many spans: one for the chosen
-KPI (the default span, the trend, the sparklines), one for the offence group (what
-moved most), so a cold page costs a few summaries' worth of queries, whatever the number
-of regions, KPIs or values.
+answers), so the page and the API never disagree. Everything else (the default span,
+the trend, the sparklines, what moved most) is computed on one rollup book
+(`RollupBook`) holding the chosen KPI and the offence group, fetched once and asked
+many spans, so a cold page costs a fixed number of queries whatever the number of
+regions, KPIs or values; and what it computed is cached under the same version counters
+as the summaries, so the next reader computes nothing until a figure changes.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -22,7 +25,7 @@ from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import summary_cached
+from ..engine.rollups import TIMEOUT_SECONDS, FigureState, summary_cached
 from ..engine.summary import Summary
 from ..models import Aggregation, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
@@ -184,6 +187,28 @@ def figures_as_of() -> datetime.datetime | None:
     return max(found) if found else None
 
 
+def _offence_kpis() -> list[Indicator]:
+    return list(
+        Indicator.objects.active().filter(group=IndicatorGroup.OFFENCES, numerator__isnull=True).order_by("code")
+    )
+
+
+@dataclass
+class Extras:
+    """What the page shows beyond the summary, computed on one rollup book: kept in the
+    cache under the version counters of every KPI it reads, as summaries are."""
+
+    this_year: list[Decimal | None]
+    last_year: list[Decimal | None]
+    sparks: dict[str, list[Decimal | None]]
+    moved: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
+
+
+def _extras_key(state: FigureState, what: str, ids: list[int], region: Region | None, span: Period) -> str:
+    keys = [state.summary_key(pk, region.pk if region else None, span, True) for pk in ids]
+    return "dashboard:" + hashlib.sha256(repr((what, keys)).encode()).hexdigest()
+
+
 def dashboard_picture(
     *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
 ) -> Picture:
@@ -191,55 +216,111 @@ def dashboard_picture(
         pk=indicator.pk
     )
     rules = rules_of(indicator)
+    offences = _offence_kpis()
+    offence_rules = {k.pk: rules_of(k) for k in offences}
+    all_ids = sorted({indicator.pk, *offence_rules})
     region_id = region.pk if region is not None else None
     year, last = reporting_year_months(today)
+    state = FigureState.now()
+    books: dict[tuple[int, int], RollupBook] = {}
+
+    def book_for(earliest: Month, latest: Month) -> RollupBook:
+        """One book for everything the page computes (the chosen KPI and the offence
+        group, this year and last), read once; a span reaching further needs its own."""
+        for (first, end), found in books.items():
+            if first <= earliest.index and latest.index <= end:
+                return found
+        made = RollupBook(rules=[rules, *offence_rules.values()], region=region, earliest=earliest, latest=latest)
+        books[(earliest.index, latest.index)] = made
+        return made
+
     if period is None:
-        probe = RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
-        span = latest_complete_span(probe, rules, region_id, year, last)
+        # Which span is the default changes only when the figures do: kept beside them.
+        key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
+        found = cache.get(key)
+        if found is None:
+            found = latest_complete_span(book_for(Month(year - 1, 1), Month(year, 12)), rules, region_id, year, last)
+            cache.set(key, found, timeout=TIMEOUT_SECONDS)
+        span = found
     else:
         span = period
-    # One book for the trend (this year and last) and the sparklines.
-    shown_year = span.end.year
-    book = RollupBook(rules=[rules], region=region, earliest=Month(shown_year - 1, 1), latest=Month(shown_year, 12))
-    summary = summary_cached(indicator=indicator, region=region, span=span)
+    summary = summary_cached(indicator=indicator, region=region, span=span, state=state)
     places = indicator.decimal_places
     show_rate = indicator.group == IndicatorGroup.OFFENCES
+    shown_year = span.end.year
+    previous_span = span.year_before()
 
-    # This year's line runs to the last month that is over; a past year's to December.
-    months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
-    this_year = [
-        _value(figure(book, rules, region_id, Period.month(shown_year, m)), places) for m in range(1, months_shown + 1)
+    key = _extras_key(state, f"extras:{last}", all_ids, region, span)
+    extras = cache.get(key)
+    if extras is None:
+        book = book_for(min(Month(shown_year - 1, 1), previous_span.start), max(Month(shown_year, 12), span.end))
+        # This year's line runs to the last month that is over; a past year's to December.
+        months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
+        spark_span = Period(Month(shown_year, 1), span.end)
+        children = {c.kato: c.id for c in book.children_during(region_id, span)}
+        months = {y: range(1, (months_shown if y == shown_year else 12) + 1) for y in (shown_year, shown_year - 1)}
+        by_month: dict[tuple[int, int], dict[str, Decimal | None]] = {}
+        if region_id is None:
+            # The nation has no values of its own: its month is the sum of the regions'
+            # months when all are complete (as `figure` would add them), so each
+            # region's month is computed once, for its sparkline and the trend alike.
+            for y, ms in months.items():
+                for m in ms:
+                    month = Period.month(y, m)
+                    alive = {c.kato: c.id for c in book.children_during(None, month)}
+                    by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
+            trend = {
+                ym: _total(row, places)
+                for ym, row in by_month.items()
+            }
+        else:
+            trend = {
+                (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)
+                for y, ms in months.items()
+                for m in ms
+            }
+        extras = Extras(
+            this_year=[trend[(shown_year, m)] for m in months[shown_year]],
+            last_year=[trend[(shown_year - 1, m)] for m in months[shown_year - 1]],
+            sparks={
+                kato: [
+                    by_month[(p.end.year, p.end.month)].get(kato)
+                    if (p.end.year, p.end.month) in by_month
+                    else _value(figure(book, rules, child, p), places)
+                    for p in spark_span.each_month()
+                ]
+                for kato, child in children.items()
+            },
+            moved=[
+                _moved(k.pk, figure(book, rule, region_id, span), figure(book, rule, region_id, previous_span), k)
+                for k in offences
+                for rule in [offence_rules[k.pk]]
+            ],
+        )
+        cache.set(key, extras, timeout=TIMEOUT_SECONDS)
+    by_pk = {k.pk: k for k in offences}
+    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in extras.moved]
+    moved.sort(key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
+
+    rows = [
+        Row(
+            kato=r.kato or "",
+            name=r.name,
+            value=plain(r.value.value, places),
+            previous=plain(r.previous.value, places),
+            change_percent=r.change_percent,
+            rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
+            target=plain(r.target, places),
+            status=r.status,
+            spark=extras.sparks.get(r.kato or "", []),
+        )
+        for r in summary.breakdown
     ]
-    last_year = [_value(figure(book, rules, region_id, Period.month(shown_year - 1, m)), places) for m in range(1, 13)]
-    spark_span = Period(Month(shown_year, 1), span.end)
-
-    children = {c.kato: c.id for c in book.children_during(region_id, span)}
-    rows = []
-    for r in summary.breakdown:
-        child = children.get(r.kato or "")
-        spark = (
-            [_value(figure(book, rules, child, p), places) for p in spark_span.each_month()]
-            if child is not None
-            else []
-        )
-        rows.append(
-            Row(
-                kato=r.kato or "",
-                name=r.name,
-                value=plain(r.value.value, places),
-                previous=plain(r.previous.value, places),
-                change_percent=r.change_percent,
-                rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
-                target=plain(r.target, places),
-                status=r.status,
-                spark=spark,
-            )
-        )
     own = summary.own
-    rate_gaps: list[Gap] = own.rate_per_10k.missing if show_rate and own.rate_per_10k else []
-    rate_gaps = rate_gaps + [
-        g for r in summary.breakdown if show_rate and r.rate_per_10k for g in r.rate_per_10k.missing
-    ]
+    rate_gaps: list[Gap] = []
+    if show_rate:
+        for figures in [own, *summary.breakdown]:
+            rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
     estimate = summary.estimate
     return Picture(
         indicator=indicator,
@@ -254,53 +335,43 @@ def dashboard_picture(
         rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
         rows=rows,
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
-        trend=[(str(shown_year), this_year), (str(shown_year - 1), last_year)],
-        moved=what_moved_most(region=region, span=span),
+        trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
+        moved=moved,
         as_of=figures_as_of(),
         measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
         places=places,
-        breakdown_notes=gaps_in_words(
-            [g for r in summary.breakdown for g in r.value.missing if r.value.missing and not own.value.missing]
-        ),
+        breakdown_notes=[]
+        if own.value.missing
+        else gaps_in_words([g for r in summary.breakdown for g in r.value.missing]),
+    )
+
+
+def _total(row: dict[str, Decimal | None], places: int) -> Decimal | None:
+    known = [v for v in row.values() if v is not None]
+    return plain(sum(known, Decimal(0)), places) if row and len(known) == len(row) else None
+
+
+def _moved(
+    pk: int, now: Figure, before: Figure, kpi: Indicator
+) -> tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """A KPI's change on a year before, in numbers and in %."""
+    places = kpi.decimal_places
+    change = percent = None
+    if now.complete and before.complete and now.value is not None and before.value is not None:
+        change = now.value - before.value
+        if before.value:
+            percent = plain(change / before.value * 100, 1)
+    return (
+        pk,
+        plain(now.value, places) if now.complete else None,
+        plain(before.value, places) if before.complete else None,
+        plain(change, places),
+        percent,
     )
 
 
 def _value(f: Figure, places: int) -> Decimal | None:
     return plain(f.value, places) if f.complete else None
-
-
-def what_moved_most(*, region: Region | None, span: Period) -> list[Moved]:
-    """Every KPI of the offence group (formulas excluded) with its change on the same span
-    a year before, the largest fall first (or the largest rise, for a KPI where higher
-    is better it is the same order: by the change in %). One book, read once."""
-    kpis = list(
-        Indicator.objects.active().filter(group=IndicatorGroup.OFFENCES, numerator__isnull=True).order_by("code")
-    )
-    if not kpis:
-        return []
-    all_rules = {k.pk: rules_of(k) for k in kpis}
-    previous_span = span.year_before()
-    book = RollupBook(rules=all_rules.values(), region=region, earliest=previous_span.start, latest=span.end)
-    region_id = region.pk if region is not None else None
-    out = []
-    for kpi in kpis:
-        now = figure(book, all_rules[kpi.pk], region_id, span)
-        before = figure(book, all_rules[kpi.pk], region_id, previous_span)
-        change = percent = None
-        if now.complete and before.complete and now.value is not None and before.value is not None:
-            change = now.value - before.value
-            if before.value:
-                percent = plain(change / before.value * 100, 1)
-        out.append(
-            Moved(
-                kpi,
-                plain(now.value, kpi.decimal_places) if now.complete else None,
-                plain(before.value, kpi.decimal_places) if before.complete else None,
-                plain(change, kpi.decimal_places),
-                percent,
-            )
-        )
-    return sorted(out, key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
 
 
 TABLE_HEADER = ["kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status"]
