@@ -26,9 +26,11 @@ from ..selectors.dashboard import (
     dashboard_kpis,
     dashboard_picture,
     dashboard_region,
+    figures_as_of,
     period_choices,
     picture_table,
 )
+from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.words import span_in_words
 
 DEFAULT_KPI = "crime.registered"
@@ -81,6 +83,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "region_choices": regions,
             "charts": drawn,
             "table": list(zip(picture.rows, drawn["sparks"], strict=True)),
+            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+        },
+    )
+
+
+@login_required
+def reporting(request: HttpRequest) -> HttpResponse:
+    """Regions (and their branches) x the year's reporting periods: each report's state and
+    whether it came on time; the reporting rate per region and nationally."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= today.year + 1:
+        raise Http404
+    grid = reporting_grid(user=request.user, year=year, today=today)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(GRID_HEADER, grid_table(grid), filename=f"reporting-{year}", fmt=fmt)
+    return render(
+        request,
+        "portal/reporting.html",
+        {
+            "grid": grid,
+            "years": list(range(today.year, today.year - 4, -1)),
+            "office": is_project_office(request.user),
+            "as_of": figures_as_of(),
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )

@@ -6,6 +6,7 @@ from . import dashboard_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/start/", views.report_start, name="report-start"),

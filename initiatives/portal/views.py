@@ -20,6 +20,7 @@ from agencies.models import RegionalBranch
 
 from ..models import Report, ReportEvidence, ReportKind, ReportState
 from ..periods import Month, Period, PeriodError
+from ..selectors.reporting import overdue_reports
 from ..selectors.reports import (
     closed_reason,
     reopened_notice,
@@ -54,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "cards": [] if office else kpi_cards(request.user, _this_month()),
             "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
             "queue": reports_to_review()[:100] if office else [],
+            "overdue": overdue_reports(user=request.user, today=timezone.localdate()) if office else [],
             "today": timezone.localdate(),
         },
     )

@@ -269,10 +269,7 @@ def dashboard_picture(
                     month = Period.month(y, m)
                     alive = {c.kato: c.id for c in book.children_during(None, month)}
                     by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
-            trend = {
-                ym: _total(row, places)
-                for ym, row in by_month.items()
-            }
+            trend = {ym: _total(row, places) for ym, row in by_month.items()}
         else:
             trend = {
                 (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)
