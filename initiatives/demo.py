@@ -1,5 +1,7 @@
 """Demo programme: initiatives and campaigns that read like the real Concept, targets, and
-monthly KPI values from January 2024 to October 2026.
+monthly KPI values from January 2024 to the last month that is over on the day it runs,
+and the demo coordinators' reports of the months before: some on time, one late, one
+missing, one returned, one waiting for review, as a real office looks.
 
 The numbers are generated, not real: plausible in size (about 60 offences a year per
 10,000 people, falling a few per cent a year, with a seasonal shape) and consistent
@@ -13,11 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from agencies.models import Agency, Membership
+from agencies.models import Agency, Membership, RegionalBranch
 from regions.models import Region, RegionKind
 
 from .models import (
@@ -31,6 +33,8 @@ from .models import (
     InitiativeStatus,
     Report,
     ReportKind,
+    ReportLine,
+    ReportState,
     SettlementStage,
     Target,
     Value,
@@ -41,12 +45,25 @@ from .reference_data import load_indicators
 from .selectors.reports import due_date_for
 from .services.reports import REOPEN_DAYS
 
-FIRST_MONTH, LAST_MONTH = Month(2024, 1), Month(2026, 10)
-# When the demo values were "approved": a fixed moment, so a second run changes nothing.
-APPROVED_AT = datetime.datetime(2026, 11, 15, 9, 0, tzinfo=datetime.UTC)
+FIRST_MONTH = Month(2024, 1)
+
+
+def last_month() -> Month:
+    """The last month that is over: the statistics of the month running are not in yet."""
+    return Month.from_date(timezone.localdate()).plus(-1)
+
+
+def approved_at(month: Month) -> datetime.datetime:
+    """When a month's figures were "approved": the 10th of the month after, a fixed moment
+    per month, so a second run changes nothing."""
+    after = month.plus(1)
+    return datetime.datetime(after.year, after.month, 10, 9, 0, tzinfo=datetime.UTC)
+
+
 # Offences a year per 10,000 people, and how the level falls year on year.
 YEARLY_RATE_PER_10K = 60
 YEAR_LEVEL = {2024: 1.0, 2025: 0.94, 2026: 0.88}
+YEARLY_FALL = 0.94  # after 2026
 # More offences in summer than in winter.
 SEASON = {1: 0.86, 2: 0.84, 3: 0.95, 4: 0.98, 5: 1.04, 6: 1.08, 7: 1.12, 8: 1.12, 9: 1.05, 10: 1.02, 11: 0.98, 12: 0.96}
 # Population used only to size generated figures where no official figure is recorded.
@@ -212,7 +229,11 @@ def _date(text: str | None) -> datetime.date | None:
 
 
 def _months() -> list[Month]:
-    return [Month.from_index(i) for i in range(FIRST_MONTH.index, LAST_MONTH.index + 1)]
+    return [Month.from_index(i) for i in range(FIRST_MONTH.index, last_month().index + 1)]
+
+
+def _year_level(year: int) -> float:
+    return YEAR_LEVEL.get(year, YEAR_LEVEL[2026] * YEARLY_FALL ** (year - 2026))
 
 
 @dataclass(frozen=True)
@@ -234,7 +255,7 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
         for month in _months():
             period = Period(month, month)
             monthly = population * YEARLY_RATE_PER_10K / 10_000 / 12
-            registered = round(monthly * YEAR_LEVEL[month.year] * SEASON[month.month] * rng.uniform(0.93, 1.07))
+            registered = round(monthly * _year_level(month.year) * SEASON[month.month] * rng.uniform(0.93, 1.07))
             misdemeanours = round(registered * 0.38)
             crimes = registered - misdemeanours
             minor, medium, grave = round(crimes * 0.28), round(crimes * 0.47), round(crimes * 0.19)
@@ -381,11 +402,11 @@ def _values(regions: list[Region], user: User | None) -> int:
         if row is None:
             row = Value(indicator=indicator, region=region, value=g.value, source=g.source)
             row.period = g.period
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, APPROVED_AT
+            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
             to_create.append(row)
         elif (row.value, row.source, row.approval_state) != (g.value, g.source, ApprovalState.APPROVED):
             row.value, row.source = g.value, g.source
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, APPROVED_AT
+            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
             to_update.append(row)
     bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
     bulk_update_with_history(
@@ -395,31 +416,111 @@ def _values(regions: list[Region], user: User | None) -> int:
 
 
 def _targets(regions: list[Region]) -> None:
-    """Targets for 2026: 5% fewer registered offences than in 2025, region by region and
-    nationally; and a national target for alcohol-free settlements."""
+    """Targets for this year (that of the last month that is over): 5% fewer registered
+    offences than the year before, region by region and nationally; and a national target
+    for alcohol-free settlements."""
+    year = last_month().year
     registered = Indicator.objects.get(code="crime.registered")
     totals: dict[Region | None, Decimal] = {}
     for region in regions:
-        values = Value.objects.filter(indicator=registered, region=region).within_span(Period.year(2025))
+        values = Value.objects.filter(indicator=registered, region=region).within_span(Period.year(year - 1))
         totals[region] = sum((v.value for v in values), Decimal(0))
     totals[None] = sum(totals.values(), Decimal(0))
     for target_region, baseline in totals.items():
         Target.objects.get_or_create(
             indicator=registered,
             region=target_region,
-            year=2026,
+            year=year,
             defaults={
                 "baseline_value": baseline,
-                "baseline_year": 2025,
+                "baseline_year": year - 1,
                 "target_value": round(baseline * Decimal("0.95")),
             },
         )
     Target.objects.get_or_create(
         indicator=Indicator.objects.get(code="settlements.alcohol_free"),
         region=None,
-        year=2026,
+        year=year,
         defaults={"target_value": 600, "note": "Hundreds of settlements, growing every month."},
     )
+
+
+# What happened to the demo coordinators' reports, by region, for the months before last
+# month (1 = the month before it); any other month of the year went in on time and was
+# approved, as did the first half-year's action-plan report.
+DEMO_REPORT_HISTORY = {
+    "710000000": {3: "late", 2: "returned", 1: "waiting"},
+    "750000000": {5: "late", 2: "missing", 1: "waiting"},
+}
+
+
+def _at(report: Report, when: datetime.datetime, **changes: object) -> Report:
+    """Save a change as if made at `when`: its history record carries that moment."""
+    for name, value in changes.items():
+        setattr(report, name, value)
+    report._history_date = when  # type: ignore[attr-defined]  # simple_history's hook
+    report.save()
+    return report
+
+
+def _demo_report(
+    branch: RegionalBranch, kind: str, period: Period, story: str, office: User | None, line_value: Decimal | None
+) -> None:
+    if story == "missing" or Report.objects.filter(branch=branch, kind=kind, period_start=period.first_day).exists():
+        return
+    due = due_date_for(kind, period)
+
+    def on(day: datetime.date, hour: int = 10) -> datetime.datetime:
+        return datetime.datetime(day.year, day.month, day.day, hour, 0, tzinfo=datetime.UTC)
+
+    report = Report(branch=branch, kind=kind, due_date=due, narrative="")
+    report.period_start, report.period_end = period.first_day, period.end.first_day
+    report = _at(report, on(period.end.plus(1).first_day, 9))
+    if line_value is not None:
+        ReportLine.objects.create(
+            report=report, indicator=Indicator.objects.get(code="events.legal_literacy"), value=line_value
+        )
+    late = story == "late"
+    if late:  # the office reopened it after the due date so it could still be handed in
+        _at(report, on(due + datetime.timedelta(days=3), 9), reopened_until=on(due + datetime.timedelta(days=10)))
+    submitted = on(due + datetime.timedelta(days=4 if late else -3))
+    _at(report, submitted, state=ReportState.SUBMITTED, submitted_at=submitted)
+    if story == "returned":
+        _at(
+            report,
+            on(due + datetime.timedelta(days=1)),
+            state=ReportState.RETURNED,
+            return_reason="The number of events does not match the attached list; please check it.",
+        )
+    elif story != "waiting":
+        approved = on(due + datetime.timedelta(days=6))
+        _at(report, approved, state=ReportState.APPROVED, approved_at=approved, approved_by=office)
+
+
+def _demo_report_history(owner: User | None) -> None:
+    """The demo coordinators' reports of this year before last month, told by
+    DEMO_REPORT_HISTORY; written once (a report that exists is left as it is)."""
+    last = last_month()
+    first = Month(last.plus(-1).year, 1)
+    events = Indicator.objects.get(code="events.legal_literacy")
+    for membership in (
+        Membership.objects.active().filter(user__username__startswith="coordinator.").select_related("branch__region")
+    ):
+        branch = membership.branch
+        stories = DEMO_REPORT_HISTORY.get(branch.region.kato, {})
+        lines = dict(
+            Value.objects.filter(
+                indicator=events, region=branch.region, period_start=models.F("period_end")
+            ).values_list("period_start", "value")
+        )
+        for index in range(first.index, last.index):
+            month = Month.from_index(index)
+            period = Period(month, month)
+            story = stories.get(last.index - index, "on_time")
+            _demo_report(branch, ReportKind.MONTHLY, period, story, owner, lines.get(period.first_day))
+        half = Period.half_year(first.year, 1)
+        if half.end < last:
+            _demo_report(branch, ReportKind.HALF_YEARLY, half, "on_time", owner, None)
 
 
 def _open_demo_reports() -> None:
@@ -452,5 +553,6 @@ def seed_programme() -> int:
     _campaigns(initiatives, _settlements())
     written = _values(regions, owner)
     _targets(regions)
+    _demo_report_history(owner)
     _open_demo_reports()
     return written
