@@ -155,7 +155,7 @@ def ranking(
     known = [(name, v) for name, v in items if v is not None]
     if not keep_order:
         known.sort(key=lambda item: -item[1])
-    bar_height, label_width, width = 20, 200, 640
+    bar_height, label_width, width = 20, 240, 640
     height = bar_height * max(len(known), 1) + 8
     high = max((abs(float(v)) for _n, v in known), default=1.0) or 1.0
     parts = [
@@ -178,7 +178,7 @@ def ranking(
                 number(value, places),
                 label_width - 6,
                 y + 14,
-                name,
+                _cut(name, 34),
                 label_width,
                 y + 2,
                 f"{length:.1f}",
@@ -332,8 +332,14 @@ def tile_map(
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
 
 
+def _cut(name: str, length: int) -> str:
+    """A label that fits its room; the whole name is in the title on hover."""
+    return name if len(name) <= length else name[: length - 1] + "…"
+
+
 def _short(name: str) -> str:
-    """The tile's label: the region's name without "Region"/"область"/"облысы", cut to fit."""
-    for word in (" Region", " область", " облысы", " облыс"):
+    """The tile's label: the region's name without "Region", "область", "город", "облысы",
+    cut to fit (the whole name is the tile's title)."""
+    for word in (" Region", " область", " облысы", " облыс", " қаласы", "область ", "город ", "City of "):
         name = name.replace(word, "")
     return escape(name if len(name) <= 12 else name[:11] + "…")

@@ -56,29 +56,42 @@ def _period_words(text: str) -> str:
         return text
 
 
-def gaps_in_words(gaps: Iterable[Gap], *, limit: int = 12) -> list[str]:
-    """What is missing, one line per region and reason, by name and period in words
-    (one query for the names). Past `limit` lines, one more says how many are left."""
+def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
+    """What is missing, one line per kind of gap and period, naming the regions (one query
+    for the names): "Abai Region, Akmola Region and 18 more: no population for October
+    2026". Regions are named, never given as KATO codes."""
     unique = list(dict.fromkeys((g.kpi, g.region, g.period, g.reason) for g in gaps))
     katos = {region for _kpi, region, _period, _reason in unique if region != NATIONAL_GAP}
     names = {r.kato: str(r) for r in Region.objects.filter(kato__in=katos)} if katos else {}
-    lines: list[str] = []
+    grouped: dict[tuple[str, str], list[str]] = {}
     for kpi, region, period, reason in unique:
-        name = _("Kazakhstan") if region == NATIONAL_GAP else names.get(region, region)
-        words = {"region": name, "period": _period_words(period)}
-        if kpi == POPULATION_CODE:
-            line = _("%(region)s: no population for %(period)s, so no rate per 10,000") % words
-        elif reason.startswith("zero"):
-            line = _("%(region)s: zero in %(period)s, so no ratio") % words
-        elif "add up" in reason:
-            line = _("%(region)s: this KPI does not add up over %(period)s") % words
+        kind = (
+            "population"
+            if kpi == POPULATION_CODE
+            else "zero"
+            if reason.startswith("zero")
+            else "no_sum"
+            if "add up" in reason
+            else "missing"
+        )
+        name = str(_("Kazakhstan")) if region == NATIONAL_GAP else names.get(region, region)
+        where = grouped.setdefault((kind, period), [])
+        if name not in where:
+            where.append(name)
+    lines = []
+    for (kind, period), where in grouped.items():
+        shown = ", ".join(where[:names_shown])
+        if len(where) > names_shown:
+            shown = _("%(names)s and %(count)s more") % {"names": shown, "count": len(where) - names_shown}
+        words = {"region": shown, "period": _period_words(period)}
+        if kind == "population":
+            lines.append(_("%(region)s: no population for %(period)s, so no rate per 10,000") % words)
+        elif kind == "zero":
+            lines.append(_("%(region)s: zero in %(period)s, so no ratio") % words)
+        elif kind == "no_sum":
+            lines.append(_("%(region)s: this KPI does not add up over %(period)s") % words)
         else:
-            line = _("%(region)s: no figure for %(period)s yet") % words
-        if line not in lines:
-            lines.append(line)
-    if len(lines) > limit:
-        left = len(lines) - limit
-        lines = [*lines[:limit], _("and %(count)s more") % {"count": left}]
+            lines.append(_("%(region)s: no figure for %(period)s yet") % words)
     return lines
 
 
