@@ -43,6 +43,7 @@ from .models import (
 from .periods import Month, Period
 from .reference_data import load_indicators
 from .selectors.reports import due_date_for
+from .services.register import alcohol_free_values_sync
 from .services.reports import REOPEN_DAYS
 
 FIRST_MONTH = Month(2024, 1)
@@ -280,12 +281,10 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
                 out.append(GeneratedValue(code, region.kato, period, Decimal(number), ValueSource.IMPORT))
             share = Decimal(str(round(88 + (month.index - FIRST_MONTH.index) * 0.2 + rng.uniform(-1.5, 1.5), 1)))
             out.append(GeneratedValue("cases.electronic_share", region.kato, period, share, ValueSource.IMPORT))
+            # Alcohol-free settlements are counted from the campaign register
+            # (`services.register`), never generated; the draw stays so that the figures
+            # after it are the same as before.
             alcohol_free += rng.choice((0, 0, 1, 1, 2))
-            out.append(
-                GeneratedValue(
-                    "settlements.alcohol_free", region.kato, period, Decimal(alcohol_free), ValueSource.REPORT
-                )
-            )
             out.append(
                 GeneratedValue(
                     "events.legal_literacy", region.kato, period, Decimal(rng.randint(20, 80)), ValueSource.REPORT
@@ -552,6 +551,7 @@ def seed_programme() -> int:
     initiatives = _initiatives(owner)
     _campaigns(initiatives, _settlements())
     written = _values(regions, owner)
+    written += alcohol_free_values_sync(user=owner)
     _targets(regions)
     _demo_report_history(owner)
     _open_demo_reports()

@@ -21,13 +21,14 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from agencies.access import coordinator_regions, is_project_office, region_is_visible
+from regions.kato import kato_prefix
 from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.facts import RollupBook, rules_of
 from ..engine.rollups import TIMEOUT_SECONDS, FigureState, summary_cached
 from ..engine.summary import Summary
-from ..models import Aggregation, ImportBatch, Indicator, IndicatorGroup, Report
+from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
 from .words import POPULATION_CODE, estimate_in_words, gaps_in_words, month_name, span_in_words
@@ -166,6 +167,8 @@ class Picture:
     measure: str
     places: int
     breakdown_notes: list[str] = field(default_factory=list)
+    # For a KPI counted from the campaign register: the settlements declared beside it.
+    declared: int | None = None
 
     @property
     def previous_words(self) -> str:
@@ -319,6 +322,7 @@ def dashboard_picture(
         for figures in [own, *summary.breakdown]:
             rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
     estimate = summary.estimate
+    declared = register_declared(region=region, on=span.end.last_day) if indicator.source == "register" else None
     return Picture(
         indicator=indicator,
         region=region,
@@ -337,10 +341,21 @@ def dashboard_picture(
         as_of=figures_as_of(),
         measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
         places=places,
+        declared=declared,
         breakdown_notes=[]
         if own.value.missing
         else gaps_in_words([g for r in summary.breakdown for g in r.value.missing]),
     )
+
+
+def register_declared(*, region: Region | None, on: datetime.date) -> int:
+    """Alcohol-free settlements declared by `on` and not (yet) verified nor lapsed: shown
+    beside the count, which is of verified and sustained ones only."""
+    found = Campaign.objects.alcohol_free().filter(declared_on__lte=on).exclude(verified_on__lte=on)
+    found = found.exclude(sustained_on__lte=on).exclude(lapsed_on__lte=on)
+    if region is not None:
+        found = found.filter(region__kato__startswith=kato_prefix(region.kato), region__level__gt=region.level)
+    return found.count()
 
 
 def _total(row: dict[str, Decimal | None], places: int) -> Decimal | None:

@@ -1,0 +1,96 @@
+"""Alcohol-free settlements: the campaign register is the KPI's one source of truth."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+
+from initiatives.models import Campaign, Value
+from initiatives.periods import Month
+from initiatives.services.campaigns import campaign_advance_settlement
+from initiatives.services.register import alcohol_free_values_sync
+from tests.factories import CampaignFactory, RegionFactory, ValueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def second_of_december():
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
+        yield
+
+
+def village(stage: str, declared: str, **dates: str) -> Campaign:
+    return CampaignFactory(
+        kind="alcohol_free",
+        region=RegionFactory(),  # under Astana
+        settlement_stage=stage,
+        declared_on=datetime.date.fromisoformat(declared),
+        **{k: datetime.date.fromisoformat(v) for k, v in dates.items()},
+    )
+
+
+def count(kato: str, month: str) -> Decimal:
+    start = datetime.date.fromisoformat(month + "-01")
+    return Value.objects.get(
+        indicator__code="settlements.alcohol_free", region__kato=kato, period_start=start, period_end=start
+    ).value
+
+
+def test_verified_and_sustained_villages_are_counted_at_each_months_end_and_lapsed_ones_stop() -> None:
+    village("declared", "2026-03-01")
+    village("verified", "2026-02-10", verified_on="2026-04-20")
+    village("sustained", "2025-12-01", verified_on="2026-01-15", sustained_on="2026-06-01")
+    village("lapsed", "2026-01-05", verified_on="2026-02-01", lapsed_on="2026-07-10")
+    alcohol_free_values_sync()
+    assert count("710000000", "2026-01") == 1
+    assert count("710000000", "2026-04") == 3
+    assert count("710000000", "2026-07") == 2  # the lapsed one no longer counts
+    assert count("710000000", "2026-11") == 2  # to the last month that is over
+    assert count("750000000", "2026-11") == 0  # a region with no village says 0, not nothing
+    assert not Value.objects.filter(indicator__code="settlements.alcohol_free", period_start__gte="2026-12-01")
+
+
+def test_a_typed_figure_gives_way_to_the_register() -> None:
+    ValueFactory(kpi="settlements.alcohol_free", kato="710000000", period="2026-10", value=35, source="report")
+    village("verified", "2026-02-10", verified_on="2026-04-20")
+    alcohol_free_values_sync()
+    assert count("710000000", "2026-10") == 1
+
+
+def test_verifying_a_village_changes_the_dashboard_at_once(client: Client, office) -> None:
+    declared = village("declared", "2026-03-01")
+    alcohol_free_values_sync()
+    client.force_login(office)
+    url = "/dashboard/?kpi=settlements.alcohol_free&region=710000000&period=2026-11&format=csv"
+    assert client.get(url).content.decode().splitlines()[1].split(",")[2] == "0"
+    campaign_advance_settlement(campaign=declared, stage="verified", on_date=datetime.date(2026, 11, 3), user=office)
+    assert client.get(url).content.decode().splitlines()[1].split(",")[2] == "1"
+
+
+def test_the_dashboard_shows_the_declared_villages_beside_the_count(client: Client, office) -> None:
+    village("declared", "2026-03-01")
+    village("verified", "2026-02-10", verified_on="2026-04-20")
+    alcohol_free_values_sync()
+    client.force_login(office)
+    page = client.get("/dashboard/?kpi=settlements.alcohol_free&region=710000000").content.decode()
+    assert "Declared and not yet verified: <strong>1</strong>" in page
+    assert "Per 10,000 population" not in page
+
+
+def test_the_coordinators_report_no_longer_asks_for_the_number() -> None:
+    from initiatives.portal.selectors import reported_kpis
+
+    assert "settlements.alcohol_free" not in set(reported_kpis().values_list("code", flat=True))
+
+
+def test_the_sync_writes_nothing_when_nothing_changed() -> None:
+    village("verified", "2026-02-10", verified_on="2026-04-20")
+    assert alcohol_free_values_sync() > 0
+    assert alcohol_free_values_sync() == 0
+    assert (
+        Month(2026, 11).index - Month(2026, 2).index + 1
+        == Value.objects.filter(indicator__code="settlements.alcohol_free", region__kato="710000000").count()
+    )
