@@ -88,7 +88,7 @@ def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:
 
 @pytest.mark.django_db
 def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
-    from initiatives.demo import last_month
+    from initiatives.management.demo_reports import last_month
     from initiatives.models import Report
     from initiatives.selectors.reports import closed_reason
 
@@ -104,7 +104,7 @@ def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
 def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -> None:
     from django.contrib.auth.models import User
 
-    from initiatives.demo import last_month
+    from initiatives.management.demo_reports import last_month
     from initiatives.selectors.reporting import reporting_grid
 
     office = User.objects.get(username="office")
@@ -118,7 +118,7 @@ def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -
 
 @pytest.mark.django_db
 def test_the_demo_statistics_run_to_the_last_month_that_is_over(seeded) -> None:
-    from initiatives.demo import last_month
+    from initiatives.management.demo_reports import last_month
 
     newest = Value.objects.filter(indicator__code="crime.registered").order_by("-period_start").first()
     assert newest is not None and newest.period_start == last_month().first_day
