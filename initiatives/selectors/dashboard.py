@@ -12,6 +12,7 @@ as the summaries, so the next reader computes nothing until a figure changes.
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -212,6 +213,29 @@ def _extras_key(state: FigureState, what: str, ids: list[int], region: Region | 
     return "dashboard:" + hashlib.sha256(repr((what, keys)).encode()).hexdigest()
 
 
+def default_span(
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    today: datetime.date,
+    state: FigureState | None = None,
+    book: Callable[[], RollupBook] | None = None,
+) -> Period:
+    """The span a page opens on for this KPI and region: the latest from January whose
+    figure is complete. Which span that is changes only when the figures do, so it is
+    kept in the cache under the same version counters as the summaries."""
+    state = state or FigureState.now()
+    year, last = reporting_year_months(today)
+    key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
+    found = cache.get(key)
+    if found is None:
+        rules = rules_of(indicator)
+        made = book() if book else RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
+        found = latest_complete_span(made, rules, region.pk if region is not None else None, year, last)
+        cache.set(key, found, timeout=TIMEOUT_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
 def dashboard_picture(
     *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
 ) -> Picture:
@@ -238,13 +262,13 @@ def dashboard_picture(
         return made
 
     if period is None:
-        # Which span is the default changes only when the figures do: kept beside them.
-        key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
-        found = cache.get(key)
-        if found is None:
-            found = latest_complete_span(book_for(Month(year - 1, 1), Month(year, 12)), rules, region_id, year, last)
-            cache.set(key, found, timeout=TIMEOUT_SECONDS)
-        span = found
+        span = default_span(
+            indicator=indicator,
+            region=region,
+            today=today,
+            state=state,
+            book=lambda: book_for(Month(year - 1, 1), Month(year, 12)),
+        )
     else:
         span = period
     summary = summary_cached(indicator=indicator, region=region, span=span, state=state)

@@ -227,3 +227,12 @@ def test_the_dashboard_keeps_a_fixed_query_budget(
     assert_queries_do_not_grow(computed, add_rows, budget=DASHBOARD_BUDGET)
     client.get("/dashboard/")
     assert count_queries(lambda: client.get("/dashboard/")) == CACHED_BUDGET  # the next reader computes nothing
+
+
+def test_the_coordinators_home_shows_the_latest_complete_span_not_incomplete(
+    client: Client, coordinator_astana, through_october
+) -> None:
+    client.force_login(coordinator_astana)
+    cards = client.get("/").content.decode().split("Your region's figures")[1]
+    assert "January-October 2026" in cards
+    assert "Criminal offences registered</strong> — Astana, January-October 2026:" in cards
