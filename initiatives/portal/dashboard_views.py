@@ -31,6 +31,7 @@ from ..selectors.dashboard import (
     picture_table,
 )
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
+from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
 from ..selectors.words import span_in_words
 
 DEFAULT_KPI = "crime.registered"
@@ -110,6 +111,31 @@ def reporting(request: HttpRequest) -> HttpResponse:
             "grid": grid,
             "years": list(range(today.year, today.year - 4, -1)),
             "office": is_project_office(request.user),
+            "as_of": figures_as_of(),
+            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+        },
+    )
+
+
+@login_required
+def villages(request: HttpRequest) -> HttpResponse:
+    """The alcohol-free register: every village with its stage, the counts by region, and
+    offences before and after each decision where figures that fine exist."""
+    try:
+        region = dashboard_region(request.user, request.GET.get("region"))
+    except NotVisible:
+        raise Http404 from None
+    register = alcohol_free_register(user=request.user, region=region, today=timezone.localdate())
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        where = region.kato if region else "kz"
+        return table_response(VILLAGES_HEADER, register_table(register), filename=f"villages-{where}", fmt=fmt)
+    return render(
+        request,
+        "portal/villages.html",
+        {
+            "register": register,
+            "region": region,
             "as_of": figures_as_of(),
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },

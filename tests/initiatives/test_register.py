@@ -94,3 +94,27 @@ def test_the_sync_writes_nothing_when_nothing_changed() -> None:
         Month(2026, 11).index - Month(2026, 2).index + 1
         == Value.objects.filter(indicator__code="settlements.alcohol_free", region__kato="710000000").count()
     )
+
+
+def test_the_villages_page_lists_the_register_with_the_outcome_where_figures_exist(client: Client, office) -> None:
+    measured = village("verified", "2025-06-10", verified_on="2025-08-01")
+    unmeasured = village("declared", "2025-07-01")
+    for n in range(12):
+        ValueFactory(kpi="crime.registered", kato=measured.region.kato, period=str(Month(2024, 6).plus(n)), value=4)
+        ValueFactory(kpi="crime.registered", kato=measured.region.kato, period=str(Month(2025, 7).plus(n)), value=1)
+    client.force_login(office)
+    page = client.get("/dashboard/villages/?region=710000000").content.decode()
+    row = page.split(f'<tr data-kato="{measured.region.kato}">')[1].split("</tr>")[0]
+    assert "48" in row and "12" in row and "-75.0%" in row
+    other = page.split(f'<tr data-kato="{unmeasured.region.kato}">')[1].split("</tr>")[0]
+    assert "no settlement- or okrug-level offence figures" in other
+    rows = client.get("/dashboard/villages/?format=csv").content.decode().splitlines()
+    assert rows[0].startswith("kato,name,region,stage,declared_on,verified_on,sustained_on,lapsed_on,offences_before")
+    assert any(r.startswith(f"{measured.region.kato},") and ",48,12," in r for r in rows)
+
+
+def test_a_coordinator_sees_only_their_regions_villages(client: Client, coordinator_almaty) -> None:
+    village("declared", "2025-07-01")  # in Astana
+    client.force_login(coordinator_almaty)
+    assert client.get("/dashboard/villages/?region=710000000").status_code == 404
+    assert len(client.get("/dashboard/villages/?format=csv").content.decode().splitlines()) == 1
