@@ -61,9 +61,10 @@ def _scale(values: Sequence[Decimal | None]) -> tuple[float, float]:
 def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str) -> SafeString:
     """Monthly lines, one per year, the newest first in `series`; a month without a
     complete figure breaks the line rather than dropping it to zero."""
-    width, height, left, bottom, top = 640, 220, 56, 28, 12
+    # Room on the left for the numbers, on the right for December, above for the key.
+    width, height, left, right, bottom, top = 640, 240, 78, 24, 28, 40
     low, high = _scale([v for _name, values in series for v in values])
-    step = (width - left - 12) / max(len(labels) - 1, 1)
+    step = (width - left - right) / max(len(labels) - 1, 1)
 
     def y(v: Decimal) -> float:
         return top + (height - top - bottom) * (1 - (float(v) - low) / (high - low))
@@ -84,7 +85,7 @@ def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | 
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" class="axis" '
                 'text-anchor="end">{}</text>',
                 left,
-                width - 12,
+                width - right,
                 f"{ty:.1f}",
                 f"{ty:.1f}",
                 left - 6,
@@ -132,14 +133,14 @@ def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | 
             format_html(
                 '<g class="key"><line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"{}/>'
                 '<text x="{}" y="{}">{}</text></g>',
-                left + 10 + n * 90,
-                left + 34 + n * 90,
-                top + 4,
-                top + 4,
+                left + n * 110,
+                left + 28 + n * 110,
+                14,
+                14,
                 colour,
                 mark_safe(dash),  # noqa: S308 - a constant
-                left + 38 + n * 90,
-                top + 8,
+                left + 34 + n * 110,
+                19,
                 name,
             )
         )
@@ -342,4 +343,4 @@ def _short(name: str) -> str:
     cut to fit (the whole name is the tile's title)."""
     for word in (" Region", " область", " облысы", " облыс", " қаласы", "область ", "город ", "City of "):
         name = name.replace(word, "")
-    return escape(name if len(name) <= 12 else name[:11] + "…")
+    return escape(name if len(name) <= 11 else name[:10] + "…")

@@ -93,6 +93,7 @@ def test_the_pickers_and_the_tile_map_work_in_every_language_and_width(
         part("1a-top", "#pickers")
         part("1b-headline", "section.headline")
         part("1c-map", "svg.tilemap")
+        part("1d-trend", "svg.trend")
 
         page.select_option("#kpi", "crime.theft")
         page.select_option("#period", "2026-Q3")
