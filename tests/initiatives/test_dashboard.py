@@ -96,15 +96,22 @@ def test_the_dashboards_figures_equal_the_api_summary(client: Client, office, th
             assert row["change_percent"] == (by_kato[row["kato"]]["change_percent"] or "")
 
 
-def test_an_import_changes_the_dashboard_at_once(client: Client, office, through_october) -> None:
-    from initiatives.models import Value
+def test_importing_a_statistics_file_changes_the_dashboard_at_once(client: Client, office, through_october) -> None:
+    from initiatives.services.statistics import statistics_import
 
     client.force_login(office)
-    before = csv_rows(client.get("/dashboard/?format=csv"))[0]["value"]
-    Value.objects.filter(region__kato="710000000", indicator__code="crime.registered", period_start__year=2026).update(
-        value=Decimal(1)
+    before = csv_rows(client.get("/dashboard/?format=csv"))
+    astana = next(r for r in before if r["kato"] == "710000000")
+    statistics_import(
+        source=io.BytesIO(b"region,period,indicator,value\n710000000,2026-01/2026-10,crime.registered,1\n"),
+        filename="corrected.csv",
+        user=office,
     )
-    assert csv_rows(client.get("/dashboard/?format=csv"))[0]["value"] != before
+    after = csv_rows(client.get("/dashboard/?format=csv"))
+    assert next(r for r in after if r["kato"] == "710000000")["value"] == "1" != astana["value"]
+    assert int(after[0]["value"]) == int(before[0]["value"]) - int(astana["value"]) + 1
+    page = client.get("/dashboard/").content.decode()
+    assert "Figures as of" in page and "Figures as of —" not in page  # the import's time, not a dash
 
 
 def test_the_csv_has_the_columns_a_national_row_plain_numbers_and_blanks_where_incomplete(
