@@ -4,6 +4,7 @@ Callers pass numbers as Decimals (written plainly: no grouping, a point for the 
 text as str and None where there is nothing."""
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -14,7 +15,19 @@ from django.http import HttpResponse
 FORMATS = ("csv", "xlsx")
 
 
-def table_response(header: Sequence[str], rows: Iterable[Sequence[Any]], *, filename: str, fmt: str) -> HttpResponse:
+def table_response(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    filename: str,
+    fmt: str,
+    as_of: datetime.datetime | None = None,
+    as_of_label: str = "figures as of",
+) -> HttpResponse:
+    """`as_of`: when the figures last changed. It goes in the file's name (both formats:
+    a CSV keeps its one header row) and, in XLSX, on a second sheet as well."""
+    if as_of is not None:
+        filename = f"{filename}-as-of-{as_of:%Y-%m-%d-%H%M}"
     if fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -24,6 +37,8 @@ def table_response(header: Sequence[str], rows: Iterable[Sequence[Any]], *, file
         sheet.append(list(header))
         for row in rows:
             sheet.append([_xlsx_cell(c) for c in row])
+        if as_of is not None:
+            workbook.create_sheet("about").append([as_of_label, as_of.replace(tzinfo=None)])
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

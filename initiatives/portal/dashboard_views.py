@@ -4,6 +4,7 @@ Thin like the portal's other views: the figures come from `selectors.dashboard`,
 charts are drawn by `initiatives.charts`, the files by `projectoffice.table_download`.
 """
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -64,7 +65,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if fmt in FORMATS:
         where = region.kato if region else "kz"
         return table_response(
-            TABLE_HEADER, picture_table(picture), filename=f"{chosen.code}-{where}-{picture.span}", fmt=fmt
+            TABLE_HEADER,
+            picture_table(picture),
+            filename=f"{chosen.code}-{where}-{str(picture.span).replace('/', '_')}",
+            fmt=fmt,
+            as_of=_local(picture.as_of),
+            as_of_label=_("Figures as of"),
         )
     choices = period_choices(today)
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
@@ -103,7 +109,14 @@ def reporting(request: HttpRequest) -> HttpResponse:
     grid = reporting_grid(user=request.user, year=year, today=today)
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        return table_response(GRID_HEADER, grid_table(grid), filename=f"reporting-{year}", fmt=fmt)
+        return table_response(
+            GRID_HEADER,
+            grid_table(grid),
+            filename=f"reporting-{year}",
+            fmt=fmt,
+            as_of=_local(figures_as_of()),
+            as_of_label=_("Figures as of"),
+        )
     return render(
         request,
         "portal/reporting.html",
@@ -129,7 +142,14 @@ def villages(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         where = region.kato if region else "kz"
-        return table_response(VILLAGES_HEADER, register_table(register), filename=f"villages-{where}", fmt=fmt)
+        return table_response(
+            VILLAGES_HEADER,
+            register_table(register),
+            filename=f"villages-{where}",
+            fmt=fmt,
+            as_of=_local(figures_as_of()),
+            as_of_label=_("Figures as of"),
+        )
     return render(
         request,
         "portal/villages.html",
@@ -140,6 +160,10 @@ def villages(request: HttpRequest) -> HttpResponse:
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
+
+
+def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
 
 
 def _link(request: HttpRequest, **changes: str) -> str:

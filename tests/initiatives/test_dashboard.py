@@ -4,7 +4,6 @@ what, the files, the charts, and a query count that does not grow."""
 import csv
 import datetime
 import io
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -243,3 +242,50 @@ def test_the_coordinators_home_shows_the_latest_complete_span_not_incomplete(
     cards = client.get("/").content.decode().split("Your region's figures")[1]
     assert "January-October 2026" in cards
     assert "Criminal offences registered</strong> — Astana, January-October 2026:" in cards
+
+
+def test_the_files_say_when_the_figures_are_as_of(client: Client, office, through_october) -> None:
+    from openpyxl import load_workbook
+
+    from initiatives.services.statistics import statistics_import
+
+    statistics_import(
+        source=io.BytesIO(b"region,period,indicator,value\n710000000,2026-10,crime.theft,3\n"), filename="a.csv"
+    )
+    client.force_login(office)
+    response = client.get("/dashboard/?format=xlsx")
+    assert "-as-of-2026-12-02-" in response["Content-Disposition"]
+    about = load_workbook(io.BytesIO(response.content))["about"]
+    assert about["A1"].value == "Figures as of" and about["B1"].value.date() == datetime.date(2026, 12, 2)
+    assert "-as-of-2026-12-02-" in client.get("/dashboard/?format=csv")["Content-Disposition"]
+
+
+REGION_BUDGET = 33  # the summary, the book down to the districts, the names, the as-of
+
+
+def test_a_region_dashboard_keeps_a_fixed_query_budget(
+    client: Client, office, through_october, assert_queries_do_not_grow
+) -> None:
+    from django.core.cache import cache
+
+    from tests.factories import RegionFactory
+
+    client.force_login(office)
+    almaty = Region.objects.get(kato="750000000")
+
+    def district(n: int) -> None:
+        place = RegionFactory(kato=f"7519{n}0000", kind="city_district", parent=almaty)
+        ValueFactory(kpi="crime.registered", kato=place.kato, period="2026-01/2026-10", value=5)
+        ValueFactory(kpi="crime.theft", kato=place.kato, period="2026-01/2026-10", value=2)
+
+    district(1)
+
+    def computed() -> None:
+        cache.clear()
+        client.get("/dashboard/?region=750000000")
+
+    def add_rows() -> None:  # more districts of Almaty with figures
+        for n in range(2, 6):
+            district(n)
+
+    assert_queries_do_not_grow(computed, add_rows, budget=REGION_BUDGET)

@@ -118,3 +118,17 @@ def test_a_coordinator_sees_only_their_regions_villages(client: Client, coordina
     client.force_login(coordinator_almaty)
     assert client.get("/dashboard/villages/?region=710000000").status_code == 404
     assert len(client.get("/dashboard/villages/?format=csv").content.decode().splitlines()) == 1
+
+
+VILLAGES_BUDGET = 9  # whatever the number of villages: they, their offences and the regions in one query each
+
+
+def test_the_villages_page_keeps_a_fixed_query_budget(client: Client, office, assert_queries_do_not_grow) -> None:
+    village("verified", "2025-06-10", verified_on="2025-08-01")
+    client.force_login(office)
+
+    def add_rows() -> None:
+        for n in range(5):
+            village("declared", f"2026-0{n + 1}-01")
+
+    assert_queries_do_not_grow(lambda: client.get("/dashboard/villages/"), add_rows, budget=VILLAGES_BUDGET)
