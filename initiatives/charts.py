@@ -179,7 +179,7 @@ def ranking(
                 number(value, places),
                 label_width - 6,
                 y + 14,
-                _cut(name, 34),
+                _cut(name, 28),
                 label_width,
                 y + 2,
                 f"{length:.1f}",

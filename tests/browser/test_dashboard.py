@@ -119,4 +119,9 @@ def test_the_pickers_and_the_tile_map_work_in_every_language_and_width(
         assert page.locator("h1").inner_text() == getattr(astana, f"name_{language}")
         assert fits()
         shot("3-region")
+
+        page.emulate_media(media="print")  # A4: no header, no pickers, the as-of line kept
+        assert not page.locator("#pickers").is_visible() and not page.locator("header.site").is_visible()
+        assert page.locator(".as-of").first.is_visible()
+        shot("4-print")
         context.close()
