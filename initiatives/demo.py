@@ -29,6 +29,7 @@ from .models import (
     CampaignKind,
     CampaignStatus,
     ConceptDirection,
+    ImportBatch,
     Indicator,
     Initiative,
     InitiativeStatus,
@@ -39,6 +40,7 @@ from .models import (
     Value,
     ValueSource,
 )
+from .models.imports import ImportStatus
 from .periods import Month, Period
 from .reference_data import load_indicators
 from .selectors.reports import due_date_for
@@ -49,10 +51,27 @@ FIRST_MONTH = Month(2024, 1)
 
 
 def approved_at(month: Month) -> datetime.datetime:
-    """When a month's figures were "approved": the 10th of the month after, a fixed moment
-    per month, so a second run changes nothing."""
+    """When a month's figures were "approved": the 10th of the month after (or this
+    morning, when that is still to come), as the statistics arrive."""
     after = month.plus(1)
-    return datetime.datetime(after.year, after.month, 10, 9, 0, tzinfo=datetime.UTC)
+    tenth = datetime.datetime(after.year, after.month, 10, 9, 0, tzinfo=datetime.UTC)
+    return min(tenth, timezone.now().replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def _statistics_import_record(rows: int) -> None:
+    """The import that brought last month's statistics, as an office's log shows it: the
+    pages say their figures are "as of" it."""
+    last = last_month()
+    ImportBatch.objects.get_or_create(
+        file_name=f"form-1m-{last}.xlsx",
+        defaults={
+            "status": ImportStatus.SUCCEEDED,
+            "rows": rows,
+            "created": rows,
+            "started_at": approved_at(last),
+            "finished_at": approved_at(last),
+        },
+    )
 
 
 # Offences a year per 10,000 people, and how the level falls year on year.
@@ -468,6 +487,7 @@ def seed_programme() -> int:
     _campaigns(initiatives, _settlements())
     written = _values(regions, owner)
     written += alcohol_free_values_sync(user=owner)
+    _statistics_import_record(rows=len(regions) * 15)
     _targets(regions)
     demo_report_history(owner)
     _open_demo_reports()
