@@ -58,7 +58,9 @@ def _scale(values: Sequence[Decimal | None]) -> tuple[float, float]:
     return low, high if high > low else low + 1
 
 
-def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str) -> SafeString:
+def trend(
+    labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str, places: int = 0
+) -> SafeString:
     """Monthly lines, one per year, the newest first in `series`; a month without a
     complete figure breaks the line rather than dropping it to zero."""
     # Room on the left for the numbers, on the right for December, above for the key.
@@ -90,7 +92,7 @@ def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | 
                 f"{ty:.1f}",
                 left - 6,
                 f"{ty + 4:.1f}",
-                number(Decimal(str(round(tick)))),
+                number(Decimal(str(round(tick, places))), places),
             )
         )
     for i, label in enumerate(labels):
@@ -119,7 +121,7 @@ def trend(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | 
                     colour,
                     labels[i] if i < len(labels) else "",
                     name,
-                    number(v),
+                    number(v, places),
                 )
             )
         for run in runs:

@@ -193,6 +193,7 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
             picture.trend_labels,
             picture.trend,
             title=_("%(kpi)s by month, this year against last") % {"kpi": picture.indicator.name},
+            places=picture.places,
         ),
         "ranking": charts.ranking(
             [(r.name, r.measure(measure)) for r in picture.rows],

@@ -288,15 +288,22 @@ def dashboard_picture(
         months = {y: range(1, (months_shown if y == shown_year else 12) + 1) for y in (shown_year, shown_year - 1)}
         by_month: dict[tuple[int, int], dict[str, Decimal | None]] = {}
         if region_id is None:
-            # The nation has no values of its own: its month is the sum of the regions'
-            # months when all are complete (as `figure` would add them), so each
-            # region's month is computed once, for its sparkline and the trend alike.
+            # Each region's month is computed once, for its sparkline and the national
+            # trend alike: the nation has no values of its own, so for a KPI that adds up
+            # across regions its month is the regions' sum when all are complete (as
+            # `figure` adds them). A formula is a ratio of sums: the nation's own figure.
+            summable = rules.aggregation_regions == "sum" and not rules.is_formula
+            trend = {}
             for y, ms in months.items():
                 for m in ms:
                     month = Period.month(y, m)
                     alive = {c.kato: c.id for c in book.children_during(None, month)}
                     by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
-            trend = {ym: _total(row, places) for ym, row in by_month.items()}
+                    trend[(y, m)] = (
+                        _total(by_month[(y, m)], places)
+                        if summable
+                        else _value(figure(book, rules, None, month), places)
+                    )
         else:
             trend = {
                 (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)

@@ -4,6 +4,7 @@ what, the files, the charts, and a query count that does not grow."""
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -289,3 +290,22 @@ def test_a_region_dashboard_keeps_a_fixed_query_budget(
             district(n)
 
     assert_queries_do_not_grow(computed, add_rows, budget=REGION_BUDGET)
+
+
+def test_a_formulas_national_trend_is_its_own_ratio_not_a_sum_of_the_regions(client: Client, office) -> None:
+    from initiatives.charts import number
+    from initiatives.engine.summary import kpi_summary
+    from initiatives.models import Indicator
+    from initiatives.periods import Period
+
+    for n, kato in enumerate(katos()):
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-10", value=100 + n)
+        ValueFactory(kpi="population", kato=kato, period="2025", value=100_000 * (n + 1))
+    client.force_login(office)
+    page = client.get("/dashboard/?kpi=crime.registered_per_10k&period=2026-10").content.decode()
+    trend = page.split('class="chart trend"')[1].split("</svg>")[0]
+    kpi = Indicator.objects.get(code="crime.registered_per_10k")
+    national = kpi_summary(indicator=kpi, region=None, span=Period.parse("2026-10")).own.value.value
+    assert national is not None
+    shown = number(national.quantize(Decimal(1).scaleb(-kpi.decimal_places)), kpi.decimal_places)
+    assert f"2026: {shown}</title>" in trend
