@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from summary import median_ms, prepare
+from summary import OFFENCES, median_ms, prepare
 
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import Indicator, Value
@@ -38,15 +38,38 @@ TODAY = datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC)
 GOAL = 3
 
 
+def prepare_regions(years: int) -> None:
+    """Form 1-M as it usually arrives: the 20 regions' monthly figures, no districts."""
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE initiatives_value, initiatives_historicalvalue, initiatives_rollup CASCADE")
+        cursor.execute("DELETE FROM regions_region WHERE level > 1")
+        cursor.execute(
+            """
+            INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
+                                           value, source, approval_state, approved_at, comment)
+            SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% 50000)::numeric,
+                   'import', 'approved', now(), ''
+            FROM regions_region r CROSS JOIN initiatives_indicator i
+            CROSS JOIN generate_series(make_date(%s, 1, 1), '2026-12-01'::date, interval '1 month') m
+            WHERE r.level = 1 AND i.code = ANY(%s)
+            """,
+            [2027 - years, OFFENCES],
+        )
+        cursor.execute("ANALYZE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--districts", type=int, help="make the data first: this many districts (disposable db!)")
+    parser.add_argument("--regions-only", action="store_true", help="make region-level data instead (disposable db!)")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/dashboard.py measures PostgreSQL: set DATABASE_URL")
     if args.districts:
         prepare(args.districts, 4)
+    elif args.regions_only:
+        prepare_regions(4)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     user, _ = get_user_model().objects.get_or_create(username="bench-office", defaults={"is_superuser": True})
