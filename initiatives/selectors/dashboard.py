@@ -2,12 +2,13 @@
 the monthly trend, the sparklines and what moved most.
 
 The headline and the rows are the KPI summary itself (`summary_cached`, the one the API
-answers), so the page and the API never disagree. Everything else (the default span,
-the trend, the sparklines, what moved most) is computed on one rollup book
-(`RollupBook`) holding the chosen KPI and the offence group, fetched once and asked
-many spans, so a cold page costs a fixed number of queries whatever the number of
-regions, KPIs or values; and what it computed is cached under the same version counters
-as the summaries, so the next reader computes nothing until a figure changes.
+answers), so the page and the API never disagree. Everything else is computed on two
+rollup books (`RollupBook`), each fetched once and asked many spans: one of the chosen
+KPI (the default span, the trend, the sparklines), one of the offence group over the span
+and the year before (what moved most). So a cold page costs a fixed number of queries
+whatever the number of regions, KPIs or values; and what it computed is cached under the
+same version counters as the summaries, so the next reader computes nothing until a
+figure changes.
 """
 
 import datetime
