@@ -1,5 +1,7 @@
 """Demo programme: initiatives and campaigns that read like the real Concept, targets, and
-monthly KPI values from January 2024 to October 2026.
+monthly KPI values from January 2024 to the last month that is over on the day it runs,
+and the demo coordinators' reports of the months before: some on time, one late, one
+missing, one returned, one waiting for review, as a real office looks.
 
 The numbers are generated, not real: plausible in size (about 60 offences a year per
 10,000 people, falling a few per cent a year, with a seasonal shape) and consistent
@@ -20,12 +22,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from agencies.models import Agency, Membership
 from regions.models import Region, RegionKind
 
+from .management.demo_reports import demo_report_history, last_month
 from .models import (
     ApprovalState,
     Campaign,
     CampaignKind,
     CampaignStatus,
     ConceptDirection,
+    ImportBatch,
     Indicator,
     Initiative,
     InitiativeStatus,
@@ -36,17 +40,44 @@ from .models import (
     Value,
     ValueSource,
 )
+from .models.imports import ImportStatus
 from .periods import Month, Period
 from .reference_data import load_indicators
 from .selectors.reports import due_date_for
+from .services.register import alcohol_free_values_sync
 from .services.reports import REOPEN_DAYS
 
-FIRST_MONTH, LAST_MONTH = Month(2024, 1), Month(2026, 10)
-# When the demo values were "approved": a fixed moment, so a second run changes nothing.
-APPROVED_AT = datetime.datetime(2026, 11, 15, 9, 0, tzinfo=datetime.UTC)
+FIRST_MONTH = Month(2024, 1)
+
+
+def approved_at(month: Month) -> datetime.datetime:
+    """When a month's figures were "approved": the 10th of the month after (or this
+    morning, when that is still to come), as the statistics arrive."""
+    after = month.plus(1)
+    tenth = datetime.datetime(after.year, after.month, 10, 9, 0, tzinfo=datetime.UTC)
+    return min(tenth, timezone.now().replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def _statistics_import_record(rows: int) -> None:
+    """The import that brought last month's statistics, as an office's log shows it: the
+    pages say their figures are "as of" it."""
+    last = last_month()
+    ImportBatch.objects.get_or_create(
+        file_name=f"form-1m-{last}.xlsx",
+        defaults={
+            "status": ImportStatus.SUCCEEDED,
+            "rows": rows,
+            "created": rows,
+            "started_at": approved_at(last),
+            "finished_at": approved_at(last),
+        },
+    )
+
+
 # Offences a year per 10,000 people, and how the level falls year on year.
 YEARLY_RATE_PER_10K = 60
 YEAR_LEVEL = {2024: 1.0, 2025: 0.94, 2026: 0.88}
+YEARLY_FALL = 0.94  # after 2026
 # More offences in summer than in winter.
 SEASON = {1: 0.86, 2: 0.84, 3: 0.95, 4: 0.98, 5: 1.04, 6: 1.08, 7: 1.12, 8: 1.12, 9: 1.05, 10: 1.02, 11: 0.98, 12: 0.96}
 # Population used only to size generated figures where no official figure is recorded.
@@ -212,7 +243,11 @@ def _date(text: str | None) -> datetime.date | None:
 
 
 def _months() -> list[Month]:
-    return [Month.from_index(i) for i in range(FIRST_MONTH.index, LAST_MONTH.index + 1)]
+    return [Month.from_index(i) for i in range(FIRST_MONTH.index, last_month().index + 1)]
+
+
+def _year_level(year: int) -> float:
+    return YEAR_LEVEL.get(year, YEAR_LEVEL[2026] * YEARLY_FALL ** (year - 2026))
 
 
 @dataclass(frozen=True)
@@ -234,7 +269,7 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
         for month in _months():
             period = Period(month, month)
             monthly = population * YEARLY_RATE_PER_10K / 10_000 / 12
-            registered = round(monthly * YEAR_LEVEL[month.year] * SEASON[month.month] * rng.uniform(0.93, 1.07))
+            registered = round(monthly * _year_level(month.year) * SEASON[month.month] * rng.uniform(0.93, 1.07))
             misdemeanours = round(registered * 0.38)
             crimes = registered - misdemeanours
             minor, medium, grave = round(crimes * 0.28), round(crimes * 0.47), round(crimes * 0.19)
@@ -259,12 +294,10 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
                 out.append(GeneratedValue(code, region.kato, period, Decimal(number), ValueSource.IMPORT))
             share = Decimal(str(round(88 + (month.index - FIRST_MONTH.index) * 0.2 + rng.uniform(-1.5, 1.5), 1)))
             out.append(GeneratedValue("cases.electronic_share", region.kato, period, share, ValueSource.IMPORT))
+            # Alcohol-free settlements are counted from the campaign register
+            # (`services.register`), never generated; the draw stays so that the figures
+            # after it are the same as before.
             alcohol_free += rng.choice((0, 0, 1, 1, 2))
-            out.append(
-                GeneratedValue(
-                    "settlements.alcohol_free", region.kato, period, Decimal(alcohol_free), ValueSource.REPORT
-                )
-            )
             out.append(
                 GeneratedValue(
                     "events.legal_literacy", region.kato, period, Decimal(rng.randint(20, 80)), ValueSource.REPORT
@@ -381,11 +414,11 @@ def _values(regions: list[Region], user: User | None) -> int:
         if row is None:
             row = Value(indicator=indicator, region=region, value=g.value, source=g.source)
             row.period = g.period
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, APPROVED_AT
+            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
             to_create.append(row)
         elif (row.value, row.source, row.approval_state) != (g.value, g.source, ApprovalState.APPROVED):
             row.value, row.source = g.value, g.source
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, APPROVED_AT
+            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
             to_update.append(row)
     bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
     bulk_update_with_history(
@@ -395,29 +428,31 @@ def _values(regions: list[Region], user: User | None) -> int:
 
 
 def _targets(regions: list[Region]) -> None:
-    """Targets for 2026: 5% fewer registered offences than in 2025, region by region and
-    nationally; and a national target for alcohol-free settlements."""
+    """Targets for this year (that of the last month that is over): 5% fewer registered
+    offences than the year before, region by region and nationally; and a national target
+    for alcohol-free settlements."""
+    year = last_month().year
     registered = Indicator.objects.get(code="crime.registered")
     totals: dict[Region | None, Decimal] = {}
     for region in regions:
-        values = Value.objects.filter(indicator=registered, region=region).within_span(Period.year(2025))
+        values = Value.objects.filter(indicator=registered, region=region).within_span(Period.year(year - 1))
         totals[region] = sum((v.value for v in values), Decimal(0))
     totals[None] = sum(totals.values(), Decimal(0))
     for target_region, baseline in totals.items():
         Target.objects.get_or_create(
             indicator=registered,
             region=target_region,
-            year=2026,
+            year=year,
             defaults={
                 "baseline_value": baseline,
-                "baseline_year": 2025,
+                "baseline_year": year - 1,
                 "target_value": round(baseline * Decimal("0.95")),
             },
         )
     Target.objects.get_or_create(
         indicator=Indicator.objects.get(code="settlements.alcohol_free"),
         region=None,
-        year=2026,
+        year=year,
         defaults={"target_value": 600, "note": "Hundreds of settlements, growing every month."},
     )
 
@@ -451,6 +486,9 @@ def seed_programme() -> int:
     initiatives = _initiatives(owner)
     _campaigns(initiatives, _settlements())
     written = _values(regions, owner)
+    written += alcohol_free_values_sync(user=owner)
+    _statistics_import_record(rows=len(regions) * 15)
     _targets(regions)
+    demo_report_history(owner)
     _open_demo_reports()
     return written

@@ -21,6 +21,8 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
     Takes the model classes so a migration can pass its historical models.
     """
     rows = indicator_rows()
+    # The group arrived after the first migrations: their historical models lack it.
+    has_group = any(f.name == "group" for f in indicator_model._meta.get_fields())
     agencies = {a.code: a for a in agency_model.objects.all()}
     by_code = {}
     changed = 0
@@ -36,6 +38,7 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
             "name_kk": row["name_kk"],
             "name_ru": row["name_ru"],
             "name_en": row["name_en"],
+            **({"group": row["group"]} if has_group else {}),
         }
         indicator = indicator_model.objects.filter(code=row["code"]).first()
         if indicator is None:

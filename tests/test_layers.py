@@ -45,6 +45,7 @@ WIRING = {
 ENTRY_PARTS = {"api", "api_permissions", "admin", "apps", "schema", "tasks", "management", "migrations", "demo"}
 ENTRY_MODULES = {
     "initiatives.portal.views",
+    "initiatives.portal.dashboard_views",
     "initiatives.portal.forms",
     "initiatives.portal.urls",
     # django-import-export's resources serve the admin's import and export buttons.

@@ -88,9 +88,37 @@ def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:
 
 @pytest.mark.django_db
 def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
+    from initiatives.management.demo_reports import last_month
     from initiatives.models import Report
     from initiatives.selectors.reports import closed_reason
 
-    reports = Report.objects.filter(branch__memberships__user__username__startswith="coordinator.")
+    last = last_month()
+    reports = Report.objects.filter(
+        branch__memberships__user__username__startswith="coordinator.", period_start=last.first_day, kind="monthly"
+    )
     assert {r.branch.region.kato for r in reports} == {"710000000", "750000000"}
     assert all(closed_reason(r) is None for r in reports)
+
+
+@pytest.mark.django_db
+def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -> None:
+    from django.contrib.auth.models import User
+
+    from initiatives.management.demo_reports import last_month
+    from initiatives.selectors.reporting import reporting_grid
+
+    office = User.objects.get(username="office")
+    today = (last_month().plus(1)).first_day
+    grid = reporting_grid(user=office, year=last_month().plus(-1).year, today=today)
+    cells = [c for block in grid.regions for row in block.rows for c in row.cells if c.expected]
+    kinds = {(c.timeliness, c.state) for c in cells}
+    assert {("on_time", "approved"), ("late", "approved"), ("on_time", "returned"), ("on_time", "submitted")} <= kinds
+    assert sum(c.state == "missing" for c in cells) == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_statistics_run_to_the_last_month_that_is_over(seeded) -> None:
+    from initiatives.management.demo_reports import last_month
+
+    newest = Value.objects.filter(indicator__code="crime.registered").order_by("-period_start").first()
+    assert newest is not None and newest.period_start == last_month().first_day

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -10,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..models import Campaign, Initiative, InitiativeStatus, SettlementStage
 from ..services.campaigns import campaign_advance_settlement
 from ..services.programme import initiatives_set_status
+from ..services.register import alcohol_free_values_sync
 from .filters import TopRegionFilter, say_refused
 
 
@@ -102,6 +105,15 @@ class CampaignAdmin(SimpleHistoryAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     actions = ["mark_verified", "mark_sustained", "mark_lapsed"]
+
+    # The register is the alcohol-free KPI's one source: an edit here changes the figures.
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        alcohol_free_values_sync(user=request.user)  # type: ignore[arg-type]
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        super().delete_model(request, obj)
+        alcohol_free_values_sync(user=request.user)  # type: ignore[arg-type]
 
     def _advance(self, request: HttpRequest, queryset: QuerySet[Campaign], stage: str) -> None:
         today = timezone.localdate()

@@ -1,6 +1,6 @@
 from .exports import Export, ExportFormat, ExportStatus
 from .imports import ImportBatch, ImportStatus
-from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorSource, Target, Unit
+from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorGroup, IndicatorSource, Target, Unit
 from .outbox import OutboxMessage
 from .programme import (
     Campaign,
@@ -32,6 +32,7 @@ __all__ = [
     "ImportBatch",
     "ImportStatus",
     "Indicator",
+    "IndicatorGroup",
     "IndicatorSource",
     "Initiative",
     "InitiativeStatus",

@@ -45,6 +45,16 @@ class IndicatorSource(models.TextChoices):
     COORDINATOR_REPORTS = "reports", _("coordinator reports")
     LEGAL_STATISTICS = "statistics", _("legal-statistics import")
     COMPUTED = "computed", _("computed from a formula")
+    REGISTER = "register", _("counted from the campaign register")
+
+
+class IndicatorGroup(models.TextChoices):
+    """What a KPI is about, for the dashboard's comparisons ("what moved most" reads the
+    offence group): recorded in the catalogue, never guessed from a code's prefix."""
+
+    OFFENCES = "offences", _("offences")
+    CAMPAIGNS = "campaigns", _("campaigns")
+    CONTEXT = "context", _("context")
 
 
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
@@ -83,6 +93,7 @@ class Indicator(NamedInThreeLanguages, Timestamped):
         "self", verbose_name=_("denominator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     factor = models.DecimalField(_("factor"), max_digits=12, decimal_places=2, null=True, blank=True)
+    group = models.CharField(_("group"), max_length=20, choices=IndicatorGroup.choices, blank=True)
     decimal_places = models.PositiveSmallIntegerField(_("decimal places shown"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

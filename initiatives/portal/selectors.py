@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from agencies.access import is_project_office
 from agencies.models import Membership, RegionalBranch
 
-from ..engine.summary import kpi_summary
+from ..engine.rollups import summary_cached
 from ..models import (
     Indicator,
     IndicatorSource,
@@ -24,7 +24,9 @@ from ..models import (
     Value,
 )
 from ..periods import Month, Period
+from ..selectors.dashboard import default_span
 from ..selectors.reports import closed_reason, due_date_for, reporting_cycles
+from ..selectors.words import span_in_words
 
 
 def branches_of(user: Any) -> list[RegionalBranch]:
@@ -127,30 +129,30 @@ CARD_KPIS = ("crime.registered", "settlements.alcohol_free")
 class KpiCard:
     region: str
     kpi: Indicator
-    period: Period
+    period: str  # in words
     value: Any
     change_percent: Any
     complete: bool
 
 
 def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
-    """This year to last month, for each of the person's regions: the KPI engine's figures."""
-    if today.month == 1:
-        span = Period.year(today.year - 1)
-    else:
-        span = Period(Month(today.year, 1), today.plus(-1))
+    """For each of the person's regions, the KPI engine's figures over the latest span from
+    January whose figure is complete (never "incomplete" for want of last month's figures)."""
     regions = {b.region_id: b.region for b in branches_of(user)}
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=CARD_KPIS)}
+    indicators = {
+        i.code: i for i in Indicator.objects.filter(code__in=CARD_KPIS).select_related("numerator", "denominator")
+    }
     cards = []
     for region in regions.values():
         for code in CARD_KPIS:
             if code in indicators:
-                s = kpi_summary(indicator=indicators[code], region=region, span=span)
+                span = default_span(indicator=indicators[code], region=region, today=today.first_day)
+                s = summary_cached(indicator=indicators[code], region=region, span=span)
                 cards.append(
                     KpiCard(
                         str(region),
                         indicators[code],
-                        span,
+                        span_in_words(span),
                         s.own.value.value,
                         s.own.change_percent,
                         s.own.value.complete,

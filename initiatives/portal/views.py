@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
 
-from ..engine.rollups import dashboard_span, summary_cached
-from ..models import Indicator, Report, ReportEvidence, ReportKind, ReportState, Unit
+from ..models import Report, ReportEvidence, ReportKind, ReportState
 from ..periods import Month, Period, PeriodError
+from ..selectors.reporting import overdue_reports
 from ..selectors.reports import (
     closed_reason,
     reopened_notice,
@@ -55,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "cards": [] if office else kpi_cards(request.user, _this_month()),
             "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
             "queue": reports_to_review()[:100] if office else [],
+            "overdue": overdue_reports(user=request.user, today=timezone.localdate()) if office else [],
             "today": timezone.localdate(),
         },
     )
@@ -199,19 +200,3 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
         for line in form.lines
     ]
     return render(request, "portal/review.html", {"report": report, "form": form, "lines": lines})
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The national picture for the office and leadership: each region's figure for the
-    year so far, its change on a year before, its rate per 10,000 and its traffic light."""
-    if not is_project_office(request.user):
-        raise Http404
-    kpis = list(Indicator.objects.active().filter(unit=Unit.COUNT, aggregation_regions="sum").order_by("code"))
-    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), None) or next(
-        (k for k in kpis if k.code == "crime.registered"), kpis[0] if kpis else None
-    )
-    if chosen is None:
-        raise Http404
-    summary = summary_cached(indicator=chosen, region=None, span=dashboard_span(_this_month()))
-    return render(request, "portal/dashboard.html", {"kpis": kpis, "chosen": chosen, "summary": summary})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office
 
 from ..models import Campaign, CampaignKind, SettlementStage
+from .register import alcohol_free_values_sync
 
 # Which stage may follow which. A settlement can lapse at any point after declaring.
 NEXT_STAGES: dict[str, set[str]] = {
@@ -60,4 +61,5 @@ def campaign_advance_settlement(
         campaign.evidence = f"{campaign.evidence}\n{on_date}: {evidence}".strip()
     campaign._history_user = user  # type: ignore[attr-defined]
     campaign.save()
+    alcohol_free_values_sync(user=user)  # the register is the KPI's one source
     return campaign

@@ -42,6 +42,7 @@ from ..models import (
 from ..periods import Period
 from ..selectors.reports import EDITABLE, closed_reason, due_date_for
 from .notifications import report_notify_coordinators
+from .register import alcohol_free_values_sync
 from .values import value_set
 
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
@@ -202,7 +203,8 @@ def report_approve(*, report: Report, user: User) -> Report:
             comment=line.comment,
             report=report,
         )
-    _publish_settlements(report, user)
+    if _publish_settlements(report, user):
+        alcohol_free_values_sync(user=user)  # the register is the KPI's one source
     report.lines.exclude(return_reason="").update(return_reason="", updated_at=timezone.now())
     report.state = ReportState.APPROVED
     report.approved_at, report.approved_by = timezone.now(), user
@@ -324,11 +326,12 @@ def report_save_all(
     return report
 
 
-def _publish_settlements(report: Report, user: User) -> None:
-    """On approval: each reported village becomes a declared alcohol-free campaign."""
+def _publish_settlements(report: Report, user: User) -> bool:
+    """On approval: each reported village becomes a declared alcohol-free campaign.
+    Returns whether the register changed."""
     entries = list(report.settlements.select_related("settlement"))
     if not entries:
-        return
+        return False
     initiative = (
         Initiative.objects.filter(indicators__code=ALCOHOL_FREE_KPI).order_by("start_date").first()
         or Initiative.objects.order_by("start_date").first()
@@ -360,3 +363,4 @@ def _publish_settlements(report: Report, user: User) -> None:
         )
         campaign._history_user = user  # type: ignore[attr-defined]
         campaign.save()
+    return True

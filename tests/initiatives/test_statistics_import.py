@@ -119,7 +119,7 @@ BAD_FILES = {
     "fractional count": (["710000000,2025-09,crime.registered,1.5"], [(2, "value", "1.5: a count is a whole number")]),
     "future period": (["710000000,2099-01,crime.registered,1"], [(2, "period", "2099-01 has not ended yet")]),
     "kpi from coordinator reports": (
-        ["710000000,2025-09,settlements.alcohol_free,12"],
+        ["710000000,2025-09,events.legal_literacy,12"],
         [(2, "indicator", "reported by regional coordinators and reviewed")],
     ),
     "duplicate key": (

@@ -1,0 +1,223 @@
+"""The analytics pages: the dashboard (national or one region) and its files.
+
+Thin like the portal's other views: the figures come from `selectors.dashboard`, the
+charts are drawn by `initiatives.charts`, the files by `projectoffice.table_download`.
+"""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from agencies.access import is_project_office
+from projectoffice.table_download import FORMATS, table_response
+from regions.models import Region
+
+from .. import charts
+from ..periods import Period, PeriodError
+from ..selectors.dashboard import (
+    TABLE_HEADER,
+    NotVisible,
+    Picture,
+    dashboard_kpis,
+    dashboard_picture,
+    dashboard_region,
+    figures_as_of,
+    period_choices,
+    picture_table,
+)
+from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
+from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
+from ..selectors.words import span_in_words
+
+DEFAULT_KPI = "crime.registered"
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """One URL per picture: `?kpi=CODE&period=PERIOD&region=KATO&measure=value|rate|change`."""
+    try:
+        region = dashboard_region(request.user, request.GET.get("region"))
+    except NotVisible:
+        raise Http404 from None
+    kpis = dashboard_kpis()
+    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), None) or next(
+        (k for k in kpis if k.code == DEFAULT_KPI), kpis[0] if kpis else None
+    )
+    if chosen is None:
+        raise Http404
+    period, period_error = None, None
+    if request.GET.get("period"):
+        try:
+            period = Period.parse(request.GET["period"])
+        except PeriodError as exc:
+            period_error = str(exc)
+    today = timezone.localdate()
+    picture = dashboard_picture(
+        indicator=chosen, region=region, period=period, today=today, measure=request.GET.get("measure", "value")
+    )
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        where = region.kato if region else "kz"
+        return table_response(
+            TABLE_HEADER,
+            picture_table(picture),
+            filename=f"{chosen.code}-{where}-{str(picture.span).replace('/', '_')}",
+            fmt=fmt,
+            as_of=_local(picture.as_of),
+            as_of_label=_("Figures as of"),
+        )
+    choices = period_choices(today)
+    if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
+        choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
+    drawn = _charts(picture, request)
+    regions = [] if not is_project_office(request.user) else _region_choices()
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "kpis": kpis,
+            "chosen": chosen,
+            "picture": picture,
+            "summary": picture.summary,
+            "period_choices": choices,
+            "period_error": period_error,
+            "region_choices": regions,
+            "charts": drawn,
+            "table": list(zip(picture.rows, drawn["sparks"], strict=True)),
+            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+        },
+    )
+
+
+@login_required
+def reporting(request: HttpRequest) -> HttpResponse:
+    """Regions (and their branches) x the year's reporting periods: each report's state and
+    whether it came on time; the reporting rate per region and nationally."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= today.year + 1:
+        raise Http404
+    grid = reporting_grid(user=request.user, year=year, today=today)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return table_response(
+            GRID_HEADER,
+            grid_table(grid),
+            filename=f"reporting-{year}",
+            fmt=fmt,
+            as_of=_local(figures_as_of()),
+            as_of_label=_("Figures as of"),
+        )
+    return render(
+        request,
+        "portal/reporting.html",
+        {
+            "grid": grid,
+            "years": list(range(today.year, today.year - 4, -1)),
+            "office": is_project_office(request.user),
+            "as_of": figures_as_of(),
+            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+        },
+    )
+
+
+@login_required
+def villages(request: HttpRequest) -> HttpResponse:
+    """The alcohol-free register: every village with its stage, the counts by region, and
+    offences before and after each decision where figures that fine exist."""
+    try:
+        region = dashboard_region(request.user, request.GET.get("region"))
+    except NotVisible:
+        raise Http404 from None
+    register = alcohol_free_register(user=request.user, region=region, today=timezone.localdate())
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        where = region.kato if region else "kz"
+        return table_response(
+            VILLAGES_HEADER,
+            register_table(register),
+            filename=f"villages-{where}",
+            fmt=fmt,
+            as_of=_local(figures_as_of()),
+            as_of_label=_("Figures as of"),
+        )
+    return render(
+        request,
+        "portal/villages.html",
+        {
+            "register": register,
+            "region": region,
+            "as_of": figures_as_of(),
+            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+        },
+    )
+
+
+def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def _link(request: HttpRequest, **changes: str) -> str:
+    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format"}
+    query.update(changes)
+    return f"{request.path}?{urlencode(query)}"
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    """The office may open the nation or any first-level region."""
+    return [(r.kato, str(r)) for r in Region.objects.top_level().order_by("kato")]
+
+
+def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
+    measure = picture.measure
+    labels = {
+        "value": picture.indicator.name,
+        "rate": _("Per 10,000 population"),
+        "change": _("Change on a year before, %"),
+    }
+    places = 1 if measure in ("rate", "change") else picture.places
+    tiles = [(r.kato, r.name, r.measure(measure)) for r in picture.rows]
+    links = {r.kato: _link(request, region=r.kato) for r in picture.rows}
+    national = picture.region is None
+    return {
+        "trend": charts.trend(
+            picture.trend_labels,
+            picture.trend,
+            title=_("%(kpi)s by month, this year against last") % {"kpi": picture.indicator.name},
+            places=picture.places,
+        ),
+        "ranking": charts.ranking(
+            [(r.name, r.measure(measure)) for r in picture.rows],
+            title=_("Regions ranked by %(measure)s") % {"measure": labels[measure]},
+            places=places,
+        ),
+        "map": charts.tile_map(
+            tiles,
+            title=_("Map of the regions: %(measure)s") % {"measure": labels[measure]},
+            measure_label=labels[measure],
+            diverging=measure == "change",
+            places=places,
+            links=links,
+        )
+        if national
+        else None,
+        "sparks": [charts.sparkline(r.spark, title=_("%(name)s by month") % {"name": r.name}) for r in picture.rows],
+        "measures": [(m, labels[m]) for m in ("value", "rate", "change") if m != "rate" or picture.show_rate],
+        "moved_ranking": charts.ranking(
+            [(m.indicator.name, m.change_percent) for m in picture.moved if m.change_percent is not None],
+            title=_("Change on a year before, %"),
+            places=1,
+            keep_order=True,
+        )
+        if picture.moved
+        else None,
+    }

@@ -1,0 +1,455 @@
+"""The analytics dashboard's reads: which span to show, the headline, a row per region,
+the monthly trend, the sparklines and what moved most.
+
+The headline and the rows are the KPI summary itself (`summary_cached`, the one the API
+answers), so the page and the API never disagree. Everything else is computed on two
+rollup books (`RollupBook`), each fetched once and asked many spans: one of the chosen
+KPI (the default span, the trend, the sparklines), one of the offence group over the span
+and the year before (what moved most). So a cold page costs a fixed number of queries
+whatever the number of regions, KPIs or values; and what it computed is cached under the
+same version counters as the summaries, so the next reader computes nothing until a
+figure changes.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from agencies.access import coordinator_regions, is_project_office, region_is_visible
+from regions.kato import kato_prefix
+from regions.models import Region
+
+from ..engine.aggregation import Figure, Gap, Rules, figure
+from ..engine.facts import RollupBook, rules_of
+from ..engine.rollups import TIMEOUT_SECONDS, FigureState, summary_cached
+from ..engine.summary import Summary
+from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
+from ..models.imports import ImportStatus
+from ..periods import Month, Period
+from .words import POPULATION_CODE, estimate_in_words, gaps_in_words, month_name, span_in_words
+
+MEASURES = ("value", "rate", "change")
+
+
+class NotVisible(LookupError):
+    """No such region among the caller's (told as "not found": its existence is not told)."""
+
+
+def dashboard_kpis() -> list[Indicator]:
+    """The KPIs the picker offers: those with a national figure (they add up across
+    regions, or are a formula of KPIs that do)."""
+    return list(
+        Indicator.objects.active()
+        .exclude(aggregation_regions=Aggregation.NONE)
+        .exclude(code=POPULATION_CODE)
+        .order_by("group", "code")
+    )
+
+
+def dashboard_region(user: Any, kato: str | None) -> Region | None:
+    """The region asked for, if the caller may read it; None is the nation. A coordinator
+    who names none gets their own region, never the nation."""
+    if not kato:
+        if is_project_office(user):
+            return None
+        mine = coordinator_regions(user)
+        if not mine:
+            raise NotVisible(kato)
+        return mine[0]
+    region = Region.objects.filter(kato=kato).first()
+    if region is None or not region_is_visible(user, region):
+        raise NotVisible(kato)
+    return region
+
+
+def reporting_year_months(today: datetime.date) -> tuple[int, Month]:
+    """The year the dashboard opens on and its last month that is over: this year to last
+    month, or last year in January."""
+    this = Month.from_date(today)
+    last = this.plus(-1)
+    return last.year, last
+
+
+def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The period picker's groups: year to date, months, quarters, half-years, years."""
+    year, last = reporting_year_months(today)
+    ytd = [Period(Month(y, 1), Month(y, m)) for y in (year, year - 1) for m in range(12, 1, -1) if Month(y, m) <= last]
+    months = [Period(last.plus(-n), last.plus(-n)) for n in range(24)]
+    quarters = [Period.quarter(y, q) for y in (year, year - 1, year - 2) for q in (4, 3, 2, 1)]
+    halves = [Period.half_year(y, h) for y in (year, year - 1, year - 2) for h in (2, 1)]
+    years = [Period.year(y) for y in range(year, year - 5, -1)]
+
+    def done(periods: list[Period]) -> list[tuple[str, str]]:
+        return [(str(p), span_in_words(p)) for p in periods if p.end <= last or p.kind == "year"]
+
+    return [
+        (_("Year to date"), done(ytd)),
+        (_("Month"), done(months)),
+        (_("Quarter"), done(quarters)),
+        (_("Half-year"), done(halves)),
+        (_("Year"), done(years)),
+    ]
+
+
+def _acceptable(f: Figure) -> bool:
+    """Complete, or incomplete only for want of population: waiting will not fill that
+    gap, so it must not hold the span back (the page names it instead)."""
+    return f.complete or (bool(f.missing) and all(g.kpi == POPULATION_CODE for g in f.missing))
+
+
+def latest_complete_span(book: RollupBook, rules: Rules, region_id: int | None, year: int, last: Month) -> Period:
+    """The longest span from January of `year` to a month up to `last` whose figure is
+    complete, else last year's; the year to date when none is (the page then says what
+    is missing). Asked of one book, which read the rollups once."""
+    candidates = [Period(Month(year, 1), Month(year, m)) for m in range(last.month, 0, -1)]
+    candidates += [Period(Month(year - 1, 1), Month(year - 1, m)) for m in range(12, 0, -1)]
+    for span in candidates:
+        if _acceptable(figure(book, rules, region_id, span)):
+            return span
+    return candidates[0]
+
+
+def plain(value: Decimal | None, places: int) -> Decimal | None:
+    """A number as the files write it: rounded to the KPI's places, no grouping."""
+    if value is None:
+        return None
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
+
+
+@dataclass
+class Row:
+    kato: str
+    name: str
+    value: Decimal | None
+    previous: Decimal | None
+    change_percent: Decimal | None
+    rate: Decimal | None
+    target: Decimal | None
+    status: str
+    spark: list[Decimal | None]
+
+    def measure(self, name: str) -> Decimal | None:
+        return {"value": self.value, "rate": self.rate, "change": self.change_percent}.get(name)
+
+
+@dataclass
+class Moved:
+    indicator: Indicator
+    value: Decimal | None
+    previous: Decimal | None
+    change: Decimal | None
+    change_percent: Decimal | None
+
+
+@dataclass
+class Picture:
+    indicator: Indicator
+    region: Region | None
+    span: Period
+    span_words: str
+    is_default: bool
+    summary: Summary
+    show_rate: bool
+    estimate_words: str
+    notes: list[str]
+    rate_notes: list[str]
+    rows: list[Row]
+    trend_labels: list[str]
+    trend: list[tuple[str, list[Decimal | None]]]
+    moved: list[Moved]
+    as_of: datetime.datetime | None
+    measure: str
+    places: int
+    breakdown_notes: list[str] = field(default_factory=list)
+    # For a KPI counted from the campaign register: the settlements declared beside it.
+    declared: int | None = None
+
+    @property
+    def previous_words(self) -> str:
+        return span_in_words(self.summary.previous_span)
+
+    @property
+    def number_format(self) -> str:
+        """The template's `floatformat` for this KPI: its places, grouped by thousands."""
+        return f"{self.places}g"
+
+
+def figures_as_of() -> datetime.datetime | None:
+    """When the figures last changed: the newest import that wrote, or approval."""
+    imported = ImportBatch.objects.filter(status=ImportStatus.SUCCEEDED, dry_run=False).aggregate(
+        at=Max("finished_at")
+    )["at"]
+    approved = Report.objects.aggregate(at=Max("approved_at"))["at"]
+    found = [t for t in (imported, approved) if t is not None]
+    return max(found) if found else None
+
+
+def _offence_kpis() -> list[Indicator]:
+    return list(
+        Indicator.objects.active().filter(group=IndicatorGroup.OFFENCES, numerator__isnull=True).order_by("code")
+    )
+
+
+@dataclass
+class Extras:
+    """What the page shows beyond the summary, computed on one rollup book: kept in the
+    cache under the version counters of every KPI it reads, as summaries are."""
+
+    this_year: list[Decimal | None]
+    last_year: list[Decimal | None]
+    sparks: dict[str, list[Decimal | None]]
+    moved: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
+
+
+def _extras_key(state: FigureState, what: str, ids: list[int], region: Region | None, span: Period) -> str:
+    keys = [state.summary_key(pk, region.pk if region else None, span, True) for pk in ids]
+    return "dashboard:" + hashlib.sha256(repr((what, keys)).encode()).hexdigest()
+
+
+def default_span(
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    today: datetime.date,
+    state: FigureState | None = None,
+    book: Callable[[], RollupBook] | None = None,
+) -> Period:
+    """The span a page opens on for this KPI and region: the latest from January whose
+    figure is complete. Which span that is changes only when the figures do, so it is
+    kept in the cache under the same version counters as the summaries."""
+    state = state or FigureState.now()
+    year, last = reporting_year_months(today)
+    key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
+    found = cache.get(key)
+    if found is None:
+        rules = rules_of(indicator)
+        made = book() if book else RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
+        found = latest_complete_span(made, rules, region.pk if region is not None else None, year, last)
+        cache.set(key, found, timeout=TIMEOUT_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def dashboard_picture(
+    *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
+) -> Picture:
+    indicator = Indicator.objects.select_related("numerator__numerator", "denominator__denominator").get(
+        pk=indicator.pk
+    )
+    rules = rules_of(indicator)
+    offences = _offence_kpis()
+    offence_rules = {k.pk: rules_of(k) for k in offences}
+    all_ids = sorted({indicator.pk, *offence_rules})
+    region_id = region.pk if region is not None else None
+    year, last = reporting_year_months(today)
+    state = FigureState.now()
+    books: dict[tuple[int, int], RollupBook] = {}
+
+    def book_for(earliest: Month, latest: Month) -> RollupBook:
+        """One book of the chosen KPI for the default span, the trend and the sparklines,
+        read once; a span reaching further needs its own."""
+        for (first, end), found in books.items():
+            if first <= earliest.index and latest.index <= end:
+                return found
+        made = RollupBook(rules=[rules], region=region, earliest=earliest, latest=latest)
+        books[(earliest.index, latest.index)] = made
+        return made
+
+    if period is None:
+        span = default_span(
+            indicator=indicator,
+            region=region,
+            today=today,
+            state=state,
+            book=lambda: book_for(Month(year - 1, 1), Month(year, 12)),
+        )
+    else:
+        span = period
+    summary = summary_cached(indicator=indicator, region=region, span=span, state=state)
+    places = indicator.decimal_places
+    show_rate = indicator.group == IndicatorGroup.OFFENCES
+    shown_year = span.end.year
+    previous_span = span.year_before()
+
+    key = _extras_key(state, f"extras:{last}", all_ids, region, span)
+    extras = cache.get(key)
+    if extras is None:
+        book = book_for(min(Month(shown_year - 1, 1), previous_span.start), max(Month(shown_year, 12), span.end))
+        # This year's line runs to the last month that is over; a past year's to December.
+        months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
+        spark_span = Period(Month(shown_year, 1), span.end)
+        children = {c.kato: c.id for c in book.children_during(region_id, span)}
+        months = {y: range(1, (months_shown if y == shown_year else 12) + 1) for y in (shown_year, shown_year - 1)}
+        by_month: dict[tuple[int, int], dict[str, Decimal | None]] = {}
+        if region_id is None:
+            # Each region's month is computed once, for its sparkline and the national
+            # trend alike: the nation has no values of its own, so for a KPI that adds up
+            # across regions its month is the regions' sum when all are complete (as
+            # `figure` adds them). A formula is a ratio of sums: the nation's own figure.
+            summable = rules.aggregation_regions == "sum" and not rules.is_formula
+            trend = {}
+            for y, ms in months.items():
+                for m in ms:
+                    month = Period.month(y, m)
+                    alive = {c.kato: c.id for c in book.children_during(None, month)}
+                    by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
+                    trend[(y, m)] = (
+                        _total(by_month[(y, m)], places)
+                        if summable
+                        else _value(figure(book, rules, None, month), places)
+                    )
+        else:
+            trend = {
+                (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)
+                for y, ms in months.items()
+                for m in ms
+            }
+        extras = Extras(
+            this_year=[trend[(shown_year, m)] for m in months[shown_year]],
+            last_year=[trend[(shown_year - 1, m)] for m in months[shown_year - 1]],
+            sparks={
+                kato: [
+                    by_month[(p.end.year, p.end.month)].get(kato)
+                    if (p.end.year, p.end.month) in by_month
+                    else _value(figure(book, rules, child, p), places)
+                    for p in spark_span.each_month()
+                ]
+                for kato, child in children.items()
+            },
+            moved=_moved_all(offences, offence_rules, region, span),
+        )
+        cache.set(key, extras, timeout=TIMEOUT_SECONDS)
+    by_pk = {k.pk: k for k in offences}
+    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in extras.moved]
+    moved.sort(key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
+
+    rows = [
+        Row(
+            kato=r.kato or "",
+            name=r.name,
+            value=plain(r.value.value, places),
+            previous=plain(r.previous.value, places),
+            change_percent=r.change_percent,
+            rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
+            target=plain(r.target, places),
+            status=r.status,
+            spark=extras.sparks.get(r.kato or "", []),
+        )
+        for r in summary.breakdown
+    ]
+    own = summary.own
+    rate_gaps: list[Gap] = []
+    if show_rate:
+        for figures in [own, *summary.breakdown]:
+            rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
+    estimate = summary.estimate
+    declared = register_declared(region=region, on=span.end.last_day) if indicator.source == "register" else None
+    return Picture(
+        indicator=indicator,
+        region=region,
+        span=span,
+        span_words=span_in_words(span),
+        is_default=period is None,
+        summary=summary,
+        show_rate=show_rate,
+        estimate_words=estimate_in_words(estimate.method, estimate.is_estimate, span.end.year) if estimate else "",
+        notes=gaps_in_words(own.value.missing),
+        rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
+        rows=rows,
+        trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
+        trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
+        moved=moved,
+        as_of=figures_as_of(),
+        measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
+        places=places,
+        declared=declared,
+        breakdown_notes=[]
+        if own.value.missing
+        else gaps_in_words([g for r in summary.breakdown for g in r.value.missing]),
+    )
+
+
+def register_declared(*, region: Region | None, on: datetime.date) -> int:
+    """Alcohol-free settlements declared by `on` and not (yet) verified nor lapsed: shown
+    beside the count, which is of verified and sustained ones only."""
+    found = Campaign.objects.alcohol_free().filter(declared_on__lte=on).exclude(verified_on__lte=on)
+    found = found.exclude(sustained_on__lte=on).exclude(lapsed_on__lte=on)
+    if region is not None:
+        found = found.filter(region__kato__startswith=kato_prefix(region.kato), region__level__gt=region.level)
+    return found.count()
+
+
+def _moved_all(
+    offences: list[Indicator], offence_rules: dict[int, Rules], region: Region | None, span: Period
+) -> list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]:
+    """What moved most, on a book of its own over the span and the year before: where the
+    rollups prove the regions' sums complete (statistics by region) it never fetches the
+    regions one by one, whatever the number of KPIs."""
+    if not offences:
+        return []
+    previous = span.year_before()
+    book = RollupBook(rules=offence_rules.values(), region=region, earliest=previous.start, latest=span.end)
+    region_id = region.pk if region is not None else None
+    return [
+        _moved(k.pk, figure(book, rule, region_id, span), figure(book, rule, region_id, previous), k)
+        for k in offences
+        for rule in [offence_rules[k.pk]]
+    ]
+
+
+def _total(row: dict[str, Decimal | None], places: int) -> Decimal | None:
+    known = [v for v in row.values() if v is not None]
+    return plain(sum(known, Decimal(0)), places) if row and len(known) == len(row) else None
+
+
+def _moved(
+    pk: int, now: Figure, before: Figure, kpi: Indicator
+) -> tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """A KPI's change on a year before, in numbers and in %."""
+    places = kpi.decimal_places
+    change = percent = None
+    if now.complete and before.complete and now.value is not None and before.value is not None:
+        change = now.value - before.value
+        if before.value:
+            percent = plain(change / before.value * 100, 1)
+    return (
+        pk,
+        plain(now.value, places) if now.complete else None,
+        plain(before.value, places) if before.complete else None,
+        plain(change, places),
+        percent,
+    )
+
+
+def _value(f: Figure, places: int) -> Decimal | None:
+    return plain(f.value, places) if f.complete else None
+
+
+TABLE_HEADER = ["kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status"]
+
+
+def picture_table(picture: Picture) -> list[list[Any]]:
+    """The page's table for the files: the region (or nation) itself first, with an empty
+    KATO for the nation, then a row per region of the breakdown."""
+    own = picture.summary.own
+    places = picture.places
+    target = picture.summary.target.target_value if picture.summary.target else None
+    first = [
+        own.kato or "",
+        own.name,
+        plain(own.value.value, places),
+        plain(own.previous.value, places),
+        own.change_percent,
+        plain(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
+        plain(target, places),
+        picture.summary.status,
+    ]
+    rows = [[r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status] for r in picture.rows]
+    return [first, *rows]

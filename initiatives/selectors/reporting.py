@@ -1,0 +1,194 @@
+"""Reporting timeliness: which branch handed in which report, and whether on time.
+
+"On time" is judged by the first submission (the history's first "submitted" record),
+whatever happened after: a report returned and resubmitted late was still on time, and
+a report approved after its due date but first submitted before it too. A period whose
+due date has not come yet is not expected; one whose due date passed with no submission
+is missing (no report at all) or late (a draft or a report submitted after the date).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from agencies.access import scoped_to_user
+from agencies.models import Membership, RegionalBranch
+
+from ..models import Report, ReportKind, ReportState
+from ..periods import Month, Period
+from .reports import due_date_for, reporting_cycles
+from .words import span_in_words
+
+MISSING = "missing"
+
+
+class Timeliness:
+    ON_TIME = "on_time"
+    LATE = "late"
+    NOT_IN = "not_in"  # due date passed, nothing submitted yet
+    NOT_DUE = "not_due"
+
+
+@dataclass
+class Cell:
+    kind: str
+    period: Period
+    due_date: datetime.date
+    report: Report | None
+    first_submitted: datetime.datetime | None
+    timeliness: str
+
+    @property
+    def state(self) -> str:
+        return self.report.state if self.report is not None else MISSING
+
+    @property
+    def expected(self) -> bool:
+        return self.timeliness != Timeliness.NOT_DUE
+
+
+@dataclass
+class BranchRow:
+    branch: RegionalBranch
+    cells: list[Cell]
+
+
+@dataclass
+class RegionBlock:
+    kato: str
+    name: str
+    rows: list[BranchRow] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return sum(c.expected for r in self.rows for c in r.cells)
+
+    @property
+    def on_time(self) -> int:
+        return sum(c.timeliness == Timeliness.ON_TIME for r in self.rows for c in r.cells)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+
+
+@dataclass
+class Grid:
+    year: int
+    columns: list[tuple[str, Period, str]]  # (kind, period, words)
+    regions: list[RegionBlock]
+
+    @property
+    def expected(self) -> int:
+        return sum(r.expected for r in self.regions)
+
+    @property
+    def on_time(self) -> int:
+        return sum(r.on_time for r in self.regions)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+
+
+def _columns(year: int) -> list[tuple[str, Period]]:
+    months = [(ReportKind.MONTHLY.value, Period.month(year, m)) for m in range(1, 13)]
+    halves = [(ReportKind.HALF_YEARLY.value, Period.half_year(year, h)) for h in (1, 2)]
+    return months + halves
+
+
+def timeliness(due_date: datetime.date, first_submitted: datetime.datetime | None, today: datetime.date) -> str:
+    if first_submitted is not None:
+        return Timeliness.ON_TIME if timezone.localdate(first_submitted) <= due_date else Timeliness.LATE
+    return Timeliness.NOT_IN if today > due_date else Timeliness.NOT_DUE
+
+
+def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
+    """Every branch that reports (one with an active coordinator, or one that has handed
+    in a report that year) the caller may see x every reporting period of `year`. Four
+    queries, whatever the number of branches and reports."""
+    reporting = Q(pk__in=Membership.objects.active().values("branch_id")) | Q(
+        pk__in=Report.objects.filter(period_start__year=year).values("branch_id")
+    )
+    branches = list(
+        scoped_to_user(RegionalBranch.objects.filter(reporting, is_active=True), user)
+        .select_related("agency", "region")
+        .order_by("region__kato", "agency__code")
+    )
+    reports = {
+        (r.branch_id, r.kind, r.period_start, r.period_end): r
+        for r in Report.objects.filter(
+            branch__in=branches, period_start__gte=datetime.date(year, 1, 1), period_end__lte=datetime.date(year, 12, 1)
+        )
+    }
+    # The first time each report entered "submitted", from its history.
+    first = dict(
+        Report.history.filter(id__in=[r.pk for r in reports.values()], state=ReportState.SUBMITTED)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    cycles = reporting_cycles()
+    columns = _columns(year)
+    blocks: dict[str, RegionBlock] = {}
+    for branch in branches:
+        block = blocks.setdefault(branch.region.kato, RegionBlock(branch.region.kato, str(branch.region)))
+        cells = []
+        for kind, period in columns:
+            report = reports.get((branch.pk, kind, period.first_day, period.end.first_day))
+            due = report.due_date if report is not None else due_date_for(kind, period, cycles)
+            submitted = first.get(report.pk) if report is not None else None
+            if submitted is None and report is not None and report.submitted_at is not None:
+                submitted = report.submitted_at  # a report older than its history
+            cells.append(Cell(kind, period, due, report, submitted, timeliness(due, submitted, today)))
+        block.rows.append(BranchRow(branch, cells))
+    return Grid(year, [(k, p, span_in_words(p)) for k, p in columns], list(blocks.values()))
+
+
+GRID_HEADER = ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at", "timeliness"]
+
+
+def grid_table(grid: Grid) -> list[list[Any]]:
+    return [
+        [
+            block.kato,
+            block.name,
+            row.branch.agency.code,
+            str(cell.period),
+            cell.kind,
+            cell.state,
+            cell.due_date.isoformat(),
+            timezone.localtime(cell.first_submitted).isoformat() if cell.first_submitted else None,
+            cell.timeliness,
+        ]
+        for block in grid.regions
+        for row in block.rows
+        for cell in row.cells
+    ]
+
+
+@dataclass(frozen=True)
+class Overdue:
+    branch: RegionalBranch
+    kind: str
+    period: Period
+    due_date: datetime.date
+    report: Report | None
+
+
+def overdue_reports(*, user: Any, today: datetime.date, months: int = 3) -> list[Overdue]:
+    """For the office's home: reports whose due date passed in the last `months` months
+    and that nobody has submitted yet (missing or still a draft or returned)."""
+    since = Month.from_date(today).plus(-months)
+    out = []
+    for year in sorted({since.year, today.year}):
+        grid = reporting_grid(user=user, year=year, today=today)
+        for block in grid.regions:
+            for row in block.rows:
+                for cell in row.cells:
+                    if cell.timeliness == Timeliness.NOT_IN and cell.due_date >= since.first_day:
+                        out.append(Overdue(row.branch, cell.kind, cell.period, cell.due_date, cell.report))
+    return sorted(out, key=lambda o: (o.due_date, o.branch.region.kato, o.branch.agency.code))

@@ -1,0 +1,142 @@
+"""The alcohol-free register as people read it: each village with its stage and dates, the
+counts by region, and the outcome: offences in the 12 months before and after the
+village's decision, where okrug- or settlement-level figures exist (a plain note where
+they do not). Three queries, whatever the number of villages."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from agencies.access import scoped_to_user
+from regions.kato import kato_prefix
+from regions.models import Region
+
+from ..engine.aggregation import Fact, over_time
+from ..models import Campaign, Indicator, SettlementStage, Value
+from ..periods import Month, Period
+from .dashboard import plain
+
+OUTCOME_KPI = "crime.registered"
+OUTCOME_MONTHS = 12
+
+
+@dataclass
+class Village:
+    campaign: Campaign
+    region_name: str
+    before: Decimal | None
+    after: Decimal | None
+    measured_at: str  # the settlement or okrug whose figures were used
+    note: str
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if self.before is None or self.after is None or not self.before:
+            return None
+        return ((self.after - self.before) / self.before * 100).quantize(Decimal("0.1"))
+
+
+@dataclass
+class Register:
+    villages: list[Village]
+    by_region: list[tuple[str, str, dict[str, int]]]  # (kato, name, stage -> count)
+    stages: list[tuple[str, str]]
+
+
+def _outcome(
+    facts: dict[int, list[Fact]], places: list[Region], decided: datetime.date, last: Month
+) -> tuple[Decimal | None, Decimal | None, str, str]:
+    month = Month.from_date(decided)
+    before = Period(month.plus(-OUTCOME_MONTHS), month.plus(-1))
+    after = Period(month.plus(1), month.plus(OUTCOME_MONTHS))
+    for place in places:
+        own = facts.get(place.pk, [])
+        if not own:
+            continue
+        was = over_time(own, before, "sum", place.kato, OUTCOME_KPI)
+        if after.end > last:
+            return (
+                was.value if was.complete else None,
+                None,
+                str(place),
+                _("the 12 months after the decision are not over yet"),
+            )
+        now = over_time(own, after, "sum", place.kato, OUTCOME_KPI)
+        if was.complete and now.complete:
+            return was.value, now.value, str(place), ""
+    return None, None, "", _("no settlement- or okrug-level offence figures for the 12 months around the decision")
+
+
+def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.date) -> Register:
+    found = scoped_to_user(
+        Campaign.objects.alcohol_free().select_related("region__parent"), user, field="region"
+    ).order_by("region__kato", "declared_on")
+    if region is not None:
+        found = found.filter(region__kato__startswith=kato_prefix(region.kato), region__level__gt=region.level)
+    campaigns = list(found)
+    places = {c.region.pk for c in campaigns} | {c.region.parent_id for c in campaigns if c.region.parent_id}
+    facts: dict[int, list[Fact]] = {}
+    registered = Indicator.objects.filter(code=OUTCOME_KPI).first()
+    if registered is not None and places:
+        for region_id, start, end, number in (
+            Value.objects.approved()
+            .filter(indicator=registered, region_id__in=places, region__level__gte=3)
+            .values_list("region_id", "period_start", "period_end", "value")
+        ):
+            facts.setdefault(region_id, []).append(
+                Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
+            )
+    tops = {r.kato: str(r) for r in Region.objects.top_level()}
+    last = Month.from_date(today).plus(-1)
+    villages = []
+    counts: dict[str, Counter[str]] = {}
+    for c in campaigns:
+        top = c.region.kato[:2] + "0000000"
+        counts.setdefault(top, Counter())[c.settlement_stage] += 1
+        around = [c.region, *([c.region.parent] if c.region.parent and c.region.parent.level >= 3 else [])]
+        before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, last)
+        villages.append(Village(c, tops.get(top, top), before, after, where, note))
+    stages = [(s.value, str(s.label)) for s in SettlementStage]
+    by_region = [(kato, tops.get(kato, kato), dict(counts[kato])) for kato in sorted(counts)]
+    return Register(villages, by_region, stages)
+
+
+VILLAGES_HEADER = [
+    "kato",
+    "name",
+    "region",
+    "stage",
+    "declared_on",
+    "verified_on",
+    "sustained_on",
+    "lapsed_on",
+    "offences_before",
+    "offences_after",
+    "measured_at",
+]
+
+
+def register_table(register: Register) -> list[list[Any]]:
+    def day(d: datetime.date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return [
+        [
+            v.campaign.region.kato,
+            str(v.campaign.region),
+            v.region_name,
+            v.campaign.settlement_stage,
+            day(v.campaign.declared_on),
+            day(v.campaign.verified_on),
+            day(v.campaign.sustained_on),
+            day(v.campaign.lapsed_on),
+            plain(v.before, 0),
+            plain(v.after, 0),
+            v.measured_at or None,
+        ]
+        for v in register.villages
+    ]

@@ -1,0 +1,78 @@
+"""KPIs fed by a register: the alcohol-free settlements counted from the campaign register.
+
+The register (alcohol-free campaigns with their stages and dates) is the one source of
+truth: `settlements.alcohol_free` is never typed in, it is written here, for every
+first-level region and month, as the number of settlements verified or sustained (and
+not lapsed) at the end of that month. Whoever changes the register calls
+`alcohol_free_values_sync` in the same transaction, so the figures change at once.
+"""
+
+import datetime
+from collections import Counter
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from regions.models import Region
+
+from ..models import ApprovalState, Campaign, Indicator, Value, ValueSource
+from ..periods import Month
+
+ALCOHOL_FREE_KPI = "settlements.alcohol_free"
+
+
+def _region_kato(kato: str) -> str:
+    return kato[:2] + "0000000"
+
+
+def _counted(campaign: Campaign, day: datetime.date) -> bool:
+    """Verified (or sustained since) by `day`, and not lapsed by then."""
+    verified = campaign.verified_on or campaign.sustained_on
+    return verified is not None and verified <= day and (campaign.lapsed_on is None or campaign.lapsed_on > day)
+
+
+@transaction.atomic
+def alcohol_free_values_sync(*, through: Month | None = None, user: User | None = None) -> int:
+    """Write the register's counts for every first-level region and month, from the
+    first decision to `through` (by default the last month that is over); remove any
+    figure of the KPI that did not come from the register. Returns the rows written."""
+    indicator = Indicator.objects.filter(code=ALCOHOL_FREE_KPI).first()
+    if indicator is None:
+        return 0
+    through = through or Month.from_date(timezone.localdate()).plus(-1)
+    campaigns = list(Campaign.objects.alcohol_free().select_related("region"))
+    regions = {r.kato: r for r in Region.objects.top_level()}
+    stale = Value.objects.filter(indicator=indicator).exclude(source=ValueSource.COMPUTED)
+    removed, _kinds = stale.delete()
+    if not campaigns:
+        return removed
+    first = Month.from_date(min(c.declared_on for c in campaigns if c.declared_on))
+    existing = {
+        (v.region_id, v.period_start): v
+        for v in Value.objects.filter(indicator=indicator, period_start=F("period_end"))
+    }
+    to_create, to_update = [], []
+    now = timezone.now()
+    for index in range(first.index, through.index + 1):
+        month = Month.from_index(index)
+        counts = Counter(_region_kato(c.region.kato) for c in campaigns if _counted(c, month.last_day))
+        for kato, region in regions.items():
+            number = Decimal(counts.get(kato, 0))
+            row = existing.get((region.pk, month.first_day))
+            if row is None:
+                row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)
+                row.period_start = row.period_end = month.first_day
+                row.approval_state, row.approved_at = ApprovalState.APPROVED, now
+                to_create.append(row)
+            elif row.value != number or row.approval_state != ApprovalState.APPROVED:
+                row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
+                to_update.append(row)
+    bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
+    bulk_update_with_history(
+        to_update, Value, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
+    )
+    return removed + len(to_create) + len(to_update)

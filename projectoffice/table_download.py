@@ -1,0 +1,63 @@
+"""A page's table as a file: CSV (UTF-8, one header row) or XLSX, the same rows either way.
+
+Callers pass numbers as Decimals (written plainly: no grouping, a point for the decimals),
+text as str and None where there is nothing."""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+FORMATS = ("csv", "xlsx")
+
+
+def table_response(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    filename: str,
+    fmt: str,
+    as_of: datetime.datetime | None = None,
+    as_of_label: str = "figures as of",
+) -> HttpResponse:
+    """`as_of`: when the figures last changed. It goes in the file's name (both formats:
+    a CSV keeps its one header row) and, in XLSX, on a second sheet as well."""
+    if as_of is not None:
+        filename = f"{filename}-as-of-{as_of:%Y-%m-%d-%H%M}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([_xlsx_cell(c) for c in row])
+        if as_of is not None:
+            workbook.create_sheet("about").append([as_of_label, as_of.replace(tzinfo=None)])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(header)
+        writer.writerows([["" if c is None else c for c in row] for row in rows])
+        response = HttpResponse(text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt if fmt in FORMATS else "csv"}"'
+    return response
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """Decimals become numbers in the sheet; text (a KATO code too) stays text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

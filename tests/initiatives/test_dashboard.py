@@ -1,0 +1,311 @@
+"""The analytics dashboard: never blank on today's date, the API's figures, who may see
+what, the files, the charts, and a query count that does not grow."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+
+from regions.models import Region
+from tests.conftest import count_queries
+from tests.factories import ValueFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_BUDGET = 37  # the summary and two rollup books (bench/dashboard.py), whatever the rows
+CACHED_BUDGET = 11  # the version counters, then the summary and the rest from the cache
+HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status"
+ABAI = "100000000"
+
+
+@pytest.fixture(autouse=True)
+def second_of_december():
+    """Today, as the issue has it: November's statistics are not in yet."""
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
+        yield
+
+
+def katos() -> list[str]:
+    return list(Region.objects.top_level().order_by("kato").values_list("kato", flat=True))
+
+
+@pytest.fixture
+def through_october() -> None:
+    """Every region's offences to October this year and last; population everywhere but Abai."""
+    for n, kato in enumerate(katos()):
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=1000 + n)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=1100)
+        if kato != ABAI:
+            ValueFactory(kpi="population", kato=kato, period="2025", value=500_000)
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+
+
+def test_on_the_second_of_december_the_dashboard_opens_on_january_to_october(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/").content.decode()
+    assert "January-October 2026: the latest span from January whose figure is complete." in page
+    assert "Incomplete" not in page
+    national = csv_rows(client.get("/dashboard/?format=csv"))[0]
+    assert national["kato"] == "" and national["value"] == str(sum(1000 + n for n in range(20)))
+
+
+def test_a_figure_missing_for_a_known_reason_is_named_and_does_not_hold_the_span_back(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/").content.decode()
+    assert "Abai Region: no population for October 2026, so no rate per 10,000" in page
+    assert ABAI not in page.split('id="headline"')[1].split("</section>")[0]  # names, not KATO codes
+
+
+def test_an_incomplete_figure_says_which_region_and_month_in_the_readers_language(
+    client: Client, office, through_october
+) -> None:
+    abai = Region.objects.get(kato=ABAI)
+    for kato in katos():
+        if kato != ABAI:
+            ValueFactory(kpi="crime.theft", kato=kato, period="2026-01/2026-10", value=5)
+    client.force_login(office)
+    url = "/dashboard/?kpi=crime.theft&period=2026-01/2026-10"
+    assert f"{abai.name_en}: no figure for January-October 2026 yet" in client.get(url).content.decode()
+    client.cookies["django_language"] = "ru"
+    assert f"{abai.name_ru}: нет данных за январь-октябрь 2026" in client.get(url).content.decode()
+
+
+def test_the_dashboards_figures_equal_the_api_summary(client: Client, office, through_october) -> None:
+    client.force_login(office)
+    for region in ("", "&region=710000000"):
+        rows = csv_rows(client.get(f"/dashboard/?kpi=crime.registered&period=2026-01/2026-10&format=csv{region}"))
+        api = client.get(f"/api/v1/kpis/crime.registered/summary/?period_from=2026-01&period_to=2026-10{region}").json()
+        assert rows[0]["value"] == api["value"] and rows[0]["previous"] == api["previous"]["value"]
+        assert rows[0]["change_percent"] == (api["change_percent"] or "")
+        by_kato = {b["region"]["kato"]: b for b in api["breakdown"]}
+        assert {r["kato"] for r in rows[1:]} == set(by_kato)
+        for row in rows[1:]:
+            assert row["value"] == (by_kato[row["kato"]]["value"] or "")
+            assert row["change_percent"] == (by_kato[row["kato"]]["change_percent"] or "")
+
+
+def test_importing_a_statistics_file_changes_the_dashboard_at_once(client: Client, office, through_october) -> None:
+    from initiatives.services.statistics import statistics_import
+
+    client.force_login(office)
+    before = csv_rows(client.get("/dashboard/?format=csv"))
+    astana = next(r for r in before if r["kato"] == "710000000")
+    statistics_import(
+        source=io.BytesIO(b"region,period,indicator,value\n710000000,2026-01/2026-10,crime.registered,1\n"),
+        filename="corrected.csv",
+        user=office,
+    )
+    after = csv_rows(client.get("/dashboard/?format=csv"))
+    assert next(r for r in after if r["kato"] == "710000000")["value"] == "1" != astana["value"]
+    assert int(after[0]["value"]) == int(before[0]["value"]) - int(astana["value"]) + 1
+    page = client.get("/dashboard/").content.decode()
+    assert "Figures as of" in page and "Figures as of —" not in page  # the import's time, not a dash
+
+
+def test_the_csv_has_the_columns_a_national_row_plain_numbers_and_blanks_where_incomplete(
+    client: Client, office, through_october
+) -> None:
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2026-11", value=12345)
+    client.force_login(office)
+    response = client.get("/dashboard/?period=2026-01/2026-11&format=csv")
+    assert response.content.decode().splitlines()[0] == HEADER
+    rows = csv_rows(response)
+    assert rows[0]["kato"] == "" and rows[0]["value"] == "" and len(rows) == 21
+    astana = next(r for r in rows if r["kato"] == "710000000")
+    assert astana["value"] == str(1000 + katos().index("710000000") + 12345)  # no grouping
+    assert next(r for r in rows if r["kato"] == "750000000")["value"] == ""
+
+
+def test_the_table_downloads_as_xlsx_too(client: Client, office, through_october) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(office)
+    response = client.get("/dashboard/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert ",".join(rows[0]) == HEADER and len(rows) == 22 and rows[1][0] is None
+
+
+def test_the_rate_per_10000_is_shown_for_offences_and_never_for_villages(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    assert "Per 10,000 population" in client.get("/dashboard/").content.decode()
+    page = client.get("/dashboard/?kpi=settlements.alcohol_free").content.decode()
+    assert "Per 10,000 population" not in page
+    assert all(
+        r["rate_per_10k"] == "" for r in csv_rows(client.get("/dashboard/?kpi=settlements.alcohol_free&format=csv"))
+    )
+
+
+def test_the_headline_labels_the_year_end_estimate_with_its_method(client: Client, office, through_october) -> None:
+    ValueFactory(kpi="crime.registered", kato="710000000", period="2025", value=1300)
+    client.force_login(office)
+    page = client.get("/dashboard/?region=710000000").content.decode()
+    assert "Year-end estimate" in page and "the year to date scaled by 2025" in page
+
+
+def test_the_tile_map_has_a_tile_per_region_with_its_number_and_a_legend(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?measure=change").content.decode()
+    tilemap = page.split('class="chart tilemap"')[1].split("</svg>")[0]
+    assert sorted(set(tilemap.split('data-kato="')[i].split('"')[0] for i in range(1, 21))) == katos()
+    assert "<title>Astana: −" in tilemap  # a fall, with its number beside the colour
+    assert 'class="legend"' in tilemap
+
+
+def test_what_moved_most_lists_the_offence_group_by_change_without_formulas(
+    client: Client, office, through_october
+) -> None:
+    for kato in katos():
+        ValueFactory(kpi="crime.theft", kato=kato, period="2026-01/2026-10", value=50)
+        ValueFactory(kpi="crime.theft", kato=kato, period="2025-01/2025-10", value=100)
+        ValueFactory(kpi="crime.fraud", kato=kato, period="2026-01/2026-10", value=110)
+        ValueFactory(kpi="crime.fraud", kato=kato, period="2025-01/2025-10", value=100)
+    client.force_login(office)
+    page = client.get("/dashboard/").content.decode()
+    moved = page.split('id="moved-title"')[1]
+    order = [moved.index(f'data-kpi="{code}"') for code in ("crime.theft", "crime.registered", "crime.fraud")]
+    assert order == sorted(order)
+    assert "-50.0%" in moved and "+10.0%" in moved and "-1000" in moved.replace("\u00a0", "").replace(",", "")
+    assert 'data-kpi="crime.registered_per_10k"' not in moved and 'data-kpi="settlements.alcohol_free"' not in moved
+
+
+def test_a_coordinator_sees_their_own_region_and_not_another(
+    client: Client, coordinator_astana, through_october
+) -> None:
+    client.force_login(coordinator_astana)
+    assert client.get("/dashboard/?region=750000000").status_code == 404
+    assert client.get("/dashboard/?region=750000000&format=csv").status_code == 404
+    own = client.get("/dashboard/")
+    assert own.status_code == 200 and "<h1>Astana</h1>" in own.content.decode()
+    assert client.get("/dashboard/?region=710000000").status_code == 200
+
+
+def test_the_office_sees_any_region_with_its_districts_as_the_breakdown(client: Client, office) -> None:
+    client.force_login(office)
+    response = client.get("/dashboard/?region=750000000")
+    assert response.status_code == 200 and "Districts" in response.content.decode()
+    assert client.get("/dashboard/?region=999999999").status_code == 404
+
+
+def test_the_pickers_are_a_bookmarkable_get_form(client: Client, office, through_october) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?kpi=crime.registered&period=2025-Q3").content.decode()
+    form = page.split('id="pickers"')[1].split("</form>")[0]
+    assert '<form method="get" class="card pickers no-print" id="pickers">' in page
+    for name in ('name="kpi"', 'name="period"', 'name="region"', 'name="measure"'):
+        assert name in form
+    assert '<option value="2025-Q3" selected>quarter 3 of 2025</option>' in form
+    assert '<option value="2026-01/2026-10"' in form and '<option value="2023"' in form
+
+
+def test_the_dashboard_keeps_a_fixed_query_budget(
+    client: Client, office, through_october, assert_queries_do_not_grow
+) -> None:
+    from django.core.cache import cache
+
+    client.force_login(office)
+
+    def computed() -> None:  # not served from the summary cache
+        cache.clear()
+        client.get("/dashboard/")
+
+    def add_rows() -> None:  # more KPIs with values, more values
+        for code in ("crime.theft", "crime.fraud", "crime.robbery"):
+            for kato in katos():
+                ValueFactory(kpi=code, kato=kato, period="2026-01/2026-10", value=7)
+                ValueFactory(kpi=code, kato=kato, period="2025-01/2025-10", value=9)
+
+    assert_queries_do_not_grow(computed, add_rows, budget=DASHBOARD_BUDGET)
+    client.get("/dashboard/")
+    assert count_queries(lambda: client.get("/dashboard/")) == CACHED_BUDGET  # the next reader computes nothing
+
+
+def test_the_coordinators_home_shows_the_latest_complete_span_not_incomplete(
+    client: Client, coordinator_astana, through_october
+) -> None:
+    client.force_login(coordinator_astana)
+    cards = client.get("/").content.decode().split("Your region's figures")[1]
+    assert "January-October 2026" in cards
+    assert "Criminal offences registered</strong> — Astana, January-October 2026:" in cards
+
+
+def test_the_files_say_when_the_figures_are_as_of(client: Client, office, through_october) -> None:
+    from openpyxl import load_workbook
+
+    from initiatives.services.statistics import statistics_import
+
+    statistics_import(
+        source=io.BytesIO(b"region,period,indicator,value\n710000000,2026-10,crime.theft,3\n"), filename="a.csv"
+    )
+    client.force_login(office)
+    response = client.get("/dashboard/?format=xlsx")
+    assert "-as-of-2026-12-02-" in response["Content-Disposition"]
+    about = load_workbook(io.BytesIO(response.content))["about"]
+    assert about["A1"].value == "Figures as of" and about["B1"].value.date() == datetime.date(2026, 12, 2)
+    assert "-as-of-2026-12-02-" in client.get("/dashboard/?format=csv")["Content-Disposition"]
+
+
+REGION_BUDGET = 41  # the same, down to the districts
+
+
+def test_a_region_dashboard_keeps_a_fixed_query_budget(
+    client: Client, office, through_october, assert_queries_do_not_grow
+) -> None:
+    from django.core.cache import cache
+
+    from tests.factories import RegionFactory
+
+    client.force_login(office)
+    almaty = Region.objects.get(kato="750000000")
+
+    def district(n: int) -> None:
+        place = RegionFactory(kato=f"7519{n}0000", kind="city_district", parent=almaty)
+        ValueFactory(kpi="crime.registered", kato=place.kato, period="2026-01/2026-10", value=5)
+        ValueFactory(kpi="crime.theft", kato=place.kato, period="2026-01/2026-10", value=2)
+
+    district(1)
+
+    def computed() -> None:
+        cache.clear()
+        client.get("/dashboard/?region=750000000")
+
+    def add_rows() -> None:  # more districts of Almaty with figures
+        for n in range(2, 6):
+            district(n)
+
+    assert_queries_do_not_grow(computed, add_rows, budget=REGION_BUDGET)
+
+
+def test_a_formulas_national_trend_is_its_own_ratio_not_a_sum_of_the_regions(client: Client, office) -> None:
+    from initiatives.charts import number
+    from initiatives.engine.summary import kpi_summary
+    from initiatives.models import Indicator
+    from initiatives.periods import Period
+
+    for n, kato in enumerate(katos()):
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-10", value=100 + n)
+        ValueFactory(kpi="population", kato=kato, period="2025", value=100_000 * (n + 1))
+    client.force_login(office)
+    page = client.get("/dashboard/?kpi=crime.registered_per_10k&period=2026-10").content.decode()
+    trend = page.split('class="chart trend"')[1].split("</svg>")[0]
+    kpi = Indicator.objects.get(code="crime.registered_per_10k")
+    national = kpi_summary(indicator=kpi, region=None, span=Period.parse("2026-10")).own.value.value
+    assert national is not None
+    shown = number(national.quantize(Decimal(1).scaleb(-kpi.decimal_places)), kpi.decimal_places)
+    assert f"2026: {shown}</title>" in trend

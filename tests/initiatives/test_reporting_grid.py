@@ -1,0 +1,144 @@
+"""The reporting-timeliness grid: on time by the first submission, from real timestamps;
+rates per region and nationally; who sees which rows; the file; the office's home."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+
+from agencies.models import RegionalBranch
+from initiatives.models import Indicator, Report
+from initiatives.periods import Period
+from initiatives.services.reports import (
+    report_approve,
+    report_create,
+    report_reopen,
+    report_return,
+    report_save,
+    report_submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+GRID_BUDGET = 9  # session, user, office check, branches, reports, first submissions, cycles, as of x2
+
+
+def at(day: str):
+    return time_machine.travel(datetime.datetime.fromisoformat(day + "T09:00:00+05:00"), tick=False)
+
+
+def submitted(branch: RegionalBranch, period: str, when: str, user, office=None) -> Report:
+    """A monthly report submitted at `when`; after its due date the office reopens it first,
+    as it must for a late report to be handed in at all."""
+    span = Period.parse(period)
+    with at(str(span.end.plus(1).first_day)):
+        report = report_create(branch=branch, kind="monthly", period=span, user=user)
+    with at(when):
+        if office is not None:
+            report = report_reopen(report=report, user=office)
+        kpi = Indicator.objects.get(code="events.legal_literacy")
+        report = report_save(
+            report=report, version=report.version, values={kpi: (Decimal(3), "")}, narrative="", user=user
+        )
+        return report_submit(report=report, version=report.version, user=user)
+
+
+@pytest.fixture
+def reports(coordinator_astana, coordinator_almaty, office) -> dict[str, Report]:
+    astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    almaty = RegionalBranch.objects.get(agency__code="gpo", region__kato="750000000")
+    made = {
+        "astana-09": submitted(astana, "2026-09", "2026-10-10", coordinator_astana),  # due 15 October
+        "astana-10": submitted(astana, "2026-10", "2026-11-20", coordinator_astana, office),  # due 15 November
+        "almaty-10": submitted(almaty, "2026-10", "2026-11-14", coordinator_almaty),
+    }
+    with at("2026-10-20"):
+        made["astana-09"] = report_approve(report=made["astana-09"], user=office)
+    with at("2026-11-16"):
+        report_return(report=made["almaty-10"], reason="fix the numbers", user=office)
+    with at("2026-11-25"):
+        report = report_reopen(report=Report.objects.get(pk=made["almaty-10"].pk), user=office)
+        made["almaty-10"] = report_submit(report=report, version=report.version, user=coordinator_almaty)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def second_of_december():
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
+        yield
+
+
+def rows(client: Client, url: str) -> list[dict[str, str]]:
+    response = client.get(url)
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def cell(table: list[dict[str, str]], kato: str, period: str) -> dict[str, str]:
+    return next(r for r in table if r["kato"] == kato and r["period"] == period and r["agency"] == "gpo")
+
+
+def test_on_time_is_judged_by_the_first_submission_whatever_happened_after(client: Client, office, reports) -> None:
+    client.force_login(office)
+    table = rows(client, "/dashboard/reporting/?year=2026&format=csv")
+    assert list(table[0])[:8] == ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at"]
+    assert cell(table, "710000000", "2026-09")["timeliness"] == "on_time"
+    assert cell(table, "710000000", "2026-10")["timeliness"] == "late"
+    returned_then_late = cell(table, "750000000", "2026-10")
+    assert returned_then_late["timeliness"] == "on_time" and returned_then_late["state"] == "submitted"
+    assert returned_then_late["submitted_at"].startswith("2026-11-14")
+    missing = cell(table, "750000000", "2026-09")
+    assert missing["state"] == "missing" and missing["timeliness"] == "not_in" and missing["due_date"] == "2026-10-15"
+    assert cell(table, "750000000", "2026-11")["timeliness"] == "not_due"
+
+
+def test_the_reporting_rate_is_on_time_over_expected_per_region_and_nationally(client: Client, office, reports) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/reporting/?year=2026").content.decode()
+    # Per branch, January to October and the first half-year are due by 2 December: 11.
+    assert "2 of 22 reports due so far came on time" in page
+    astana_row = page.split('data-kato="710000000"')[1]
+    assert "1/11" in astana_row.split("</tr>")[0]
+
+
+def test_a_cell_opens_its_report(client: Client, office, reports) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/reporting/?year=2026").content.decode()
+    assert f'href="/reports/{reports["astana-09"].pk}/"' in page  # approved: read it
+    assert f'href="/review/{reports["almaty-10"].pk}/"' in page  # submitted: the office reviews it
+
+
+def test_a_coordinator_sees_only_their_own_regions_rows(client: Client, coordinator_astana, reports) -> None:
+    client.force_login(coordinator_astana)
+    table = rows(client, "/dashboard/reporting/?year=2026&format=csv")
+    assert {r["kato"] for r in table} == {"710000000"}
+
+
+def test_the_offices_home_shows_what_is_missing_or_late(client: Client, office, reports) -> None:
+    client.force_login(office)
+    overdue = client.get("/").content.decode().split('id="overdue"')[1].split("</div>")[0]
+    # Due since September and not submitted: August for both, September for Almaty.
+    assert overdue.count("<tr>") == 1 + 3 and overdue.count("missing") == 3
+    assert "2026-10" not in overdue  # October came in, late for Astana: on the grid, not here
+
+
+def test_the_grid_keeps_a_fixed_query_budget(
+    client: Client, office, reports, coordinator_astana, assert_queries_do_not_grow
+) -> None:
+    from agencies.models import Agency, Membership
+
+    client.force_login(office)
+
+    def add_rows() -> None:
+        astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+        for period in ("2026-01", "2026-02", "2026-03"):
+            submitted(astana, period, "2026-05-01", coordinator_astana, office)
+        for agency in Agency.objects.exclude(code="gpo")[:3]:
+            branch, _ = RegionalBranch.objects.get_or_create(agency=agency, region=astana.region)
+            Membership.objects.create(user=coordinator_astana, branch=branch, role="coordinator")
+
+    assert_queries_do_not_grow(lambda: client.get("/dashboard/reporting/?year=2026"), add_rows, budget=GRID_BUDGET)
