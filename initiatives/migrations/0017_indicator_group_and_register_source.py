@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('initiatives', '0015_build_rollups'),
+        ('initiatives', '0016_value_indexes_statement_trigger'),
     ]
 
     operations = [

@@ -252,3 +252,27 @@ def test_an_import_that_replaces_and_adds_values_keeps_the_rollups_in_step(gener
         from_values=True,
     )
     assert flat(national) == flat(reference)
+
+
+def test_every_trigger_that_keeps_figures_is_in_place() -> None:
+    """A migration that rebuilds a table on SQLite drops its triggers silently: this
+    fails instead, naming the trigger to restore."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = {
+                *(f"initiatives_rollup_after_{event}" for event in ("insert", "update", "delete", "region_move")),
+                *(f"initiatives_version_{key}" for key in ("targets", "regions", "indicators")),
+            }
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {
+                *(f"initiatives_rollup_after_{event}" for event in ("insert", "update", "delete", "region_move")),
+                *(
+                    f"initiatives_version_{key}_{event}"
+                    for key in ("targets", "regions", "indicators")
+                    for event in ("INSERT", "UPDATE", "DELETE")
+                ),
+            }
+        present = {name for (name,) in cursor.fetchall()}
+    assert sorted(expected - present) == []

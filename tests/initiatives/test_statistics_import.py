@@ -287,3 +287,17 @@ def test_a_file_streamed_from_a_non_seekable_source_lands_the_same_way() -> None
 
     result = statistics_import(source=Pipe(csv("710000000,2025-09,crime.registered,7").getvalue()), filename="p.csv")
     assert (result.created, Value.objects.get().value) == (1, 7)
+
+
+def test_a_kpi_counted_from_the_register_is_refused_with_its_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from initiatives.models import Value
+    from initiatives.services.statistics import StatisticsImportError, statistics_import
+
+    file = tmp_path / "villages.csv"
+    file.write_text("region,period,indicator,value\n710000000,2026-10,settlements.alcohol_free,35\n", encoding="utf-8")
+    before = Value.objects.count()
+    with pytest.raises(StatisticsImportError) as refused:
+        statistics_import(source=file)
+    assert [(e.line, e.column) for e in refused.value.errors] == [(2, "indicator")]
+    assert "campaign register" in refused.value.errors[0].message
+    assert Value.objects.count() == before
