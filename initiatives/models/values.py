@@ -46,7 +46,7 @@ class Value(Timestamped):
     # No index of their own on the KPI and the region: the unique constraint leads with
     # the KPI, value_region_period_idx with the region. Every index costs every write.
     # db_constraint=False: on PostgreSQL the references of a value (KPI, region, import,
-    # approving user) are held by statement triggers (migration 0015), checked once per
+    # approving user) are held by statement triggers (migration 0016), checked once per
     # statement instead of once per row at COMMIT; SQLite keeps its foreign keys.
     indicator = models.ForeignKey(
         "initiatives.Indicator",
