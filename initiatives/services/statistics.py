@@ -305,12 +305,7 @@ def _insert_returning_history(
         SELECT {copied}, %(now)s, %(reason)s, '+', %(user)s FROM landed
         """,  # noqa: S608 - names from model metadata
         {
-            "source": ValueSource.IMPORT,
-            "approved": ApprovalState.APPROVED,
-            "now": now,
-            "user": user_id,
-            "batch": batch.pk,
-            "reason": reason,
+            **_written_as(now=now, user_id=user_id, batch=batch, reason=reason),
             "first_block": f"({blocks[0]},0)",
             "end_block": f"({blocks[1]},0)",
         },
@@ -336,16 +331,21 @@ def _update_returning_history(
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
         SELECT {copied}, %(now)s, %(reason)s, '~', %(user)s FROM landed
         """,  # noqa: S608 - names from model metadata
-        {
-            "source": ValueSource.IMPORT,
-            "approved": ApprovalState.APPROVED,
-            "now": now,
-            "user": user_id,
-            "batch": batch.pk,
-            "reason": reason,
-        },
+        _written_as(now=now, user_id=user_id, batch=batch, reason=reason),
     )
     return int(cursor.rowcount)
+
+
+def _written_as(*, now: datetime, user_id: int | None, batch: ImportBatch, reason: str) -> dict[str, Any]:
+    """What every imported value and its history row say of themselves."""
+    return {
+        "source": ValueSource.IMPORT,
+        "approved": ApprovalState.APPROVED,
+        "now": now,
+        "user": user_id,
+        "batch": batch.pk,
+        "reason": reason,
+    }
 
 
 def _insert_update_then_history(
