@@ -7,6 +7,7 @@ transaction commits, which `django_capture_on_commit_callbacks(execute=True)` st
 import csv
 import datetime
 import io
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -269,6 +270,17 @@ def test_a_job_a_live_worker_builds_is_left_to_it(caller, values) -> None:
         worker.execute("SELECT pg_advisory_lock(%s, %s)", [EXPORT_JOBS, job["id"]])
         assert export_build(export_id=job["id"]) is False
         assert Export.objects.get().attempts == 1
+    # The server ends the closed connection's backend, and frees its lock, a moment after
+    # the client hangs up: wait for that moment (up to 10 s) rather than race it.
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+                [EXPORT_JOBS, job["id"]],
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(0.05)
     assert export_build(export_id=job["id"]) is True  # its worker's connection is gone
 
 
