@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from summary import OFFENCES, median_ms, prepare
+from summary import insert_monthly, median_ms, prepare
 
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import Indicator, Value
@@ -43,18 +43,7 @@ def prepare_regions(years: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE initiatives_value, initiatives_historicalvalue, initiatives_rollup CASCADE")
         cursor.execute("DELETE FROM regions_region WHERE level > 1")
-        cursor.execute(
-            """
-            INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
-                                           value, source, approval_state, approved_at, comment)
-            SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% 50000)::numeric,
-                   'import', 'approved', now(), ''
-            FROM regions_region r CROSS JOIN initiatives_indicator i
-            CROSS JOIN generate_series(make_date(%s, 1, 1), '2026-12-01'::date, interval '1 month') m
-            WHERE r.level = 1 AND i.code = ANY(%s)
-            """,
-            [2027 - years, OFFENCES],
-        )
+        insert_monthly(cursor, level=1, years=years, spread=50000)
         cursor.execute("ANALYZE")
 
 

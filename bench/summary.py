@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,26 +44,38 @@ from agencies.models import Agency  # noqa: E402
 from agencies.tokens import agency_token_issue  # noqa: E402
 from initiatives.engine.rollups import summary_cached  # noqa: E402
 from initiatives.engine.summary import kpi_summary  # noqa: E402
-from initiatives.models import Indicator, Value  # noqa: E402
+from initiatives.models import Indicator, IndicatorGroup, Value  # noqa: E402
 from initiatives.periods import Period  # noqa: E402
 
-OFFENCES = [
-    "crime.registered",
-    "crime.misdemeanours",
-    "crime.crimes",
-    "crime.minor",
-    "crime.medium",
-    "crime.grave",
-    "crime.especially_grave",
-    "crime.theft",
-    "crime.fraud",
-    "crime.internet_fraud",
-    "crime.robbery",
-    "crime.brigandage",
-    "crime.hooliganism",
-    "crime.murder",
-]
 SPAN = "2026-01/2026-09"
+
+
+def offences() -> list[str]:
+    """The codes of the offence group as the catalogue records it (formulas aside)."""
+    return list(
+        Indicator.objects.filter(group=IndicatorGroup.OFFENCES, numerator__isnull=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def insert_monthly(cursor: Any, *, level: int, years: int, spread: int) -> int:
+    """Monthly values of the offence KPIs for every region of `level`, for the `years` to
+    2026-12, each a number below `spread` (the same for the same region, KPI and month).
+    One statement, so the rollup triggers fire once. Returns the rows inserted."""
+    cursor.execute(
+        """
+        INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
+                                       value, source, approval_state, approved_at, comment)
+        SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% %s)::numeric,
+               'import', 'approved', now(), ''
+        FROM regions_region r CROSS JOIN initiatives_indicator i
+        CROSS JOIN generate_series(make_date(%s, 1, 1), '2026-12-01'::date, interval '1 month') m
+        WHERE r.level = %s AND i.code = ANY(%s)
+        """,
+        [spread, 2027 - years, level, offences()],
+    )
+    return int(cursor.rowcount)
 
 
 def prepare(districts: int, years: int) -> None:
@@ -82,19 +95,8 @@ def prepare(districts: int, years: int) -> None:
             [per_region],
         )
         started = time.monotonic()
-        cursor.execute(
-            """
-            INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
-                                           value, source, approval_state, approved_at, comment)
-            SELECT now(), now(), i.id, r.id, m, m, (abs(hashtext(r.kato || i.code || m::text)) %% 500)::numeric,
-                   'import', 'approved', now(), ''
-            FROM regions_region r CROSS JOIN initiatives_indicator i
-            CROSS JOIN generate_series(make_date(%s, 1, 1), '2026-12-01'::date, interval '1 month') m
-            WHERE r.level = 2 AND i.code = ANY(%s)
-            """,
-            [2027 - years, OFFENCES],
-        )
-        print(f"inserted {cursor.rowcount} values with their rollups in {time.monotonic() - started:.1f} s")
+        inserted = insert_monthly(cursor, level=2, years=years, spread=500)
+        print(f"inserted {inserted} values with their rollups in {time.monotonic() - started:.1f} s")
         cursor.execute(
             """
             INSERT INTO initiatives_value (created_at, updated_at, indicator_id, region_id, period_start, period_end,
