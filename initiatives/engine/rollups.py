@@ -27,7 +27,6 @@ from regions.models import Region
 
 from ..models import Indicator
 from ..periods import Month, Period
-from .facts import indicator_ids, rules_of
 from .summary import POPULATION_CODE, Summary, kpi_summary
 
 # Entries that nobody reads fall out after this long; correctness never depends on it.
@@ -112,11 +111,6 @@ def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
     return {pk: tuple(sorted(closure(pk) | population)) for pk in catalogue}
 
 
-def _formula_ids(indicator: Indicator) -> set[int]:
-    """The KPI and every KPI of its formula, however deep."""
-    return indicator_ids([rules_of(indicator)])
-
-
 def _engine_version() -> str:
     """A digest of the engine's code: a deploy that changes how summaries are computed
     makes every summary cached before it unreachable."""
@@ -157,14 +151,15 @@ def rollups_refresh(indicator_ids: Iterable[int]) -> int:
     these (itself, formulas over it at any depth; all of them when population changed).
     Returns how many summaries were computed."""
     changed = set(indicator_ids)
-    population_changed = Indicator.objects.filter(pk__in=changed, code=POPULATION_CODE).exists()
+    state = FigureState.now()
+    reads = _reads(state.catalogue)  # population is among what every summary reads
     span = dashboard_span(Month.from_date(timezone.localdate()))
     done = 0
     for indicator in Indicator.objects.active().order_by("code"):
-        if not population_changed and not changed & _formula_ids(indicator):
+        if not changed & set(reads.get(indicator.pk, ())):
             continue
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
-                summary_cached(indicator=indicator, region=None, span=span)
+                summary_cached(indicator=indicator, region=None, span=span, state=state)
             done += 1
     return done
