@@ -4,21 +4,19 @@ The engine computes figures; how they are written for a caller (exact decimal st
 which keys a comparison adds) is the API's business, so it lives here.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from projectoffice.api_csv import CSVRenderer, csv_lines
 
 from ..engine.aggregation import Figure
-from ..engine.summary import RegionFigures, Summary
+from ..engine.summary import RegionFigures, Summary, rounded
 
 
 def _quantize(value: Decimal | None, places: int) -> str | None:
     """Numbers leave as exact decimal strings ("98500", "-6.7"): JSON floats would round them."""
-    if value is None:
-        return None
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return str(rounded if rounded else abs(rounded))
+    number = rounded(value, places)
+    return None if number is None else str(number)
 
 
 def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:

@@ -33,6 +33,19 @@ class Status:
     UNKNOWN = "unknown"
 
 
+def rounded(value: Decimal | None, places: int) -> Decimal | None:
+    """`value` to `places` decimals, halves away from zero, never "-0"."""
+    if value is None:
+        return None
+    result = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return result if result else abs(result)
+
+
+def percent_change(now: Decimal, before: Decimal) -> Decimal | None:
+    """The change from `before` to `now` in % to one decimal; None when `before` is 0."""
+    return rounded((now - before) / before * 100, 1) if before else None
+
+
 def change_percent(current: Figure, previous: Figure) -> tuple[Decimal | None, str | None]:
     """(change in % to one decimal, or None with the reason)."""
     if not (current.complete and previous.complete):
@@ -40,8 +53,7 @@ def change_percent(current: Figure, previous: Figure) -> tuple[Decimal | None, s
     assert current.value is not None and previous.value is not None
     if previous.value == 0:
         return None, "zero a year before: no base for a percentage"
-    change = ((current.value - previous.value) / previous.value * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-    return (change if change else Decimal("0.0")), None  # never "-0.0"
+    return percent_change(current.value, previous.value), None
 
 
 def traffic_light(direction: str, estimate: Decimal | None, target: Decimal | None) -> str:

@@ -15,7 +15,7 @@ import datetime
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -23,17 +23,16 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from agencies.access import coordinator_regions, is_project_office, region_is_visible
-from regions.kato import kato_prefix
 from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import TIMEOUT_SECONDS, FigureState, summary_cached
-from ..engine.summary import Summary
+from ..engine.rollups import TIMEOUT_SECONDS, FigureState, dashboard_span, summary_cached
+from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
-from .words import POPULATION_CODE, estimate_in_words, gaps_in_words, month_name, span_in_words
+from .words import estimate_in_words, gaps_in_words, month_name, span_in_words
 
 MEASURES = ("value", "rate", "change")
 
@@ -71,9 +70,8 @@ def dashboard_region(user: Any, kato: str | None) -> Region | None:
 
 def reporting_year_months(today: datetime.date) -> tuple[int, Month]:
     """The year the dashboard opens on and its last month that is over: this year to last
-    month, or last year in January."""
-    this = Month.from_date(today)
-    last = this.plus(-1)
+    month, or last year in January (the engine's `dashboard_span`)."""
+    last = dashboard_span(Month.from_date(today)).end
     return last.year, last
 
 
@@ -116,12 +114,8 @@ def latest_complete_span(book: RollupBook, rules: Rules, region_id: int | None, 
     return candidates[0]
 
 
-def plain(value: Decimal | None, places: int) -> Decimal | None:
-    """A number as the files write it: rounded to the KPI's places, no grouping."""
-    if value is None:
-        return None
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return rounded if rounded else abs(rounded)
+# A number as the files write it: rounded to the KPI's places, no grouping.
+plain = rounded
 
 
 @dataclass
@@ -382,7 +376,7 @@ def register_declared(*, region: Region | None, on: datetime.date) -> int:
     found = Campaign.objects.alcohol_free().filter(declared_on__lte=on).exclude(verified_on__lte=on)
     found = found.exclude(sustained_on__lte=on).exclude(lapsed_on__lte=on)
     if region is not None:
-        found = found.filter(region__kato__startswith=kato_prefix(region.kato), region__level__gt=region.level)
+        found = found.filter(region__in=Region.objects.descendants_of(region))
     return found.count()
 
 
@@ -417,8 +411,7 @@ def _moved(
     change = percent = None
     if now.complete and before.complete and now.value is not None and before.value is not None:
         change = now.value - before.value
-        if before.value:
-            percent = plain(change / before.value * 100, 1)
+        percent = percent_change(now.value, before.value)
     return (
         pk,
         plain(now.value, places) if now.complete else None,

@@ -12,10 +12,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
-from regions.kato import kato_prefix
 from regions.models import Region
 
 from ..engine.aggregation import Fact, over_time
+from ..engine.summary import percent_change
 from ..models import Campaign, Indicator, SettlementStage, Value
 from ..periods import Month, Period
 from .dashboard import plain
@@ -35,9 +35,9 @@ class Village:
 
     @property
     def change_percent(self) -> Decimal | None:
-        if self.before is None or self.after is None or not self.before:
+        if self.before is None or self.after is None:
             return None
-        return ((self.after - self.before) / self.before * 100).quantize(Decimal("0.1"))
+        return percent_change(self.after, self.before)
 
 
 @dataclass
@@ -76,7 +76,7 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
         Campaign.objects.alcohol_free().select_related("region__parent"), user, field="region"
     ).order_by("region__kato", "declared_on")
     if region is not None:
-        found = found.filter(region__kato__startswith=kato_prefix(region.kato), region__level__gt=region.level)
+        found = found.filter(region__in=Region.objects.descendants_of(region))
     campaigns = list(found)
     places = {c.region.pk for c in campaigns} | {c.region.parent_id for c in campaigns if c.region.parent_id}
     facts: dict[int, list[Fact]] = {}

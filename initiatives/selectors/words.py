@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 from ..engine.aggregation import Gap
+from ..engine.summary import POPULATION_CODE
 from ..periods import Month, Period, PeriodError
 
 NATIONAL_GAP = "KZ"
-POPULATION_CODE = "population"
 
 
 def month_name(month: Month) -> str:
