@@ -235,7 +235,19 @@ def _write(
                 if progress:
                     progress("writing", result.unchanged + result.created, result.rows)
             if changed:
-                result.updated = _update_returning_history(cursor, now=now, user_id=user_id, batch=batch, reason=reason)
+                result.updated = _update_returning_history(
+                    cursor,
+                    now=now,
+                    user_id=user_id,
+                    batch=batch,
+                    reason=reason,
+                    imported_only=protect_hand_entered,
+                )
+                if result.updated != changed:  # changed since the check: refused, all rolled back
+                    _refuse_hand_entered(cursor, as_stored=True)
+                    raise StatisticsImportError(
+                        [RowError(0, "", _("values changed while the file was imported; nothing was written"))]
+                    )
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
@@ -248,14 +260,20 @@ def _write(
         return {pk for (pk,) in cursor.fetchall()}
 
 
-def _refuse_hand_entered(cursor: Any) -> None:
-    """An agency's system does not overwrite what the office entered or approved from a report."""
-    where = f"FROM {CHECKED} WHERE value_id IS NOT NULL AND unchanged = 0 AND stored_source <> %s"
+def _refuse_hand_entered(cursor: Any, *, as_stored: bool = False) -> None:
+    """An agency's system does not overwrite what the office entered or approved from a report.
+    `as_stored`: judge by the values as they are now, not as the check found them."""
+    table = connection.ops.quote_name(Value._meta.db_table)
+    where = (
+        f"FROM {CHECKED} m JOIN {table} v ON v.id = m.value_id WHERE m.unchanged = 0 AND v.source <> %s"
+        if as_stored
+        else f"FROM {CHECKED} m WHERE m.value_id IS NOT NULL AND m.unchanged = 0 AND m.stored_source <> %s"
+    )
     cursor.execute(f"SELECT count(*) {where}", [ValueSource.IMPORT])
     (count,) = cursor.fetchone()
     if not count:
         return
-    cursor.execute(f"SELECT line {where} ORDER BY line LIMIT {MAX_REPORTED}", [ValueSource.IMPORT])
+    cursor.execute(f"SELECT m.line {where} ORDER BY m.line LIMIT {MAX_REPORTED}", [ValueSource.IMPORT])
     message = _("replaces a value entered by the project office or a report; ask the office")
     raise StatisticsImportError([RowError(line, "value", message) for (line,) in cursor.fetchall()], count)
 
@@ -314,9 +332,11 @@ def _insert_returning_history(
 
 
 def _update_returning_history(
-    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
+    cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, imported_only: bool
 ) -> int:
-    """Changed values and their '~' history in one statement; unchanged rows are not touched."""
+    """Changed values and their '~' history in one statement; unchanged rows are not touched.
+    `imported_only`: a stored value that is not an import's is left alone, judged on the row
+    as it stands when the UPDATE locks it (the office may have edited it since the check)."""
     copied, history = _columns()
     table = connection.ops.quote_name(Value._meta.db_table)
     returned = ", ".join(f"v.{c.strip()}" for c in copied.split(","))
@@ -326,12 +346,13 @@ def _update_returning_history(
           UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
                  approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
           FROM {CHECKED} m WHERE v.id = m.value_id AND m.unchanged = 0
+            AND (NOT %(imported_only)s OR v.source = %(source)s)
           RETURNING {returned}
         )
         INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
         SELECT {copied}, %(now)s, %(reason)s, '~', %(user)s FROM landed
         """,  # noqa: S608 - names from model metadata
-        _written_as(now=now, user_id=user_id, batch=batch, reason=reason),
+        {**_written_as(now=now, user_id=user_id, batch=batch, reason=reason), "imported_only": imported_only},
     )
     return int(cursor.rowcount)
 

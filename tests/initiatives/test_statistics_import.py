@@ -301,3 +301,60 @@ def test_a_kpi_counted_from_the_register_is_refused_with_its_line(tmp_path) -> N
     assert [(e.line, e.column) for e in refused.value.errors] == [(2, "indicator")]
     assert "campaign register" in refused.value.errors[0].message
     assert Value.objects.count() == before
+
+
+def _office_value(code: str, kato: str, period: str, number: int) -> Value:
+    from django.utils import timezone
+
+    row = Value(
+        indicator=Indicator.objects.get(code=code),
+        region=Region.objects.get(kato=kato),
+        value=Decimal(number),
+        source="manual",
+        approval_state="approved",
+        approved_at=timezone.now(),
+    )
+    row.period = Period.parse(period)
+    row.save()
+    return row
+
+
+def _agency_file(tmp_path: Path, number: int) -> Path:
+    file = tmp_path / "agency.csv"
+    file.write_text(f"region,period,indicator,value\n710000000,2026-10,crime.registered,{number}\n", encoding="utf-8")
+    return file
+
+
+def test_an_agency_import_does_not_overwrite_what_the_office_entered(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from agencies.models import Agency
+
+    entered = _office_value("crime.registered", "710000000", "2026-10", 1234)
+    with pytest.raises(StatisticsImportError) as refused:
+        statistics_import(source=_agency_file(tmp_path, 999), agency=Agency.objects.get(code="kpssu"))
+    assert [(e.line, e.column) for e in refused.value.errors] == [(2, "value")]
+    entered.refresh_from_db()
+    assert (entered.value, entered.source) == (1234, "manual")
+
+
+@pytest.mark.postgres
+def test_a_value_the_office_enters_while_an_agency_import_runs_is_not_overwritten(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Between the check (it saw an imported value) and the write, the office corrects the
+    value by hand: the write sees the row as it stands, refuses, and writes nothing."""
+    from agencies.models import Agency
+    from initiatives.services import statistics
+
+    stored = _office_value("crime.registered", "710000000", "2026-10", 1234)
+    Value.objects.filter(pk=stored.pk).update(source="import")
+    checked = statistics._check
+
+    def check_then_office_edits(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checked(*args, **kwargs)
+        Value.objects.filter(pk=stored.pk).update(source="manual", value=1300)
+
+    monkeypatch.setattr(statistics, "_check", check_then_office_edits)
+    before = Value.objects.count()
+    with pytest.raises(StatisticsImportError) as refused:
+        statistics_import(source=_agency_file(tmp_path, 999), agency=Agency.objects.get(code="kpssu"))
+    assert [(e.line, e.column) for e in refused.value.errors] == [(2, "value")]
+    stored.refresh_from_db()
+    assert (stored.value, stored.source, Value.objects.count()) == (1234, "import", before)  # all rolled back
