@@ -98,7 +98,3 @@ class PersonThrottle(FixedWindowThrottle):
         if not getattr(user, "is_authenticated", False):
             return f"ip:{self.get_ident(request)}"  # as DRF's UserRateThrottle did
         return str(user.pk)
-
-
-# The name the settings and older tests know.
-AgencyTokenThrottle = KeyThrottle

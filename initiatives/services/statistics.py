@@ -85,7 +85,6 @@ def statistics_import(
     """
     name = filename or getattr(source, "name", "") or "upload"
     result = ImportResult(dry_run=dry_run)
-    changed: set[int] = set()
     try:
         # Read outside the write transaction, as before: the progress of a long file
         # reaches the job's row, and nothing is locked while it streams in.
@@ -112,7 +111,6 @@ def statistics_import(
             batch.finished_at = timezone.now()
             batch.save()
             result.batch = batch
-            staging_drop()
             if dry_run:
                 raise _DryRun
             rollups_refresh_later(changed)

@@ -84,11 +84,11 @@ def test_requests_are_limited_per_token(client: Client, settings) -> None:
     from django.core.cache import cache
     from rest_framework.settings import api_settings
 
-    from projectoffice.api_throttles import AgencyTokenThrottle
+    from projectoffice.api_throttles import KeyThrottle
 
     cache.clear()
     rates = {**api_settings.DEFAULT_THROTTLE_RATES, "agency_token": "3/minute"}
-    AgencyTokenThrottle.THROTTLE_RATES = rates
+    KeyThrottle.THROTTLE_RATES = rates
     try:
         _, first = agency_token_issue(
             agency=Agency.objects.get(code="mvd"), name="a", scopes=["kpi:read"], expires_days=1, user=None
@@ -102,5 +102,5 @@ def test_requests_are_limited_per_token(client: Client, settings) -> None:
         assert limited["error"]["code"] == "throttled" and limited["error"]["retry_after_seconds"] > 0
         assert client.get("/api/v1/kpis/", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
     finally:
-        AgencyTokenThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        KeyThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         cache.clear()

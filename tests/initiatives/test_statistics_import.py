@@ -358,3 +358,9 @@ def test_a_value_the_office_enters_while_an_agency_import_runs_is_not_overwritte
     assert [(e.line, e.column) for e in refused.value.errors] == [(2, "value")]
     stored.refresh_from_db()
     assert (stored.value, stored.source, Value.objects.count()) == (1234, "import", before)  # all rolled back
+
+
+def test_the_whitespace_the_staging_strips_is_what_python_strips() -> None:
+    from initiatives.statistics_staging import WHITESPACE
+
+    assert WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
