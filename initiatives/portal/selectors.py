@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from agencies.access import is_project_office
 from agencies.models import Membership, RegionalBranch
 
-from ..engine.rollups import summary_cached
+from ..engine.rollups import FigureState, summary_cached
 from ..models import (
     Indicator,
     IndicatorSource,
@@ -143,11 +143,12 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
         i.code: i for i in Indicator.objects.filter(code__in=CARD_KPIS).select_related("numerator", "denominator")
     }
     cards = []
+    state = FigureState.now()  # one read of the version counters for every card
     for region in regions.values():
         for code in CARD_KPIS:
             if code in indicators:
-                span = default_span(indicator=indicators[code], region=region, today=today.first_day)
-                s = summary_cached(indicator=indicators[code], region=region, span=span)
+                span = default_span(indicator=indicators[code], region=region, today=today.first_day, state=state)
+                s = summary_cached(indicator=indicators[code], region=region, span=span, state=state)
                 cards.append(
                     KpiCard(
                         str(region),
