@@ -46,6 +46,7 @@ def dashboard_kpis() -> list[Indicator]:
     regions, or are a formula of KPIs that do)."""
     return list(
         Indicator.objects.active()
+        .select_related("numerator__numerator", "denominator__denominator")  # what rules_of reads
         .exclude(aggregation_regions=Aggregation.NONE)
         .exclude(code=POPULATION_CODE)
         .order_by("group", "code")
@@ -234,10 +235,7 @@ def default_span(
 def dashboard_picture(
     *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
 ) -> Picture:
-    indicator = Indicator.objects.select_related("numerator__numerator", "denominator__denominator").get(
-        pk=indicator.pk
-    )
-    rules = rules_of(indicator)
+    rules = rules_of(indicator)  # `indicator` from dashboard_kpis(), its formula fetched with it
     offences = _offence_kpis()
     offence_rules = {k.pk: rules_of(k) for k in offences}
     all_ids = sorted({indicator.pk, *offence_rules})
