@@ -15,7 +15,6 @@ column and reason.
 
 import datetime
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,7 +55,7 @@ EXTRA, REGION, INDICATOR, PERIOD, VALUE, NOT_EXISTING, DUPLICATE = 1, 2, 4, 8, 1
 
 # Memory of the database server for the hashes of one import (PostgreSQL's default is 4MB).
 WORK_MEM = "64MB"
-# Distinct periods or KPI codes looked at per round (a sane file has a few dozen).
+# Distinct periods or KPI codes written to their small tables per statement.
 DISTINCT_BATCH = 5_000
 
 
@@ -92,21 +91,12 @@ def parse_value(text: str) -> Decimal:
     )
 
 
-def _distinct(cursor: CursorWrapper, column: str) -> Iterator[str]:
-    """The distinct texts of a staged column, a batch at a time (memory stays bounded
-    even when a broken file has a different one on every line)."""
-    after: str | None = None
-    while True:
-        where, params = ("WHERE " + column + " > %s", [after]) if after is not None else ("", [])
-        cursor.execute(
-            f"SELECT DISTINCT {column} FROM {RAW} {where} ORDER BY {column} LIMIT {DISTINCT_BATCH}",  # noqa: S608 - our names
-            params,
-        )
-        texts = [text for (text,) in cursor.fetchall()]
-        yield from texts
-        if len(texts) < DISTINCT_BATCH:
-            return
-        after = texts[-1]
+def _distinct(cursor: CursorWrapper, column: str) -> list[str]:
+    """The distinct texts of a staged column, in one scan of the staged file. A sane file
+    has a few dozen; a broken one with a different text on every line holds them all here,
+    as the checks of each would anyway."""
+    cursor.execute(f"SELECT DISTINCT {column} FROM {RAW}")  # noqa: S608 - our names
+    return [text for (text,) in cursor.fetchall()]
 
 
 def _adapt(value: Any) -> Any:
@@ -126,7 +116,7 @@ def _stage_periods(cursor: CursorWrapper) -> None:
     this_month = Month.from_date(timezone.localdate())
     insert = f"INSERT INTO {PERIODS} (text, period_start, period_end, last_day, problem) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
     rows: list[tuple[Any, ...]] = []
-    for text in list(_distinct(cursor, "period")):
+    for text in _distinct(cursor, "period"):
         try:
             period = Period.parse(text)
         except PeriodError as exc:
@@ -151,7 +141,7 @@ def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
         )
     }
     rows: list[tuple[Any, ...]] = []
-    for code in list(_distinct(cursor, "indicator")):
+    for code in _distinct(cursor, "indicator"):
         found = catalogue.get(code)
         if found is None:
             rows.append((code, None, 0, _("unknown indicator %(code)r") % {"code": code}))

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -185,17 +184,6 @@ def _take_turns() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
     # SQLite allows one writer at a time already.
-
-
-def _adapt(value: Any) -> Any:
-    """A parameter as the ORM would store it: raw SQL on SQLite must write dates, times
-    and decimals in the ORM's text forms, or later comparisons by the ORM go wrong."""
-    ops = connection.ops
-    if isinstance(value, datetime):
-        return ops.adapt_datetimefield_value(value)
-    if isinstance(value, Decimal):
-        return ops.adapt_decimalfield_value(value, max_digits=20, decimal_places=4)
-    return value
 
 
 def _write(
@@ -374,7 +362,9 @@ def _insert_update_then_history(
     then copy to history the rows this batch wrote (unchanged ones keep their batch)."""
     copied, history = _columns()
     table = connection.ops.quote_name(Value._meta.db_table)
-    stamp = _adapt(now)
+    # As the ORM stores a time: raw SQL on SQLite must write its text form, or the ORM's
+    # later comparisons go wrong.
+    stamp = connection.ops.adapt_datetimefield_value(now)
     cursor.execute(
         f"""
         INSERT INTO {table} (indicator_id, region_id, period_start, period_end, value, source, approval_state,
