@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, scoped_to_user, within_regions
+from projectoffice.api_csv import csv_lines
 from regions.models import Region
 
 from ..models import ApprovalState, Value, ValueSource
@@ -214,30 +215,18 @@ class ValueFormat:
 def values_csv(values: QuerySet[Value], *, limit: int | None = None) -> Iterator[bytes]:
     """The CSV of `values` (header first, ordered by id, at most `limit` rows) in chunks
     of bytes, as `csv.writer` writes the API's rows: `\\r\\n` line ends, empty cells for
-    nulls. Nothing is held beyond one chunk."""
+    nulls. Nothing is held beyond one chunk. PostgreSQL writes it (COPY); elsewhere the
+    API's own CSV writer does, row by row."""
+    if connections[values.db].vendor != "postgresql":
+        rows = value_rows(values).order_by("id")
+        fmt = ValueFormat()
+        dicts = (fmt.as_dict(row) for row in (rows[:limit] if limit is not None else rows).iterator(FETCH_CHUNK))
+        yield from (chunk.encode() for chunk in csv_lines(list(VALUE_COLUMNS), dicts))
+        return
     header = io.StringIO()
     csv.writer(header).writerow(VALUE_COLUMNS)
     yield header.getvalue().encode()
-    if connections[values.db].vendor == "postgresql":
-        yield from _copy_csv(values, limit)
-    else:
-        yield from _python_csv(values, limit)
-
-
-def _python_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
-    rows = value_rows(values).order_by("id")
-    if limit is not None:
-        rows = rows[:limit]
-    fmt = ValueFormat()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows.iterator(chunk_size=FETCH_CHUNK):
-        writer.writerow(fmt.cells(row))
-        if buffer.tell() > CSV_CHUNK_BYTES:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    yield from _copy_csv(values, limit)
 
 
 def _moment_sql(column: str) -> str:
