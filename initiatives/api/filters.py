@@ -8,8 +8,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from agencies.access import within_regions
-
 from ..models import (
     Campaign,
     CampaignKind,
@@ -20,7 +18,7 @@ from ..models import (
     ReportKind,
     ReportState,
 )
-from ..selectors.values import UpdatedSinceFilter, ValueFilterSet, period_or_error, region_or_error
+from ..selectors.values import RegionAndSpanMethods, UpdatedSinceFilter, ValueFilterSet
 
 
 class ErrorsAs400(django_filters.FilterSet):
@@ -34,11 +32,8 @@ class ErrorsAs400(django_filters.FilterSet):
             raise ValidationError(exc.message_dict) from None
 
 
-class RegionWithinFilterMixin(ErrorsAs400):
+class RegionWithinFilterMixin(RegionAndSpanMethods, ErrorsAs400):
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
-
-    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([region_or_error(name, value)]))
 
 
 class ValueFilter(ErrorsAs400, ValueFilterSet):
@@ -66,7 +61,8 @@ class InitiativeFilter(django_filters.FilterSet):
         fields = ["direction"]
 
 
-class ReportFilter(ErrorsAs400):
+class ReportFilter(RegionAndSpanMethods, ErrorsAs400):
+    region_field = "branch__region"
     region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
     state = django_filters.ChoiceFilter(choices=ReportState.choices)
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
@@ -80,12 +76,3 @@ class ReportFilter(ErrorsAs400):
     class Meta:
         model = Report
         fields: list[str] = []
-
-    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([region_or_error(name, value)], field="branch__region"))
-
-    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_start__gte=period_or_error(name, value).first_day)
-
-    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_end__lte=period_or_error(name, value).end.first_day)

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -29,7 +30,6 @@ from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
 from projectoffice.api_csv import csv_attachment, stream_csv, wants_csv
 from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
-from regions.models import Region
 
 from ..engine.facts import span_of
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
@@ -37,7 +37,7 @@ from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import PeriodError
 from ..selectors.figures import figure_state, kpi_summary_read
 from ..selectors.reports import reports_visible_to
-from ..selectors.values import ValueFormat, value_rows, values_csv, values_visible_to
+from ..selectors.values import ValueFormat, region_or_error, value_rows, values_csv, values_visible_to
 from ..services.import_jobs import import_job_submit
 from .examples import CAMPAIGN, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
@@ -129,16 +129,10 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
         query.is_valid(raise_exception=True)
         region = None
         if query.validated_data.get("region"):
-            region = Region.objects.filter(kato=query.validated_data["region"]).first()
-            if region is None:
-                raise ValidationError(
-                    {
-                        "region": [
-                            _("unknown region %(code)r (a 9-digit KATO code)")
-                            % {"code": query.validated_data["region"]}
-                        ]
-                    }
-                )
+            try:
+                region = region_or_error("region", query.validated_data["region"])
+            except DjangoValidationError as exc:
+                raise ValidationError(exc.message_dict) from None
         if not region_is_visible(request.user, region):
             if region is None:
                 raise PermissionDenied(

@@ -112,7 +112,24 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
         return filtered
 
 
-class ValueFilterSet(django_filters.FilterSet):
+class RegionAndSpanMethods:
+    """The methods behind the `region` (this region and everything below it) and
+    `period_from` / `period_to` filters, for any filter set that declares them; a region
+    or period that cannot be read raises ValidationError naming the filter."""
+
+    region_field = "region"
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(within_regions([region_or_error(name, value)], field=self.region_field))
+
+    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_start__gte=period_or_error(name, value).first_day)
+
+    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(period_end__lte=period_or_error(name, value).end.first_day)
+
+
+class ValueFilterSet(RegionAndSpanMethods, django_filters.FilterSet):
     """KPI, region and everything below it, level, period span, approval state, source,
     `updated_since`. A region or period that cannot be read raises ValidationError keyed
     by the filter's name (the API turns it into a 400)."""
@@ -131,15 +148,6 @@ class ValueFilterSet(django_filters.FilterSet):
     class Meta:
         model = Value
         fields: list[str] = []
-
-    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(within_regions([region_or_error(name, value)]))
-
-    def filter_period_from(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_start__gte=period_or_error(name, value).first_day)
-
-    def filter_period_to(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return queryset.filter(period_end__lte=period_or_error(name, value).end.first_day)
 
 
 def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> QuerySet[Value]:
