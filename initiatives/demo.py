@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import Agency, Membership
+from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
 from .management.demo_reports import demo_report_history, last_month
@@ -329,7 +330,7 @@ def _settlements() -> list[Region]:
     villages = []
     kinds = (RegionKind.DISTRICT, RegionKind.RURAL_OKRUG, RegionKind.SETTLEMENT)
     for chain in DEMO_SETTLEMENTS:
-        parent = Region.objects.get(kato=chain[0][0][:2] + "0000000")
+        parent = Region.objects.get(kato=kato_top(chain[0][0]))
         for (kato, en, ru, kk), kind in zip(chain, kinds, strict=True):
             parent, _ = Region.objects.get_or_create(
                 kato=kato, defaults={"parent": parent, "kind": kind, "name_en": en, "name_ru": ru, "name_kk": kk}

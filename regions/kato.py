@@ -46,6 +46,11 @@ def kato_prefix(code: str) -> str:
     return code[: GROUPS[kato_level(code) - 1][1]]
 
 
+def kato_top(code: str) -> str:
+    """The first-level region (oblast or city of republican significance) a code lies in."""
+    return code[:2] + "0000000"
+
+
 def kato_ancestors(code: str) -> list[str]:
     """The codes above this one, nearest first. Some may not exist in the classifier
     (a settlement directly under a district has no okrug), so callers take the first

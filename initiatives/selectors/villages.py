@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
+from regions.kato import kato_top
 from regions.models import Region
 
 from ..engine.aggregation import Fact, over_time
@@ -95,7 +96,7 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
     villages = []
     counts: dict[str, Counter[str]] = {}
     for c in campaigns:
-        top = c.region.kato[:2] + "0000000"
+        top = kato_top(c.region.kato)
         counts.setdefault(top, Counter())[c.settlement_stage] += 1
         around = [c.region, *([c.region.parent] if c.region.parent and c.region.parent.level >= 3 else [])]
         before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, last)

@@ -17,16 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from regions.kato import kato_top
 from regions.models import Region
 
 from ..models import ApprovalState, Campaign, Indicator, Value, ValueSource
 from ..periods import Month
 
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
-
-
-def _region_kato(kato: str) -> str:
-    return kato[:2] + "0000000"
 
 
 def _counted(campaign: Campaign, day: datetime.date) -> bool:
@@ -59,7 +56,7 @@ def alcohol_free_values_sync(*, through: Month | None = None, user: User | None 
     now = timezone.now()
     for index in range(first.index, through.index + 1):
         month = Month.from_index(index)
-        counts = Counter(_region_kato(c.region.kato) for c in campaigns if _counted(c, month.last_day))
+        counts = Counter(kato_top(c.region.kato) for c in campaigns if _counted(c, month.last_day))
         for kato, region in regions.items():
             number = Decimal(counts.get(kato, 0))
             row = existing.get((region.pk, month.first_day))
