@@ -226,15 +226,20 @@ def values_csv(values: QuerySet[Value], *, limit: int | None = None) -> Iterator
     nulls. Nothing is held beyond one chunk. PostgreSQL writes it (COPY); elsewhere the
     API's own CSV writer does, row by row."""
     if connections[values.db].vendor != "postgresql":
-        rows = value_rows(values).order_by("id")
-        fmt = ValueFormat()
-        dicts = (fmt.as_dict(row) for row in (rows[:limit] if limit is not None else rows).iterator(FETCH_CHUNK))
-        yield from (chunk.encode() for chunk in csv_lines(list(VALUE_COLUMNS), dicts))
+        yield from _python_csv(values, limit)
         return
     header = io.StringIO()
     csv.writer(header).writerow(VALUE_COLUMNS)
     yield header.getvalue().encode()
     yield from _copy_csv(values, limit)
+
+
+def _python_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
+    """Header and rows through the API's one CSV writer, formatted in Python."""
+    rows = value_rows(values).order_by("id")
+    fmt = ValueFormat()
+    dicts = (fmt.as_dict(row) for row in (rows[:limit] if limit is not None else rows).iterator(FETCH_CHUNK))
+    yield from (chunk.encode() for chunk in csv_lines(list(VALUE_COLUMNS), dicts))
 
 
 def _moment_sql(column: str) -> str:
