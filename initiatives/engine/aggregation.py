@@ -79,9 +79,14 @@ class RegionNode:
 
     def clip(self, span: Period) -> Period | None:
         """The months of `span` in which this unit existed (for part of the month at least)."""
-        start = max(span.start.index, self.valid_from_month if self.valid_from_month is not None else span.start.index)
-        end = min(span.end.index, self.valid_to_month if self.valid_to_month is not None else span.end.index)
-        return Period(Month.from_index(start), Month.from_index(end)) if start <= end else None
+        first, last = span.start.index, span.end.index
+        start = first if self.valid_from_month is None else max(first, self.valid_from_month)
+        end = last if self.valid_to_month is None else min(last, self.valid_to_month)
+        if start > end:
+            return None
+        if start == first and end == last:
+            return span  # the common case: the unit lived through the span
+        return Period(Month.from_index(start), Month.from_index(end))
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,13 @@ class Cell:
     n: int
 
 
+# A kind of child: (level, valid from month, valid to month, how many such children).
+Shape = tuple[int, int | None, int | None, int]
+Span = tuple[int, int]  # first and last month (indices)
+# One KPI's cells at one ancestor and depth: monthly (total, count) by month, and every span.
+Indexed = tuple[dict[int, tuple[Decimal, int]], set[Span]]
+
+
 class RollupBook(FactBook):
     """A fact book read from the rollups, fetched as the computation walks down the tree.
 
@@ -118,8 +125,12 @@ class RollupBook(FactBook):
         self.ids = sorted(indicator_ids(rules))
         self.earliest, self.latest = earliest, latest
         self.cells: dict[tuple[int, int], list[Cell]] = {}  # (indicator id, ancestor id) -> cells
+        self.index: dict[tuple[int, int, int], Indexed] = {}
         # parent (None: the nation) -> [(level, valid from month, valid to month, how many children)]
-        self.shapes: dict[int | None, list[tuple[int, int | None, int | None, int]]] = {}
+        self.shapes: dict[int | None, list[Shape]] = {}
+        # first-level region -> ((valid from month, valid to month), its children's shapes);
+        # fetched only when a national figure is tried from two levels down.
+        self.region_shapes: dict[int, tuple[tuple[int | None, int | None], list[Shape]]] | None = None
         self.expanded: set[int | None] = set()
         # As the in-memory book: the tree stops at the deepest level holding a value.
         self.deepest = region.level if region is not None else 1
@@ -156,20 +167,77 @@ class RollupBook(FactBook):
         full, partial = self._children_count(region_id, span)
         if partial or not full:
             return None
-        start, end = span.start.index, span.end.index
-        total, count = Decimal(0), 0
-        for cell in self.cells.get((rules.id, _key(region_id)), []):
-            if cell.depth != 1 or not cell.n:
-                continue
-            if cell.first == cell.last and start <= cell.first <= end:
-                total += cell.total
-                count += cell.n
-            elif cell.first == start and cell.last == end:
-                return None
-        if count != full * span.months:
-            return None
         kato = self.node(region_id).kato if region_id is not None else None
+        total = self._monthly_sum(rules, region_id, span, depth=1, expected=full)
+        if total is None and region_id is None:
+            total = self._regions_children_sum(rules, span, regions=full)
+        if total is None:
+            return None
         return Figure(total, True, children_method(kato, full))
+
+    def _monthly_sum(
+        self, rules: Rules, region_id: int | None, span: Period, *, depth: int, expected: int
+    ) -> Decimal | None:
+        """The sum of the units `depth` levels below the region when `expected` units
+        have a value for every month of the span and none a value for exactly the span;
+        else None. (Values are unique per unit and month, so the count proves it.)"""
+        start, end = span.start.index, span.end.index
+        monthly, spans = self._indexed(rules.id, _key(region_id), depth)
+        if (start, end) in spans and start != end:
+            return None
+        total, count = Decimal(0), 0
+        for month in range(start, end + 1):
+            found = monthly.get(month)
+            if found is None:
+                return None
+            total += found[0]
+            count += found[1]
+        return total if count == expected * span.months else None
+
+    def _indexed(self, indicator_id: int, ancestor: int, depth: int) -> Indexed:
+        """The non-empty cells of one KPI, ancestor and depth: monthly ones by month, and
+        the spans of all; built once, as the engine asks for many spans."""
+        key = (indicator_id, ancestor, depth)
+        if key not in self.index:
+            monthly: dict[int, tuple[Decimal, int]] = {}
+            spans: set[Span] = set()
+            for cell in self.cells.get((indicator_id, ancestor), []):
+                if cell.depth == depth and cell.n:
+                    spans.add((cell.first, cell.last))
+                    if cell.first == cell.last:
+                        monthly[cell.first] = (cell.total, cell.n)
+            self.index[key] = (monthly, spans)
+        return self.index[key]
+
+    def _regions_children_sum(self, rules: Rules, span: Period, *, regions: int) -> Decimal | None:
+        """The national sum from the nation's own rollups two levels down, without
+        fetching the 20 regions' rollups, when it proves what the engine would do region
+        by region: no region has a value of its own touching the span (so each region's
+        figure is the sum of its children), every region has children for the whole
+        span and none for part of it, and those children have every month (the count of
+        all of them together can only reach that total if each region's does)."""
+        start, end = span.start.index, span.end.index
+        if any(
+            c.depth == 1 and c.n and c.first <= end and c.last >= start for c in self.cells.get((rules.id, NATION), [])
+        ):
+            return None
+        monthly, _spans = self._indexed(rules.id, NATION, 2)
+        if any(m not in monthly for m in range(start, end + 1)):
+            return None  # a month with nothing two levels down: no need to fetch the shapes
+        if self.region_shapes is None:
+            self.region_shapes = self._fetch_region_shapes()
+        districts = with_children = 0
+        for (since, until), shapes in self.region_shapes.values():
+            if not ((since is None or since <= start) and (until is None or end <= until)):
+                continue  # not a region for the whole span: its children are not summed
+            full, partial = self._count(shapes, span)
+            if partial:
+                return None
+            districts += full
+            with_children += bool(full)
+        if with_children != regions:
+            return None
+        return self._monthly_sum(rules, None, span, depth=2, expected=districts)
 
     def surely_incomplete(self, rules: Rules, region_id: int | None, span: Period) -> bool:
         """A month of the span that the region exists in, and that no value of the region
@@ -209,9 +277,12 @@ class RollupBook(FactBook):
         """(children existing for the whole span, children existing for part of it)."""
         if region_id not in self.shapes:
             self._load_shapes([region_id])
+        return self._count(self.shapes[region_id], span)
+
+    def _count(self, shapes: list[Shape], span: Period) -> tuple[int, int]:
         full = partial = 0
         start, end = span.start.index, span.end.index
-        for level, since, until, count in self.shapes[region_id]:
+        for level, since, until, count in shapes:
             if level > self.deepest:
                 continue
             first = start if since is None else max(start, since)
@@ -274,6 +345,7 @@ class RollupBook(FactBook):
             last_month__gte=self.earliest.index,
         ).values_list("indicator_id", "ancestor_id", "depth", "level", "first_month", "last_month", "total", "n"):
             self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
+            self.index.pop((indicator_id, ancestor_id, depth), None)
         self._load_shapes([*region_ids, *([None] if nation else [])])
 
     def _load_shapes(self, parents: list[int | None]) -> None:
@@ -291,6 +363,22 @@ class RollupBook(FactBook):
             self.shapes.setdefault(None if level == 1 else parent_id, []).append(
                 (level, _month(valid_from), _month(valid_to), count)
             )
+
+    def _fetch_region_shapes(self) -> dict[int, tuple[tuple[int | None, int | None], list[Shape]]]:
+        """Every first-level region's life and its children's shapes: one query."""
+        out: dict[int, tuple[tuple[int | None, int | None], list[Shape]]] = {}
+        for parent_id, parent_from, parent_to, level, valid_from, valid_to, count in (
+            Region.objects.filter(parent__level=1)
+            .values("parent_id", "parent__valid_from", "parent__valid_to", "level", "valid_from", "valid_to")
+            .annotate(count=Count("pk"))
+            .values_list(
+                "parent_id", "parent__valid_from", "parent__valid_to", "level", "valid_from", "valid_to", "count"
+            )
+            .order_by()
+        ):
+            life = (_month(parent_from), _month(parent_to))
+            out.setdefault(parent_id, (life, []))[1].append((level, _month(valid_from), _month(valid_to), count))
+        return out
 
 
 def _key(region_id: int | None) -> int:

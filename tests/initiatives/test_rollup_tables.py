@@ -13,7 +13,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from initiatives.engine.aggregation import figure
-from initiatives.engine.facts import RollupBook, rules_of
+from initiatives.engine.facts import RollupBook, load_fact_book, rules_of
 from initiatives.engine.rollup_tables import differences
 from initiatives.engine.rollups import summary_cached
 from initiatives.engine.summary import kpi_summary
@@ -126,6 +126,88 @@ def test_every_figure_from_the_rollups_is_the_figure_from_the_values(generated) 
     assert fast_paths > 10  # complete figures, read from the rollups, were among them
 
 
+def _national(code: str, span: Period) -> tuple[Any, Any, RollupBook]:
+    rules = rules_of(Indicator.objects.get(code=code))
+    earliest, latest = span.start.plus(-12), span.end
+    book = RollupBook(rules=[rules], region=None, earliest=earliest, latest=latest)
+    reference = load_fact_book(rules=[rules], region=None, earliest=earliest, latest=latest)
+    return figure(book, rules, None, span), figure(reference, rules, None, span), book
+
+
+def test_a_national_sum_read_two_levels_down_is_the_sum_region_by_region() -> None:
+    """District data only: the national figure comes from the nation's own rollups without
+    fetching the regions' (they are not expanded), and each way it can be wrong falls back
+    to region by region, with the figure of the values every time."""
+    rng = random.Random(11)
+    span = Period.parse("2025-01/2025-06")
+    units = districts(2)
+    monthly("crime.registered", units, MONTHS, rng)
+    fast, reference, book = _national("crime.registered", span)
+    assert fast.complete and fast.value == reference.value and fast.method == reference.method
+    assert fast.value == sum(
+        Value.objects.filter(
+            indicator__code="crime.registered",
+            period_start__gte=span.start.first_day,
+            period_end__lte=span.end.last_day,
+        ).values_list("value", flat=True)
+    )
+    assert None not in book.expanded  # the regions' rollups were never fetched
+
+    def same() -> None:
+        fast, reference, _book = _national("crime.registered", span)
+        assert (fast.value, fast.complete, fast.method, fast.missing) == (
+            reference.value,
+            reference.complete,
+            reference.method,
+            reference.missing,
+        )
+
+    # A district's value for exactly the span beside its months (the engine prefers it).
+    extra = Value.objects.create(**_fields(value("crime.registered", units[0], span, 1)))
+    same()
+    extra.delete()
+    assert None not in _national("crime.registered", span)[2].expanded
+    # A region with a value of its own inside the span: region by region (the engine takes
+    # the region's own figure where it is complete, whatever its districts add up to).
+    for own in ("2025-01/2025-03", str(span)):
+        extra = Value.objects.create(**_fields(value("crime.registered", units[2].parent, Period.parse(own), 5)))
+        same()
+        extra.delete()
+    assert None not in _national("crime.registered", span)[2].expanded
+    # A district abolished in the middle of the span.
+    Value.objects.filter(region=units[4], period_start__gt=datetime.date(2025, 3, 31)).delete()
+    units[4].valid_to = datetime.date(2025, 3, 31)
+    units[4].save()
+    same()
+    # ... with no values in the months it lived: that region is incomplete, so the nation.
+    Value.objects.filter(region=units[4]).delete()
+    same()
+    assert not _national("crime.registered", span)[0].complete
+    units[4].delete()
+    same()
+    assert _national("crime.registered", span)[0].complete
+    # A region with no districts at all: its figure is its own (none), not a sum of nothing.
+    Value.objects.filter(region__parent=units[8].parent).delete()
+    Region.objects.filter(parent=units[8].parent).delete()
+    same()
+    assert not _national("crime.registered", span)[0].complete
+    monthly("crime.registered", [units[8].parent], MONTHS, rng)  # until it reports itself
+    same()
+    assert _national("crime.registered", span)[0].complete
+    # A region whose districts have no values: the nation is incomplete, by name.
+    Value.objects.filter(region__parent=units[6].parent).delete()
+    same()
+    assert not _national("crime.registered", span)[0].complete
+
+
+def _fields(row: Value) -> dict[str, Any]:
+    return {
+        f.name: getattr(row, f.name)
+        for f in Value._meta.concrete_fields
+        if f.name not in ("id", "created_at", "updated_at")
+    }
+
+
 def test_the_rollups_follow_every_way_of_writing_values(generated) -> None:  # type: ignore[no-untyped-def]
     assert differences() == []
     district = generated[0]
@@ -193,10 +275,11 @@ def test_a_national_summary_reads_no_more_when_the_values_grow_tenfold() -> None
     assert Value.objects.count() == 10 * 20 * 24
     assert _national_reads(registered, span) == small
     # Pinned, reviewed when it moves: the KPI and population (2); the nation's rollups and
-    # its regions' shapes (2); the regions with their values, rollups and districts'
-    # shapes (4); the districts, for population, which has no regional value here (4);
-    # the regions' names and targets, the national target (3).
-    assert small[0] == 15
+    # its regions' shapes (2); the districts' shapes, for the national sum from two levels
+    # down (1); the regions with their values, rollups and districts' shapes (4); the
+    # districts, for population, which has no regional value here (4); the regions' names
+    # and targets, the national target (3).
+    assert small[0] == 16
 
 
 def test_a_cached_summary_costs_one_small_query_whatever_the_values(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
