@@ -12,7 +12,7 @@ the dashboard shows (`rollups_refresh_later`), so the first reader does not wait
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from regions.models import Region
 
 from ..models import Indicator
 from ..periods import Month, Period
-from .summary import POPULATION_CODE, Summary, kpi_summary
+from .aggregation import FactBook, Figure, Rules, figure
+from .facts import RollupBook, rules_of
+from .summary import POPULATION_CODE, Summary, kpi_summary, summary_rules
 
 # Entries that nobody reads fall out after this long; correctness never depends on it.
 TIMEOUT_SECONDS = 24 * 60 * 60
@@ -40,13 +42,14 @@ def summary_cached(
     span: Period,
     compare: bool = True,
     state: "FigureState | None" = None,
+    lend_book: Callable[[Month, Month], FactBook] | None = None,
 ) -> Summary:
     """kpi_summary, from the cache when nothing under it changed since it was computed."""
     key = (state or FigureState.now()).summary_key(indicator.pk, region.pk if region else None, span, compare)
     found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
     if found is not None:
         return found  # type: ignore[no-any-return]
-    summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare)
+    summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare, lend_book=lend_book)
     cache.set(key, summary, timeout=TIMEOUT_SECONDS)
     return summary
 
@@ -128,6 +131,25 @@ def dashboard_span(today: Month) -> Period:
     return Period.year(today.year - 1) if today.month == 1 else Period(Month(today.year, 1), today.plus(-1))
 
 
+def _acceptable(f: Figure) -> bool:
+    """Complete, or incomplete only for want of population: waiting will not fill that
+    gap, so it must not hold the span back (the page names it instead)."""
+    return f.complete or (bool(f.missing) and all(g.kpi == POPULATION_CODE for g in f.missing))
+
+
+def latest_complete_span(book: FactBook, rules: Rules, region_id: int | None, year: int, last: Month) -> Period:
+    """The longest span from January of `year` to a month up to `last` whose figure is
+    complete, else last year's; the year to date when none is (the page then says what
+    is missing). Asked of one book, which read the rollups once. The dashboard opens on
+    it, so the worker warms the summary of it."""
+    candidates = [Period(Month(year, 1), Month(year, m)) for m in range(last.month, 0, -1)]
+    candidates += [Period(Month(year - 1, 1), Month(year - 1, m)) for m in range(12, 0, -1)]
+    for span in candidates:
+        if _acceptable(figure(book, rules, region_id, span)):
+            return span
+    return candidates[0]
+
+
 def rollups_refresh_later(indicator_ids: Iterable[int]) -> None:
     """After the caller's transaction commits, have the worker recompute the summaries
     that depend on these KPIs: once per transaction, however many writes it made (a
@@ -153,11 +175,18 @@ def rollups_refresh(indicator_ids: Iterable[int]) -> int:
     changed = set(indicator_ids)
     state = FigureState.now()
     reads = _reads(state.catalogue)  # population is among what every summary reads
-    span = dashboard_span(Month.from_date(timezone.localdate()))
+    last = dashboard_span(Month.from_date(timezone.localdate())).end
     done = 0
-    for indicator in Indicator.objects.active().order_by("code"):
+    kpis = Indicator.objects.active().select_related("numerator__numerator", "denominator__denominator")
+    for indicator in kpis.order_by("code"):
         if not changed & set(reads.get(indicator.pk, ())):
             continue
+        rules = rules_of(indicator)
+        # The book the dashboard chooses its span on (`selectors.dashboard.default_span`).
+        book = RollupBook(
+            rules=summary_rules(rules), region=None, earliest=Month(last.year - 1, 1), latest=Month(last.year, 12)
+        )
+        span = latest_complete_span(book, rules, None, last.year, last)
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 summary_cached(indicator=indicator, region=None, span=span, state=state)

@@ -6,6 +6,7 @@ Everything is computed from approved values at the moment of asking, so a correc
 value changes every summary that uses it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -147,30 +148,49 @@ class Summary:
     breakdown: list[RegionFigures] = field(default_factory=list)
 
 
+def summary_window(span: Period) -> tuple[Month, Month]:
+    """The months a summary of `span` reads: enough history for the comparison and for
+    last year's seasonal shape, and through December, so that a closed year is judged by
+    its actual figure."""
+    return min(span.year_before().start, Month(span.end.year - 1, 1)), Month(span.end.year, 12)
+
+
+def summary_rules(rules: Rules) -> list[Rules]:
+    """What a summary of the KPI computes from: the KPI and population (for the rate)."""
+    population = Indicator.objects.filter(code=POPULATION_CODE).first()
+    return [rules, *([rules_of(population)] if population else [])]
+
+
 def kpi_summary(
-    *, indicator: Indicator, region: Region | None, span: Period, compare: bool = True, from_values: bool = False
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    span: Period,
+    compare: bool = True,
+    from_values: bool = False,
+    lend_book: Callable[[Month, Month], FactBook] | None = None,
 ) -> Summary:
     """The summary of brief section 5, national when `region` is None.
 
     Read from the rollups; `from_values` reads every value instead (the reference the
-    rollups are checked against: the same figures, slower)."""
+    rollups are checked against: the same figures, slower). `lend_book` lends a book the
+    caller reads more from (the dashboard): one holding `summary_rules` for `region`
+    over the months it is given."""
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
-    rules = rules_of(indicator)
-    population = Indicator.objects.filter(code=POPULATION_CODE).first()
-    population_rules = rules_of(population) if population else None
+    rules, *rest = summary_rules(rules_of(indicator))
+    population_rules = rest[0] if rest else None
     with_rate = indicator.unit == Unit.COUNT and population_rules is not None and indicator.code != POPULATION_CODE
 
     previous_span = span.year_before()
-    # Enough history for the comparison and for last year's seasonal shape.
-    earliest = min(previous_span.start, Month(span.end.year - 1, 1))
-    all_rules = [rules, *([population_rules] if population_rules else [])]
-    # Through December, so that a closed year is judged by its actual figure.
-    latest = Month(span.end.year, 12)
-    book = (
-        load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
-        if from_values
-        else RollupBook(rules=all_rules, region=region, earliest=earliest, latest=latest)
-    )
+    earliest, latest = summary_window(span)
+    all_rules = [rules, *rest]
+    book: FactBook
+    if lend_book is not None:
+        book = lend_book(earliest, latest)
+    elif from_values:
+        book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
+    else:
+        book = RollupBook(rules=all_rules, region=region, earliest=earliest, latest=latest)
 
     def figures_for(region_id: int | None, kato: str | None, name: str) -> RegionFigures:
         value = figure(book, rules, region_id, span)

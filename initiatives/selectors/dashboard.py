@@ -27,8 +27,8 @@ from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import TIMEOUT_SECONDS, FigureState, dashboard_span, summary_cached
-from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded
+from ..engine.rollups import TIMEOUT_SECONDS, FigureState, dashboard_span, latest_complete_span, summary_cached
+from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
@@ -95,24 +95,6 @@ def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]
         (_("Half-year"), done(halves)),
         (_("Year"), done(years)),
     ]
-
-
-def _acceptable(f: Figure) -> bool:
-    """Complete, or incomplete only for want of population: waiting will not fill that
-    gap, so it must not hold the span back (the page names it instead)."""
-    return f.complete or (bool(f.missing) and all(g.kpi == POPULATION_CODE for g in f.missing))
-
-
-def latest_complete_span(book: RollupBook, rules: Rules, region_id: int | None, year: int, last: Month) -> Period:
-    """The longest span from January of `year` to a month up to `last` whose figure is
-    complete, else last year's; the year to date when none is (the page then says what
-    is missing). Asked of one book, which read the rollups once."""
-    candidates = [Period(Month(year, 1), Month(year, m)) for m in range(last.month, 0, -1)]
-    candidates += [Period(Month(year - 1, 1), Month(year - 1, m)) for m in range(12, 0, -1)]
-    for span in candidates:
-        if _acceptable(figure(book, rules, region_id, span)):
-            return span
-    return candidates[0]
 
 
 # A number as the files write it: rounded to the KPI's places, no grouping.
@@ -226,7 +208,13 @@ def default_span(
     found = cache.get(key)
     if found is None:
         rules = rules_of(indicator)
-        made = book() if book else RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
+        made = (
+            book()
+            if book
+            else RollupBook(
+                rules=summary_rules(rules), region=region, earliest=Month(year - 1, 1), latest=Month(year, 12)
+            )
+        )
         found = latest_complete_span(made, rules, region.pk if region is not None else None, year, last)
         cache.set(key, found, timeout=TIMEOUT_SECONDS)
     return found  # type: ignore[no-any-return]
@@ -243,14 +231,21 @@ def dashboard_picture(
     year, last = reporting_year_months(today)
     state = FigureState.now()
     books: dict[tuple[int, int], RollupBook] = {}
+    book_rules: list[Rules] = []
 
-    def book_for(earliest: Month, latest: Month) -> RollupBook:
-        """One book of the chosen KPI for the default span, the trend and the sparklines,
-        read once; a span reaching further needs its own."""
+    def book_for(earliest: Month, latest: Month, exact: bool = False) -> RollupBook:
+        """One book of the chosen KPI (and population) for the default span, the summary,
+        the trend and the sparklines, read once; a span reaching further needs its own.
+        The summary takes only a book of exactly its months: the figures then cannot
+        differ from the API's (how deep the tree goes depends on the months read)."""
         for (first, end), found in books.items():
-            if first <= earliest.index and latest.index <= end:
+            if (first, end) == (earliest.index, latest.index) or (
+                not exact and first <= earliest.index and latest.index <= end
+            ):
                 return found
-        made = RollupBook(rules=[rules], region=region, earliest=earliest, latest=latest)
+        if not book_rules:
+            book_rules.extend(summary_rules(rules))
+        made = RollupBook(rules=book_rules, region=region, earliest=earliest, latest=latest)
         books[(earliest.index, latest.index)] = made
         return made
 
@@ -264,16 +259,21 @@ def dashboard_picture(
         )
     else:
         span = period
-    summary = summary_cached(indicator=indicator, region=region, span=span, state=state)
+    summary = summary_cached(
+        indicator=indicator,
+        region=region,
+        span=span,
+        state=state,
+        lend_book=lambda first, last: book_for(first, last, exact=True),
+    )
     places = indicator.decimal_places
     show_rate = indicator.group == IndicatorGroup.OFFENCES
     shown_year = span.end.year
-    previous_span = span.year_before()
 
     key = _extras_key(state, f"extras:{last}", all_ids, region, span)
     extras = cache.get(key)
     if extras is None:
-        book = book_for(min(Month(shown_year - 1, 1), previous_span.start), max(Month(shown_year, 12), span.end))
+        book = book_for(*summary_window(span))  # the summary's own, when it was computed here
         # This year's line runs to the last month that is over; a past year's to December.
         months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
         spark_span = Period(Month(shown_year, 1), span.end)
