@@ -132,10 +132,12 @@ def _run(batch_id: int) -> ImportBatch:
         )
     finally:
         _ProgressWriter(batch_id).forget()
-    if result.dry_run:  # checked and rolled back: record what it would have done
+    if result.dry_run:  # checked and rolled back: record what it would have done and what it checked
         return _end(
             batch,
             rows=result.rows,
+            progress_done=result.rows,
+            progress_total=result.rows,
             created=result.created,
             updated=result.updated,
             unchanged=result.unchanged,

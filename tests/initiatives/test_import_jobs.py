@@ -137,3 +137,11 @@ def test_a_dry_run_job_writes_nothing() -> None:
     ended = import_job_run(batch_id=batch.pk)
     assert (ended.status, ended.dry_run, ended.created) == ("succeeded", True, 1)
     assert not Value.objects.exists()
+
+
+def test_a_dry_run_job_reports_the_rows_it_checked_not_0_of_0() -> None:
+    two_rows = GOOD + b"710000000,2025-08,crime.registered,1200\n"
+    batch = import_job_submit(upload=SimpleUploadedFile("c.csv", two_rows), user=None, agency=None, dry_run=True)
+    ended = import_job_run(batch_id=batch.pk)
+    assert (ended.rows, ended.progress_done, ended.progress_total) == (2, 2, 2)
+    assert import_jobs.import_job_progress(ended) == {"stage": "", "done": 2, "total": 2}
