@@ -20,9 +20,10 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
-from projectoffice.tabular import RowError, TableError, read_cells
+from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
@@ -33,6 +34,18 @@ logger = logging.getLogger(__name__)
 
 # Problems reported at most (the count says how many there were).
 MAX_REPORTED = 1000
+
+
+problems_register(
+    {
+        "database_refused": gettext_lazy("the database refused the import (%(kind)s); nothing was written"),
+        "no_rows": gettext_lazy("the file has a header but no rows"),
+        "changed_meanwhile": gettext_lazy("values changed while the file was imported; nothing was written"),
+        "replaces_office_value": gettext_lazy(
+            "replaces a value entered by the project office or a report; ask the office"
+        ),
+    }
+)
 
 
 class StatisticsImportError(Exception):
@@ -123,15 +136,7 @@ def statistics_import(
         # What the checks could not foresee: a region or KPI removed meanwhile, or a
         # constraint. Rolled back whole, and said in words rather than as a traceback.
         logger.exception("statistics import refused by the database")
-        raise StatisticsImportError(
-            [
-                RowError(
-                    0,
-                    "",
-                    _("the database refused the import (%(kind)s); nothing was written") % {"kind": type(exc).__name__},
-                )
-            ]
-        ) from exc
+        raise StatisticsImportError([RowError.of(0, "", "database_refused", kind=type(exc).__name__)]) from exc
     finally:
         _forget_staging()
     return result
@@ -163,7 +168,7 @@ def _check(agency: Agency | None, result: ImportResult) -> None:
     if checked.error_count:
         raise StatisticsImportError(checked.errors, checked.error_count)
     if not checked.total:
-        raise StatisticsImportError([RowError(0, "", _("the file has a header but no rows"))])
+        raise StatisticsImportError([RowError.of(0, "", "no_rows")])
     result.rows = checked.total
 
 
@@ -231,9 +236,7 @@ def _write(
                 )
                 if result.updated != changed:  # changed since the check: refused, all rolled back
                     _refuse_hand_entered(cursor, as_stored=True)
-                    raise StatisticsImportError(
-                        [RowError(0, "", _("values changed while the file was imported; nothing was written"))]
-                    )
+                    raise StatisticsImportError([RowError.of(0, "", "changed_meanwhile")])
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
@@ -260,8 +263,9 @@ def _refuse_hand_entered(cursor: Any, *, as_stored: bool = False) -> None:
     if not count:
         return
     cursor.execute(f"SELECT m.line {where} ORDER BY m.line LIMIT {MAX_REPORTED}", [ValueSource.IMPORT])
-    message = _("replaces a value entered by the project office or a report; ask the office")
-    raise StatisticsImportError([RowError(line, "value", message) for (line,) in cursor.fetchall()], count)
+    raise StatisticsImportError(
+        [RowError.of(line, "value", "replaces_office_value") for (line,) in cursor.fetchall()], count
+    )
 
 
 def _columns() -> tuple[str, str]:
