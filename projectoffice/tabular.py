@@ -259,13 +259,21 @@ def read_table(
 
 
 def read_cells(
-    source: Path | IO[bytes], *, columns: tuple[str, ...], filename: str = ""
+    source: Path | IO[bytes],
+    *,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    filename: str = "",
+    on_header: Callable[[list[str]], None] | None = None,
 ) -> Iterator[tuple[int, list[str], int]]:
     """read_table for files of millions of rows: (line, cells in the order of `columns`,
     non-empty cells beyond the header) without building a dict and an object per row.
-    The file is read as it goes, so memory does not grow with it."""
+    The file is read as it goes, so memory does not grow with it. `optional` columns may
+    be in the file and are read past; `on_header` is told the header's names once read."""
     lines = _lines(source, filename)
-    header = _header(lines, columns, ())
+    header = _header(lines, columns, optional)
+    if on_header is not None:
+        on_header(header)
     width = len(header)
     positions = [header.index(name) for name in columns]
     for line, cells in enumerate(lines, start=2):

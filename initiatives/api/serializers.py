@@ -160,6 +160,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "created",
             "updated",
             "unchanged",
+            "skipped",
             "error_count",
             "errors",
             "agency",

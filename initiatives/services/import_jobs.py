@@ -130,6 +130,7 @@ def _run(batch_id: int) -> ImportBatch:
             created=result.created,
             updated=result.updated,
             unchanged=result.unchanged,
+            skipped=result.skipped,
         )
     return ImportBatch.objects.get(pk=batch_id)
 
