@@ -249,7 +249,7 @@ def problems(response) -> list[tuple[str, str, str]]:
     return [
         (line, column, words.strip())
         for line, cell in rows
-        for column, words in re.findall(r'<li data-column="([^"]*)">.*?</span>:(.*?)</li>', cell, flags=re.S)
+        for column, words in re.findall(r'<li data-column="([^"]*)">.*?</strong>:(.*?)</li>', cell, flags=re.S)
     ]
 
 
