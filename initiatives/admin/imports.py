@@ -73,7 +73,7 @@ class ImportBatchAdmin(RecordAdmin):
         if not found:
             return "—"
         return format_html(
-            '<ul class="import-problems">{}</ul>',
+            '<ul class="import-problems" style="margin: 0; padding: 0; list-style: none">{}</ul>',
             format_html_join(
                 "",
                 '<li data-code="{}">{}</li>',
