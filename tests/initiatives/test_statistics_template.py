@@ -206,3 +206,23 @@ def test_no_one_but_the_office_downloads_a_template(client, coordinator_astana, 
     client.force_login(other_staff)
     assert client.get(url, {"region": astana.pk, "period": "2025-Q3"}).status_code == 403
     assert Group.objects.filter(name=PROJECT_OFFICE_GROUP).exists()
+
+
+def test_the_templates_query_count_does_not_grow_with_its_districts(
+    client, office, figures, astana, district, assert_queries_do_not_grow
+) -> None:
+    client.force_login(office)
+
+    def download() -> None:
+        assert (
+            client.get(
+                "/admin/initiatives/importbatch/template/", {"region": astana.pk, "period": "2025-Q3"}
+            ).status_code
+            == 200
+        )
+
+    def more_districts() -> None:
+        for n in range(2, 6):
+            RegionFactory(kato=f"71{n}100000", parent=astana, kind=RegionKind.CITY_DISTRICT)
+
+    assert_queries_do_not_grow(download, more_districts, budget=8)
