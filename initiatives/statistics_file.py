@@ -22,13 +22,13 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from projectoffice.tabular import RowError
+from projectoffice.tabular import RowError, problems_register
 from regions.models import Region
 
 from .models import ApprovalState, Indicator, IndicatorSource, Unit, Value, ValueSource
-from .periods import Month, Period, PeriodError
+from .periods import ACCEPTED_FORMS, Month, Period, PeriodError
 from .statistics_staging import (
     CHECKED,
     INDICATORS,
@@ -59,6 +59,60 @@ WORK_MEM = "64MB"
 DISTINCT_BATCH = 5_000
 
 
+def _period_words(params: Any) -> str:
+    """Why the period text is wrong, said again in the reader's language."""
+    try:
+        Period.parse(str(params.get("period", "")))
+    except PeriodError as exc:
+        return str(exc)
+    return str(gettext_lazy("%(input)r is not a period; use one of %(forms)s")) % {
+        "input": params.get("period"),
+        "forms": ACCEPTED_FORMS,
+    }
+
+
+problems_register(
+    {
+        "extra_cells": gettext_lazy("more values than columns in the header"),
+        "unknown_region": gettext_lazy("unknown region %(code)r (a 9-digit KATO code)"),
+        "region_not_existing": gettext_lazy("%(code)s did not exist during %(period)s (valid %(from)s to %(to)s)"),
+        "unknown_indicator": gettext_lazy("unknown indicator %(code)r"),
+        "computed_indicator": gettext_lazy(
+            "%(code)s is computed from its formula; import its numerator and denominator instead"
+        ),
+        "indicator_of_another_agency": gettext_lazy(
+            "%(code)s is kept by %(owner)s; a token of %(agency)s may not import it"
+        ),
+        "reported_indicator": gettext_lazy(
+            "%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics"
+        ),
+        "register_indicator": gettext_lazy(
+            "%(code)s is counted from the campaign register; it is not imported as statistics"
+        ),
+        "bad_period": _period_words,
+        "period_not_ended": gettext_lazy("%(period)s has not ended yet"),
+        "empty_value": gettext_lazy("the value is empty"),
+        "too_many_decimals": gettext_lazy("%(value)s has more than %(places)s decimal places"),
+        "value_too_large": gettext_lazy("%(value)s is too large"),
+        "not_a_number": gettext_lazy("%(value)r is not a number"),
+        "negative_value": gettext_lazy("%(value)s is negative; values cannot be below zero"),
+        "number_format": gettext_lazy(
+            "%(value)r: write numbers with a dot for decimals and no thousands separators, e.g. 11616 or 92.5"
+        ),
+        "not_whole": gettext_lazy("%(value)s: a count is a whole number"),
+        "duplicate_row": gettext_lazy("the same region, period and indicator as line %(line)s"),
+    }
+)
+
+
+class ValueProblem(ValueError):
+    """Why a value cannot be read: its problem code and params, and the words for them."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code, self.params = code, params
+        super().__init__(RowError.of(0, "value", code, **params).message)
+
+
 @dataclass
 class CheckResult:
     errors: list[RowError]
@@ -67,28 +121,23 @@ class CheckResult:
 
 
 def parse_value(text: str) -> Decimal:
-    """A non-negative number written plainly: 11616 or 92.5. ValueError says why not."""
+    """A non-negative number written plainly: 11616 or 92.5. ValueProblem says why not."""
     if not text:
-        raise ValueError(_("the value is empty"))
+        raise ValueProblem("empty_value")
     if _NUMBER.match(text):
         integer, _dot, fraction = text.partition(".")
         if len(fraction) > MAX_DECIMAL_PLACES:
-            raise ValueError(
-                _("%(value)s has more than %(places)s decimal places") % {"value": text, "places": MAX_DECIMAL_PLACES}
-            )
+            raise ValueProblem("too_many_decimals", value=text, places=MAX_DECIMAL_PLACES)
         if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
-            raise ValueError(_("%(value)s is too large") % {"value": text})
+            raise ValueProblem("value_too_large", value=text)
         return Decimal(text)
     try:
         number = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
     except InvalidOperation:
-        raise ValueError(_("%(value)r is not a number") % {"value": text}) from None
+        raise ValueProblem("not_a_number", value=text) from None
     if number.is_finite() and number < 0:
-        raise ValueError(_("%(value)s is negative; values cannot be below zero") % {"value": text})
-    raise ValueError(
-        _("%(value)r: write numbers with a dot for decimals and no thousands separators, e.g. 11616 or 92.5")
-        % {"value": text}
-    )
+        raise ValueProblem("negative_value", value=text)
+    raise ValueProblem("number_format", value=text)
 
 
 def _distinct(cursor: CursorWrapper, column: str) -> list[str]:
@@ -107,7 +156,8 @@ def _adapt(value: Any) -> Any:
 
 
 def _stage_periods(cursor: CursorWrapper) -> None:
-    """Each distinct period text once: its first and last month and last day, or why not."""
+    """Each distinct period text once: its first and last month and last day, or the code
+    of why not."""
     temporary(
         cursor,
         PERIODS,
@@ -119,10 +169,10 @@ def _stage_periods(cursor: CursorWrapper) -> None:
     for text in _distinct(cursor, "period"):
         try:
             period = Period.parse(text)
-        except PeriodError as exc:
-            rows.append((text, None, None, None, str(exc)))
+        except PeriodError:
+            rows.append((text, None, None, None, "bad_period"))
             continue
-        problem = _("%(period)s has not ended yet") % {"period": period} if this_month < period.end else ""
+        problem = "period_not_ended" if this_month < period.end else ""
         rows.append((text, *map(_adapt, (period.first_day, period.end.first_day, period.last_day)), problem))
         if len(rows) >= DISTINCT_BATCH:
             cursor.executemany(insert, rows)
@@ -132,8 +182,13 @@ def _stage_periods(cursor: CursorWrapper) -> None:
 
 
 def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
-    """Each distinct KPI code once: its id, whether it counts, and why it may not be imported."""
-    temporary(cursor, INDICATORS, "(text text NOT NULL, id bigint, whole integer NOT NULL, problem text NOT NULL)")
+    """Each distinct KPI code once: its id, whether it counts, and the code of why it may
+    not be imported (with the agency that keeps it, to say so)."""
+    temporary(
+        cursor,
+        INDICATORS,
+        "(text text NOT NULL, id bigint, whole integer NOT NULL, problem text NOT NULL, owner text)",
+    )
     catalogue = {
         code: (pk, formula, source, unit, owner)
         for code, pk, formula, source, unit, owner in Indicator.objects.values_list(
@@ -144,32 +199,22 @@ def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
     for code in _distinct(cursor, "indicator"):
         found = catalogue.get(code)
         if found is None:
-            rows.append((code, None, 0, _("unknown indicator %(code)r") % {"code": code}))
+            rows.append((code, None, 0, "unknown_indicator", None))
             continue
         pk, formula, source, unit, owner = found
         problem = ""
         if formula is not None:
-            problem = _("%(code)s is computed from its formula; import its numerator and denominator instead") % {
-                "code": code
-            }
+            problem = "computed_indicator"
         elif agency_code is not None and owner != agency_code:
-            problem = _("%(code)s is kept by %(owner)s; a token of %(agency)s may not import it") % {
-                "code": code,
-                "owner": owner,
-                "agency": agency_code,
-            }
+            problem = "indicator_of_another_agency"
         elif source == IndicatorSource.COORDINATOR_REPORTS:
-            problem = _(
-                "%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics"
-            ) % {"code": code}
+            problem = "reported_indicator"
         elif source == IndicatorSource.REGISTER:
-            problem = _("%(code)s is counted from the campaign register; it is not imported as statistics") % {
-                "code": code
-            }
-        rows.append((code, pk, int(unit in WHOLE_UNITS), problem))
+            problem = "register_indicator"
+        rows.append((code, pk, int(unit in WHOLE_UNITS), problem, owner))
     for start in range(0, len(rows), DISTINCT_BATCH):
         cursor.executemany(
-            f"INSERT INTO {INDICATORS} (text, id, whole, problem) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {INDICATORS} (text, id, whole, problem, owner) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
             rows[start : start + DISTINCT_BATCH],
         )
 
@@ -260,16 +305,16 @@ def check_staged(*, agency_code: str | None = None) -> CheckResult:
         )
         cursor.execute(f"SELECT count(*), COALESCE(sum({bits}), 0) FROM {CHECKED}")  # noqa: S608
         total, error_count = cursor.fetchone()
-        errors = _explain(cursor) if error_count else []
+        errors = _explain(cursor, agency_code) if error_count else []
     return CheckResult(errors=errors, error_count=int(error_count), total=int(total))
 
 
-def _explain(cursor: CursorWrapper) -> list[RowError]:
+def _explain(cursor: CursorWrapper, agency_code: str | None) -> list[RowError]:
     """Why each of the first wrong rows is wrong, in the words the file's author needs."""
     cursor.execute(
         f"""
-        SELECT c.line, c.problems, c.first_line, s.region, s.period, s.value, i.problem, p.problem,
-               r.valid_from, r.valid_to
+        SELECT c.line, c.problems, c.first_line, s.region, s.period, s.indicator, s.value, i.problem, i.owner,
+               p.problem, r.valid_from, r.valid_to
         FROM {CHECKED} c JOIN {RAW} s ON s.line = c.line
         JOIN {INDICATORS} i ON i.text = s.indicator JOIN {PERIODS} p ON p.text = s.period
         LEFT JOIN {Region._meta.db_table} r ON r.kato = s.region
@@ -283,47 +328,51 @@ def _explain(cursor: CursorWrapper) -> list[RowError]:
         first_line,
         region,
         period,
+        indicator,
         value,
         indicator_problem,
+        owner,
         period_problem,
-        *validity,
+        *dates,
     ) in cursor.fetchall():
         if problems & EXTRA:
-            errors.append(RowError(line, "", _("more values than columns in the header")))
+            errors.append(RowError.of(line, "", "extra_cells"))
         if problems & REGION:
-            message = _("unknown region %(code)r (a 9-digit KATO code)") % {"code": region}
-            errors.append(RowError(line, "region", message))
+            errors.append(RowError.of(line, "region", "unknown_region", code=region))
         if problems & INDICATOR:
-            errors.append(RowError(line, "indicator", indicator_problem))
+            params = {"code": indicator}
+            if indicator_problem == "indicator_of_another_agency":
+                params.update(owner=owner, agency=agency_code or "")
+            errors.append(RowError.of(line, "indicator", indicator_problem, **params))
         if problems & PERIOD:
-            errors.append(RowError(line, "period", period_problem))
+            errors.append(RowError.of(line, "period", period_problem, period=_period_label(period, period_problem)))
         if problems & VALUE:
             try:
                 parse_value(value)
-            except ValueError as exc:
-                errors.append(RowError(line, "value", str(exc)))
+            except ValueProblem as exc:
+                errors.append(RowError.of(line, "value", exc.code, **exc.params))
             else:
-                errors.append(RowError(line, "value", _("%(value)s: a count is a whole number") % {"value": value}))
+                errors.append(RowError.of(line, "value", "not_whole", value=value))
         if problems & NOT_EXISTING:
-            valid_from, valid_to = (_date(d) for d in validity)
+            valid_from, valid_to = (_date(d) for d in dates)
             errors.append(
-                RowError(
+                RowError.of(
                     line,
                     "region",
-                    _("%(code)s did not exist during %(period)s (valid %(from)s to %(to)s)")
-                    % {
-                        "code": region,
-                        "period": Period.parse(period),
-                        "from": valid_from or "…",
-                        "to": valid_to or "…",
-                    },
+                    "region_not_existing",
+                    code=region,
+                    period=str(Period.parse(period)),
+                    **{"from": str(valid_from or "…"), "to": str(valid_to or "…")},
                 )
             )
         if problems & DUPLICATE:
-            errors.append(
-                RowError(line, "", _("the same region, period and indicator as line %(line)s") % {"line": first_line})
-            )
+            errors.append(RowError.of(line, "", "duplicate_row", line=first_line))
     return errors[:MAX_REPORTED_ERRORS]
+
+
+def _period_label(text: str, problem: str) -> str:
+    """The period as its problem names it: as written when it cannot be read, else as read."""
+    return str(Period.parse(text)) if problem == "period_not_ended" else text
 
 
 def _date(value: object) -> datetime.date | None:

@@ -17,6 +17,9 @@ from django.db.backends.utils import CursorWrapper
 from projectoffice.tabular import CSV_CHUNK_BYTES
 
 COLUMNS = ("region", "period", "indicator", "value")
+# What a pre-filled template adds (statistics_template.py): names and reference figures,
+# read past by the import.
+TEMPLATE_COLUMNS = ("region_name", "indicator_name", "last_year", "last_period")
 
 # The staging tables, private to the session (temporary) and gone with the transaction.
 RAW = "statistics_import_raw"
@@ -37,6 +40,13 @@ def temporary(cursor: CursorWrapper, name: str, definition: str, *, session: boo
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     on_commit = " ON COMMIT DROP" if connection.vendor == "postgresql" and not session else ""
     cursor.execute(f"CREATE TEMPORARY TABLE {name} {definition}{on_commit}")
+
+
+def stage_skip_unfilled() -> int:
+    """Drop the staged rows of a template left without a value (one statement); how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {RAW} WHERE value = ''")  # noqa: S608 - our name
+        return int(cursor.rowcount)
 
 
 def staging_drop() -> None:

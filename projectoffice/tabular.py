@@ -2,33 +2,116 @@
 
 Header problems and undecodable files are reported as `RowError`s, like bad rows, so a
 command or a page can show one list of everything that is wrong.
+
+Each problem has a stable `code` and its `params` (what a machine reads), and a message
+made from them in the language active when it is read: a problem is stored as code and
+params (`RowError.stored`), and read back in the reader's language (`RowError.read`).
+Each module that reports problems registers the messages of its codes
+(`problems_register`), so the codes and their words stay side by side.
 """
 
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # An XLSX is a zip: refuse one that unpacks to more than this before parsing it.
 MAX_XLSX_UNPACKED_BYTES = 500 * 10**6
+
+
+# A problem's words: a lazily translated template filled with its params, or a function
+# of the params for words that need more than filling in.
+ProblemWords = Promise | Callable[[Mapping[str, Any]], str]
+_PROBLEMS: dict[str, ProblemWords] = {}
+# Stored before problems had codes (only a message, in the language of the day).
+UNCLASSIFIED = "unclassified"
+
+
+def problems_register(words: Mapping[str, ProblemWords]) -> None:
+    """The messages of a module's problem codes; a code means one thing everywhere."""
+    for code, said in words.items():
+        if _PROBLEMS.setdefault(code, said) is not said:
+            raise ValueError(f"problem code {code!r} is registered twice")
+
+
+def problem_message(code: str, params: Mapping[str, Any]) -> str:
+    """The problem in words, in the active language."""
+    said = _PROBLEMS.get(code)
+    if said is None:
+        return str(params.get("message", code))
+    if isinstance(said, Promise):
+        return str(said) % dict(params)
+    return said(params)
 
 
 @dataclass(frozen=True)
 class RowError:
     line: int  # 1 is the header row; 0 means the file as a whole
     column: str
-    message: str
+    message: str  # in the language active when it was made; `read` makes it again
+    code: str = UNCLASSIFIED
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, line: int, column: str, code: str, /, **params: Any) -> "RowError":
+        """A problem by its code; `params` are plain JSON values (text, numbers)."""
+        return cls(line, column, problem_message(code, params), code, params)
+
+    def stored(self) -> dict[str, Any]:
+        """As kept in the database: no sentence, so it reads in its later reader's language."""
+        if self.code == UNCLASSIFIED:
+            return {"line": self.line, "column": self.column, "code": self.code, "params": {"message": self.message}}
+        return {"line": self.line, "column": self.column, "code": self.code, "params": dict(self.params)}
+
+    @classmethod
+    def read(cls, stored: Mapping[str, Any]) -> "RowError":
+        """A stored problem in the active language. Rows stored before codes existed hold
+        only their message: they read as it was written, code `unclassified`."""
+        code = str(stored.get("code") or UNCLASSIFIED)
+        params = dict(stored.get("params") or {})
+        if code == UNCLASSIFIED and "message" in stored:
+            params = {"message": stored["message"]}
+        return cls(
+            int(stored.get("line") or 0), str(stored.get("column") or ""), problem_message(code, params), code, params
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """What an API client reads: where, the code and its params, and the message."""
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "params": {} if self.code == UNCLASSIFIED else dict(self.params),
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = _("line %(line)s") % {"line": self.line} if self.line else _("file")
         if self.column:
             where = f"{where}, {self.column}"
         return f"{where}: {self.message}"
+
+
+problems_register(
+    {
+        UNCLASSIFIED: lambda params: str(params.get("message", "")),
+        "not_utf8": gettext_lazy("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8"),
+        "unreadable_csv": gettext_lazy("the CSV cannot be read here: %(reason)s"),
+        "not_xlsx": gettext_lazy("the file is not a readable XLSX workbook"),
+        "xlsx_too_large": gettext_lazy("the workbook unpacks to more than %(mb)s MB; split it or send CSV"),
+        "empty_file": gettext_lazy("the file is empty; expected a header row: %(cols)s"),
+        "missing_columns": gettext_lazy("missing column(s): %(cols)s"),
+        "unexpected_columns": gettext_lazy("unexpected column(s): %(cols)s"),
+        "duplicate_columns": gettext_lazy("column(s) given twice: %(cols)s"),
+    }
+)
 
 
 class TableError(Exception):
@@ -87,13 +170,9 @@ def _csv_rows(stream: IO[bytes], prefix: bytes = b"") -> Iterator[list[str]]:
     except UnicodeDecodeError as exc:
         # exc.object is the chunk being decoded, the last one read from the stream.
         position = max(raw.delivered - len(exc.object) + exc.start, 0)
-        raise TableError(
-            [RowError(0, "", _("the file is not UTF-8 text (byte %(pos)s); save it as CSV UTF-8") % {"pos": position})]
-        ) from exc
+        raise TableError([RowError.of(0, "", "not_utf8", pos=position)]) from exc
     except csv.Error as exc:
-        raise TableError(
-            [RowError(reader.line_num, "", _("the CSV cannot be read here: %(reason)s") % {"reason": exc})]
-        ) from exc
+        raise TableError([RowError.of(reader.line_num, "", "unreadable_csv", reason=str(exc))]) from exc
     finally:
         text.detach()
 
@@ -105,22 +184,13 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     try:
         unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
     except zipfile.BadZipFile as exc:
-        raise TableError([RowError(0, "", _("the file is not a readable XLSX workbook"))]) from exc
+        raise TableError([RowError.of(0, "", "not_xlsx")]) from exc
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise TableError(
-            [
-                RowError(
-                    0,
-                    "",
-                    _("the workbook unpacks to more than %(mb)s MB; split it or send CSV")
-                    % {"mb": MAX_XLSX_UNPACKED_BYTES // 10**6},
-                )
-            ]
-        )
+        raise TableError([RowError.of(0, "", "xlsx_too_large", mb=MAX_XLSX_UNPACKED_BYTES // 10**6)])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise TableError([RowError(0, "", _("the file is not a readable XLSX workbook"))]) from exc
+        raise TableError([RowError.of(0, "", "not_xlsx")]) from exc
     try:
         sheet = workbook.worksheets[0]
         # The sheet's own <dimension> can claim a million rows by 16,384 columns; read
@@ -149,20 +219,18 @@ def _header(lines: Iterator[list[str]], required: tuple[str, ...], optional: tup
     """The lower-cased column names; TableError when the header is unusable."""
     header_cells = next(lines, None)
     if header_cells is None or not any(cell.strip() for cell in header_cells):
-        raise TableError(
-            [RowError(0, "", _("the file is empty; expected a header row: %(cols)s") % {"cols": ", ".join(required)})]
-        )
+        raise TableError([RowError.of(0, "", "empty_file", cols=", ".join(required))])
     header = [cell.strip().lower() for cell in header_cells]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name and name not in required and name not in optional]
     problems = []
     if missing:
-        problems.append(RowError(1, "", _("missing column(s): %(cols)s") % {"cols": ", ".join(missing)}))
+        problems.append(RowError.of(1, "", "missing_columns", cols=", ".join(missing)))
     if unknown:
-        problems.append(RowError(1, "", _("unexpected column(s): %(cols)s") % {"cols": ", ".join(unknown)}))
+        problems.append(RowError.of(1, "", "unexpected_columns", cols=", ".join(unknown)))
     duplicated = sorted({name for name in header if name and header.count(name) > 1})
     if duplicated:
-        problems.append(RowError(1, "", _("column(s) given twice: %(cols)s") % {"cols": ", ".join(duplicated)}))
+        problems.append(RowError.of(1, "", "duplicate_columns", cols=", ".join(duplicated)))
     if problems:
         raise TableError(problems)
     return header
@@ -191,13 +259,21 @@ def read_table(
 
 
 def read_cells(
-    source: Path | IO[bytes], *, columns: tuple[str, ...], filename: str = ""
+    source: Path | IO[bytes],
+    *,
+    columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    filename: str = "",
+    on_header: Callable[[list[str]], None] | None = None,
 ) -> Iterator[tuple[int, list[str], int]]:
     """read_table for files of millions of rows: (line, cells in the order of `columns`,
     non-empty cells beyond the header) without building a dict and an object per row.
-    The file is read as it goes, so memory does not grow with it."""
+    The file is read as it goes, so memory does not grow with it. `optional` columns may
+    be in the file and are read past; `on_header` is told the header's names once read."""
     lines = _lines(source, filename)
-    header = _header(lines, columns, ())
+    header = _header(lines, columns, optional)
+    if on_header is not None:
+        on_header(header)
     width = len(header)
     positions = [header.index(name) for name in columns]
     for line, cells in enumerate(lines, start=2):

@@ -22,6 +22,7 @@ class TargetInline(admin.TabularInline[Target, Indicator]):
 @admin.register(Indicator)
 class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [IndicatorResource]
+    import_template_name = "admin/initiatives/import.html"
     list_display = [
         "code",
         "name_ru",
@@ -55,6 +56,7 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
 @admin.register(Target)
 class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
+    import_template_name = "admin/initiatives/import.html"
     list_display = [
         "indicator",
         "region_or_nation",

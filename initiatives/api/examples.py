@@ -76,8 +76,20 @@ REFUSED_IMPORT = {
     "unchanged": 0,
     "error_count": 2,
     "errors": [
-        {"line": 3, "column": "region", "message": "unknown region '710000001' (a 9-digit KATO code)"},
-        {"line": 4, "column": "value", "message": "-5 is negative; values cannot be below zero"},
+        {
+            "line": 3,
+            "column": "region",
+            "code": "unknown_region",
+            "params": {"code": "710000001"},
+            "message": "unknown region '710000001' (a 9-digit KATO code)",
+        },
+        {
+            "line": 4,
+            "column": "value",
+            "code": "negative_value",
+            "params": {"value": "-5"},
+            "message": "-5 is negative; values cannot be below zero",
+        },
     ],
     "agency": "kpssu",
     "uploaded_by": None,

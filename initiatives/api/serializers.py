@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
 from ..selectors.values import VALUE_COLUMNS
-from ..services.import_jobs import import_job_progress
+from ..services.import_jobs import import_job_errors, import_job_progress
 
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
@@ -117,14 +117,35 @@ class ImportProgressSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(help_text="Rows in the file, once known (0 while checking).")
 
 
+class ImportProblemSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField(help_text="The file's line (1 is the header); 0: the file as a whole.")
+    column = serializers.CharField(help_text="The column the problem is in; empty for the row or the file.")
+    code = serializers.CharField(
+        help_text=(
+            "What is wrong, stable for machines: e.g. unknown_region, unknown_indicator, bad_period, "
+            "period_not_ended, not_a_number, negative_value, not_whole, duplicate_row, missing_columns "
+            "(README lists them all)."
+        )
+    )
+    params = serializers.DictField(
+        help_text='The code\'s particulars, e.g. {"code": "710000001"} or {"value": "1,5"} or {"line": 2}.'
+    )
+    message = serializers.CharField(help_text="The problem in words, in the language asked for (Accept-Language).")
+
+
 class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
 
     @extend_schema_field(ImportProgressSerializer)
     def get_progress(self, batch: ImportBatch) -> dict[str, Any]:
         return import_job_progress(batch)
+
+    @extend_schema_field(ImportProblemSerializer(many=True))
+    def get_errors(self, batch: ImportBatch) -> list[dict[str, Any]]:
+        return [problem.as_json() for problem in import_job_errors(batch)]
 
     class Meta:
         model = ImportBatch
@@ -139,6 +160,7 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "created",
             "updated",
             "unchanged",
+            "skipped",
             "error_count",
             "errors",
             "agency",

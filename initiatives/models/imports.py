@@ -56,6 +56,8 @@ class ImportBatch(Job):
     created = models.PositiveIntegerField(_("values created"), default=0)
     updated = models.PositiveIntegerField(_("values replaced"), default=0)
     unchanged = models.PositiveIntegerField(_("values unchanged"), default=0)
+    # Rows of a pre-filled template left without a value.
+    skipped = models.PositiveIntegerField(_("rows skipped (no value)"), default=0)
     # Every problem found, as [{"line": 12, "column": "region", "message": "..."}]; capped.
     errors = models.JSONField(_("problems"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("problems found"), default=0)

@@ -19,17 +19,32 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
 from projectoffice.job_locks import IMPORT_JOBS, job_lock
 from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
+from projectoffice.tabular import RowError, problems_register
 
 from ..models import ImportBatch, ImportStatus
 from .statistics import ImportAlreadyFinished, StatisticsImportError, statistics_import
 
 logger = logging.getLogger(__name__)
+
+problems_register(
+    {
+        "never_finished": gettext_lazy(
+            "the import was started %(count)s times and never finished; nothing was written"
+        ),
+        "upload_missing": gettext_lazy("the uploaded file is missing"),
+        "timed_out": gettext_lazy(
+            "the import took longer than %(minutes)s minutes and was stopped; nothing was written. "
+            "Send the file in parts."
+        ),
+        "unexpected_error": gettext_lazy("the import stopped on an unexpected error (%(kind)s); nothing was written"),
+    }
+)
 
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 # A waiting job older than this was probably never queued (broker down): the sweep queues it.
@@ -71,12 +86,7 @@ def _run(batch_id: int) -> ImportBatch:
         return _end(
             batch,
             failed=True,
-            errors=[
-                _problem(
-                    _("the import was started %(count)s times and never finished; nothing was written")
-                    % {"count": batch.attempts - 1}
-                )
-            ],
+            errors=[_problem("never_finished", count=batch.attempts - 1)],
         )
     try:
         with batch.upload.open("rb") as source:
@@ -95,56 +105,44 @@ def _run(batch_id: int) -> ImportBatch:
         return _end(
             batch,
             failed=True,
-            errors=[{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors],
+            errors=[e.stored() for e in exc.errors],
             error_count=exc.error_count,
         )
     except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
         logger.error("import %s: the uploaded file cannot be opened: %s", batch_id, exc)
-        return _end(batch, failed=True, errors=[_problem(_("the uploaded file is missing"))])
+        return _end(batch, failed=True, errors=[_problem("upload_missing")])
     except SoftTimeLimitExceeded:
         minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        return _end(
-            batch,
-            failed=True,
-            errors=[
-                _problem(
-                    _(
-                        "the import took longer than %(minutes)s minutes and was stopped; nothing was written. "
-                        "Send the file in parts."
-                    )
-                    % {"minutes": minutes}
-                )
-            ],
-        )
+        return _end(batch, failed=True, errors=[_problem("timed_out", minutes=minutes)])
     except (OperationalError, InterfaceError):
         raise  # passing trouble with the database: the task tries again later
     except Exception as exc:
         logger.exception("import %s stopped on an unexpected error", batch_id)
-        return _end(
-            batch,
-            failed=True,
-            errors=[
-                _problem(
-                    _("the import stopped on an unexpected error (%(kind)s); nothing was written")
-                    % {"kind": type(exc).__name__}
-                )
-            ],
-        )
+        return _end(batch, failed=True, errors=[_problem("unexpected_error", kind=type(exc).__name__)])
     finally:
         _ProgressWriter(batch_id).forget()
-    if result.dry_run:  # checked and rolled back: record what it would have done
+    if result.dry_run:  # checked and rolled back: record what it would have done and what it checked
         return _end(
             batch,
             rows=result.rows,
+            progress_done=result.rows,
+            progress_total=result.rows,
             created=result.created,
             updated=result.updated,
             unchanged=result.unchanged,
+            skipped=result.skipped,
         )
     return ImportBatch.objects.get(pk=batch_id)
 
 
-def _problem(message: str) -> dict[str, Any]:
-    return {"line": 0, "column": "", "message": message}
+def _problem(code: str, **params: Any) -> dict[str, Any]:
+    return RowError.of(0, "", code, **params).stored()
+
+
+def import_job_errors(batch: ImportBatch) -> list[RowError]:
+    """The job's problems in the active language: they are stored as codes and params, so
+    each reader reads them in their own; rows stored before codes read as written."""
+    return [RowError.read(stored) for stored in batch.errors or []]
 
 
 def _end(batch: ImportBatch, *, failed: bool = False, **fields: Any) -> ImportBatch:

@@ -20,19 +20,41 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
-from projectoffice.tabular import RowError, TableError, read_cells
+from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..statistics_file import check_staged
-from ..statistics_staging import CHECKED, COLUMNS, stage_file, stage_rows, staging_drop
+from ..statistics_staging import (
+    CHECKED,
+    COLUMNS,
+    TEMPLATE_COLUMNS,
+    stage_file,
+    stage_rows,
+    stage_skip_unfilled,
+    staging_drop,
+)
 
 logger = logging.getLogger(__name__)
 
 # Problems reported at most (the count says how many there were).
 MAX_REPORTED = 1000
+
+
+problems_register(
+    {
+        "database_refused": gettext_lazy("the database refused the import (%(kind)s); nothing was written"),
+        "no_rows": gettext_lazy("the file has a header but no rows"),
+        "nothing_filled": gettext_lazy("none of the template's %(skipped)s rows has a value; nothing to import"),
+        "changed_meanwhile": gettext_lazy("values changed while the file was imported; nothing was written"),
+        "replaces_office_value": gettext_lazy(
+            "replaces a value entered by the project office or a report; ask the office"
+        ),
+    }
+)
 
 
 class StatisticsImportError(Exception):
@@ -50,6 +72,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows of a pre-filled template left without a value, skipped.
+    skipped: int = 0
     dry_run: bool = False
     batch: ImportBatch | None = None
 
@@ -87,7 +111,7 @@ def statistics_import(
     try:
         # Read outside the write transaction, as before: the progress of a long file
         # reaches the job's row, and nothing is locked while it streams in.
-        _stage(source, str(name), progress)
+        result.skipped = _stage(source, str(name), progress)
         with transaction.atomic():
             _check(agency, result)
             if batch is None:
@@ -97,12 +121,13 @@ def statistics_import(
                     agency=agency,
                     status=ImportStatus.RUNNING,
                     rows=result.rows,
+                    skipped=result.skipped,
                 )
             else:
                 batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
                 if batch.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
                     raise ImportAlreadyFinished
-                batch.rows = result.rows
+                batch.rows, batch.skipped = result.rows, result.skipped
             changed = _write(batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
@@ -123,34 +148,33 @@ def statistics_import(
         # What the checks could not foresee: a region or KPI removed meanwhile, or a
         # constraint. Rolled back whole, and said in words rather than as a traceback.
         logger.exception("statistics import refused by the database")
-        raise StatisticsImportError(
-            [
-                RowError(
-                    0,
-                    "",
-                    _("the database refused the import (%(kind)s); nothing was written") % {"kind": type(exc).__name__},
-                )
-            ]
-        ) from exc
+        raise StatisticsImportError([RowError.of(0, "", "database_refused", kind=type(exc).__name__)]) from exc
     finally:
         _forget_staging()
     return result
 
 
-def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> None:
-    """The file into the staging table; StatisticsImportError when it cannot be read at all."""
+def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> int:
+    """The file into the staging table; StatisticsImportError when it cannot be read at all.
+    Returns the rows of a pre-filled template left without a value, dropped from the
+    staging table at once (a file with only the import's four columns goes by COPY and has
+    none: its empty value is a problem to report)."""
+    header: list[str] = []
     try:
         copied = stage_file(source, name)
         if copied is not None:
             if progress:
                 progress("checking", copied, 0)
-        else:
-            stage_rows(
-                read_cells(source, columns=COLUMNS, filename=name),
-                progress=(lambda n: progress("checking", n, 0)) if progress else None,
-            )
+            return 0
+        stage_rows(
+            read_cells(source, columns=COLUMNS, optional=TEMPLATE_COLUMNS, filename=name, on_header=header.extend),
+            progress=(lambda n: progress("checking", n, 0)) if progress else None,
+        )
     except TableError as exc:
         raise StatisticsImportError(exc.errors) from exc
+    if not set(header) & set(TEMPLATE_COLUMNS):
+        return 0
+    return stage_skip_unfilled()
 
 
 def _check(agency: Agency | None, result: ImportResult) -> None:
@@ -163,7 +187,9 @@ def _check(agency: Agency | None, result: ImportResult) -> None:
     if checked.error_count:
         raise StatisticsImportError(checked.errors, checked.error_count)
     if not checked.total:
-        raise StatisticsImportError([RowError(0, "", _("the file has a header but no rows"))])
+        if result.skipped:
+            raise StatisticsImportError([RowError.of(0, "", "nothing_filled", skipped=result.skipped)])
+        raise StatisticsImportError([RowError.of(0, "", "no_rows")])
     result.rows = checked.total
 
 
@@ -231,9 +257,7 @@ def _write(
                 )
                 if result.updated != changed:  # changed since the check: refused, all rolled back
                     _refuse_hand_entered(cursor, as_stored=True)
-                    raise StatisticsImportError(
-                        [RowError(0, "", _("values changed while the file was imported; nothing was written"))]
-                    )
+                    raise StatisticsImportError([RowError.of(0, "", "changed_meanwhile")])
         else:
             result.created, result.updated = _insert_update_then_history(
                 cursor, now=now, user_id=user_id, batch=batch, reason=reason
@@ -260,8 +284,9 @@ def _refuse_hand_entered(cursor: Any, *, as_stored: bool = False) -> None:
     if not count:
         return
     cursor.execute(f"SELECT m.line {where} ORDER BY m.line LIMIT {MAX_REPORTED}", [ValueSource.IMPORT])
-    message = _("replaces a value entered by the project office or a report; ask the office")
-    raise StatisticsImportError([RowError(line, "value", message) for (line,) in cursor.fetchall()], count)
+    raise StatisticsImportError(
+        [RowError.of(line, "value", "replaces_office_value") for (line,) in cursor.fetchall()], count
+    )
 
 
 def _columns() -> tuple[str, str]:

@@ -223,15 +223,72 @@ def test_kpi_catalogue_import_shows_a_preview_then_writes_on_confirmation(staff:
     assert created.history.get().history_user == office
 
 
-def test_targets_import_reports_an_unknown_kpi_and_writes_nothing(staff: Client) -> None:
-    upload = io.BytesIO(
-        b"indicator,region,year,target_value,baseline_value,baseline_year,note\nno.such,710000000,2026,5,,,\n"
-    )
+BAD_TARGETS = (
+    b"indicator,region,year,target_value,baseline_value,baseline_year,note\n"
+    b"no.such,710000000,2026,5,,,\n"
+    b"crime.registered,999,20x6,12;5,,,\n"
+)
+
+
+def post_targets(staff: Client, content: bytes, language: str = "en"):
+    upload = io.BytesIO(content)
     upload.name = "targets.csv"
-    response = staff.post("/admin/initiatives/target/import/", {"format": "0", "import_file": upload, "resource": "0"})
+    return staff.post(
+        "/admin/initiatives/target/import/",
+        {"format": "0", "import_file": upload, "resource": "0"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def problems(response) -> list[tuple[str, str, str]]:
+    """(line in the file, column, words) of each problem the page lists."""
+    import re
+
+    html = response.content.decode()
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td class=\"errors\">(.*?)</td>", html, flags=re.S)
+    return [
+        (line, column, words.strip())
+        for line, cell in rows
+        for column, words in re.findall(r'<li data-column="([^"]*)">.*?</strong>:(.*?)</li>', cell, flags=re.S)
+    ]
+
+
+def test_targets_import_says_the_line_column_value_and_what_is_wrong_and_writes_nothing(staff: Client) -> None:
+    response = post_targets(staff, BAD_TARGETS)
     assert response.status_code == 200
-    assert "Indicator matching query does not exist" in response.content.decode()
+    assert problems(response) == [
+        ("2", "indicator", "unknown indicator &#x27;no.such&#x27;"),
+        ("3", "region", "unknown region &#x27;999&#x27; (a 9-digit KATO code)"),
+        ("3", "year", "&#x27;20x6&#x27; is not a year from 1991 to 2100"),
+        ("3", "target_value", "&#x27;12;5&#x27; is not a number"),
+    ]
+    body = response.content.decode()
+    assert "matching query does not exist" not in body and "ConversionSyntax" not in body
     assert response.context.get("confirm_form") is None
+    assert not Target.objects.exists()
+
+
+def test_targets_import_problems_read_in_the_readers_language(staff: Client) -> None:
+    response = post_targets(staff, BAD_TARGETS, language="kk")
+    assert problems(response)[:2] == [
+        ("2", "indicator", "белгісіз көрсеткіш &#x27;no.such&#x27;"),
+        ("3", "region", "белгісіз өңір &#x27;999&#x27; (9 таңбалы KATO коды)"),
+    ]
+    body = response.content.decode()
+    assert "Файлдағы жол" in body and "Кейбір жолдарда қате бар" in body
+
+
+def test_targets_import_preview_shows_names_beside_codes(staff: Client) -> None:
+    response = post_targets(
+        staff,
+        b"indicator,region,year,target_value,baseline_value,baseline_year,note\n"
+        b"crime.registered,710000000,2026,5,,,\ncrime.theft,,2026,7,,,\n",
+    )
+    body = response.content.decode()
+    assert response.context["confirm_form"] is not None
+    for shown in ("<th>indicator_name</th>", "<th>region_name</th>", "Criminal offences registered", "Astana"):
+        assert shown in body, shown
+    assert "Kazakhstan (national)" in body
     assert not Target.objects.exists()
 
 
@@ -245,8 +302,8 @@ def test_targets_export_as_csv(staff: Client) -> None:
     response = staff.post("/admin/initiatives/target/export/", {"format": "0", "resource": "0", **columns})
     assert response.status_code == 200, response.content[:500]
     body = response.content.decode()
-    assert body.splitlines()[0].startswith("indicator,region,year,target_value")
-    assert "crime.registered,,2026,90000" in body
+    assert body.splitlines()[0].startswith("indicator,indicator_name,region,region_name,year,target_value")
+    assert "crime.registered,Criminal offences registered,,Kazakhstan (national),2026,90000" in body
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,9 @@ def test_a_run_that_hits_the_time_limit_ends_refused_and_writes_nothing() -> Non
     with mock.patch.object(import_jobs, "statistics_import", side_effect=SoftTimeLimitExceeded()):
         ended = import_job_run(batch_id=batch.pk)
     assert ended.status == "failed"
-    assert ended.errors[0]["message"].startswith("the import took longer than 25 minutes and was stopped")
+    assert import_jobs.import_job_errors(ended)[0].message.startswith(
+        "the import took longer than 25 minutes and was stopped"
+    )
     assert not Value.objects.exists()
 
 
@@ -57,7 +59,7 @@ def test_an_unexpected_error_ends_the_job_refused_rather_than_running_forever() 
     batch = submitted()
     with mock.patch.object(import_jobs, "statistics_import", side_effect=KeyError("bug")):
         ended = import_job_run(batch_id=batch.pk)
-    assert (ended.status, ended.errors[0]["message"]) == (
+    assert (ended.status, import_jobs.import_job_errors(ended)[0].message) == (
         "failed",
         "the import stopped on an unexpected error (KeyError); nothing was written",
     )
@@ -80,14 +82,17 @@ def test_a_job_its_workers_keep_dying_on_is_given_up() -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(status="running", attempts=MAX_ATTEMPTS)
     ended = import_job_run(batch_id=batch.pk)
     assert ended.status == "failed"
-    assert ended.errors[0]["message"] == "the import was started 5 times and never finished; nothing was written"
+    assert (
+        import_jobs.import_job_errors(ended)[0].message
+        == "the import was started 5 times and never finished; nothing was written"
+    )
     assert not Value.objects.exists()
 
 
 def test_a_lost_file_ends_the_job_refused() -> None:
     batch = submitted()
     batch.upload.delete(save=False)
-    assert import_job_run(batch_id=batch.pk).errors[0]["message"] == "the uploaded file is missing"
+    assert import_jobs.import_job_errors(import_job_run(batch_id=batch.pk))[0].message == "the uploaded file is missing"
 
 
 @pytest.mark.postgres
@@ -137,3 +142,11 @@ def test_a_dry_run_job_writes_nothing() -> None:
     ended = import_job_run(batch_id=batch.pk)
     assert (ended.status, ended.dry_run, ended.created) == ("succeeded", True, 1)
     assert not Value.objects.exists()
+
+
+def test_a_dry_run_job_reports_the_rows_it_checked_not_0_of_0() -> None:
+    two_rows = GOOD + b"710000000,2025-08,crime.registered,1200\n"
+    batch = import_job_submit(upload=SimpleUploadedFile("c.csv", two_rows), user=None, agency=None, dry_run=True)
+    ended = import_job_run(batch_id=batch.pk)
+    assert (ended.rows, ended.progress_done, ended.progress_total) == (2, 2, 2)
+    assert import_jobs.import_job_progress(ended) == {"stage": "", "done": 2, "total": 2}

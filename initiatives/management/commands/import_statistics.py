@@ -36,6 +36,8 @@ class Command(FileImportCommand):
             f"{file.name}: rows {result.rows}; created {result.created}, replaced {result.updated}, "
             f"unchanged {result.unchanged} in {time.monotonic() - started:.1f}s"
         )
+        if result.skipped:
+            summary += f"; skipped {result.skipped} template row(s) left without a value"
         if result.dry_run:
             summary += " (dry run: nothing written)"
         elif result.batch is not None:
