@@ -216,15 +216,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Log-in lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account
-# from one address, that pair waits AXES_COOLOFF_HOURS. The portal, the admin and the
-# API's log-in page all go through it.
+# from one address, that pair waits AXES_COOLOFF_HOURS; after AXES_IP_FAILURE_LIMIT wrong
+# passwords from one address, whatever the accounts (password spraying), the address
+# waits as long (projectoffice/login_lockout.py). The portal, the admin and the API's
+# log-in page all go through it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "projectoffice.login_lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
