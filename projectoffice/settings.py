@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and the CSRF check: ends sessions idle or too old.
+    "projectoffice.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "projectoffice.db_router.ApiReadsMiddleware",
@@ -267,6 +269,14 @@ AXES_HANDLER = "projectoffice.login_lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# A log-in ends after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after
+# it began (projectoffice/session_limits.py); a form posted after that comes back after
+# logging in again.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+if not 0 < SESSION_MAX_HOURS <= 12 or not 0 < SESSION_IDLE_MINUTES <= SESSION_MAX_HOURS * 60:
+    raise ImproperlyConfigured("SESSION_MAX_HOURS must be 1 to 12, SESSION_IDLE_MINUTES 1 to that many hours.")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
