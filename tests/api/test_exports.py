@@ -424,7 +424,7 @@ def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_off
 
 
 def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
-    caller, values, django_capture_on_commit_callbacks
+    caller, values, django_capture_on_commit_callbacks, office
 ) -> None:
     client = caller("office")
     job = ask(client, django_capture_on_commit_callbacks).json()
@@ -432,6 +432,7 @@ def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
     assert len(stored_files()) == 1
 
     with time_machine.travel(timezone.now() + datetime.timedelta(days=7, minutes=1)):
+        client.force_login(office)  # a week later: a log-in of that day (sessions last 12 hours at most)
         response = client.get(job["links"]["download"])
         assert response.status_code == 410
         assert response.json()["error"]["code"] == "expired"
