@@ -37,9 +37,11 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver $(HOST)
 
-## Background jobs (need REDIS_URL; without it tasks run in the web process).
+## Background jobs (need REDIS_URL; without it tasks run in the web process). Every queue,
+## or some: `make worker QUEUES=exports` (docs/background-jobs.md: one worker per queue).
+QUEUES ?= imports,exports,notices,rollups
 worker: install
-	$(BIN)/celery -A projectoffice worker --loglevel INFO
+	$(BIN)/celery -A projectoffice worker --loglevel INFO --queues $(QUEUES)
 
 beat: install
 	$(BIN)/celery -A projectoffice beat --loglevel INFO

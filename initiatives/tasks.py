@@ -5,10 +5,15 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from projectoffice.queueing import requeue_unknown
+from projectoffice.queueing import requeue_orphans, requeue_unknown
 
 from .services.figures import rollups_check
-from .services.import_jobs import import_job_run, import_jobs_to_requeue, import_uploads_delete_old
+from .services.import_jobs import (
+    import_job_run,
+    import_jobs_orphaned,
+    import_jobs_to_requeue,
+    import_uploads_delete_old,
+)
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 
 logger = logging.getLogger(__name__)
@@ -34,8 +39,8 @@ def run_statistics_import(batch_id: int) -> str:
 
 @shared_task
 def resume_import_jobs() -> dict[str, int]:
-    """The sweep: uploads never queued (broker down) or whose worker died long ago; and
-    the kept files of imports that ended a month ago are deleted."""
+    """The sweep: uploads never queued (broker down); and the kept files of imports that
+    ended a month ago are deleted."""
     queued = requeue_unknown(run_statistics_import, import_jobs_to_requeue())
     return {"queued": queued, "files_deleted": import_uploads_delete_old()}
 
@@ -62,7 +67,7 @@ def build_export(export_id: int) -> bool:
 @shared_task
 def delete_expired_exports() -> dict[str, int]:
     """The exports' sweep: deletes files past their expiry, and queues exports that were
-    never queued (broker down) or whose worker died."""
+    never queued (broker down)."""
     from .services.exports import export_files_delete_expired, exports_to_queue_ids
 
     deleted = export_files_delete_expired()
@@ -84,3 +89,15 @@ def check_rollups() -> int:
     if check.differences:
         logger.error("the rollups differ from the values in %s row(s); run rebuild_rollups", check.differences)
     return check.differences
+
+
+@shared_task
+def take_over_jobs() -> dict[str, int]:
+    """Every JOBS_TAKEOVER_SECONDS (beat): imports and exports whose worker died (their
+    lock is free) are queued again for a live worker; how many of each."""
+    from .services.exports import exports_orphaned
+
+    return {
+        "imports": requeue_orphans(run_statistics_import, import_jobs_orphaned()),
+        "exports": requeue_orphans(build_export, exports_orphaned()),
+    }

@@ -10,7 +10,7 @@ connection pooler in transaction mode would break session locks: use session mod
 SQLite runs tasks in the web process, one writer at a time: there is nothing to arbitrate.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
@@ -20,13 +20,17 @@ IMPORT_JOBS = 7201
 EXPORT_JOBS = 7202
 
 
+def _key_of(job_id: int) -> int:
+    return job_id & 0x7FFFFFFF
+
+
 @contextmanager
 def job_lock(kind: int, job_id: int) -> Iterator[bool]:
     """True inside the block when this process holds the job; False when another live one does."""
     if connection.vendor != "postgresql":
         yield True
         return
-    key = [kind, job_id & 0x7FFFFFFF]
+    key = [kind, _key_of(job_id)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
         held = bool(cursor.fetchone()[0])
@@ -36,3 +40,22 @@ def job_lock(kind: int, job_id: int) -> Iterator[bool]:
         if held:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def jobs_held(kind: int, job_ids: Sequence[int]) -> set[int]:
+    """The ids among `job_ids` whose lock a live process holds (PostgreSQL; elsewhere none)."""
+    if connection.vendor != "postgresql" or not job_ids:
+        return set()
+    with connection.cursor() as cursor:
+        # A lock taken with two int4 keys shows the first as classid, the second as objid.
+        cursor.execute(
+            """
+            SELECT objid::bigint FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = %s
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND objid::bigint = ANY(%s)
+            """,
+            [kind, [_key_of(job_id) for job_id in job_ids]],
+        )
+        held = {int(row[0]) for row in cursor.fetchall()}
+    return {job_id for job_id in job_ids if _key_of(job_id) in held}

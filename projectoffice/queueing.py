@@ -39,12 +39,16 @@ def _name(task: "str | Named") -> str:
     return task if isinstance(task, str) else task.name
 
 
-def send(task: "str | Named", *args: Any) -> bool:
-    """Send a task now; False, and a line in the log, when the broker cannot be reached."""
+def send(task: "str | Named", *args: Any, priority: int | None = None) -> bool:
+    """Send a task now; False, and a line in the log, when the broker cannot be reached.
+    `priority`: 0 (the default) goes first, 9 after, within the task's queue."""
     name = _name(task)
     found = task_named(name)
     try:
-        found.delay(*args)
+        if priority is None:
+            found.delay(*args)
+        else:
+            found.apply_async(args, priority=priority)
     except Exception:
         logger.warning("could not queue %s%s; the periodic sweep will", name, args, exc_info=True)
         return False
@@ -55,19 +59,19 @@ def _mark(task: str, job_id: int) -> str:
     return f"queued:{task}:{job_id}"
 
 
-def queue(task: "str | Named", job_id: int) -> bool:
+def queue(task: "str | Named", job_id: int, *, priority: int | None = None) -> bool:
     """Send `task(job_id)` and remember it was sent; False when the broker cannot be reached."""
-    if not send(task, job_id):
+    if not send(task, job_id, priority=priority):
         return False
     cache.set(_mark(_name(task), job_id), True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
     return True
 
 
-def queue_on_commit(task: "str | Named", job_id: int) -> None:
+def queue_on_commit(task: "str | Named", job_id: int, *, priority: int | None = None) -> None:
     """Send `task(job_id)` once the caller's transaction has committed the job's row."""
     name = _name(task)
     task_named(name)  # a misspelt name fails in the caller, not later in a callback
-    transaction.on_commit(lambda: queue(name, job_id))
+    transaction.on_commit(lambda: queue(name, job_id, priority=priority))
 
 
 def requeue_unknown(task: "str | Named", job_ids: list[int]) -> int:
@@ -75,3 +79,21 @@ def requeue_unknown(task: "str | Named", job_ids: list[int]) -> int:
     name = _name(task)
     known = cache.get_many([_mark(name, job_id) for job_id in job_ids])
     return sum(queue(name, job_id) for job_id in job_ids if _mark(name, job_id) not in known)
+
+
+def requeue_orphans(task: "str | Named", jobs: list[tuple[int, int]]) -> int:
+    """The takeover: send the (job id, attempt) pairs whose worker died; returns how many
+    were sent. Their first message is still held by Redis for the dead worker (its
+    `queued` mark stands), so the mark here names the attempt: each dead attempt is sent
+    once, and if the worker that takes it over dies too, its own attempt is sent again."""
+    name = _name(task)
+    sent = 0
+    for job_id, attempt in jobs:
+        mark = f"takeover:{name}:{job_id}:{attempt}"
+        if not cache.add(mark, True, timeout=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]):
+            continue  # sent already (or the cache is down, and with it, most likely, the broker)
+        if queue(name, job_id):
+            sent += 1
+        else:
+            cache.delete(mark)
+    return sent

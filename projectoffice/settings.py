@@ -11,9 +11,11 @@ from urllib.parse import urlsplit, urlunsplit
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
+from kombu.entity import Queue
 
 # `admin.TabularInline[ReportLine, Report]` and the like, as mypy --strict asks, at run time too.
 django_stubs_ext.monkeypatch()
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "csp",
     "regions",
     "agencies",
     "initiatives",
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and the CSRF check: ends sessions idle or too old.
+    "projectoffice.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "projectoffice.db_router.ApiReadsMiddleware",
@@ -166,18 +172,46 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "Asia/Almaty"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker process reserves one task at a time, so a quick task is never held behind a
+# slow one in a busy process's reservation while another process is free.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One queue per kind of work, so that a pile of one never holds up another: `make worker`
+# (and a bare `celery worker`) consumes them all; `-Q imports` and so on, one worker per
+# queue (docs/background-jobs.md). Quick housekeeping (the sweeps, the takeover, reminders)
+# goes with the notices.
+CELERY_QUEUES = ("imports", "exports", "notices", "rollups")
+CELERY_TASK_QUEUES = [Queue(name) for name in CELERY_QUEUES]  # type: ignore[no-untyped-call]
+CELERY_TASK_DEFAULT_QUEUE = "notices"
+CELERY_TASK_ROUTES = {
+    "initiatives.tasks.run_statistics_import": {"queue": "imports"},
+    "initiatives.tasks.build_export": {"queue": "exports"},
+    "initiatives.tasks.refresh_rollups": {"queue": "rollups"},
+    "initiatives.tasks.check_rollups": {"queue": "rollups"},
+    "initiatives.tasks.deliver_notice": {"queue": "notices"},
+    "initiatives.tasks.deliver_pending_notices": {"queue": "notices"},
+    "initiatives.tasks.send_reminders": {"queue": "notices"},
+    "initiatives.tasks.resume_import_jobs": {"queue": "notices"},
+    "initiatives.tasks.delete_expired_exports": {"queue": "notices"},
+    "initiatives.tasks.take_over_jobs": {"queue": "notices"},
+}
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# How often beat looks for imports and exports whose worker died: a dead worker's job is
+# running again within this long plus a queue's wait (docs/background-jobs.md).
+JOBS_TAKEOVER_SECONDS = env.int("JOBS_TAKEOVER_SECONDS", default=60)
+if not 0 < JOBS_TAKEOVER_SECONDS <= 60:
+    raise ImproperlyConfigured("JOBS_TAKEOVER_SECONDS must be between 1 and 60.")
 CELERY_BEAT_SCHEDULE = {
     # Delivers notices that could not be queued when they were written (broker down).
     "deliver-pending-notices": {"task": "initiatives.tasks.deliver_pending_notices", "schedule": 300.0},
     # Report reminders and escalations, once a day in office hours (CELERY_TIMEZONE: Almaty).
     "send-reminders": {"task": "initiatives.tasks.send_reminders", "schedule": crontab(hour=9, minute=0)},
-    # Statistics uploads that were never queued (broker down) or whose worker died.
+    # Statistics uploads that were never queued (broker down).
     "resume-import-jobs": {"task": "initiatives.tasks.resume_import_jobs", "schedule": 300.0},
-    # Exports: queues those not queued (broker down) or whose worker died; deletes expired files.
+    # Exports: queues those never queued (broker down); deletes expired files.
     "sweep-exports": {"task": "initiatives.tasks.delete_expired_exports", "schedule": 300.0},
+    # Imports and exports whose worker died (their lock is free), given to a live worker.
+    "take-over-jobs": {"task": "initiatives.tasks.take_over_jobs", "schedule": float(JOBS_TAKEOVER_SECONDS)},
     # Compares the KPI engine's rollups with the values; /healthz reports a drift.
     "check-rollups": {"task": "initiatives.tasks.check_rollups", "schedule": crontab(hour=3, minute=30)},
 }
@@ -186,6 +220,9 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     "socket_connect_timeout": 5,
+    # Within a queue, a task sent with priority 0 (the default) goes before one sent with 9:
+    # a small export is not held behind full-table ones (initiatives/services/exports.py).
+    "priority_steps": [0, 9],
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task while Redis is down gives up within a second or two (what
@@ -216,21 +253,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Log-in lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account
-# from one address, that pair waits AXES_COOLOFF_HOURS. The portal, the admin and the
-# API's log-in page all go through it.
+# from one address, that pair waits AXES_COOLOFF_HOURS; after AXES_IP_FAILURE_LIMIT wrong
+# passwords from one address, whatever the accounts (password spraying), the address
+# waits as long (projectoffice/login_lockout.py). The portal, the admin and the API's
+# log-in page all go through it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "projectoffice.login_lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# A log-in ends after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after
+# it began (projectoffice/session_limits.py); a form posted after that comes back after
+# logging in again.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+if not 0 < SESSION_MAX_HOURS <= 12 or not 0 < SESSION_IDLE_MINUTES <= SESSION_MAX_HOURS * 60:
+    raise ImproperlyConfigured("SESSION_MAX_HOURS must be 1 to 12, SESSION_IDLE_MINUTES 1 to that many hours.")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Content-Security-Policy on every response (django-csp): scripts, styles, images and
+# fonts only from this site, no inline script (templates load theirs from static/), no
+# plugins, never framed. Inline style is allowed: the API's documentation pages (Swagger
+# UI, ReDoc) write theirs at run time; styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 # --- Languages: Kazakh, Russian, English; Almaty time.
 LANGUAGE_CODE = "ru"
@@ -321,6 +389,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=100 * 10**6)
 # The most rows one export of KPI values may hold; a larger one fails, asking for narrower filters.
 MAX_EXPORT_ROWS = env.int("MAX_EXPORT_ROWS", default=1_000_000)
+# Exports one requester (a person or a token) may have waiting or being built at once.
+MAX_UNFINISHED_EXPORTS = env.int("MAX_UNFINISHED_EXPORTS", default=3)
+# An export of at most this many rows is small: it is queued ahead of bigger ones.
+SMALL_EXPORT_ROWS = env.int("SMALL_EXPORT_ROWS", default=50_000)
 # One-time messages (a new token's key) stay on the server, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -37,7 +37,7 @@ from agencies.models import Agency, TokenScope
 from agencies.tokens import is_agency_caller
 
 from ..models import Export, ExportFormat, ExportStatus
-from ..services.exports import CONTENT_TYPES, export_download_allowed, export_request
+from ..services.exports import CONTENT_TYPES, TooManyExports, export_download_allowed, export_request
 from .filters import ValueFilter
 
 # --- serializers --------------------------------------------------------------------
@@ -131,6 +131,12 @@ class ExportNotReady(APIException):
 
 class ExportInProgress(ExportNotReady):
     wait = 5  # seconds; the error handler sends it as Retry-After
+
+
+class TooManyExportsAsked(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_exports"
+    default_detail = gettext_lazy("Too many exports are waiting or being built; ask again when one is ready.")
 
 
 class ExportGone(APIException):
@@ -251,7 +257,11 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "file is built before the answer, which then shows it ready."
         ),
         request=ExportRequestSerializer,
-        responses={202: ExportSerializer, 400: ERROR},
+        responses={
+            202: ExportSerializer,
+            400: ERROR,
+            429: OpenApiResponse(ERROR, description="The caller has MAX_UNFINISHED_EXPORTS (3) unfinished exports."),
+        },
         examples=[
             OpenApiExample(
                 "Astana's registered offences, January to September 2025",
@@ -298,6 +308,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"format": format_errors} if format_errors else {"filters": errors}) from None
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
+        except TooManyExports as exc:
+            raise TooManyExportsAsked(str(exc)) from None
         export = self.get_queryset().get(pk=export.pk)  # in-process, it has been built already
         data = self.get_serializer(export).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["links"]["self"]})

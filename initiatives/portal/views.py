@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
+from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
 from ..models import Report, ReportEvidence, ReportKind, ReportState
 from ..periods import Month, Period, PeriodError
@@ -87,6 +88,7 @@ def _report_or_404(request: HttpRequest, pk: int) -> Report:
     )
 
 
+@keeps_unsaved_form
 @login_required
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
@@ -95,8 +97,14 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     lock = closed_reason(report)
     if lock and is_project_office(request.user) and report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
         lock = None  # the office may still correct a closed draft
+    # What was typed when the session ended (projectoffice/session_limits.py): back in the form, unsaved.
+    unsaved = unsaved_form_take(request) if request.method == "GET" else None
+    if unsaved is not None:
+        messages.warning(
+            request, _("Your session had ended before this was saved. What you typed is below, not saved yet: save it.")
+        )
     form = ReportForm(
-        request.POST or None,
+        request.POST or unsaved,
         request.FILES or None,
         report=report,
         kpis=kpis,

@@ -31,7 +31,7 @@ from agencies.access import coordinator_regions, is_project_office, may_read
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.job_locks import EXPORT_JOBS, job_lock
-from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
+from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
 
 from ..models import Export, ExportFormat, ExportStatus, Value
@@ -69,6 +69,14 @@ class ExportRefused(Exception):
     """The file cannot be built; the message tells the requester why."""
 
 
+class TooManyExports(Exception):
+    """The requester has MAX_UNFINISHED_EXPORTS exports waiting or being built already."""
+
+
+# Sent with this priority, a big export waits behind the small ones of its queue.
+BIG_EXPORT_PRIORITY = 9
+
+
 def export_filters_clean(filters: Mapping[str, object]) -> dict[str, str]:
     """The filters as `/values/` would read them from its query string, or a
     ValidationError keyed by the name of each bad or unknown filter."""
@@ -104,12 +112,38 @@ def export_request(*, caller: Caller, file_format: str, filters: Mapping[str, ob
     if file_format not in ExportFormat.values:
         raise ValidationError({"format": [_("one of: %(formats)s") % {"formats": ", ".join(ExportFormat.values)}]})
     clean = export_filters_clean(filters)
+    _check_unfinished(caller)
     if is_agency_caller(caller):
         export = Export.objects.create(token=caller.token, agency=caller.agency, format=file_format, filters=clean)
     else:
         export = Export.objects.create(requested_by=cast(User, caller), format=file_format, filters=clean)
-    queue_on_commit("initiatives.tasks.build_export", export.pk)
+    small = values_filtered(values_visible_to(caller), clean)[: settings.SMALL_EXPORT_ROWS + 1].count()
+    big = small > settings.SMALL_EXPORT_ROWS
+    queue_on_commit("initiatives.tasks.build_export", export.pk, priority=BIG_EXPORT_PRIORITY if big else None)
     return export
+
+
+def _check_unfinished(caller: Caller) -> None:
+    """TooManyExports when `caller` has the most unfinished exports one may have. The
+    requester's row is locked first, so two requests at once cannot both slip under."""
+    mine = Export.objects.filter(status__in=[ExportStatus.WAITING, ExportStatus.RUNNING])
+    if is_agency_caller(caller):
+        type(caller.token)._default_manager.select_for_update().filter(pk=caller.token.pk).first()
+        mine = mine.filter(token=caller.token)
+    else:
+        person = cast(User, caller)
+        User.objects.select_for_update().filter(pk=person.pk).first()
+        mine = mine.filter(requested_by=person)
+    limit: int = settings.MAX_UNFINISHED_EXPORTS
+    unfinished = mine.count()
+    if unfinished >= limit:
+        raise TooManyExports(
+            _(
+                "You have %(count)s exports waiting or being built, the most one may have at once; "
+                "ask again when one of them is ready."
+            )
+            % {"count": unfinished}
+        )
 
 
 # --- building the file --------------------------------------------------------------
@@ -298,9 +332,13 @@ def _messages(exc: ValidationError) -> str:
 
 
 def exports_to_queue_ids(*, limit: int = SWEEP_BATCH) -> list[int]:
-    """Jobs waiting for more than a minute (never queued, or their message was lost) and
-    jobs running for longer than a task may (their worker died)."""
+    """Jobs waiting for more than a minute (never queued, or their message was lost)."""
     return jobs_to_requeue(Export.objects.all(), waiting_longer_than=REQUEUE_AFTER, limit=limit)
+
+
+def exports_orphaned(*, limit: int = SWEEP_BATCH) -> list[tuple[int, int]]:
+    """(id, attempts) of running jobs whose worker died, for the takeover."""
+    return jobs_orphaned(Export.objects.all(), kind=EXPORT_JOBS, limit=limit)
 
 
 def export_files_delete_expired(*, limit: int = SWEEP_BATCH) -> int:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
 from projectoffice.job_locks import IMPORT_JOBS, job_lock
-from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
+from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
 from projectoffice.tabular import RowError, problems_register
 
@@ -154,12 +154,16 @@ def _end(batch: ImportBatch, *, failed: bool = False, **fields: Any) -> ImportBa
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:
-    """Jobs a worker should take up: waiting a while (never queued: the broker was down),
-    or running for longer than any task may run (their worker died). The sweep queues those
-    not known to be queued already (projectoffice/queueing.py)."""
+    """Jobs waiting a while (never queued: the broker was down). The sweep queues those not
+    known to be queued already (projectoffice/queueing.py)."""
     return jobs_to_requeue(
         ImportBatch.objects.exclude(upload=""), waiting_longer_than=REQUEUE_AFTER, limit=100, now=now
     )
+
+
+def import_jobs_orphaned(now: datetime.datetime | None = None) -> list[tuple[int, int]]:
+    """(id, attempts) of running jobs whose worker died, for the takeover."""
+    return jobs_orphaned(ImportBatch.objects.exclude(upload=""), kind=IMPORT_JOBS, limit=100, now=now)
 
 
 # Files sent in are kept this long after their import ended, then deleted (the record stays).

@@ -218,6 +218,34 @@ def test_a_job_not_built_yet_answers_409_with_when_to_look_again(caller, values)
     assert response["Retry-After"] == "5"
 
 
+@pytest.mark.parametrize("who", ["office", "token_kpi"])
+def test_a_fourth_unfinished_export_is_refused_with_429_and_nothing_recorded(caller, values, who: str) -> None:
+    client = caller(who)
+    jobs = [client.post("/api/v1/exports/", {"format": "csv"}, format="json") for _ in range(3)]  # never built
+    assert [job.status_code for job in jobs] == [202, 202, 202]
+
+    refused = client.post("/api/v1/exports/", {"format": "csv", "filters": FILTERS}, format="json")
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert (error["status"], error["code"]) == (429, "too_many_exports")
+    assert error["message"] == (
+        "You have 3 exports waiting or being built, the most one may have at once; ask again when one of them is ready."
+    )
+    assert Export.objects.count() == 3
+    # Another requester is not held back by this one's exports ...
+    assert caller("coordinator_astana").post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 202
+    # ... and once one of its own is built, this one may ask again.
+    assert export_build(export_id=jobs[0].json()["id"]) is True
+    assert client.post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 202
+
+
+def test_the_number_of_unfinished_exports_is_a_setting(caller, values, settings) -> None:
+    settings.MAX_UNFINISHED_EXPORTS = 1
+    client = caller("office")
+    assert client.post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 202
+    assert client.post("/api/v1/exports/", {"format": "csv"}, format="json").status_code == 429
+
+
 def test_a_failed_job_answers_409_with_its_reason(caller, values, settings) -> None:
     settings.MAX_EXPORT_ROWS = 5
     client = caller("office")
@@ -284,12 +312,14 @@ def test_a_job_a_live_worker_builds_is_left_to_it(caller, values) -> None:
     assert export_build(export_id=job["id"]) is True  # its worker's connection is gone
 
 
-def test_the_sweep_queues_a_running_job_the_broker_never_gave_back(caller, values) -> None:
+def test_the_takeover_queues_a_running_job_whose_worker_died(caller, values) -> None:
     job = caller("office").post("/api/v1/exports/", {"format": "csv"}, format="json").json()
     started = timezone.now()
     Export.objects.filter(pk=job["id"]).update(status="running", started_at=started, attempts=1)
+    # PostgreSQL tells by the free lock at once; without locks, after the longest a task may run.
     with time_machine.travel(started + datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)):
-        assert tasks.delete_expired_exports() == {"deleted": 0, "queued": 1}
+        assert tasks.delete_expired_exports() == {"deleted": 0, "queued": 0}  # the sweep is for jobs never queued
+        assert tasks.take_over_jobs() == {"imports": 0, "exports": 1}
     assert Export.objects.get().status == "ready"
 
 
@@ -394,7 +424,7 @@ def test_a_file_built_for_office_staff_is_not_downloaded_once_they_leave_the_off
 
 
 def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
-    caller, values, django_capture_on_commit_callbacks
+    caller, values, django_capture_on_commit_callbacks, office
 ) -> None:
     client = caller("office")
     job = ask(client, django_capture_on_commit_callbacks).json()
@@ -402,6 +432,7 @@ def test_an_expired_export_answers_410_and_the_sweep_deletes_its_file(
     assert len(stored_files()) == 1
 
     with time_machine.travel(timezone.now() + datetime.timedelta(days=7, minutes=1)):
+        client.force_login(office)  # a week later: a log-in of that day (sessions last 12 hours at most)
         response = client.get(job["links"]["download"])
         assert response.status_code == 410
         assert response.json()["error"]["code"] == "expired"
@@ -447,3 +478,19 @@ def test_staff_see_the_jobs_in_the_admin_read_only(
     assert client.post(f"/admin/initiatives/export/{job['id']}/delete/", {"post": "yes"}).status_code == 403
     client.force_login(coordinator_astana)
     assert client.get("/admin/initiatives/export/").status_code == 302  # not staff: to the log-in page
+
+
+def test_a_big_export_is_queued_behind_small_ones(caller, values, settings, django_capture_on_commit_callbacks) -> None:
+    from unittest import mock
+
+    settings.SMALL_EXPORT_ROWS = 19
+    client = caller("token_kpi")
+    with (
+        mock.patch.object(tasks.build_export, "delay") as small,
+        mock.patch.object(tasks.build_export, "apply_async") as big,
+    ):
+        assert ask(client, django_capture_on_commit_callbacks, "csv", FILTERS).status_code == 202  # 19 rows
+        assert ask(client, django_capture_on_commit_callbacks, "csv", {}).status_code == 202  # the whole table
+    first, second = Export.objects.order_by("pk")
+    small.assert_called_once_with(first.pk)  # the default priority, 0: first
+    big.assert_called_once_with((second.pk,), priority=9)

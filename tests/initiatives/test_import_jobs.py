@@ -8,6 +8,7 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from agencies.models import Agency
 from initiatives.models import ImportBatch, Value
@@ -16,6 +17,7 @@ from initiatives.services.import_jobs import (
     MAX_ATTEMPTS,
     import_job_run,
     import_job_submit,
+    import_jobs_orphaned,
     import_jobs_to_requeue,
     import_uploads_delete_old,
 )
@@ -116,13 +118,40 @@ def test_a_second_delivery_leaves_a_running_job_to_its_runner() -> None:
     assert import_job_run(batch_id=batch.pk).status == "succeeded"  # its runner is gone: taken over
 
 
-def test_the_sweep_takes_up_jobs_whose_worker_died_long_ago(settings) -> None:
+@pytest.mark.postgres
+def test_the_takeover_gives_out_a_job_whose_worker_died_at_once_and_leaves_a_live_ones(in_process_tasks) -> None:
+    import psycopg
+
+    from initiatives import tasks
+
+    batch = submitted()
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running", started_at=timezone.now(), attempts=1)
+    s = connection.settings_dict
+    with psycopg.connect(
+        host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"], autocommit=True
+    ) as runner:
+        runner.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_JOBS, batch.pk])
+        assert import_jobs_orphaned() == []  # a live worker, however slow, keeps its job
+        assert tasks.take_over_jobs() == {"imports": 0, "exports": 0}
+    # Its connection is gone (the process died): taken over a moment later, not hours.
+    assert import_jobs_orphaned() == [(batch.pk, 1)]
+    assert tasks.take_over_jobs() == {"imports": 1, "exports": 0}
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts, batch.created) == ("succeeded", 2, 1)
+    assert Value.objects.count() == 1
+    assert tasks.take_over_jobs() == {"imports": 0, "exports": 0}
+
+
+def test_without_locks_a_job_running_longer_than_any_task_may_is_taken_over(settings) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL tells a dead worker by its lock (the test above)")
     batch = submitted()
     started = datetime.datetime(2025, 10, 1, 9, tzinfo=datetime.UTC)
     ImportBatch.objects.filter(pk=batch.pk).update(status="running", started_at=started, attempts=1)
     limit = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    assert import_jobs_to_requeue(now=started + limit - datetime.timedelta(seconds=1)) == []
-    assert import_jobs_to_requeue(now=started + limit + datetime.timedelta(seconds=1)) == [batch.pk]
+    assert import_jobs_orphaned(now=started + limit - datetime.timedelta(seconds=1)) == []
+    assert import_jobs_orphaned(now=started + limit + datetime.timedelta(seconds=1)) == [(batch.pk, 1)]
+    assert import_jobs_to_requeue(now=started + limit + datetime.timedelta(seconds=1)) == []  # the sweep's are waiting
 
 
 def test_kept_files_are_deleted_a_month_after_their_import_ended() -> None:

@@ -140,6 +140,16 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         self.worker = self._worker()
+        self.queue_workers: list[Service] = []
+        self.beat = Service(
+            "beat",
+            [
+                *(sys.executable, "-m", "celery", "-A", "projectoffice", "beat", "--loglevel", "INFO"),
+                *("--schedule", str(folder / "beat-schedule")),
+            ],
+            self.env,
+            folder / "beat.log",
+        )
         self.web = Service(
             "web",
             [
@@ -150,17 +160,28 @@ class Stack:
             folder / "web.log",
         )
 
-    def _worker(self) -> Service:
+    def _worker(self, queues: str = "") -> Service:
+        """A worker of one process; on `queues` (comma-separated), else on all, as `make worker`."""
+        name = f"worker-{queues}" if queues else "worker"
         return Service(
-            "worker",
+            name,
             [
                 *(sys.executable, "-m", "celery", "-A", "projectoffice", "worker", "--pool", "prefork"),
                 *("--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle"),
-                *("--hostname", f"jobs-test-{self.redis.port}@%h"),
+                *("--hostname", f"jobs-test-{name}-{self.redis.port}@%h"),
+                *(("--queues", queues) if queues else ()),
             ],
             self.env,
-            self.folder / "worker.log",
+            self.folder / f"{name}.log",
         )
+
+    def start_queue_worker(self, queues: str) -> Service:
+        """One more worker, on these queues only (docs/background-jobs.md: one worker per queue)."""
+        worker = self._worker(queues)
+        self.queue_workers.append(worker)
+        worker.start()
+        wait_for(f"the {queues} worker to be ready", lambda: " ready." in worker.output(), timeout=60)
+        return worker
 
     @property
     def url(self) -> str:
@@ -200,9 +221,16 @@ class Stack:
     def mails(self) -> list[str]:
         return [p.read_text(errors="replace") for p in sorted(self.mail.iterdir())]
 
+    def start_beat(self) -> None:
+        self.beat.start()
+        wait_for("beat to start", lambda: "beat: Starting..." in self.beat.output(), timeout=60)
+
     def stop(self) -> None:
         self.web.stop()
+        self.beat.stop()
         self.worker.stop()
+        for worker in self.queue_workers:
+            worker.stop()
         self.redis.stop()
 
 
@@ -225,5 +253,5 @@ def stack(reference_data, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
         jobs.stop()
         report = getattr(request.node, "rep_call", None)
         if report is None or report.failed:
-            for service in (jobs.worker, jobs.web):
+            for service in (jobs.worker, *jobs.queue_workers, jobs.web, jobs.beat):
                 sys.stderr.write(f"\n--- {service.name} log ---\n{service.output()[-6000:]}\n")

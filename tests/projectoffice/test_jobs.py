@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from initiatives.models import Export, ExportFormat, ImportBatch
-from projectoffice.jobs import job_claim, job_end, jobs_to_requeue
+from projectoffice.job_locks import EXPORT_JOBS, IMPORT_JOBS, job_lock, jobs_held
+from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_a_worker_presumed_dead_cannot_end_the_job_another_took_over() -> None:
     assert job.status == ImportBatch.statuses.done
 
 
-def test_the_sweep_lists_jobs_never_queued_and_jobs_whose_worker_died(settings) -> None:
+def test_the_sweep_lists_jobs_never_queued_and_leaves_running_ones_to_the_takeover(settings) -> None:
     now = timezone.now()
     fresh = Export.objects.create(format=ExportFormat.CSV)
     forgotten = Export.objects.create(format=ExportFormat.CSV)
@@ -45,5 +46,17 @@ def test_the_sweep_lists_jobs_never_queued_and_jobs_whose_worker_died(settings) 
         status=Export.statuses.running, created_at=now - 2 * longest, started_at=now - longest - datetime.timedelta(1)
     )
     found = jobs_to_requeue(Export.objects.all(), waiting_longer_than=datetime.timedelta(minutes=1), limit=10, now=now)
-    assert found == [dead.pk, forgotten.pk]
+    assert found == [forgotten.pk]
     assert fresh.pk not in found
+    assert jobs_orphaned(Export.objects.all(), kind=EXPORT_JOBS, limit=10, now=now) == [(dead.pk, 0)]
+
+
+@pytest.mark.postgres
+def test_a_running_job_whose_lock_is_held_is_not_orphaned_and_one_whose_lock_is_free_is() -> None:
+    running = [Export.objects.create(format=ExportFormat.CSV, status=Export.statuses.running) for _ in range(3)]
+    with job_lock(EXPORT_JOBS, running[1].pk) as held:
+        assert held
+        found = jobs_orphaned(Export.objects.all(), kind=EXPORT_JOBS, limit=10)
+        assert sorted(found) == [(running[0].pk, 0), (running[2].pk, 0)]
+        # The lock of another kind of job with the same id is another lock.
+        assert jobs_held(IMPORT_JOBS, [running[1].pk]) == set()

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from celery import shared_task
 
-from projectoffice.queueing import queue, queue_on_commit, requeue_unknown, send
+from projectoffice.queueing import queue, queue_on_commit, requeue_orphans, requeue_unknown, send
 
 ran: list[int] = []
 
@@ -28,6 +28,21 @@ def test_a_job_sent_is_not_sent_again_by_the_sweep(sent) -> None:
     assert queue("tests.job", 1) is True
     assert requeue_unknown("tests.job", [1, 2]) == 1
     assert [c.args for c in sent.call_args_list] == [(1,), (2,)]
+
+
+def test_the_takeover_sends_a_dead_attempt_once_though_its_first_message_is_known(sent) -> None:
+    assert queue("tests.job", 3) is True  # its worker took it and died: the mark stays
+    assert requeue_orphans("tests.job", [(3, 1)]) == 1
+    assert requeue_orphans("tests.job", [(3, 1)]) == 0  # the next look finds it sent
+    assert requeue_orphans("tests.job", [(3, 2)]) == 1  # the worker that took it over died too
+    assert [c.args for c in sent.call_args_list] == [(3,), (3,), (3,)]
+
+
+def test_a_takeover_the_broker_refused_is_sent_at_the_next_look(sent) -> None:
+    sent.side_effect = ConnectionError("broker down")
+    assert requeue_orphans("tests.job", [(4, 1)]) == 0
+    sent.side_effect = None
+    assert requeue_orphans("tests.job", [(4, 1)]) == 1
 
 
 def test_a_job_the_broker_refused_is_sent_by_the_sweep(sent) -> None:
