@@ -14,6 +14,7 @@ from ..services.campaigns import campaign_advance_settlement
 from ..services.programme import initiatives_set_status
 from ..services.register import alcohol_free_values_sync
 from .filters import TopRegionFilter, say_refused
+from .history import WorkflowHistoryAdmin
 
 
 class CampaignInline(admin.StackedInline[Campaign, Initiative]):
@@ -78,7 +79,7 @@ class InitiativeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(WorkflowHistoryAdmin):
     list_display = [
         "__str__",
         "kind",

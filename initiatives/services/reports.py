@@ -85,6 +85,18 @@ def _ensure_open(report: Report, user: User) -> None:
         raise ValidationError(reason)
 
 
+def _check_seen(report: Report, version: int | None) -> None:
+    """A reviewer acts on what they saw: a report saved since is refused, not decided unseen."""
+    if version is not None and report.version != version:
+        raise StaleReportError(
+            _(
+                "This report changed after you opened it (version %(theirs)s, yours %(yours)s): "
+                "nothing was done; reload it and look again."
+            )
+            % {"theirs": report.version, "yours": version}
+        )
+
+
 @transaction.atomic
 def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: User) -> Report:
     if is_agency_caller(user) or not (is_project_office(user) or region_is_visible(user, branch.region)):
@@ -157,11 +169,20 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
 
 
 @transaction.atomic
-def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] | None = None, user: User) -> Report:
-    """Send a submitted report back, with a reason on the report, on single values, or both."""
+def report_return(
+    *,
+    report: Report,
+    reason: str,
+    line_reasons: dict[int, str] | None = None,
+    version: int | None = None,
+    user: User,
+) -> Report:
+    """Send a submitted report back, with a reason on the report, on single values, or both.
+    `version` is the one the reviewer saw (every page a person reviews on passes it)."""
     if not is_project_office(user):
         raise PermissionDenied(_("Only the project office reviews reports."))
     report = _locked(report)
+    _check_seen(report, version)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
     line_reasons = {k: v.strip() for k, v in (line_reasons or {}).items() if v.strip()}
@@ -183,11 +204,13 @@ def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] |
 
 
 @transaction.atomic
-def report_approve(*, report: Report, user: User) -> Report:
-    """Approve and lock the report, and publish its values to the KPI engine."""
+def report_approve(*, report: Report, version: int | None = None, user: User) -> Report:
+    """Approve and lock the report, and publish its values to the KPI engine: the values
+    of `version`, the one the approver saw (every page a person approves on passes it)."""
     if not is_project_office(user):
         raise PermissionDenied(_("Only the project office approves reports."))
     report = _locked(report)
+    _check_seen(report, version)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
     period = report.period
