@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
 from agencies.tokens import is_agency_caller
+from projectoffice.file_content import check_file_content
 from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
 from regions.models import Region
@@ -255,32 +256,23 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
 
 # Evidence files: what the office reads, capped so a phone upload cannot fill the disk.
 MAX_EVIDENCE_BYTES = 10 * 10**6
-EVIDENCE_SIGNATURES = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".xlsx": (b"PK\x03\x04",),
-}
+EVIDENCE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".xlsx")
 
 
 @files_removed_on_failure()
 @transaction.atomic
 def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: User) -> ReportEvidence:
-    """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
+    """Attach a PDF, JPEG, PNG or XLSX file; its whole content must be a readable file of its kind."""
     report = _check_open(report, user)
     name = Path(upload.name or "file").name
     suffix = Path(name).suffix.lower()
-    if suffix not in EVIDENCE_SIGNATURES:
+    if suffix not in EVIDENCE_SUFFIXES:
         raise ValidationError(_("%(name)s: attach a PDF, JPEG, PNG or XLSX file.") % {"name": name})
     if (upload.size or 0) > MAX_EVIDENCE_BYTES:
         raise ValidationError(
             _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": MAX_EVIDENCE_BYTES // 10**6}
         )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in EVIDENCE_SIGNATURES[suffix]):
-        raise ValidationError(_("%(name)s is not the kind of file its name says.") % {"name": name})
+    check_file_content(upload, suffix=suffix, name=name)
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
     evidence.file.save(name, upload, save=False)
     file_written(evidence.file)
