@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -254,8 +255,8 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
     return report
 
 
-# Evidence files: what the office reads, capped so a phone upload cannot fill the disk.
-MAX_EVIDENCE_BYTES = 10 * 10**6
+# Evidence files: what the office reads, capped (settings.MAX_EVIDENCE_FILE_BYTES) so a
+# phone upload cannot fill the disk.
 EVIDENCE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".xlsx")
 
 
@@ -268,9 +269,9 @@ def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: 
     suffix = Path(name).suffix.lower()
     if suffix not in EVIDENCE_SUFFIXES:
         raise ValidationError(_("%(name)s: attach a PDF, JPEG, PNG or XLSX file.") % {"name": name})
-    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
+    if (upload.size or 0) > settings.MAX_EVIDENCE_FILE_BYTES:
         raise ValidationError(
-            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": MAX_EVIDENCE_BYTES // 10**6}
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.MAX_EVIDENCE_FILE_BYTES // 10**6}
         )
     check_file_content(upload, suffix=suffix, name=name)
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)

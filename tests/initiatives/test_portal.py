@@ -235,12 +235,12 @@ def test_a_real_pdf_is_accepted_as_evidence(client: Client, report: Report, coor
     assert report.evidence.get().name == "decision.pdf"
 
 
-def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media) -> None:
+def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media, settings) -> None:
     from django.core.exceptions import ValidationError
 
     from initiatives.services import reports as service
 
-    big = upload("scan.pdf", b"%PDF" + b"0" * (service.MAX_EVIDENCE_BYTES + 1))
+    big = upload("scan.pdf", b"%PDF" + b"0" * (settings.MAX_EVIDENCE_FILE_BYTES + 1))
     with pytest.raises(ValidationError, match="larger than 10 MB"):
         service.report_add_evidence(report=report, upload=big, user=coordinator_astana)
 
