@@ -10,6 +10,7 @@ from import_export import fields, resources
 from import_export.widgets import DecimalWidget, ForeignKeyWidget
 
 from agencies.models import Agency
+from projectoffice.cell_safety import safe_cell
 from regions.models import Region
 
 from .models import Indicator, Target
@@ -25,7 +26,15 @@ class PlainDecimalWidget(DecimalWidget):
         return format(value.normalize(), "f")
 
 
-class IndicatorResource(resources.ModelResource):
+class SafeCellsResource(resources.ModelResource):
+    """Every exported cell through the project's formula rule (CSV and XLSX alike):
+    a name or note that begins with `=` is not run by the spreadsheet that opens it."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+class IndicatorResource(SafeCellsResource):
     owner_agency = fields.Field(
         attribute="owner_agency", column_name="owner_agency", widget=ForeignKeyWidget(Agency, field="code")
     )
@@ -64,7 +73,7 @@ class IndicatorResource(resources.ModelResource):
         clean_model_instances = True
 
 
-class TargetResource(resources.ModelResource):
+class TargetResource(SafeCellsResource):
     indicator = fields.Field(
         attribute="indicator", column_name="indicator", widget=ForeignKeyWidget(Indicator, field="code")
     )
