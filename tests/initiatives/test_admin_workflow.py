@@ -233,3 +233,35 @@ def test_the_review_page_refuses_to_approve_a_report_saved_since_it_was_opened(
     assert "This report changed after you opened it" in response.content.decode()
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
+
+
+def _as_posted(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What a browser posts back for an unchanged admin form."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else str(value)
+    return data
+
+
+def test_a_settlements_stage_is_not_moved_by_editing_it(staff: Client) -> None:
+    from tests.factories import CampaignFactory, RegionFactory
+
+    village = CampaignFactory(
+        kind="alcohol_free",
+        region=RegionFactory(),
+        settlement_stage="declared",
+        declared_on=datetime.date(2025, 5, 1),
+    )
+    url = f"/admin/initiatives/campaign/{village.pk}/change/"
+    data = _as_posted(staff.get(url).context["adminform"].form)
+
+    response = staff.post(url, {**data, "settlement_stage": "sustained", "sustained_on": "2025-09-01"})
+
+    assert response.status_code == 200
+    assert "moves through its stages with the actions on the list" in response.content.decode()
+    village.refresh_from_db()
+    assert (village.settlement_stage, village.sustained_on) == ("declared", None)
+    # Other corrections still save.
+    saved = staff.post(url, {**data, "name_en": "Akkum"})
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
