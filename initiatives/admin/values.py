@@ -111,8 +111,9 @@ class ValueAdmin(WorkflowHistoryAdmin):
         outcome = values_approve(versions={pk: seen[pk] for pk in chosen}, user=request.user)  # type: ignore[arg-type]
         for stale in outcome.stale:
             self.message_user(request, " ".join(stale.messages), messages.ERROR)
-        self.message_user(
-            request,
-            ngettext("%(count)d value approved.", "%(count)d values approved.", outcome.approved)
-            % {"count": outcome.approved},
-        )
+        if outcome.approved or not outcome.stale:
+            self.message_user(
+                request,
+                ngettext("%(count)d value approved.", "%(count)d values approved.", outcome.approved)
+                % {"count": outcome.approved},
+            )

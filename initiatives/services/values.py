@@ -74,7 +74,7 @@ class StaleValueError(ValidationError):
 def _stale(row: Value) -> StaleValueError:
     return StaleValueError(
         _(
-            "%(code)s for %(region)s, %(period)s changed after you opened it (it is now %(number)s): "
+            "The value of %(code)s for %(region)s, %(period)s changed after you opened it (it is now %(number)s): "
             "nothing was done with it; reload the page and check it again."
         )
         % {
