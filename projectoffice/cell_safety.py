@@ -29,7 +29,9 @@ def safe_cell_sql(column: str) -> str:
     """The SQL (PostgreSQL) of `safe_cell` for a text column or expression `column` (SQL
     written by the caller, never a user's input)."""
     starts = ", ".join("E'\\t'" if c == "\t" else "E'\\r'" if c == "\r" else f"'{c}'" for c in FORMULA_STARTS)
+    # Nested, so the pattern is matched only on the rare cell that starts like a formula.
     return (
-        f"CASE WHEN left({column}, 1) IN ({starts}) AND {column} !~ '^{_PLAIN_NUMBER}$' "
-        f"THEN '''' || {column} ELSE {column} END"
+        f"CASE WHEN left({column}, 1) IN ({starts}) THEN "
+        f"CASE WHEN {column} ~ '^{_PLAIN_NUMBER}$' THEN {column} ELSE '''' || {column} END "
+        f"ELSE {column} END"
     )

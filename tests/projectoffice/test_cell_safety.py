@@ -132,3 +132,18 @@ def test_a_values_xlsx_export_neutralises_codes(evil_code: Value, tmp_path) -> N
     row = dict(zip(header, sheet[2], strict=True))
     assert (row["kpi"].value, row["kpi"].data_type) == ("'=1+1", "s")
     assert (row["value"].value, row["value"].data_type) == (5, "n")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "cell", [EVIL, "+7 701", "-6.7", "+5", "1e-3", "-", "@x", "\t=1", "\r=1", "crime.registered", ""]
+)
+def test_the_sql_rule_is_the_python_rule(cell: str) -> None:
+    from django.db import connection
+
+    from projectoffice.cell_safety import safe_cell_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {safe_cell_sql('c')} FROM (SELECT %s::text AS c) AS t", [cell])  # noqa: S608
+        assert cursor.fetchone()[0] == safe_cell(cell)
