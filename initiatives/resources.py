@@ -18,6 +18,7 @@ from import_export import fields, resources
 from import_export.widgets import DecimalWidget, ForeignKeyWidget, IntegerWidget
 
 from agencies.models import Agency
+from projectoffice.cell_safety import safe_cell
 from regions.models import Region
 
 from .models import Indicator, Target
@@ -106,10 +107,18 @@ class PlainResource(resources.ModelResource):
             return None
 
 
+class SafeCellsResource(PlainResource):
+    """Every exported cell through the project's formula rule (CSV and XLSX alike):
+    a name or note that begins with `=` is not run by the spreadsheet that opens it."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
 UNKNOWN_INDICATOR = gettext_lazy("unknown indicator %(code)r")
 
 
-class IndicatorResource(PlainResource):
+class IndicatorResource(SafeCellsResource):
     owner_agency = fields.Field(
         attribute="owner_agency",
         column_name="owner_agency",
@@ -150,7 +159,7 @@ class IndicatorResource(PlainResource):
         clean_model_instances = True
 
 
-class TargetResource(PlainResource):
+class TargetResource(SafeCellsResource):
     indicator = fields.Field(
         attribute="indicator", column_name="indicator", widget=CodeWidget(Indicator, "code", UNKNOWN_INDICATOR)
     )

@@ -4,7 +4,8 @@ Lists stream every row that the filters select (no pagination), written as the J
 serializer writes them, so a CSV pull and a JSON pull carry the same rows and columns.
 A list whose rows are written elsewhere (a database's COPY) hands its chunks to
 `csv_attachment`. What a column holding several values looks like in one cell is the
-caller's to say (`cells`); this module knows no domain.
+caller's to say (`cells`); this module knows no domain. Every cell goes through `safe_cell`: no text
+cell is read as a formula by the spreadsheet that opens the file.
 """
 
 import csv
@@ -17,6 +18,8 @@ from django.http import StreamingHttpResponse
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+
+from .cell_safety import safe_cell
 
 STREAM_CHUNK = 2000
 
@@ -38,7 +41,7 @@ def csv_lines(header: list[str], rows: Iterable[dict[str, Any]], *, cells: Cells
     writer.writerow(header)
     special = cells or {}
     for row in rows:
-        writer.writerow([special.get(column, _cell)(row.get(column)) for column in header])
+        writer.writerow([safe_cell(special.get(column, _cell)(row.get(column))) for column in header])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses an oversized upload from its Content-Length, before anything reads the body.
+    "projectoffice.request_limits.RequestSizeMiddleware",
     # After authentication and the CSRF check: ends sessions idle or too old.
     "projectoffice.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -387,6 +389,8 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The largest statistics file the API accepts (a year of district figures is about 40 MB).
 MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=100 * 10**6)
+# The largest evidence file a coordinator attaches to a report (a phone's scan or photo).
+MAX_EVIDENCE_FILE_BYTES = env.int("MAX_EVIDENCE_FILE_BYTES", default=10 * 10**6)
 # The most rows one export of KPI values may hold; a larger one fails, asking for narrower filters.
 MAX_EXPORT_ROWS = env.int("MAX_EXPORT_ROWS", default=1_000_000)
 # Exports one requester (a person or a token) may have waiting or being built at once.

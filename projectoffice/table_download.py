@@ -1,7 +1,8 @@
 """A page's table as a file: CSV (UTF-8, one header row) or XLSX, the same rows either way.
 
 Callers pass numbers as Decimals (written plainly: no grouping, a point for the decimals),
-text as str and None where there is nothing."""
+text as str and None where there is nothing. Text a spreadsheet would run as a formula is
+written behind a quote (`projectoffice.cell_safety`)."""
 
 import csv
 import datetime
@@ -11,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+
+from .cell_safety import safe_cell
 
 FORMATS = ("csv", "xlsx")
 
@@ -48,7 +51,7 @@ def table_response(
         text = io.StringIO()
         writer = csv.writer(text)
         writer.writerow(header)
-        writer.writerows([["" if c is None else c for c in row] for row in rows])
+        writer.writerows([["" if c is None else safe_cell(c) for c in row] for row in rows])
         response = HttpResponse(text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt if fmt in FORMATS else "csv"}"'
     return response
@@ -60,4 +63,4 @@ def _xlsx_cell(value: Any) -> Any:
         return None
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    return safe_cell(value)  # openpyxl would store "=..." as a formula

@@ -142,3 +142,14 @@ APPROVED_AT = datetime.datetime(2025, 10, 15, 10, 0, tzinfo=datetime.UTC)
 
 def _period(period: Any) -> Period:
     return period if isinstance(period, Period) else Period.parse(period)
+
+
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
+    """A real, small PNG: evidence is checked by decoding it."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, "PNG")
+    return out.getvalue()

@@ -118,6 +118,7 @@ def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office
             "period": "2025-09",
             "value": "41",
             "source": "manual",
+            "seen_version": value.version,
         },
     )
     value.refresh_from_db()
@@ -154,7 +155,7 @@ def test_only_the_office_approves_values(coordinator_astana) -> None:
     from initiatives.services.values import values_approve
 
     with pytest.raises(PermissionDenied):
-        values_approve(values=Value.objects.all(), user=coordinator_astana)
+        values_approve(versions={v.pk: v.version for v in Value.objects.all()}, user=coordinator_astana)
 
 
 def test_coordinators_of_a_deactivated_agency_lose_access(caller, coordinator_astana) -> None:

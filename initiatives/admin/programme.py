@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -14,10 +15,37 @@ from ..services.campaigns import campaign_advance_settlement
 from ..services.programme import initiatives_set_status
 from ..services.register import alcohol_free_values_sync
 from .filters import TopRegionFilter, say_refused
+from .history import WorkflowHistoryAdmin
+
+# What campaign_advance_settlement changes (checking the order and the dates); a form
+# may set a new settlement's first stage, never move an existing one.
+STAGE_FIELDS = ("settlement_stage", "verified_on", "sustained_on", "lapsed_on")
+
+
+class CampaignForm(forms.ModelForm[Campaign]):
+    class Meta:
+        model = Campaign
+        fields = [
+            "initiative", "kind", "status", "region", "start_date", "end_date",
+            "name_kk", "name_ru", "name_en", "description", "evidence",
+            "settlement_stage", "declared_on", "verified_on", "sustained_on", "lapsed_on",
+        ]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk and any(name in self.changed_data for name in STAGE_FIELDS):
+            raise forms.ValidationError(
+                _(
+                    "A settlement moves through its stages with the actions on the list of campaigns "
+                    "(mark verified, sustained or lapsed), which check the order and the dates."
+                )
+            )
+        return data
 
 
 class CampaignInline(admin.StackedInline[Campaign, Initiative]):
     model = Campaign
+    form = CampaignForm
     fields = [
         ("kind", "status"),
         ("name_kk", "name_ru", "name_en"),
@@ -78,7 +106,8 @@ class InitiativeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(WorkflowHistoryAdmin):
+    form = CampaignForm
     list_display = [
         "__str__",
         "kind",

@@ -1,17 +1,20 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Report, ReportingCycle, ReportLine
 from ..services.reports import report_approve, report_reopen, report_return
 from .filters import TopRegionFilter, say_refused
+from .history import WorkflowHistoryAdmin
 
 
 class ReportLineInline(admin.TabularInline[ReportLine, Report]):
@@ -35,11 +38,11 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(WorkflowHistoryAdmin):
     """The review queue. Reports are written by coordinators; here the office approves
     them or returns them with a reason, through the workflow's services."""
 
-    list_display = ["__str__", "kind", "state", "due_date", "submitted_at", "approved_at"]
+    list_display = ["__str__", "kind", "state_seen", "due_date", "submitted_at", "approved_at"]
     search_fields = ["branch__region__kato", "branch__region__name_ru", "branch__agency__code", "narrative"]
     list_select_related = ["branch__agency", "branch__region"]
     readonly_fields = [
@@ -59,11 +62,34 @@ class ReportAdmin(SimpleHistoryAdmin):
 
         return ["state", "kind", BranchRegionFilter, "branch__agency"]
 
+    @admin.display(description=_("state"), ordering="state")
+    def state_seen(self, obj: Report) -> SafeString:
+        """The state, and the version of the report the list shows: a decision is on what was seen."""
+        return format_html(
+            '{}<input type="hidden" name="seen_{}" value="{}">', obj.get_state_display(), obj.pk, obj.version
+        )
+
+    def _seen(self, request: HttpRequest, queryset: QuerySet[Report]) -> list[tuple[Report, int]]:
+        """The selected reports with the version the list (or the confirmation page) showed;
+        one not shown there is refused, not decided unseen."""
+        chosen = []
+        for report in queryset.select_related("branch__region", "branch__agency"):
+            seen = request.POST.get(f"seen_{report.pk}", "")
+            if seen.isdigit():
+                chosen.append((report, int(seen)))
+            else:
+                self.message_user(
+                    request,
+                    _("%(report)s was not shown on this page: nothing was done with it.") % {"report": report},
+                    messages.ERROR,
+                )
+        return chosen
+
     @admin.action(description=_("Approve selected reports and publish their values"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        for report in queryset.select_related("branch__region", "branch__agency"):
+        for report, seen in self._seen(request, queryset):
             try:
-                report_approve(report=report, user=request.user)  # type: ignore[arg-type]
+                report_approve(report=report, version=seen, user=request.user)  # type: ignore[arg-type]
             except (ValidationError, PermissionDenied) as exc:
                 say_refused(self, request, report, exc)
             else:
@@ -85,10 +111,16 @@ class ReportAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Return selected reports for revision"), permissions=["change"])
     def return_for_revision(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:
         form = ReturnForm(request.POST if "reason" in request.POST else None)
+        chosen = self._seen(request, queryset)
         if form.is_valid():
-            for report in queryset.select_related("branch__region", "branch__agency"):
+            for report, seen in chosen:
                 try:
-                    report_return(report=report, reason=form.cleaned_data["reason"], user=request.user)  # type: ignore[arg-type]
+                    report_return(
+                        report=report,
+                        reason=form.cleaned_data["reason"],
+                        version=seen,
+                        user=request.user,  # type: ignore[arg-type]
+                    )
                 except (ValidationError, PermissionDenied) as exc:
                     say_refused(self, request, report, exc)
                 else:
@@ -100,7 +132,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             {
                 **self.admin_site.each_context(request),
                 "title": _("Return for revision"),
-                "reports": queryset.select_related("branch__region", "branch__agency"),
+                "chosen": chosen,
                 "form": form,
                 "opts": self.model._meta,
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,

@@ -1,22 +1,26 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Value, ValueSource
 from ..periods import Period, PeriodError
-from ..services.values import values_approve
+from ..services.values import value_check_version, values_approve
 from .filters import TopRegionFilter, YearFilter
+from .history import WorkflowHistoryAdmin
 
 
 class ValueAdminForm(forms.ModelForm[Value]):
     """Staff type the period the way the brief writes it (2025-09, 2025-Q3, 2025-01/2025-09)."""
 
     period = forms.CharField(label=_("period"), help_text=_("2025-09, 2025-Q3, 2025-H1, 2025 or 2025-01/2025-09"))
+    # The version the person opened: a save over someone else's newer one is refused.
+    seen_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Value
@@ -26,6 +30,7 @@ class ValueAdminForm(forms.ModelForm[Value]):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["period"] = str(self.instance.period)
+            self.initial["seen_version"] = self.instance.version
         # By hand, staff enter their own figures; imports and reports arrive by their own roads.
         self.fields["source"].choices = [(ValueSource.MANUAL, ValueSource.MANUAL.label)]  # type: ignore[attr-defined]
         self.fields["source"].initial = ValueSource.MANUAL
@@ -37,6 +42,9 @@ class ValueAdminForm(forms.ModelForm[Value]):
             raise forms.ValidationError(
                 _("This is an official figure from the legal-statistics import; it is corrected by importing.")
             )
+        if original.pk:
+            # Locks the row until the admin's save commits (the change view is one transaction).
+            value_check_version(value=original, version=data.get("seen_version") or "")
         return data
 
     def clean_period(self) -> Period:
@@ -52,15 +60,15 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
 
 @admin.register(Value)
-class ValueAdmin(SimpleHistoryAdmin):
+class ValueAdmin(WorkflowHistoryAdmin):
     form = ValueAdminForm
-    list_display = ["indicator", "region", "period_label", "value", "source", "approval_state", "updated_at"]
+    list_display = ["indicator", "region", "period_label", "value_seen", "source", "approval_state", "updated_at"]
     list_filter = ["approval_state", "source", YearFilter, TopRegionFilter, "indicator"]
     search_fields = ["indicator__code", "region__kato", "region__name_ru"]
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
     readonly_fields = ["approval_state", "approved_at", "approved_by", "created_at", "updated_at"]
-    fields = ["indicator", "region", "period", "value", "source", "comment", *readonly_fields]
+    fields = ["indicator", "region", "period", "value", "source", "comment", "seen_version", *readonly_fields]
     actions = ["approve"]
     # The fact table grows to millions of rows: no full COUNT(*) on every list page.
     show_full_result_count = False
@@ -81,9 +89,31 @@ class ValueAdmin(SimpleHistoryAdmin):
     def period_label(self, obj: Value) -> str:
         return str(obj.period)
 
+    @admin.display(description=_("value"), ordering="value")
+    def value_seen(self, obj: Value) -> SafeString:
+        """The number, and the version of it the list shows: an approval is of what was seen."""
+        return format_html('{}<input type="hidden" name="seen_{}" value="{}">', obj.value, obj.pk, obj.version)
+
     @admin.action(description=_("Approve selected values"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
-        changed = values_approve(values=queryset, user=request.user)  # type: ignore[arg-type]
-        self.message_user(
-            request, ngettext("%(count)d value approved.", "%(count)d values approved.", changed) % {"count": changed}
-        )
+        seen = {
+            int(key[5:]): str(request.POST[key])
+            for key in request.POST
+            if key.startswith("seen_") and key[5:].isdigit()
+        }
+        if queryset.exclude(pk__in=list(seen)).exists():
+            self.message_user(
+                request,
+                _("Values not shown on this page were not approved: approve what you have seen, page by page."),
+                messages.WARNING,
+            )
+        chosen = set(queryset.filter(pk__in=list(seen)).values_list("pk", flat=True))
+        outcome = values_approve(versions={pk: seen[pk] for pk in chosen}, user=request.user)  # type: ignore[arg-type]
+        for stale in outcome.stale:
+            self.message_user(request, " ".join(stale.messages), messages.ERROR)
+        if outcome.approved or not outcome.stale:
+            self.message_user(
+                request,
+                ngettext("%(count)d value approved.", "%(count)d values approved.", outcome.approved)
+                % {"count": outcome.approved},
+            )

@@ -107,6 +107,12 @@ class Value(Timestamped):
     history = HistoricalRecords(no_db_index=["indicator", "region", "approved_by", "report", "import_batch"])
     objects = ValueQuerySet.as_manager()
 
+    @property
+    def version(self) -> str:
+        """What a person saw, to pin an edit or an approval to it: every write of a value
+        (the services, the admin, the import's SQL) sets `updated_at`, under the row's lock."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     class Meta:
         verbose_name = _("KPI value")
         verbose_name_plural = _("KPI values")

@@ -135,6 +135,8 @@ class ReportForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    # The version the reviewer opened: a report saved since is not approved unseen.
+    version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label=gettext_lazy("What to fix in the report as a whole"),
         required=False,
@@ -143,6 +145,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = report.version
         self.lines = list(report.lines.select_related("indicator"))
         for line in self.lines:
             self.fields[f"line_{line.pk}"] = forms.CharField(

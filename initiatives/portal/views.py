@@ -184,13 +184,14 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("action") == "approve":
-                report_approve(report=report, user=request.user)  # type: ignore[arg-type]
+                report_approve(report=report, version=form.cleaned_data["version"], user=request.user)  # type: ignore[arg-type]
                 messages.success(request, _("The report was approved and its values published."))
             else:
                 report_return(
                     report=report,
                     reason=form.cleaned_data["reason"],
                     line_reasons=form.line_reasons(),
+                    version=form.cleaned_data["version"],
                     user=request.user,  # type: ignore[arg-type]
                 )
                 messages.success(request, _("The report was returned to the coordinator."))

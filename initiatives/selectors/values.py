@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office, scoped_to_user, within_regions
 from projectoffice.api_csv import csv_lines
+from projectoffice.cell_safety import safe_cell_sql
 from regions.models import Region
 
 from ..models import ApprovalState, Value, ValueSource
@@ -276,8 +277,10 @@ def _copy_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
     inner = value_rows(values).order_by()
     sql, params = inner.query.sql_with_params()
     # Only constants and Django's own compiled SQL are put in; every value stays a bound parameter.
+    # The text columns (codes) go through the CSV's formula rule as every other CSV does.
     columns = (
-        f"v.id, v.kpi_code, v.region_kato, {_PERIOD_SQL}, v.value::text, v.source, v.approval_state, "
+        f"v.id, {safe_cell_sql('v.kpi_code')}, {safe_cell_sql('v.region_kato')}, {_PERIOD_SQL}, v.value::text, "
+        "v.source, v.approval_state, "
         f"{_moment_sql('v.approved_at')}, v.import_batch_id, {_moment_sql('v.updated_at')}"
     )
     zone = timezone.get_current_timezone_name()  # the times in the request's zone, as the JSON writes them

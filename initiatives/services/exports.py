@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from agencies.access import coordinator_regions, is_project_office, may_read
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
+from projectoffice.cell_safety import safe_cell
 from projectoffice.job_locks import EXPORT_JOBS, job_lock
 from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
@@ -311,7 +312,7 @@ def _write_xlsx(path: Path, values: QuerySet[Value], cap: int) -> int:
             raise ExportRefused(
                 _("More than %(cap)s values match these filters; narrow them and ask again.") % {"cap": cap}
             )
-        cells = list(fmt.cells(row))
+        cells = [safe_cell(cell) for cell in fmt.cells(row)]
         cells[value_at] = Decimal(cells[value_at])
         sheet.append(cells)
     workbook.save(path)

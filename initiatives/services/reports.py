@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office, region_is_visible
 from agencies.models import RegionalBranch
 from agencies.tokens import is_agency_caller
+from projectoffice.file_content import check_file_content
 from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
 from regions.models import Region
@@ -83,6 +85,18 @@ def _ensure_open(report: Report, user: User) -> None:
     reason = closed_reason(report)
     if reason and not is_project_office(user):
         raise ValidationError(reason)
+
+
+def _check_seen(report: Report, version: int | None) -> None:
+    """A reviewer acts on what they saw: a report saved since is refused, not decided unseen."""
+    if version is not None and report.version != version:
+        raise StaleReportError(
+            _(
+                "This report changed after you opened it (version %(theirs)s, yours %(yours)s): "
+                "nothing was done; reload it and look again."
+            )
+            % {"theirs": report.version, "yours": version}
+        )
 
 
 @transaction.atomic
@@ -157,11 +171,20 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
 
 
 @transaction.atomic
-def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] | None = None, user: User) -> Report:
-    """Send a submitted report back, with a reason on the report, on single values, or both."""
+def report_return(
+    *,
+    report: Report,
+    reason: str,
+    line_reasons: dict[int, str] | None = None,
+    version: int | None = None,
+    user: User,
+) -> Report:
+    """Send a submitted report back, with a reason on the report, on single values, or both.
+    `version` is the one the reviewer saw (every page a person reviews on passes it)."""
     if not is_project_office(user):
         raise PermissionDenied(_("Only the project office reviews reports."))
     report = _locked(report)
+    _check_seen(report, version)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
     line_reasons = {k: v.strip() for k, v in (line_reasons or {}).items() if v.strip()}
@@ -183,11 +206,13 @@ def report_return(*, report: Report, reason: str, line_reasons: dict[int, str] |
 
 
 @transaction.atomic
-def report_approve(*, report: Report, user: User) -> Report:
-    """Approve and lock the report, and publish its values to the KPI engine."""
+def report_approve(*, report: Report, version: int | None = None, user: User) -> Report:
+    """Approve and lock the report, and publish its values to the KPI engine: the values
+    of `version`, the one the approver saw (every page a person approves on passes it)."""
     if not is_project_office(user):
         raise PermissionDenied(_("Only the project office approves reports."))
     report = _locked(report)
+    _check_seen(report, version)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
     period = report.period
@@ -230,34 +255,25 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
     return report
 
 
-# Evidence files: what the office reads, capped so a phone upload cannot fill the disk.
-MAX_EVIDENCE_BYTES = 10 * 10**6
-EVIDENCE_SIGNATURES = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".xlsx": (b"PK\x03\x04",),
-}
+# Evidence files: what the office reads, capped (settings.MAX_EVIDENCE_FILE_BYTES) so a
+# phone upload cannot fill the disk.
+EVIDENCE_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".xlsx")
 
 
 @files_removed_on_failure()
 @transaction.atomic
 def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: User) -> ReportEvidence:
-    """Attach a PDF, JPEG, PNG or XLSX file; its first bytes must match its kind."""
+    """Attach a PDF, JPEG, PNG or XLSX file; its whole content must be a readable file of its kind."""
     report = _check_open(report, user)
     name = Path(upload.name or "file").name
     suffix = Path(name).suffix.lower()
-    if suffix not in EVIDENCE_SIGNATURES:
+    if suffix not in EVIDENCE_SUFFIXES:
         raise ValidationError(_("%(name)s: attach a PDF, JPEG, PNG or XLSX file.") % {"name": name})
-    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
+    if (upload.size or 0) > settings.MAX_EVIDENCE_FILE_BYTES:
         raise ValidationError(
-            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": MAX_EVIDENCE_BYTES // 10**6}
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.MAX_EVIDENCE_FILE_BYTES // 10**6}
         )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in EVIDENCE_SIGNATURES[suffix]):
-        raise ValidationError(_("%(name)s is not the kind of file its name says.") % {"name": name})
+    check_file_content(upload, suffix=suffix, name=name)
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
     evidence.file.save(name, upload, save=False)
     file_written(evidence.file)

@@ -1,6 +1,7 @@
 """Writes of KPI values. Every write keeps the old number in history."""
 
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -66,13 +67,57 @@ def value_set(
     return row
 
 
+class StaleValueError(ValidationError):
+    """The value changed since the person opened it; nothing was written."""
+
+
+def _stale(row: Value) -> StaleValueError:
+    return StaleValueError(
+        _(
+            "The value of %(code)s for %(region)s, %(period)s changed after you opened it (it is now %(number)s): "
+            "nothing was done with it; reload the page and check it again."
+        )
+        % {
+            "code": row.indicator.code,
+            "region": row.region.kato,
+            "period": row.period,
+            "number": f"{row.value.normalize():f}",
+        }
+    )
+
+
 @transaction.atomic
-def values_approve(*, values: Iterable[Value], user: User) -> int:
-    """Approve the given values that are still pending; returns how many changed."""
+def value_check_version(*, value: Value, version: str) -> Value:
+    """Lock the value for the rest of the caller's transaction, if it is still the version
+    the person saw (`Value.version`); two people editing one value: the second is refused."""
+    row = Value.objects.select_for_update(of=("self",)).select_related("indicator", "region").get(pk=value.pk)
+    if row.version != version:
+        raise _stale(row)
+    return row
+
+
+@dataclass
+class ValuesApproval:
+    approved: int = 0
+    stale: list[StaleValueError] = field(default_factory=list)
+
+
+@transaction.atomic
+def values_approve(*, versions: Mapping[int, str], user: User) -> ValuesApproval:
+    """Approve the values (by id) still at the version the approver saw (`Value.version`)
+    and still pending. A value changed since is not approved: its error is in `stale`."""
     if not is_project_office(user):
         raise PermissionDenied(_("Only the project office approves values."))
     now = timezone.now()
-    pending = [v for v in values if v.approval_state != ApprovalState.APPROVED]
+    outcome = ValuesApproval()
+    pending = []
+    # Locked in id order, so two approvers of overlapping lists cannot deadlock.
+    rows = Value.objects.select_for_update(of=("self",)).filter(pk__in=list(versions)).order_by("pk")
+    for row in rows.select_related("indicator", "region"):
+        if row.version != versions[row.pk]:
+            outcome.stale.append(_stale(row))
+        elif row.approval_state != ApprovalState.APPROVED:
+            pending.append(row)
     for row in pending:
         row.approval_state, row.approved_at, row.approved_by, row.updated_at = ApprovalState.APPROVED, now, user, now
     bulk_update_with_history(
@@ -82,4 +127,5 @@ def values_approve(*, values: Iterable[Value], user: User) -> int:
         default_user=user,
     )
     rollups_refresh_later(v.indicator_id for v in pending)
-    return len(pending)
+    outcome.approved = len(pending)
+    return outcome

@@ -194,7 +194,10 @@ def test_a_bad_period_keeps_the_input_and_says_what_is_accepted(staff: Client) -
 
 def test_staff_approve_values_with_an_action(staff: Client, office) -> None:
     value = ValueFactory(approved=False)
-    response = staff.post("/admin/initiatives/value/", {"action": "approve", "_selected_action": [value.pk]})
+    response = staff.post(
+        "/admin/initiatives/value/",
+        {"action": "approve", "_selected_action": [value.pk], f"seen_{value.pk}": value.version},
+    )
     assert response.status_code == 302
     value.refresh_from_db()
     assert (value.approval_state, value.approved_by) == ("approved", office)

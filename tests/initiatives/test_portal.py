@@ -11,6 +11,7 @@ from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report
 from initiatives.periods import Period
 from initiatives.services.reports import report_create, report_save
+from tests.factories import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +159,7 @@ def test_the_office_sees_the_review_queue(client: Client, report: Report, coordi
     assert f"/review/{report.pk}/" in page
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png_bytes()  # a real picture: evidence is checked by its whole content
 
 
 @pytest.fixture
@@ -200,6 +201,8 @@ def test_evidence_is_stored_and_served_only_to_those_who_may_see_the_report(
     [
         ("run.exe", b"MZ....", "attach a PDF, JPEG, PNG or XLSX file"),
         ("photo.png", b"%PDF-1.7 not a picture", "is not the kind of file its name says"),
+        ("decision.pdf", b"%PDF-1.7\n" + b"garbage " * 64, "is not the kind of file its name says"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "is not the kind of file its name says"),
     ],
 )
 def test_a_wrong_file_is_refused_and_the_values_are_kept(
@@ -213,12 +216,31 @@ def test_a_wrong_file_is_refused_and_the_values_are_kept(
     assert not report.evidence.exists()
 
 
-def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media) -> None:
+def test_a_real_pdf_is_accepted_as_evidence(client: Client, report: Report, coordinator_astana, media) -> None:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    client.force_login(coordinator_astana)
+
+    response = client.post(
+        f"/reports/{report.pk}/", {**form_data(report, "5"), "evidence": upload("decision.pdf", pdf.getvalue())}
+    )
+
+    assert response.status_code == 302
+    assert report.evidence.get().name == "decision.pdf"
+
+
+def test_a_file_over_the_cap_is_refused(report: Report, coordinator_astana, media, settings) -> None:
     from django.core.exceptions import ValidationError
 
     from initiatives.services import reports as service
 
-    big = upload("scan.pdf", b"%PDF" + b"0" * (service.MAX_EVIDENCE_BYTES + 1))
+    big = upload("scan.pdf", b"%PDF" + b"0" * (settings.MAX_EVIDENCE_FILE_BYTES + 1))
     with pytest.raises(ValidationError, match="larger than 10 MB"):
         service.report_add_evidence(report=report, upload=big, user=coordinator_astana)
 

@@ -14,11 +14,11 @@ from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report, ReportEvidence, ReportState
 from initiatives.periods import Period
 from initiatives.services.reports import SettlementJoined, report_create, report_save_all
-from tests.factories import RegionFactory
+from tests.factories import RegionFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png_bytes()
 
 
 @pytest.fixture(autouse=True)

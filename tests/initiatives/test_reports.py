@@ -166,13 +166,16 @@ def test_the_review_queue_in_the_admin_returns_with_a_reason(
     client: Client, report: Report, kpis, coordinator_astana, office
 ) -> None:
     report = report_save(report=report, version=1, values=values(kpis, 1, 1), narrative="", user=coordinator_astana)
-    report_submit(report=report, version=report.version, user=coordinator_astana)
+    report = report_submit(report=report, version=report.version, user=coordinator_astana)
     client.force_login(office)
-    ask = client.post("/admin/initiatives/report/", {"action": "return_for_revision", "_selected_action": [report.pk]})
+    seen = {f"seen_{report.pk}": report.version}  # the version the list showed
+    ask = client.post(
+        "/admin/initiatives/report/", {"action": "return_for_revision", "_selected_action": [report.pk], **seen}
+    )
     assert ask.status_code == 200 and "What to fix" in ask.content.decode()
     done = client.post(
         "/admin/initiatives/report/",
-        {"action": "return_for_revision", "_selected_action": [report.pk], "reason": "Add the evidence."},
+        {"action": "return_for_revision", "_selected_action": [report.pk], "reason": "Add the evidence.", **seen},
     )
     assert done.status_code == 302
     report.refresh_from_db()

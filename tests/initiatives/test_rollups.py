@@ -202,6 +202,7 @@ def test_a_value_changed_in_the_admin_has_the_summaries_recomputed(
                 "value": "5",
                 "source": "manual",
                 "comment": "",
+                "seen_version": value.version,
             },
         )
     assert answer.status_code == 302, answer.content[:500]

@@ -87,7 +87,7 @@ def test_approving_values_skips_those_already_approved(office) -> None:
     pending = ValueFactory(approved=False)
     done = ValueFactory(approval_state="approved", approved_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
 
-    assert values_approve(values=Value.objects.all(), user=office) == 1
+    assert values_approve(versions={v.pk: v.version for v in Value.objects.all()}, user=office).approved == 1
 
     pending.refresh_from_db()
     done.refresh_from_db()

@@ -1,0 +1,105 @@
+"""Oversized bodies are refused from their declared length, before the body is read, in
+the words of the page or of the API."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+
+from agencies.models import RegionalBranch
+from initiatives.models import Report
+from initiatives.periods import Period
+from initiatives.services.reports import report_create
+from tests.conftest import token_for
+
+pytestmark = pytest.mark.django_db
+
+
+class UnreadableBody:
+    """A request body that fails the test if anyone reads it."""
+
+    def read(self, *args: object) -> bytes:
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def too_long(size: int) -> dict[str, object]:
+    return {
+        "CONTENT_LENGTH": str(size),
+        "CONTENT_TYPE": "multipart/form-data; boundary=BoUnDaRy",
+        "wsgi.input": UnreadableBody(),
+    }
+
+
+@pytest.fixture
+def report(coordinator_astana) -> Report:
+    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)):
+        return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+
+
+def test_an_evidence_upload_over_the_limit_is_refused_with_a_message_on_the_page(
+    client: Client, report: Report, coordinator_astana, settings
+) -> None:
+    client.force_login(coordinator_astana)
+
+    response = client.generic("POST", f"/reports/{report.pk}/", **too_long(50 * 10**6))
+
+    assert response.status_code == 303 and response["Location"] == f"/reports/{report.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "What you sent is 50 MB; an evidence file may be at most 10 MB. Nothing was saved" in page
+    assert not report.evidence.exists()
+
+
+def test_an_evidence_upload_within_the_limit_reaches_the_page(
+    client: Client, report: Report, coordinator_astana
+) -> None:
+    client.force_login(coordinator_astana)
+
+    response = client.post(f"/reports/{report.pk}/", {"version": "1", "narrative": "", "action": "save"})
+
+    assert response.status_code in (200, 302)  # the form answered, not the size check
+
+
+def test_an_import_upload_over_the_limit_is_refused_in_the_api_error_shape(api_client, settings) -> None:
+    settings.MAX_IMPORT_FILE_BYTES = 10**6
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(['statistics:import'])}")
+
+    response = api_client.generic("POST", "/api/v1/imports/", **too_long(5 * 10**6))
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": {
+            "status": 413,
+            "code": "too_large",
+            "message": "The request is 5 MB; a statistics file may be at most 1 MB.",
+        }
+    }
+
+
+def test_an_oversized_json_body_on_the_api_is_refused_in_the_api_error_shape(client: Client, office) -> None:
+    client.force_login(office)
+
+    response = client.generic("POST", "/api/v1/exports/", **{**too_long(3 * 2**20), "CONTENT_TYPE": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_field_over_djangos_cap_on_the_api_answers_in_the_api_error_shape(client: Client, office, settings) -> None:
+    """The body is within the declared limit; one field of it is over DATA_UPLOAD_MAX_MEMORY_SIZE
+    only once Django parses it."""
+    client.force_login(office)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = client.post("/api/v1/imports/", {"dry_run": "x" * 900, "other": "y" * 900})
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == {
+        "status": 413,
+        "code": "too_large",
+        "message": "The request body is larger than 1000\xa0bytes.",
+    }
