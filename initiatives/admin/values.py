@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Value, ValueSource
@@ -24,16 +25,21 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # By hand, staff enter their own figures; imports and reports arrive by their own roads
+        # (a value that came by one of them keeps saying so).
+        sources = [ValueSource.MANUAL]
         if self.instance.pk:
             self.initial["period"] = str(self.instance.period)
-        # By hand, staff enter their own figures; imports and reports arrive by their own roads.
-        self.fields["source"].choices = [(ValueSource.MANUAL, ValueSource.MANUAL.label)]  # type: ignore[attr-defined]
-        self.fields["source"].initial = ValueSource.MANUAL
+            self.initial["value"] = self.instance.indicator.exact(self.instance.value)
+            if self.instance.source != ValueSource.MANUAL:
+                sources.insert(0, ValueSource(self.instance.source))
+        if "source" in self.fields:
+            self.fields["source"].choices = [(s.value, s.label) for s in sources]  # type: ignore[attr-defined]
+            self.fields["source"].initial = sources[0]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        original = self.instance
-        if original.pk and original.source == ValueSource.IMPORT and original.approval_state == ApprovalState.APPROVED:
+        if is_official(self.instance):
             raise forms.ValidationError(
                 _("This is an official figure from the legal-statistics import; it is corrected by importing.")
             )
@@ -51,20 +57,49 @@ class ValueAdminForm(forms.ModelForm[Value]):
         super()._post_clean()  # type: ignore[misc]
 
 
+def is_official(value: Value | None) -> bool:
+    """An approved figure of the legal-statistics import: corrected only by importing again."""
+    return bool(
+        value is not None
+        and value.pk
+        and value.source == ValueSource.IMPORT
+        and value.approval_state == ApprovalState.APPROVED
+    )
+
+
 @admin.register(Value)
-class ValueAdmin(SimpleHistoryAdmin):
+class ValueAdmin(HistoryAdmin):
     form = ValueAdminForm
-    list_display = ["indicator", "region", "period_label", "value", "source", "approval_state", "updated_at"]
+    list_display = ["indicator", "region", "period_label", "value_shown", "source", "approval_state", "updated_at"]
     list_filter = ["approval_state", "source", YearFilter, TopRegionFilter, "indicator"]
     search_fields = ["indicator__code", "region__kato", "region__name_ru"]
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
-    readonly_fields = ["approval_state", "approved_at", "approved_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "approval_state",
+        "approved_at",
+        "approved_by",
+        "import_batch",
+        "report",
+        "created_at",
+        "updated_at",
+    ]
     fields = ["indicator", "region", "period", "value", "source", "comment", *readonly_fields]
     actions = ["approve"]
     # The fact table grows to millions of rows: no full COUNT(*) on every list page.
     show_full_result_count = False
     list_per_page = 100
+
+    def has_change_permission(self, request: HttpRequest, obj: Value | None = None) -> bool:
+        # An official figure opens read-only, with the way to correct it said on the page.
+        return not is_official(obj) and super().has_change_permission(request, obj)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        value = self.get_object(request, object_id)
+        context = {**(extra_context or {}), "official": is_official(value)}
+        return super().change_view(request, object_id, form_url, context)
 
     def save_model(self, request: HttpRequest, obj: Value, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         if change and "value" in form.changed_data:
@@ -80,6 +115,10 @@ class ValueAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:
         return str(obj.period)
+
+    @admin.display(description=_("value"), ordering="value")
+    def value_shown(self, obj: Value) -> str:
+        return obj.indicator.shown(obj.value)
 
     @admin.action(description=_("Approve selected values"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
