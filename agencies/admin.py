@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
 from .tokens import DEFAULT_TOKEN_DAYS
@@ -23,7 +24,7 @@ class RegionalBranchInline(admin.TabularInline[RegionalBranch, Agency]):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(HistoryAdmin):
     list_display = ["code", "name_ru", "name_kk", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
@@ -41,7 +42,7 @@ class MembershipInline(admin.TabularInline[Membership, RegionalBranch]):
 
 
 @admin.register(RegionalBranch)
-class RegionalBranchAdmin(SimpleHistoryAdmin):
+class RegionalBranchAdmin(HistoryAdmin):
     list_display = ["__str__", "agency", "region", "head", "phone", "is_active"]
     list_filter = ["agency", "is_active", ("region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["agency__code", "agency__name_ru", "region__kato", "region__name_ru", "region__name_kk", "head"]
@@ -52,7 +53,7 @@ class RegionalBranchAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "role", "branch", "is_active"]
     list_filter = ["role", "is_active", "branch__agency"]
     search_fields = ["user__username", "user__last_name", "branch__region__name_ru", "branch__agency__code"]
@@ -78,7 +79,7 @@ class AgencyTokenForm(forms.ModelForm[AgencyToken]):
 
 
 @admin.register(AgencyToken)
-class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
+class AgencyTokenAdmin(APIKeyModelAdmin, HistoryAdmin):
     """Tokens are issued here or with `manage.py issue_api_token`; the key is shown once,
     in the message after saving. Revoking cannot be undone."""
 

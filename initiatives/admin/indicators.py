@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from ..models import Indicator, Target
 from ..resources import IndicatorResource, TargetResource
@@ -20,15 +21,13 @@ class TargetInline(admin.TabularInline[Target, Indicator]):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [IndicatorResource]
     list_display = [
         "code",
-        "name_ru",
-        "name_kk",
+        "name_shown",
         "unit",
         "direction",
-        "aggregation_time",
         "source",
         "owner_agency",
         "is_active",
@@ -51,9 +50,13 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ]
     inlines = [TargetInline]
 
+    @admin.display(description=_("name"), ordering="name_ru")
+    def name_shown(self, obj: Indicator) -> str:
+        return obj.name
+
 
 @admin.register(Target)
-class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class TargetAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [TargetResource]
     list_display = [
         "indicator",

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -7,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin, HistoryEntry, timeline
 
 from ..models import Report, ReportingCycle, ReportLine
 from ..services.reports import report_approve, report_reopen, report_return
@@ -35,7 +38,7 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(HistoryAdmin):
     """The review queue. Reports are written by coordinators; here the office approves
     them or returns them with a reason, through the workflow's services."""
 
@@ -52,6 +55,25 @@ class ReportAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def extra_history_entries(self, request: HttpRequest, obj: Report) -> list[HistoryEntry]:
+        """The report's values change with it (210 -> 23): their history is the report's too."""
+        records = ReportLine.history.filter(report_id=obj.pk).select_related("history_user", "indicator")
+        by_line: dict[int, list[Any]] = {}
+        for record in records:
+            by_line.setdefault(record.id, []).append(record)
+        entries = []
+        for line_records in by_line.values():
+            indicator = line_records[-1].indicator
+            entries.extend(
+                timeline(
+                    line_records,
+                    ReportLine,
+                    subject=str(indicator) if indicator else "",
+                    created_with=["value", "comment"],
+                )
+            )
+        return entries
 
     def get_list_filter(self, request: HttpRequest) -> list[object]:
         class BranchRegionFilter(TopRegionFilter):
@@ -109,5 +131,5 @@ class ReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReportingCycle)
-class ReportingCycleAdmin(SimpleHistoryAdmin):
+class ReportingCycleAdmin(HistoryAdmin):
     list_display = ["kind", "due_day", "months_after", "updated_at"]
