@@ -81,6 +81,7 @@ def record_changes(newer: Any, older: Any, model: type[models.Model]) -> list[tu
         if change.field in HIDDEN_FIELDS:
             continue
         model_field = model._meta.get_field(change.field)
+        assert isinstance(model_field, models.Field)  # a diff is of concrete fields
         label = str(model_field.verbose_name)
         changes.append(
             (
@@ -97,6 +98,7 @@ def first_values(record: Any, model: type[models.Model], names: Sequence[str]) -
     out = []
     for name in names:
         model_field = model._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
         value = getattr(record, model_field.attname)
         if value not in (None, ""):
             label = str(model_field.verbose_name)
@@ -130,7 +132,7 @@ def timeline(
     return entries
 
 
-class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     object_history_list_template = "admin/history/object_history_list.html"
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
@@ -148,7 +150,7 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
     def _known_id_or_404(self, object_id: str) -> None:
         """A mistyped address (`/2/change/history/`) is not found, never a server error."""
         try:
-            self.model._meta.pk.to_python(unquote(object_id))  # type: ignore[union-attr]
+            self.model._meta.pk.to_python(unquote(object_id))
         except (ValidationError, ValueError, TypeError):
             raise Http404 from None
 

@@ -19,8 +19,8 @@ from .filters import TopRegionFilter, say_refused
 
 class ReportLineInline(admin.TabularInline[ReportLine, Report]):
     model = ReportLine
-    fields = ["indicator", "value", "comment", "return_reason"]
-    readonly_fields = ["indicator", "value", "comment", "return_reason"]
+    fields = ["indicator", "value_shown", "comment", "return_reason"]
+    readonly_fields = ["indicator", "value_shown", "comment", "return_reason"]
     extra = 0
     can_delete = False
 
@@ -29,6 +29,10 @@ class ReportLineInline(admin.TabularInline[ReportLine, Report]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReportLine]:
         return super().get_queryset(request).select_related("indicator")
+
+    @admin.display(description=_("value"))
+    def value_shown(self, line: ReportLine) -> str:
+        return line.indicator.shown(line.value)
 
 
 class ReturnForm(forms.Form):

@@ -94,12 +94,19 @@ class ValueAdmin(HistoryAdmin):
         # An official figure opens read-only, with the way to correct it said on the page.
         return not is_official(obj) and super().has_change_permission(request, obj)
 
+    def get_fields(self, request: HttpRequest, obj: Value | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if is_official(obj):  # read-only: the figure as people read it, in its KPI's places
+            fields[fields.index("value")] = "value_shown"
+        return fields
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
         value = self.get_object(request, object_id)
         context = {**(extra_context or {}), "official": is_official(value)}
-        return super().change_view(request, object_id, form_url, context)
+        response: HttpResponse = super().change_view(request, object_id, form_url, context)
+        return response
 
     def save_model(self, request: HttpRequest, obj: Value, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         if change and "value" in form.changed_data:

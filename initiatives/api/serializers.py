@@ -107,7 +107,7 @@ class ValueSerializer(serializers.ModelSerializer[Value]):
     kpi = serializers.CharField(source="indicator.code", read_only=True)
     region = serializers.CharField(source="region.kato", read_only=True)
     period = serializers.SerializerMethodField()
-    value = serializers.SerializerMethodField(help_text=VALUE_HELP)
+    value = serializers.SerializerMethodField(method_name="value_text", help_text=VALUE_HELP)
 
     class Meta:
         model = Value
@@ -116,7 +116,7 @@ class ValueSerializer(serializers.ModelSerializer[Value]):
     def get_period(self, obj: Value) -> str:
         return str(obj.period)
 
-    def get_value(self, obj: Value) -> str | None:
+    def value_text(self, obj: Value) -> str | None:
         return obj.indicator.exact(obj.value)
 
 
@@ -189,9 +189,9 @@ class SummaryQuerySerializer(serializers.Serializer[Any]):
 
 class ReportLineSerializer(serializers.ModelSerializer[ReportLine]):
     kpi = serializers.CharField(source="indicator.code", read_only=True)
-    value = serializers.SerializerMethodField(help_text=VALUE_HELP)
+    value = serializers.SerializerMethodField(method_name="value_text", help_text=VALUE_HELP)
 
-    def get_value(self, line: ReportLine) -> str | None:
+    def value_text(self, line: ReportLine) -> str | None:
         return line.indicator.exact(line.value)
 
     class Meta:
