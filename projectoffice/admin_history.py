@@ -38,6 +38,12 @@ class HistoryEntry:
     subject: str = ""  # what the entry is about when not the object itself, e.g. one of its values
     reason: str = ""
     url: str | None = None  # the version's page, for the object's own records
+    kind: str = "~"  # simple-history's: + created, ~ changed, - deleted
+
+    @property
+    def tells_something(self) -> bool:
+        """A save that changed only bookkeeping (a version counter, a time) is left out."""
+        return bool(self.changes or self.reason or self.kind != "~")
 
 
 def person(user: Any) -> str:
@@ -126,10 +132,11 @@ def timeline(
                 ),
                 subject=subject,
                 reason=newer.history_change_reason or "",
+                kind=newer.history_type,
             )
         )
     entries.reverse()
-    return entries
+    return [e for e in entries if e.tells_something]
 
 
 class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
@@ -184,8 +191,10 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
                     changes=getattr(record, "readable_changes", []),
                     reason=record.history_change_reason or "",
                     url=url,
+                    kind=record.history_type,
                 )
             )
+        entries = [e for e in entries if e.tells_something]
         entries.extend(self.extra_history_entries(request, obj))
         entries.sort(key=lambda e: e.when, reverse=True)
         context["entries"] = entries

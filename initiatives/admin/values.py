@@ -98,6 +98,7 @@ class ValueAdmin(HistoryAdmin):
         fields = list(super().get_fields(request, obj))
         if is_official(obj):  # read-only: the figure as people read it, in its KPI's places
             fields[fields.index("value")] = "value_shown"
+            fields[fields.index("period")] = "period_label"
         return fields
 
     def change_view(
