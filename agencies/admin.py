@@ -11,7 +11,7 @@ from rest_framework_api_key.models import APIKey
 
 from projectoffice.admin_history import HistoryAdmin
 
-from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
+from .models import Agency, AgencyToken, Membership, Profile, RegionalBranch, TokenScope
 from .tokens import DEFAULT_TOKEN_DAYS
 
 
@@ -113,9 +113,20 @@ class AgencyTokenAdmin(APIKeyModelAdmin, HistoryAdmin):
 admin.site.unregister(APIKey)
 
 
+class ProfileInline(admin.StackedInline[Profile, User]):
+    """The language a person's e-mails are written in (set by their own switcher)."""
+
+    model = Profile
+    can_delete = False
+    extra = 0
+    fields = ["language"]
+
+
 class OfficeUserAdmin(UserAdmin[User]):
     """The project office manages people, but only a superuser hands out superuser
     rights or permissions one by one (the groups carry the roles)."""
+
+    inlines = [ProfileInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         fields = list(super().get_readonly_fields(request, obj))

@@ -85,3 +85,10 @@ def test_reminders_are_written_in_each_persons_language(coordinator_astana, asta
     assert kk.subject != en.subject
     assert any("\u0400" <= ch <= "\u04ff" for ch in kk.subject)  # Cyrillic: Kazakh
     assert en.subject.isascii()
+
+
+def test_the_office_sees_a_persons_language_on_their_user_page(client: Client, office, coordinator_astana) -> None:
+    Profile.objects.create(user=coordinator_astana, language="kk")
+    client.force_login(office)
+    page = client.get(f"/admin/auth/user/{coordinator_astana.pk}/change/").content.decode()
+    assert 'name="profile-0-language"' in page and '<option value="kk" selected>' in page
