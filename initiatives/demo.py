@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -25,16 +24,15 @@ from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
 from .management.demo_reports import demo_report_history, last_month
+from .management.demo_targets import reported_kpi_targets
 from .models import (
     ApprovalState,
     Campaign,
     CampaignKind,
     CampaignStatus,
     ConceptDirection,
-    Direction,
     ImportBatch,
     Indicator,
-    IndicatorSource,
     Initiative,
     InitiativeStatus,
     Report,
@@ -459,33 +457,7 @@ def _targets(regions: list[Region]) -> None:
         year=year,
         defaults={"target_value": 600, "note": "Hundreds of settlements, growing every month."},
     )
-    _reported_kpi_targets(regions, year)
-
-
-def _reported_kpi_targets(regions: list[Region], year: int) -> None:
-    """Every KPI coordinators report has a target for this year in every region: a tenth
-    better than last year's total there, or one a month where the region has no history."""
-    for indicator in Indicator.objects.active().filter(source=IndicatorSource.COORDINATOR_REPORTS):
-        last_year = dict(
-            Value.objects.filter(indicator=indicator, region__in=regions)
-            .within_span(Period.year(year - 1))
-            .order_by()
-            .values_list("region_id")
-            .annotate(total=Sum("value"))
-        )
-        better = Decimal("1.1") if indicator.direction == Direction.HIGHER_IS_BETTER else Decimal("0.9")
-        for region in regions:
-            baseline = last_year.get(region.pk)
-            Target.objects.get_or_create(
-                indicator=indicator,
-                region=region,
-                year=year,
-                defaults={
-                    "baseline_value": baseline,
-                    "baseline_year": year - 1 if baseline is not None else None,
-                    "target_value": round(baseline * better) if baseline else 12,
-                },
-            )
+    reported_kpi_targets(regions, year)
 
 
 def _open_demo_reports() -> None:

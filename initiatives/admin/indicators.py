@@ -62,8 +62,8 @@ class TargetAdmin(ImportExportMixin, HistoryAdmin):
         "indicator",
         "region_or_nation",
         "year",
-        "target_value",
-        "baseline_value",
+        "target_shown",
+        "baseline_shown",
         "baseline_year",
         "updated_at",
     ]
@@ -72,6 +72,14 @@ class TargetAdmin(ImportExportMixin, HistoryAdmin):
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("target value"), ordering="target_value")
+    def target_shown(self, obj: Target) -> str:
+        return obj.indicator.shown(obj.target_value)
+
+    @admin.display(description=_("baseline"), ordering="baseline_value")
+    def baseline_shown(self, obj: Target) -> str:
+        return obj.indicator.shown(obj.baseline_value)
 
     @admin.display(description=_("region"), ordering="region__kato")
     def region_or_nation(self, obj: Target) -> str:

@@ -169,3 +169,14 @@ def test_a_coordinator_may_not_read_admin_history(client: Client, coordinator_as
     client.force_login(coordinator_astana)
     response = client.get(f"/admin/initiatives/value/{value.pk}/history/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_target_list_shows_targets_in_their_kpis_places(staff: Client, astana) -> None:
+    from initiatives.models import Indicator
+
+    theft = Indicator.objects.get(code="crime.theft")
+    Target.objects.create(indicator=theft, region=astana, year=2026, target_value=Decimal("1200"), baseline_value=None)
+    page = staff.get("/admin/initiatives/target/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    cells = re.findall(r'<td class="field-target_shown">([^<]*)</td>', page)
+    assert [c.replace("\xa0", " ").replace(",", " ") for c in cells] == ["1 200"]
+    assert "1200.0000" not in page
