@@ -94,6 +94,10 @@ class ValueAdmin(HistoryAdmin):
         # An official figure opens read-only, with the way to correct it said on the page.
         return not is_official(obj) and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Value | None = None) -> bool:
+        # Read-only means not deleted by hand either: an import replaces it.
+        return not is_official(obj) and super().has_delete_permission(request, obj)
+
     def get_fields(self, request: HttpRequest, obj: Value | None = None) -> list[str]:
         fields = list(super().get_fields(request, obj))
         if is_official(obj):  # read-only: the figure as people read it, in its KPI's places

@@ -65,6 +65,8 @@ def test_an_official_imported_figure_is_read_only_from_the_start_and_says_how_to
     assert "legal-statistics import" in page  # its source, as it is
     assert "import a corrected file of legal statistics" in page
     assert 'name="_save"' not in page and 'name="value"' not in page  # nothing to edit, no Save
+    assert f"/admin/initiatives/value/{value.pk}/delete/" not in page
+    assert staff.post(f"/admin/initiatives/value/{value.pk}/delete/", {"post": "yes"}).status_code == 403
     assert "654.0000" not in page
 
     # A post anyway changes nothing.
