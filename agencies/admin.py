@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
-from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AgencyToken, Membership, RegionalBranch, TokenScope
+from projectoffice.admin_history import HistoryAdmin
+
+from .models import Agency, AgencyToken, Membership, Profile, RegionalBranch, TokenScope
 from .tokens import DEFAULT_TOKEN_DAYS
 
 
@@ -23,7 +24,7 @@ class RegionalBranchInline(admin.TabularInline[RegionalBranch, Agency]):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(HistoryAdmin):
     list_display = ["code", "name_ru", "name_kk", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
@@ -41,7 +42,7 @@ class MembershipInline(admin.TabularInline[Membership, RegionalBranch]):
 
 
 @admin.register(RegionalBranch)
-class RegionalBranchAdmin(SimpleHistoryAdmin):
+class RegionalBranchAdmin(HistoryAdmin):
     list_display = ["__str__", "agency", "region", "head", "phone", "is_active"]
     list_filter = ["agency", "is_active", ("region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["agency__code", "agency__name_ru", "region__kato", "region__name_ru", "region__name_kk", "head"]
@@ -52,7 +53,7 @@ class RegionalBranchAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "role", "branch", "is_active"]
     list_filter = ["role", "is_active", "branch__agency"]
     search_fields = ["user__username", "user__last_name", "branch__region__name_ru", "branch__agency__code"]
@@ -78,7 +79,7 @@ class AgencyTokenForm(forms.ModelForm[AgencyToken]):
 
 
 @admin.register(AgencyToken)
-class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
+class AgencyTokenAdmin(APIKeyModelAdmin, HistoryAdmin):
     """Tokens are issued here or with `manage.py issue_api_token`; the key is shown once,
     in the message after saving. Revoking cannot be undone."""
 
@@ -112,9 +113,20 @@ class AgencyTokenAdmin(APIKeyModelAdmin, SimpleHistoryAdmin):
 admin.site.unregister(APIKey)
 
 
+class ProfileInline(admin.StackedInline[Profile, User]):
+    """The language a person's e-mails are written in (set by their own switcher)."""
+
+    model = Profile
+    can_delete = False
+    extra = 0
+    fields = ["language"]
+
+
 class OfficeUserAdmin(UserAdmin[User]):
     """The project office manages people, but only a superuser hands out superuser
     rights or permissions one by one (the groups carry the roles)."""
+
+    inlines = [ProfileInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         fields = list(super().get_readonly_fields(request, obj))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -193,3 +195,37 @@ class AgencyToken(AbstractAPIKey):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class Profile(Timestamped):
+    """What a person chose for themselves: the language the site and their e-mails speak
+    (set from their last choice in the language switcher)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        ordering = ["user_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="profile_language_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_language_display()})"
+
+
+def person_language(user: Any) -> str:
+    """The language to write to `user` in: their own choice, else the site's."""
+    try:
+        return str(user.profile.language)
+    except (AttributeError, Profile.DoesNotExist):
+        return str(settings.LANGUAGE_CODE)

@@ -24,6 +24,7 @@ from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
 from .management.demo_reports import demo_report_history, last_month
+from .management.demo_targets import reported_kpi_targets
 from .models import (
     ApprovalState,
     Campaign,
@@ -456,6 +457,7 @@ def _targets(regions: list[Region]) -> None:
         year=year,
         defaults={"target_value": 600, "note": "Hundreds of settlements, growing every month."},
     )
+    reported_kpi_targets(regions, year)
 
 
 def _open_demo_reports() -> None:

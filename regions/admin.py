@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from .models import Region
 
 
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(HistoryAdmin):
     list_display = ["kato", "name_ru", "name_kk", "name_en", "kind", "level", "parent", "population"]
     list_filter = ["level", "kind"]
     search_fields = ["kato", "name_kk", "name_ru", "name_en", "iso_3166_2"]

@@ -88,9 +88,12 @@ def test_staff_cannot_rewrite_an_official_figure_in_the_admin(client: Client, of
             "source": "manual",
         },
     )
-    assert response.status_code == 200
-    assert "corrected by importing" in response.content.decode()
+    # The page is read-only from the start (it says how to correct the figure); a post
+    # sent anyway is refused.
+    assert response.status_code == 403
     assert Value.objects.get().value == 1300
+    page = client.get(f"/admin/initiatives/value/{official.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "import a corrected file of legal statistics" in page
 
 
 def test_a_value_changed_by_hand_waits_for_approval_again(client: Client, office) -> None:

@@ -122,3 +122,26 @@ def test_the_demo_statistics_run_to_the_last_month_that_is_over(seeded) -> None:
 
     newest = Value.objects.filter(indicator__code="crime.registered").order_by("-period_start").first()
     assert newest is not None and newest.period_start == last_month().first_day
+
+
+@pytest.mark.django_db
+def test_every_kpi_coordinators_report_has_this_years_target_in_every_region(seeded) -> None:
+    from initiatives.management.demo_reports import last_month
+    from initiatives.models import IndicatorSource
+    from regions.models import Region
+
+    year = last_month().year
+    reported = list(Indicator.objects.active().filter(source=IndicatorSource.COORDINATOR_REPORTS))
+    assert reported
+    for kpi in reported:
+        regions = set(Target.objects.filter(indicator=kpi, year=year).values_list("region__kato", flat=True))
+        assert regions >= set(Region.objects.top_level().values_list("kato", flat=True)), kpi.code
+    # Ten per cent more of what people report doing than the year before, where there is a year before.
+    rewarded = Target.objects.get(indicator__code="citizen_reports.rewarded", region__kato="710000000", year=year)
+    last_year = sum(
+        v.value
+        for v in Value.objects.filter(indicator__code="citizen_reports.rewarded", region__kato="710000000").within_span(
+            Period.year(year - 1)
+        )
+    )
+    assert rewarded.target_value == (round(last_year * 11 / 10) if last_year else 12)

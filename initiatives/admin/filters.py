@@ -30,15 +30,15 @@ class TopRegionFilter(admin.SimpleListFilter):
 
 
 class YearFilter(admin.SimpleListFilter):
-    """Rows whose period (or date) starts in a year."""
+    """Rows whose period (or date) starts in a year: the years that have rows, newest first."""
 
     title = _("year")
     parameter_name = "year"
     date_field = "period_start"
-    years = range(2020, 2031)
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-        return [(str(y), str(y)) for y in reversed(self.years)]
+        years = model_admin.get_queryset(request).order_by().dates(self.date_field, "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]
         year = self.value()

@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 
-class WorkflowHistoryAdmin(SimpleHistoryAdmin):
+class WorkflowHistoryAdmin(HistoryAdmin):
     """The history list and each old version can be read; a revert is refused."""
 
     def revert_disabled(self, request: HttpRequest, obj: object = None) -> bool:

@@ -46,14 +46,9 @@ class ImportBatchAdmin(RecordAdmin):
         "dry_run",
         "progress",
         "rows",
-        "created",
-        "updated",
-        "unchanged",
-        "skipped",
+        "outcome",
         "error_count",
         "uploaded_by",
-        "agency",
-        "attempts",
     ]
     change_list_template = "admin/initiatives/importbatch/change_list.html"
     list_filter = ["status", "dry_run", "agency"]
@@ -80,6 +75,11 @@ class ImportBatchAdmin(RecordAdmin):
                 ((problem.code, str(problem)) for problem in found),
             ),
         )
+
+    @admin.display(description=_("new / replaced / unchanged"))
+    def outcome(self, batch: ImportBatch) -> str:
+        # One column for three counts: every column of the list fits a laptop's screen.
+        return f"{batch.created} / {batch.updated} / {batch.unchanged}"
 
     @admin.display(description=_("progress"))
     def progress(self, batch: ImportBatch) -> str:

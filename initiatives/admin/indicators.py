@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from ..models import Indicator, Target
 from ..resources import IndicatorResource, TargetResource
@@ -20,16 +21,14 @@ class TargetInline(admin.TabularInline[Target, Indicator]):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [IndicatorResource]
     import_template_name = "admin/initiatives/import.html"
     list_display = [
         "code",
-        "name_ru",
-        "name_kk",
+        "name_shown",
         "unit",
         "direction",
-        "aggregation_time",
         "source",
         "owner_agency",
         "is_active",
@@ -52,17 +51,21 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ]
     inlines = [TargetInline]
 
+    @admin.display(description=_("name"), ordering="name_ru")
+    def name_shown(self, obj: Indicator) -> str:
+        return obj.name
+
 
 @admin.register(Target)
-class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class TargetAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [TargetResource]
     import_template_name = "admin/initiatives/import.html"
     list_display = [
         "indicator",
         "region_or_nation",
         "year",
-        "target_value",
-        "baseline_value",
+        "target_shown",
+        "baseline_shown",
         "baseline_year",
         "updated_at",
     ]
@@ -71,6 +74,14 @@ class TargetAdmin(ImportExportMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("target value"), ordering="target_value")
+    def target_shown(self, obj: Target) -> str:
+        return obj.indicator.shown(obj.target_value)
+
+    @admin.display(description=_("baseline"), ordering="baseline_value")
+    def baseline_shown(self, obj: Target) -> str:
+        return obj.indicator.shown(obj.baseline_value)
 
     @admin.display(description=_("region"), ordering="region__kato")
     def region_or_nation(self, obj: Target) -> str:

@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin
 
 from ..models import Campaign, Initiative, InitiativeStatus, SettlementStage
 from ..services.campaigns import campaign_advance_settlement
@@ -62,8 +64,9 @@ class CampaignInline(admin.StackedInline[Campaign, Initiative]):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name_ru", "direction", "lead_agency", "status", "start_date", "end_date", "owner"]
+class InitiativeAdmin(HistoryAdmin):
+    # What fits a laptop's 1366 px: the name in the reader's language, the dates in one column.
+    list_display = ["code", "name_shown", "direction", "lead_agency", "status", "dates", "owner"]
     list_filter = ["status", "direction", "lead_agency"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
     autocomplete_fields = ["lead_agency", "participating_agencies", "regions", "indicators", "owner"]
@@ -82,6 +85,16 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [CampaignInline]
+
+    @admin.display(description=_("name"), ordering="name_ru")
+    def name_shown(self, obj: Initiative) -> str:
+        return obj.name
+
+    @admin.display(description=_("dates"), ordering="start_date")
+    def dates(self, obj: Initiative) -> str:
+        start = date_format(obj.start_date, "SHORT_DATE_FORMAT")
+        return f"{start} – {date_format(obj.end_date, 'SHORT_DATE_FORMAT')}" if obj.end_date else start
+
     actions = ["mark_active", "mark_completed", "mark_suspended"]
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Initiative], status: str) -> None:
@@ -116,7 +129,6 @@ class CampaignAdmin(WorkflowHistoryAdmin):
         "settlement_stage",
         "declared_on",
         "initiative",
-        "start_date",
     ]
     list_filter = ["kind", "status", "settlement_stage", TopRegionFilter, "initiative"]
     search_fields = ["name_kk", "name_ru", "name_en", "region__kato", "region__name_ru", "region__name_kk"]

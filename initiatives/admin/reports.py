@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -9,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from projectoffice.admin_history import HistoryAdmin, HistoryEntry, timeline
 
 from ..models import Report, ReportingCycle, ReportLine
 from ..services.reports import report_approve, report_reopen, report_return
@@ -19,8 +22,8 @@ from .history import WorkflowHistoryAdmin
 
 class ReportLineInline(admin.TabularInline[ReportLine, Report]):
     model = ReportLine
-    fields = ["indicator", "value", "comment", "return_reason"]
-    readonly_fields = ["indicator", "value", "comment", "return_reason"]
+    fields = ["indicator", "value_shown", "comment", "return_reason"]
+    readonly_fields = ["indicator", "value_shown", "comment", "return_reason"]
     extra = 0
     can_delete = False
 
@@ -29,6 +32,10 @@ class ReportLineInline(admin.TabularInline[ReportLine, Report]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReportLine]:
         return super().get_queryset(request).select_related("indicator")
+
+    @admin.display(description=_("value"))
+    def value_shown(self, line: ReportLine) -> str:
+        return line.indicator.shown(line.value)
 
 
 class ReturnForm(forms.Form):
@@ -55,6 +62,25 @@ class ReportAdmin(WorkflowHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def extra_history_entries(self, request: HttpRequest, obj: Report) -> list[HistoryEntry]:
+        """The report's values change with it (210 -> 23): their history is the report's too."""
+        records = ReportLine.history.filter(report_id=obj.pk).select_related("history_user", "indicator")
+        by_line: dict[int, list[Any]] = {}
+        for record in records:
+            by_line.setdefault(record.id, []).append(record)
+        entries = []
+        for line_records in by_line.values():
+            indicator = line_records[-1].indicator
+            entries.extend(
+                timeline(
+                    line_records,
+                    ReportLine,
+                    subject=str(indicator) if indicator else "",
+                    created_with=["value", "comment"],
+                )
+            )
+        return entries
 
     def get_list_filter(self, request: HttpRequest) -> list[object]:
         class BranchRegionFilter(TopRegionFilter):
@@ -141,5 +167,5 @@ class ReportAdmin(WorkflowHistoryAdmin):
 
 
 @admin.register(ReportingCycle)
-class ReportingCycleAdmin(SimpleHistoryAdmin):
+class ReportingCycleAdmin(HistoryAdmin):
     list_display = ["kind", "due_day", "months_after", "updated_at"]

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -28,23 +28,28 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # By hand, staff enter their own figures; imports and reports arrive by their own roads
+        # (a value that came by one of them keeps saying so).
+        sources = [ValueSource.MANUAL]
         if self.instance.pk:
             self.initial["period"] = str(self.instance.period)
             self.initial["seen_version"] = self.instance.version
-        # By hand, staff enter their own figures; imports and reports arrive by their own roads.
-        self.fields["source"].choices = [(ValueSource.MANUAL, ValueSource.MANUAL.label)]  # type: ignore[attr-defined]
-        self.fields["source"].initial = ValueSource.MANUAL
+            self.initial["value"] = self.instance.indicator.exact(self.instance.value)
+            if self.instance.source != ValueSource.MANUAL:
+                sources.insert(0, ValueSource(self.instance.source))
+        if "source" in self.fields:
+            self.fields["source"].choices = [(s.value, s.label) for s in sources]  # type: ignore[attr-defined]
+            self.fields["source"].initial = sources[0]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        original = self.instance
-        if original.pk and original.source == ValueSource.IMPORT and original.approval_state == ApprovalState.APPROVED:
+        if is_official(self.instance):
             raise forms.ValidationError(
                 _("This is an official figure from the legal-statistics import; it is corrected by importing.")
             )
-        if original.pk:
+        if self.instance.pk:
             # Locks the row until the admin's save commits (the change view is one transaction).
-            value_check_version(value=original, version=data.get("seen_version") or "")
+            value_check_version(value=self.instance, version=data.get("seen_version") or "")
         return data
 
     def clean_period(self) -> Period:
@@ -59,6 +64,16 @@ class ValueAdminForm(forms.ModelForm[Value]):
         super()._post_clean()  # type: ignore[misc]
 
 
+def is_official(value: Value | None) -> bool:
+    """An approved figure of the legal-statistics import: corrected only by importing again."""
+    return bool(
+        value is not None
+        and value.pk
+        and value.source == ValueSource.IMPORT
+        and value.approval_state == ApprovalState.APPROVED
+    )
+
+
 @admin.register(Value)
 class ValueAdmin(WorkflowHistoryAdmin):
     form = ValueAdminForm
@@ -67,12 +82,44 @@ class ValueAdmin(WorkflowHistoryAdmin):
     search_fields = ["indicator__code", "region__kato", "region__name_ru"]
     autocomplete_fields = ["indicator", "region"]
     list_select_related = ["indicator", "region"]
-    readonly_fields = ["approval_state", "approved_at", "approved_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "approval_state",
+        "approved_at",
+        "approved_by",
+        "import_batch",
+        "report",
+        "created_at",
+        "updated_at",
+    ]
     fields = ["indicator", "region", "period", "value", "source", "comment", "seen_version", *readonly_fields]
     actions = ["approve"]
     # The fact table grows to millions of rows: no full COUNT(*) on every list page.
     show_full_result_count = False
     list_per_page = 100
+
+    def has_change_permission(self, request: HttpRequest, obj: Value | None = None) -> bool:
+        # An official figure opens read-only, with the way to correct it said on the page.
+        return not is_official(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Value | None = None) -> bool:
+        # Read-only means not deleted by hand either: an import replaces it.
+        return not is_official(obj) and super().has_delete_permission(request, obj)
+
+    def get_fields(self, request: HttpRequest, obj: Value | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if is_official(obj):  # read-only: the figure as people read it, in its KPI's places
+            fields[fields.index("value")] = "value_shown"
+            fields[fields.index("period")] = "period_label"
+            fields.remove("seen_version")  # nothing is saved from this page
+        return fields
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        value = self.get_object(request, object_id)
+        context = {**(extra_context or {}), "official": is_official(value)}
+        response: HttpResponse = super().change_view(request, object_id, form_url, context)
+        return response
 
     def save_model(self, request: HttpRequest, obj: Value, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         if change and "value" in form.changed_data:
@@ -90,9 +137,15 @@ class ValueAdmin(WorkflowHistoryAdmin):
         return str(obj.period)
 
     @admin.display(description=_("value"), ordering="value")
+    def value_shown(self, obj: Value) -> str:
+        return obj.indicator.shown(obj.value)
+
+    @admin.display(description=_("value"), ordering="value")
     def value_seen(self, obj: Value) -> SafeString:
         """The number, and the version of it the list shows: an approval is of what was seen."""
-        return format_html('{}<input type="hidden" name="seen_{}" value="{}">', obj.value, obj.pk, obj.version)
+        return format_html(
+            '{}<input type="hidden" name="seen_{}" value="{}">', obj.indicator.shown(obj.value), obj.pk, obj.version
+        )
 
     @admin.action(description=_("Approve selected values"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:

@@ -26,7 +26,7 @@ SUMMARY_EXAMPLE = {
         "missing": [],
     },
     "population": "20286084",
-    "target": {"year": 2025, "value": "130000.0000", "baseline": "137000.0000", "baseline_year": 2024},
+    "target": {"year": 2025, "value": "130000", "baseline": "137000", "baseline_year": 2024},
     "status": "on_track",
     "estimate": {
         "year": 2025,

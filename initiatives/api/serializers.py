@@ -9,6 +9,11 @@ from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Repor
 from ..selectors.values import VALUE_COLUMNS
 from ..services.import_jobs import import_job_errors, import_job_progress
 
+VALUE_HELP = (
+    "The figure as an exact decimal string with the KPI's `decimal_places` "
+    '("654" for a count, "12.5" for a share with one place), more places only where the figure has them.'
+)
+
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     name = serializers.CharField(read_only=True)
@@ -102,6 +107,7 @@ class ValueSerializer(serializers.ModelSerializer[Value]):
     kpi = serializers.CharField(source="indicator.code", read_only=True)
     region = serializers.CharField(source="region.kato", read_only=True)
     period = serializers.SerializerMethodField()
+    value = serializers.SerializerMethodField(method_name="value_text", help_text=VALUE_HELP)
 
     class Meta:
         model = Value
@@ -109,6 +115,9 @@ class ValueSerializer(serializers.ModelSerializer[Value]):
 
     def get_period(self, obj: Value) -> str:
         return str(obj.period)
+
+    def value_text(self, obj: Value) -> str | None:
+        return obj.indicator.exact(obj.value)
 
 
 class ImportProgressSerializer(serializers.Serializer[Any]):
@@ -202,6 +211,10 @@ class SummaryQuerySerializer(serializers.Serializer[Any]):
 
 class ReportLineSerializer(serializers.ModelSerializer[ReportLine]):
     kpi = serializers.CharField(source="indicator.code", read_only=True)
+    value = serializers.SerializerMethodField(method_name="value_text", help_text=VALUE_HELP)
+
+    def value_text(self, line: ReportLine) -> str | None:
+        return line.indicator.exact(line.value)
 
     class Meta:
         model = ReportLine

@@ -236,7 +236,7 @@ class ValuePagination(CursorPagination):
                             "kpi": "crime.registered",
                             "region": "710000000",
                             "period": "2025-01/2025-09",
-                            "value": "11616.0000",
+                            "value": "11616",
                             "source": "import",
                             "approval_state": "approved",
                             "approved_at": "2025-10-15T10:00:00+05:00",

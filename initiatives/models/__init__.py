@@ -11,6 +11,7 @@ from .programme import (
     InitiativeStatus,
     SettlementStage,
 )
+from .reopen_requests import ReopenRequest
 from .reports import Report, ReportEvidence, ReportingCycle, ReportKind, ReportLine, ReportSettlement, ReportState
 from .rollups import NATION, FigureVersion, Rollup, RollupCheck
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
@@ -37,6 +38,7 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "OutboxMessage",
+    "ReopenRequest",
     "Report",
     "ReportEvidence",
     "ReportKind",

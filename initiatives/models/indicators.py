@@ -1,12 +1,16 @@
 """KPI definitions (indicators) and their yearly targets and baselines."""
 
+from decimal import Decimal
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projectoffice.model_mixins import NamedInThreeLanguages, Timestamped
+from projectoffice.numbers import exact_text
 
 indicator_code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$",
@@ -124,6 +128,23 @@ class Indicator(NamedInThreeLanguages, Timestamped):
     def is_formula(self) -> bool:
         return self.numerator_id is not None
 
+    @property
+    def number_format(self) -> str:
+        """The template's `floatformat` for this KPI's figures: its places, grouped by thousands."""
+        return f"{self.decimal_places}g"
+
+    def shown(self, value: Decimal | None) -> str:
+        """A figure of this KPI for people: its places, grouped by thousands, in the active
+        language's way ("11 616", "12,5"); a dash where there is none."""
+        if value is None:
+            return "—"
+        return str(floatformat(value, self.number_format))
+
+    def exact(self, value: Decimal | None) -> str | None:
+        """A figure of this KPI for machines (CSV, XLSX, JSON): its places, never fewer digits
+        than it holds ("654" for a count, "12.5" for a share with one place)."""
+        return None if value is None else exact_text(value, self.decimal_places)
+
 
 class Target(Timestamped):
     """The target and baseline of a KPI for a year, for one region or (no region) the nation."""
@@ -173,5 +194,5 @@ class Target(Timestamped):
         ]
 
     def __str__(self) -> str:
-        where = self.region.kato if self.region else "KZ"
-        return f"{self.indicator.code} {where} {self.year}"
+        where = str(self.region) if self.region else str(_("Kazakhstan (national)"))
+        return f"{where} · {self.indicator.name} · {self.year}"

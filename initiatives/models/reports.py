@@ -159,7 +159,7 @@ class ReportLine(Timestamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator_id} = {self.value}"
+        return f"{self.indicator}: {self.indicator.shown(self.value)}"
 
 
 def evidence_path(instance: "ReportEvidence", filename: str) -> str:

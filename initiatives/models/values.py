@@ -145,7 +145,8 @@ class Value(Timestamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator_id}:{self.region_id}:{self.period} = {self.value}"
+        # As people name it: "Astana · Thefts · 2026-01" (the number is on the page beside it).
+        return f"{self.region} · {self.indicator} · {self.period}"
 
     def clean(self) -> None:
         if self.indicator_id and self.indicator.is_formula:

@@ -17,6 +17,7 @@ from ..engine.rollups import FigureState, summary_cached
 from ..models import (
     Indicator,
     IndicatorSource,
+    ReopenRequest,
     Report,
     ReportKind,
     ReportState,
@@ -51,6 +52,7 @@ class DueReport:
     report: Report | None
     due_date: Any
     closed: str | None  # why it can no longer be written, when it cannot
+    reopen_asked: ReopenRequest | None = None  # the request to reopen it the office has yet to answer
 
 
 def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
@@ -69,6 +71,10 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
             branch__in=branches, period_start__in=[last_month.first_day, last_half.first_day]
         )
     }
+    asked = {
+        r.report_id: r
+        for r in ReopenRequest.objects.waiting().filter(report__in=list(existing.values())).order_by("created_at")
+    }
     cycles = reporting_cycles()
     out = []
     for branch in branches:
@@ -78,7 +84,17 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
                 continue  # done on the coordinator's side
             # A report not started yet closes on the same rule as a started draft.
             pending = report or Report(branch=branch, kind=kind, due_date=due_date_for(kind, period, cycles))
-            out.append(DueReport(branch, kind, period, report, pending.due_date, closed_reason(pending)))
+            out.append(
+                DueReport(
+                    branch,
+                    kind,
+                    period,
+                    report,
+                    pending.due_date,
+                    closed_reason(pending),
+                    asked.get(report.pk) if report is not None else None,
+                )
+            )
     return out
 
 
@@ -160,3 +176,12 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
                     )
                 )
     return cards
+
+
+def reopen_requests_waiting() -> QuerySet[ReopenRequest]:
+    """Coordinators' requests to reopen a closed report, oldest first, for the office."""
+    return (
+        ReopenRequest.objects.waiting()
+        .select_related("report__branch__agency", "report__branch__region", "requested_by")
+        .order_by("created_at")
+    )

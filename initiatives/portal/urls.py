@@ -11,7 +11,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/start/", views.report_start, name="report-start"),
+    path("reports/ask-reopen/", views.report_ask_reopen, name="report-ask-reopen"),
     path("reports/<int:pk>/", views.report_page, name="report"),
+    path("reports/<int:pk>/reopen/", views.report_reopen_page, name="report-reopen"),
     path("reports/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_file, name="evidence"),
     path("review/<int:pk>/", views.review_page, name="review"),
 ]

@@ -12,11 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
+from agencies.services import profile_language_set
 from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
 from ..models import Report, ReportEvidence, ReportKind, ReportState
@@ -29,19 +32,29 @@ from ..selectors.reports import (
     reports_visible_to,
     values_at_last_return,
 )
+from ..services.reopen_requests import reopen_request_create
 from ..services.reports import (
     StaleReportError,
     report_approve,
     report_create,
+    report_reopen,
     report_return,
     report_save_all,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import due_reports, kpi_cards, kpi_context, reported_kpis
+from .selectors import due_reports, kpi_cards, kpi_context, reopen_requests_waiting, reported_kpis
 
 
 def _this_month() -> Month:
     return Month.from_date(timezone.localdate())
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered for the person: their e-mails speak it too."""
+    response = django_set_language(request)
+    profile_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @login_required
@@ -57,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
             "queue": reports_to_review()[:100] if office else [],
             "overdue": overdue_reports(user=request.user, today=timezone.localdate()) if office else [],
+            "reopen_requests": reopen_requests_waiting()[:100] if office else [],
             "today": timezone.localdate(),
         },
     )
@@ -78,6 +92,47 @@ def report_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("home")
     return redirect("report", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_ask_reopen(request: HttpRequest) -> HttpResponse:
+    """A coordinator asks the office to reopen a report closed by its due date."""
+    branch = get_object_or_404(RegionalBranch.objects.select_related("region"), pk=request.POST.get("branch"))
+    kind = request.POST.get("kind", "")
+    if kind not in ReportKind.values:
+        raise Http404
+    try:
+        period = Period.parse(request.POST.get("period", ""))
+        reopen_request_create(
+            branch=branch, kind=kind, period=period, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except (ValidationError, PeriodError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("home")
+    messages.success(
+        request, _("The project office was asked to reopen the report; it stays closed until the office decides.")
+    )
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def report_reopen_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office reopens a closed report for a limited time, from its home page."""
+    if not is_project_office(request.user):
+        raise Http404
+    report = _report_or_404(request, pk)
+    try:
+        report = report_reopen(report=report, user=request.user)  # type: ignore[arg-type]
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        until = date_format(timezone.localtime(report.reopened_until), "SHORT_DATETIME_FORMAT")
+        messages.success(request, _("%(report)s reopened until %(until)s.") % {"report": report, "until": until})
+    return redirect("home")
 
 
 def _report_or_404(request: HttpRequest, pk: int) -> Report:

@@ -10,7 +10,6 @@ formatting done in SQL, and streamed in chunks: memory stays flat whatever the r
 
 import csv
 import datetime
-import decimal
 import io
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office, scoped_to_user, within_regions
 from projectoffice.api_csv import csv_lines
 from projectoffice.cell_safety import safe_cell_sql
+from projectoffice.numbers import exact_text
 from regions.models import Region
 
 from ..models import ApprovalState, Value, ValueSource
@@ -56,14 +56,15 @@ VALUE_FIELDS = (
     "approved_at",
     "import_batch_id",
     "updated_at",
+    "kpi_places",
 )
 # Bytes the database hands over per chunk of a CSV; rows are joined into chunks this big.
 CSV_CHUNK_BYTES = 64 * 1024
 # Rows fetched per round trip where the database cannot write the CSV itself (SQLite).
 FETCH_CHUNK = 2000
-# The value column as the API writes it: four places (the model's), never an exponent.
-VALUE_PLACES = 4
-VALUE_DIGITS = 20
+# The value column as the API writes it: the KPI's decimal places ("654" for a count,
+# "12.5" for a share with one place), more only where the figure holds more digits (never
+# rounded), never an exponent. `Indicator.exact` is the same rule for one value.
 
 
 # --- who may read which values --------------------------------------------------------
@@ -166,7 +167,7 @@ def value_rows(values: QuerySet[Value]) -> "QuerySet[Value, dict[str, Any]]":
     """`values` as dicts of `VALUE_FIELDS`: one join each for the KPI's code and the
     region's KATO, no other column, no model object."""
     rows: QuerySet[Value, dict[str, Any]] = values.annotate(
-        kpi_code=F("indicator__code"), region_kato=F("region__kato")
+        kpi_code=F("indicator__code"), region_kato=F("region__kato"), kpi_places=F("indicator__decimal_places")
     ).values(*VALUE_FIELDS)
     return rows
 
@@ -178,9 +179,6 @@ class ValueFormat:
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
         self.periods: dict[tuple[datetime.date, datetime.date], str] = {}
-        self.context = decimal.getcontext().copy()
-        self.context.prec = VALUE_DIGITS
-        self.quantum = decimal.Decimal(1).scaleb(-VALUE_PLACES)
 
     def period(self, start: datetime.date, end: datetime.date) -> str:
         try:
@@ -189,10 +187,8 @@ class ValueFormat:
             text = self.periods[start, end] = str(Period.from_dates(start, end))
             return text
 
-    def number(self, value: Any) -> str:
-        if not isinstance(value, decimal.Decimal):
-            value = decimal.Decimal(str(value).strip())
-        return f"{value.quantize(self.quantum, context=self.context):f}"
+    def number(self, value: Any, places: int) -> str:
+        return exact_text(value, places)
 
     def moment(self, value: datetime.datetime | None) -> str | None:
         if value is None:
@@ -206,7 +202,7 @@ class ValueFormat:
             row["kpi_code"],
             row["region_kato"],
             self.period(row["period_start"], row["period_end"]),
-            self.number(row["value"]),
+            self.number(row["value"], row["kpi_places"]),
             row["source"],
             row["approval_state"],
             self.moment(row["approved_at"]),
@@ -273,13 +269,20 @@ _PERIOD_SQL = """CASE
 END"""
 
 
+# exact_text() in SQL: the KPI's places, or every digit the figure holds where it holds more.
+_NUMBER_SQL = (
+    "CASE WHEN v.value = round(v.value, v.kpi_places) THEN round(v.value, v.kpi_places)::text"
+    " ELSE trim_scale(v.value)::text END"
+)
+
+
 def _copy_csv(values: QuerySet[Value], limit: int | None) -> Iterator[bytes]:
     inner = value_rows(values).order_by()
     sql, params = inner.query.sql_with_params()
     # Only constants and Django's own compiled SQL are put in; every value stays a bound parameter.
     # The text columns (codes) go through the CSV's formula rule as every other CSV does.
     columns = (
-        f"v.id, {safe_cell_sql('v.kpi_code')}, {safe_cell_sql('v.region_kato')}, {_PERIOD_SQL}, v.value::text, "
+        f"v.id, {safe_cell_sql('v.kpi_code')}, {safe_cell_sql('v.region_kato')}, {_PERIOD_SQL}, {_NUMBER_SQL}, "
         "v.source, v.approval_state, "
         f"{_moment_sql('v.approved_at')}, v.import_batch_id, {_moment_sql('v.updated_at')}"
     )

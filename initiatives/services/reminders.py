@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from agencies.models import Membership, MembershipRole, RegionalBranch
+from agencies.models import Membership, MembershipRole, RegionalBranch, person_language
 from agencies.roles import PROJECT_OFFICE_GROUP
 from projectoffice.model_mixins import in_language
 
@@ -104,7 +104,7 @@ def _notices_due(today: datetime.date) -> Iterator[Notice]:
     memberships = list(
         Membership.objects.active()
         .filter(role__in=[MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD], user__is_active=True)
-        .select_related("user", "branch__agency", "branch__region")
+        .select_related("user__profile", "branch__agency", "branch__region")
         .order_by("branch_id", "user_id")
     )
     coordinators: dict[int, list[User]] = defaultdict(list)
@@ -130,26 +130,29 @@ def _notices_due(today: datetime.date) -> Iterator[Notice]:
     }
     office: list[User] | None = None  # fetched once, the first time a report reaches the office
 
-    with translation.override(settings.LANGUAGE_CODE):
-        for branch_id, branch in branches.items():
-            for kind, kind_periods in periods.items():
-                for period in kind_periods:
-                    report = reports.get((branch_id, kind, period.first_day))
-                    if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
-                        continue  # handed in: nothing owed
-                    due = report.due_date if report is not None else due_date_for(kind, period, cycles)
-                    stage = stage_on(today, due)
-                    if stage is None:
-                        continue
-                    if stage.audience != COORDINATORS and _reopened_on(report, today):
-                        continue
-                    if stage.audience == OFFICE and office is None:
-                        office = _office_people()
-                    recipients = _recipients(stage, branch, coordinators[branch_id], heads[branch_id], office or [])
-                    subject, body = _message(stage, branch, kind, period, report, due, today)
-                    prefix = f"reminder:{branch_id}:{kind}:{period.first_day.isoformat()}:{stage.name}"
-                    for who, address in recipients:
-                        yield Notice(f"{prefix}:{who}", address, subject, body)
+    for branch_id, branch in branches.items():
+        for kind, kind_periods in periods.items():
+            for period in kind_periods:
+                report = reports.get((branch_id, kind, period.first_day))
+                if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
+                    continue  # handed in: nothing owed
+                due = report.due_date if report is not None else due_date_for(kind, period, cycles)
+                stage = stage_on(today, due)
+                if stage is None:
+                    continue
+                if stage.audience != COORDINATORS and _reopened_on(report, today):
+                    continue
+                if stage.audience == OFFICE and office is None:
+                    office = _office_people()
+                recipients = _recipients(stage, branch, coordinators[branch_id], heads[branch_id], office or [])
+                prefix = f"reminder:{branch_id}:{kind}:{period.first_day.isoformat()}:{stage.name}"
+                texts: dict[str, tuple[str, str]] = {}  # written once per language
+                for who, address, language in recipients:
+                    if language not in texts:
+                        with translation.override(language):
+                            texts[language] = _message(stage, branch, kind, period, report, due, today)
+                    subject, body = texts[language]
+                    yield Notice(f"{prefix}:{who}", address, subject, body)
 
 
 def _candidate_periods(today: datetime.date) -> dict[str, list[Period]]:
@@ -177,6 +180,7 @@ def _office_people() -> list[User]:
     """Project-office staff as `is_project_office` knows them, with an address to write to."""
     return list(
         User.objects.filter(is_active=True, is_staff=True, groups__name=PROJECT_OFFICE_GROUP)
+        .select_related("profile")
         .exclude(email="")
         .distinct()
         .order_by("pk")
@@ -185,21 +189,21 @@ def _office_people() -> list[User]:
 
 def _recipients(
     stage: Stage, branch: RegionalBranch, coordinators: list[User], heads: list[User], office: list[User]
-) -> list[tuple[str, str]]:
-    """(key part, address) per person to write to: the user's id, or the address itself
-    for the branch's own mailbox."""
+) -> list[tuple[str, str, str]]:
+    """(key part, address, language) per person to write to: the user's id, or the address
+    itself for the branch's own mailbox (written to in the site's language)."""
     if stage.audience == COORDINATORS:
         return _people(coordinators)
     if stage.audience == REGIONAL_HEADS:
         people = _people(heads)
         if not people and branch.email:
-            return [(branch.email.lower(), branch.email)]
+            return [(branch.email.lower(), branch.email, settings.LANGUAGE_CODE)]
         return people
     return _people(office)
 
 
-def _people(users: Iterable[User]) -> list[tuple[str, str]]:
-    return [(str(user.pk), user.email) for user in users if user.email]
+def _people(users: Iterable[User]) -> list[tuple[str, str, str]]:
+    return [(str(user.pk), user.email, person_language(user)) for user in users if user.email]
 
 
 def _message(
@@ -211,7 +215,7 @@ def _message(
     due: datetime.date,
     today: datetime.date,
 ) -> tuple[str, str]:
-    """Subject and body in the current language (the caller sets the site's)."""
+    """Subject and body in the current language (the caller sets the reader's)."""
     days = (today - due).days
     context = {
         "kind": ReportKind(kind).label,

@@ -32,6 +32,7 @@ from ..models import (
     CampaignStatus,
     Indicator,
     Initiative,
+    ReopenRequest,
     Report,
     ReportEvidence,
     ReportKind,
@@ -252,6 +253,11 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
     report.reopened_until = timezone.now() + datetime.timedelta(days=days)
     report._history_user = user  # type: ignore[attr-defined]
     report.save(update_fields=["reopened_until", "updated_at"])
+    # A coordinator's request to reopen it is answered (its history says by whom).
+    for request in ReopenRequest.objects.waiting().filter(report=report):
+        request.granted_at, request.granted_by = timezone.now(), user
+        request._history_user = user  # type: ignore[attr-defined]
+        request.save(update_fields=["granted_at", "granted_by", "updated_at"])
     return report
 
 

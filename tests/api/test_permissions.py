@@ -181,7 +181,7 @@ def test_another_regions_unapproved_report_is_not_found(caller, astana_reports) 
     body = caller("token_reports").get(f"/api/v1/reports/{done.pk}/").json()
     assert (body["state"], body["lines"]) == (
         "approved",
-        [{"kpi": "events.legal_literacy", "value": "40.0000", "comment": "", "return_reason": ""}],
+        [{"kpi": "events.legal_literacy", "value": "40", "comment": "", "return_reason": ""}],
     )
 
 

@@ -28,7 +28,7 @@ def test_the_api_answers_while_the_cache_is_down(caller, settings) -> None:
     ValueFactory(kpi="crime.registered", kato="710000000", period="2025-09", value=1300)
     settings.CACHES = UNREACHABLE
     rows = caller("token_kpi").get("/api/v1/values/").json()["results"]
-    assert [(r["region"], r["value"]) for r in rows] == [("710000000", "1300.0000")]
+    assert [(r["region"], r["value"]) for r in rows] == [("710000000", "1300")]
     summary = caller("office").get("/api/v1/kpis/crime.registered/summary/?region=710000000&period_from=2025-09")
     assert summary.status_code == 200 and summary.json()["value"] == "1300"
 

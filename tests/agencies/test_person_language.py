@@ -1,0 +1,94 @@
+"""Each person has a language, set from their last choice in the language switcher, and
+the e-mails written to them speak it."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+
+from agencies.models import Membership, MembershipRole, Profile, RegionalBranch, person_language
+from initiatives.models import Indicator, OutboxMessage
+from initiatives.periods import Period
+from initiatives.services.reminders import reminders_send
+from initiatives.services.reports import report_create, report_return, report_save, report_submit
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_switcher_remembers_the_persons_choice(client: Client, coordinator_astana, settings) -> None:
+    client.force_login(coordinator_astana)
+    assert person_language(coordinator_astana) == settings.LANGUAGE_CODE  # the site's, until they choose
+    response = client.post("/i18n/setlang/", {"language": "kk", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "kk"
+    assert Profile.objects.get(user=coordinator_astana).language == "kk"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert Profile.objects.get(user=coordinator_astana).language == "en"
+    assert Profile.objects.get(user=coordinator_astana).history.count() == 2  # who chose what, when
+
+
+def test_an_anonymous_visitor_switches_without_a_profile(client: Client) -> None:
+    response = client.post("/i18n/setlang/", {"language": "kk", "next": "/login/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "kk"
+    assert not Profile.objects.exists()
+
+
+def test_an_unknown_language_is_not_remembered(client: Client, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    assert not Profile.objects.exists()
+
+
+@pytest.fixture
+def submitted(coordinator_astana, astana):
+    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
+        branch = RegionalBranch.objects.get(region=astana)
+        report = report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+        kpi = Indicator.objects.get(code="events.legal_literacy")
+        report = report_save(
+            report=report, version=report.version, values={kpi: (Decimal(5), "")}, narrative="", user=coordinator_astana
+        )
+        return report_submit(report=report, version=report.version, user=coordinator_astana)
+
+
+def test_a_kazakh_speaking_coordinator_gets_the_notice_in_kazakh(
+    client: Client, coordinator_astana, office, submitted
+) -> None:
+    client.force_login(coordinator_astana)
+    client.post("/i18n/setlang/", {"language": "kk", "next": "/"})
+    russian = UserFactory(username="coordinator.astana.2")
+    Membership.objects.create(user=russian, branch=submitted.branch, role=MembershipRole.COORDINATOR)
+    Profile.objects.create(user=russian, language="ru")
+
+    report_return(report=submitted, reason="the figures are off", user=office)
+
+    kk = OutboxMessage.objects.get(recipient=coordinator_astana.email, key__contains=":returned:")
+    ru = OutboxMessage.objects.get(recipient=russian.email, key__contains=":returned:")
+    assert kk.subject == "2026-10 кезеңіне арналған есеп пысықтауға қайтарылды"
+    assert ru.subject == "Отчёт за 2026-10 возвращён на доработку"
+
+
+def test_reminders_are_written_in_each_persons_language(coordinator_astana, astana) -> None:
+    Profile.objects.create(user=coordinator_astana, language="kk")
+    english = UserFactory(username="coordinator.astana.en")
+    Membership.objects.create(
+        user=english, branch=RegionalBranch.objects.get(region=astana), role=MembershipRole.COORDINATOR
+    )
+    Profile.objects.create(user=english, language="en")
+    # Three days before October's report is due (15 November).
+    reminders_send(today=datetime.date(2026, 11, 12))
+    kk = OutboxMessage.objects.filter(recipient=coordinator_astana.email).first()
+    en = OutboxMessage.objects.filter(recipient=english.email).first()
+    assert kk is not None and en is not None
+    assert kk.subject != en.subject
+    assert any("\u0400" <= ch <= "\u04ff" for ch in kk.subject)  # Cyrillic: Kazakh
+    assert en.subject.isascii()
+
+
+def test_the_office_sees_a_persons_language_on_their_user_page(client: Client, office, coordinator_astana) -> None:
+    Profile.objects.create(user=coordinator_astana, language="kk")
+    client.force_login(office)
+    page = client.get(f"/admin/auth/user/{coordinator_astana.pk}/change/").content.decode()
+    assert 'name="profile-0-language"' in page and '<option value="kk" selected>' in page
