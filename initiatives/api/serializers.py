@@ -13,8 +13,8 @@ from ..services.import_jobs import import_job_progress
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     name = serializers.CharField(read_only=True)
     owner_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Indicator
@@ -118,8 +118,8 @@ class ImportProgressSerializer(serializers.Serializer[Any]):
 
 
 class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     progress = serializers.SerializerMethodField()
 
     @extend_schema_field(ImportProgressSerializer)
