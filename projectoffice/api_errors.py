@@ -45,10 +45,16 @@ FORM_CODES = {
 GENERIC_CODES = {"invalid_choice": "unknown_filter_value"}
 
 
+# An input echoed in params is cut to this many characters (a 2 MB filter is not sent back).
+MAX_ECHO = 200
+
+
 def _json_safe(params: Mapping[str, Any] | None) -> dict[str, Any]:
     safe: dict[str, Any] = {}
     for key, value in (params or {}).items():
-        safe[key] = value if isinstance(value, str | int | float | bool) or value is None else str(value)
+        if not (isinstance(value, int | float | bool) or value is None):
+            value = str(value)[:MAX_ECHO]
+        safe[key] = value
     return safe
 
 
@@ -81,7 +87,8 @@ def form_errors(form: Any) -> DjangoValidationError:
             DjangoValidationError(
                 e.message,
                 code=renamed.get(e.code or "") or GENERIC_CODES.get(e.code or "") or e.code,
-                params=e.params,
+                # What was given, as every error of a filter names it.
+                params={"value": form.data.get(name), **(e.params or {})},
             )
             for e in errors
         ]

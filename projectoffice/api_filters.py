@@ -34,7 +34,8 @@ class CodeField(forms.CharField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if value and not self.model._default_manager.filter(**{self.to_field: value}).exists():
+        too_long = self.max_length is not None and len(value) > self.max_length  # refused by its validator
+        if value and not too_long and not self.model._default_manager.filter(**{self.to_field: value}).exists():
             raise ValidationError(self.unknown_message, code=self.unknown_code, params={"value": value})
 
 
