@@ -72,7 +72,9 @@ def _cursor(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@pytest.mark.parametrize("cursor", ["cD1hYmM=", _cursor("p=1.5"), _cursor("o=x&p=1"), "not base64!", _cursor("p=abc&r=1")])
+@pytest.mark.parametrize(
+    "cursor", ["cD1hYmM=", _cursor("p=1.5"), _cursor("o=x&p=1"), "not base64!", _cursor("p=abc&r=1")]
+)
 def test_a_tampered_cursor_is_a_400(caller, cursor: str) -> None:
     ValueFactory()
     response = caller("token_kpi").get("/api/v1/values/", {"cursor": cursor})
