@@ -1,15 +1,13 @@
 """Filters of the API lists: KPI, region and everything below it, level, period span,
-approval state, source, `updated_since` for incremental pulls."""
+approval state, source, `updated_since` for incremental pulls.
 
-from typing import Any
+A code naming no record, or a region or period a filter method cannot read, answers 400
+naming the filter with its code (projectoffice.api_filters.FilterBackend)."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
-from projectoffice.api_errors import coded_validation_error
 from projectoffice.api_filters import CodeFilter, TextFilter
 
 from ..models import (
@@ -25,17 +23,6 @@ from ..models import (
 from ..selectors.values import RegionAndSpanMethods, UpdatedSinceFilter, ValueFilterSet
 
 
-class ErrorsAs400(django_filters.FilterSet):
-    """A region or period a filter method could not read (the selectors raise Django's
-    ValidationError, naming the filter) answers 400 in the API's shape, with its code."""
-
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        try:
-            return super().filter_queryset(queryset)  # type: ignore[no-any-return]
-        except DjangoValidationError as exc:
-            raise coded_validation_error(exc) from None
-
-
 def agency_filter(field_name: str) -> CodeFilter:
     return CodeFilter(
         field_name=field_name,
@@ -46,11 +33,11 @@ def agency_filter(field_name: str) -> CodeFilter:
     )
 
 
-class RegionWithinFilterMixin(RegionAndSpanMethods, ErrorsAs400):
+class RegionWithinFilterMixin(RegionAndSpanMethods, django_filters.FilterSet):
     region = TextFilter(method="filter_region", label="KATO code: this region and everything below it")
 
 
-class ValueFilter(ErrorsAs400, ValueFilterSet):
+class ValueFilter(ValueFilterSet):
     """The filters of `/values/` (initiatives/selectors/values.py)."""
 
 
@@ -81,7 +68,7 @@ class InitiativeFilter(django_filters.FilterSet):
         fields = ["direction"]
 
 
-class ReportFilter(RegionAndSpanMethods, ErrorsAs400):
+class ReportFilter(RegionAndSpanMethods, django_filters.FilterSet):
     region_field = "branch__region"
     region = TextFilter(method="filter_region", label="KATO code: this region and everything below it")
     state = django_filters.ChoiceFilter(choices=ReportState.choices)
