@@ -92,6 +92,11 @@ def csv_attachment(chunks: Iterable[str | bytes], filename: str) -> StreamingHtt
     return response
 
 
+class FormatNotOffered(APIError):
+    status_code = status.HTTP_406_NOT_ACCEPTABLE
+    default_code = "not_acceptable"
+
+
 class FormatFirstNegotiation(DefaultContentNegotiation):
     """`?format=csv` wins over the Accept header: a script that always sends
     `Accept: application/json` still gets CSV when it asks for it in the URL."""
@@ -107,10 +112,9 @@ class FormatFirstNegotiation(DefaultContentNegotiation):
                     return renderer, renderer.media_type
             # Not DRF's 404, which reads as "no such record": the format is what is missing.
             offered = ", ".join(r.format for r in renderers if r.format != "api")
-            raise APIError(
+            raise FormatNotOffered(
                 _("this endpoint answers in %(formats)s, not %(format)r") % {"formats": offered, "format": wanted[:20]},
-                code="not_acceptable",
                 format=wanted[:20],
                 formats=offered,
-            ).with_status(status.HTTP_406_NOT_ACCEPTABLE)
+            )
         return super().select_renderer(request, renderers, format_suffix)

@@ -119,10 +119,6 @@ class APIError(exceptions.APIException):
         super().__init__(detail, code)
         self.params = _json_safe(params)
 
-    def with_status(self, status_code: int) -> "APIError":
-        self.status_code = status_code
-        return self
-
 
 def _drf_field_errors(detail: Any, prefix: str = "") -> dict[str, list[FieldError]]:
     """DRF's nested error details (a serializer's) as per-field errors; nested names are

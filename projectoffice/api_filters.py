@@ -32,11 +32,12 @@ class CodeField(forms.CharField):
         self.unknown_code = unknown_code
         self.unknown_message = unknown_message
 
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        too_long = self.max_length is not None and len(value) > self.max_length  # refused by its validator
-        if value and not too_long and not self.model._default_manager.filter(**{self.to_field: value}).exists():
+    def clean(self, value: Any) -> Any:
+        # After the field's own checks (length, NUL characters), so no query sees what they refuse.
+        value = super().clean(value)
+        if value and not self.model._default_manager.filter(**{self.to_field: value}).exists():
             raise ValidationError(self.unknown_message, code=self.unknown_code, params={"value": value})
+        return value
 
 
 class CodeFilter(django_filters.CharFilter):

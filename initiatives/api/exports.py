@@ -256,7 +256,8 @@ class ExportViewSet(
         summary="Ask for an export of KPI values (CSV or XLSX)",
         description=(
             "The filters are those of `/api/v1/values/` (`kpi`, `region`, `level`, `period_from`, `period_to`, "
-            "`approval_state`, `source`, `updated_since`), checked now: a bad one answers 400 naming it, and "
+            "`approval_state`, `source`, `updated_since`), in `filters` or beside `format` at the top level, "
+            "checked now: a bad one (an unknown KPI or region, an unknown name) answers 400 naming it, and "
             "nothing is recorded. The file is built by a background worker with the rows `/values/` would give "
             "this caller at that moment (the same columns and number format as `/values/?format=csv`). The "
             "answer is 202 with the job and a `Location` to poll; download it from `links.download` once "
@@ -281,13 +282,27 @@ class ExportViewSet(
             ),
             OpenApiExample("Accepted, waiting for a worker", value=WAITING, response_only=True, status_codes=["202"]),
             OpenApiExample(
+                "Filters at the top level",
+                value={"format": "csv", "kpi": "crime.theft", "region": "750000000"},
+                request_only=True,
+            ),
+            OpenApiExample(
                 "A bad filter",
                 value={
                     "error": {
                         "status": 400,
                         "code": "invalid",
-                        "message": "filters: region: unknown region '710000001' (a 9-digit KATO code)",
-                        "fields": {"filters": ["region: unknown region '710000001' (a 9-digit KATO code)"]},
+                        "params": {},
+                        "message": "filters.region: unknown region '710000001' (a 9-digit KATO code)",
+                        "fields": {
+                            "filters.region": [
+                                {
+                                    "code": "unknown_region",
+                                    "params": {"value": "710000001"},
+                                    "message": "unknown region '710000001' (a 9-digit KATO code)",
+                                }
+                            ]
+                        },
                     }
                 },
                 response_only=True,

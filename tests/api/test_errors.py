@@ -196,3 +196,10 @@ def test_an_error_where_csv_was_asked_for_comes_as_json(caller) -> None:
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]["fields"]["kpi"][0]["code"] == "unknown_kpi"
+
+
+@pytest.mark.parametrize(("resource", "name"), [("values", "kpi"), ("values", "region"), ("regions", "parent")])
+def test_a_nul_character_in_a_filter_is_a_400_before_any_query(caller, resource: str, name: str) -> None:
+    response = caller("office").get(f"/api/v1/{resource}/", {name: "crime\x00theft"})
+    assert response.status_code == 400  # PostgreSQL refuses NUL in text: it must not reach a query
+    assert response.json()["error"]["fields"][name][0]["code"] == "null_characters_not_allowed"
