@@ -1,16 +1,20 @@
 """Read-only API over agencies (`/api/v1/agencies/`, by code) and their regional branches."""
 
+import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_filters import CodeFilter
+from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
+from regions.models import Region
 
 from .models import Agency, RegionalBranch
 
 
 class AgencySerializer(serializers.ModelSerializer[Agency]):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    predecessor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    predecessor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -51,7 +55,7 @@ KPSSU = {
         summary="One agency, by its stable code", examples=[OpenApiExample("KPSSU", value=KPSSU, response_only=True)]
     ),
 )
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet[Agency]):
+class AgencyViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Agency]):
     queryset = Agency.objects.select_related("parent", "predecessor")
     serializer_class = AgencySerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
@@ -68,6 +72,28 @@ class RegionalBranchSerializer(serializers.ModelSerializer[RegionalBranch]):
     class Meta:
         model = RegionalBranch
         fields = ["id", "agency", "region", "name", "head", "phone", "email", "address", "is_active", "updated_at"]
+
+
+class BranchFilter(django_filters.FilterSet):
+    agency__code = CodeFilter(
+        field_name="agency__code",
+        label="agency code",
+        model=Agency,
+        unknown_code="unknown_agency",
+        unknown_message=gettext_lazy("unknown agency code %(value)r"),
+    )
+    region__kato = CodeFilter(
+        field_name="region__kato",
+        label="KATO code",
+        model=Region,
+        to_field="kato",
+        unknown_code="unknown_region",
+        unknown_message=gettext_lazy("unknown region %(value)r (a 9-digit KATO code)"),
+    )
+
+    class Meta:
+        model = RegionalBranch
+        fields = ["is_active"]
 
 
 @extend_schema_view(
@@ -101,8 +127,8 @@ class RegionalBranchSerializer(serializers.ModelSerializer[RegionalBranch]):
         ],
     ),
 )
-class RegionalBranchViewSet(viewsets.ReadOnlyModelViewSet[RegionalBranch]):
+class RegionalBranchViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[RegionalBranch]):
     queryset = RegionalBranch.objects.select_related("agency", "region")
     serializer_class = RegionalBranchSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
-    filterset_fields = {"agency__code": ["exact"], "region__kato": ["exact"], "is_active": ["exact"]}
+    filterset_class = BranchFilter

@@ -4,12 +4,19 @@ from typing import Any
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from rest_framework import permissions
+from rest_framework import permissions, status
 from rest_framework.request import Request
+
+from projectoffice.api_errors import APIError
 
 from .access import is_project_office, may_read
 from .models import TokenScope
 from .tokens import is_agency_caller
+
+
+class MissingScope(APIError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "missing_scope"
 
 
 def scoped(scope: str, *, may_post: bool = False) -> type[permissions.BasePermission]:
@@ -23,7 +30,11 @@ def scoped(scope: str, *, may_post: bool = False) -> type[permissions.BasePermis
         def has_permission(self, request: Request, view: Any) -> bool:
             if request.method not in permissions.SAFE_METHODS and not (may_post and request.method == "POST"):
                 return False
-            return may_read(request.user, scope)
+            if may_read(request.user, scope):
+                return True
+            if request.user and request.user.is_authenticated:  # the anonymous are asked to log in (401)
+                raise MissingScope(self.message, code="missing_scope", scope=scope)
+            return False
 
     Scoped.__name__ = f"Scoped_{scope.replace(':', '_')}"
     return Scoped

@@ -14,8 +14,10 @@ from initiatives.api.views import (
 )
 from regions.api import RegionViewSet
 
+from .api_permissions import MethodBeforeAccess
 
-class APIRootView(routers.APIRootView):
+
+class APIRootView(MethodBeforeAccess, routers.APIRootView):
     """Law and Order project office API, version 1. The list of resources is public;
     the resources need a log-in or an agency token (`Authorization: Bearer <token>`).
     The schema is at /api/schema/ and its documentation at /api/docs/."""

@@ -15,10 +15,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
+from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
+from .api_errors import APIError
 from .cell_safety import safe_cell
 
 STREAM_CHUNK = 2000
@@ -50,7 +53,7 @@ def csv_lines(header: list[str], rows: Iterable[dict[str, Any]], *, cells: Cells
 
 
 class CSVRenderer(BaseRenderer):
-    """Renders a list of flat dicts, or {"error": ...} and other single objects as one row."""
+    """Renders a list of flat dicts, or a single object as one row."""
 
     media_type = "text/csv"
     format = "csv"
@@ -59,7 +62,7 @@ class CSVRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None:
             return b""
-        if isinstance(data, dict) and "error" in data:
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):  # the API's error shape
             data = [data["error"]]
         rows = data if isinstance(data, list) else [data]
         header = list(rows[0].keys()) if rows else []
@@ -91,6 +94,11 @@ def csv_attachment(chunks: Iterable[str | bytes], filename: str) -> StreamingHtt
     return response
 
 
+class FormatNotOffered(APIError):
+    status_code = status.HTTP_406_NOT_ACCEPTABLE
+    default_code = "not_acceptable"
+
+
 class FormatFirstNegotiation(DefaultContentNegotiation):
     """`?format=csv` wins over the Accept header: a script that always sends
     `Accept: application/json` still gets CSV when it asks for it in the URL."""
@@ -100,7 +108,15 @@ class FormatFirstNegotiation(DefaultContentNegotiation):
     ) -> Any:
         wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "format")
         if wanted:
+            renderers = list(renderers)
             for renderer in renderers:
                 if renderer.format == wanted:
                     return renderer, renderer.media_type
+            # Not DRF's 404, which reads as "no such record": the format is what is missing.
+            offered = ", ".join(r.format for r in renderers if r.format != "api")
+            raise FormatNotOffered(
+                _("this endpoint answers in %(formats)s, not %(format)r") % {"formats": offered, "format": wanted[:20]},
+                format=wanted[:20],
+                formats=offered,
+            )
         return super().select_renderer(request, renderers, format_suffix)

@@ -358,11 +358,12 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "projectoffice.api_errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "projectoffice.api_filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # `page_size` on every list, up to projectoffice.api_pagination.MAX_PAGE_SIZE.
+    "DEFAULT_PAGINATION_CLASS": "projectoffice.api_pagination.PagePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -377,6 +378,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"AggregationEnum": "initiatives.models.indicators.Aggregation"},
+    # The error shape on every operation (projectoffice/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "projectoffice.api_schema.document_errors",
+    ],
 }
 
 # --- Spreadsheet import and export in the admin (django-import-export)

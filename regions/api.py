@@ -1,17 +1,21 @@
 """Read-only API over the region tree: `/api/v1/regions/`, looked up by KATO code."""
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_filters import CodeFilter
+from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 
 from .models import Region, RegionKind
 
 
 class RegionSerializer(serializers.ModelSerializer[Region]):
-    parent = serializers.SlugRelatedField(slug_field="kato", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="kato", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -34,19 +38,32 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
         ]
 
 
+UNKNOWN_REGION = gettext_lazy("unknown region %(value)r (a 9-digit KATO code)")
+
+
+def region_filter(field_name: str, **kwargs: Any) -> CodeFilter:
+    """A KATO code naming a region that exists (else 400 `unknown_region`)."""
+    return CodeFilter(
+        field_name=field_name,
+        model=Region,
+        to_field="kato",
+        unknown_code="unknown_region",
+        unknown_message=UNKNOWN_REGION,
+        **kwargs,
+    )
+
+
 class RegionFilter(django_filters.FilterSet):
-    parent = django_filters.CharFilter(field_name="parent__kato", label="parent KATO code")
+    parent = region_filter("parent__kato", label="parent KATO code")
     kind = django_filters.ChoiceFilter(choices=RegionKind.choices)
-    within = django_filters.CharFilter(method="filter_within", label="KATO code: this unit and all below it")
+    within = region_filter("kato", method="filter_within", label="KATO code: this unit and all below it")
 
     class Meta:
         model = Region
         fields = ["level", "parent", "kind"]
 
     def filter_within(self, queryset: QuerySet[Region], name: str, value: str) -> QuerySet[Region]:
-        region = Region.objects.filter(kato=value).first()
-        if region is None:
-            return queryset.none()
+        region = Region.objects.get(kato=value)  # the filter has checked that it exists
         return queryset.filter(pk__in=Region.objects.within(region).values("pk"))
 
 
@@ -84,7 +101,7 @@ ASTANA = {
         summary="One region, by its KATO code", examples=[OpenApiExample("Astana", value=ASTANA, response_only=True)]
     ),
 )
-class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
+class RegionViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Region]):
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]

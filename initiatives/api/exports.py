@@ -22,12 +22,12 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -35,6 +35,9 @@ from rest_framework.reverse import reverse
 from agencies.api_permissions import scoped
 from agencies.models import Agency, TokenScope
 from agencies.tokens import is_agency_caller
+from projectoffice.api_errors import CodedValidationError, FieldError, django_field_errors
+from projectoffice.api_filters import MAX_FILTER_LENGTH
+from projectoffice.api_permissions import MethodBeforeAccess
 
 from ..models import Export, ExportFormat, ExportStatus
 from ..services.exports import CONTENT_TYPES, TooManyExports, export_download_allowed, export_request
@@ -43,36 +46,50 @@ from .filters import ValueFilter
 # --- serializers --------------------------------------------------------------------
 
 
+def _filter_field(name: str) -> "serializers.CharField":
+    label = ValueFilter.base_filters[name].label or name
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_FILTER_LENGTH, help_text=f"{label} (a filter of /values/)"
+    )
+
+
 class ExportFiltersSerializer(serializers.Serializer[Any]):
     """The filters of `/api/v1/values/`, by the same names; an unknown name is refused."""
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
-        return {
-            name: serializers.CharField(required=False, allow_blank=True, help_text=str(f.label or name))
-            for name, f in ValueFilter.base_filters.items()
-        }
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                known = ", ".join(self.fields)
-                raise ValidationError(
-                    {
-                        name: [
-                            _("unknown filter; the filters are those of /api/v1/values/: %(known)s") % {"known": known}
-                        ]
-                        for name in unknown
-                    }
-                )
-        return cast(dict[str, Any], super().to_internal_value(data))
+        return {name: _filter_field(name) for name in ValueFilter.base_filters}
 
 
 class ExportRequestSerializer(serializers.Serializer[Any]):
+    """`format`, and the filters of /values/ either in `filters` or at the top level
+    (`{"format": "csv", "kpi": "crime.theft"}`), not both for one name."""
+
     format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="csv or xlsx")
     filters = ExportFiltersSerializer(
         required=False, help_text="The query parameters of /api/v1/values/, e.g. kpi, region, period_from."
     )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields.update({name: _filter_field(name) for name in ValueFilter.base_filters})
+        return fields
+
+
+def _unknown_keys(data: Any) -> dict[str, list[FieldError]]:
+    """Names the request body holds that an export does not read: refused, never ignored."""
+    if not isinstance(data, dict):
+        return {}
+    filters = list(ValueFilter.base_filters)
+    known = ["format", "filters", *filters]
+    unknown = {name: ", ".join(known) for name in data if name not in known}
+    nested = data.get("filters")
+    if isinstance(nested, dict):
+        unknown.update({f"filters.{name}": ", ".join(filters) for name in nested if name not in filters})
+    message = _("unknown field; an export reads: %(known)s")
+    return {
+        name: [{"code": "unknown_field", "params": {"known": allowed}, "message": message % {"known": allowed}}]
+        for name, allowed in sorted(unknown.items())
+    }
 
 
 class ExportLinksSerializer(serializers.Serializer[Any]):
@@ -82,9 +99,11 @@ class ExportLinksSerializer(serializers.Serializer[Any]):
 
 class ExportSerializer(serializers.ModelSerializer[Export]):
     requested_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
-    agency: "serializers.SlugRelatedField[Agency]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency: "serializers.SlugRelatedField[Agency]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     expired = serializers.SerializerMethodField(help_text="The file was deleted; ask for a new export.")
     links = serializers.SerializerMethodField()
 
@@ -144,16 +163,6 @@ class ExportGone(APIException):
     default_code = "expired"
     default_detail = gettext_lazy("The export's file was deleted; ask for a new export.")
 
-
-ERROR = inline_serializer(
-    "ExportError",
-    {
-        "error": inline_serializer(
-            "ExportErrorDetail",
-            {"status": serializers.IntegerField(), "code": serializers.CharField(), "message": serializers.CharField()},
-        )
-    },
-)
 
 # --- the view -------------------------------------------------------------------------
 
@@ -221,11 +230,15 @@ FAILED = {
         ],
     ),
 )
-class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Export]):
+class ExportViewSet(
+    MethodBeforeAccess, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Export]
+):
     serializer_class = ExportSerializer
     # Whoever may read /values/ may export them (tokens need kpi:read).
     permission_classes = [scoped(TokenScope.KPI_READ, may_post=True)]
     parser_classes = [JSONParser]  # the filters are an object
+    # A job and its file are not rows of a table: JSON only (`?format=csv` is a 406, before anything is made).
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     # Not `format`: that name picks the answer's renderer (`?format=csv`).
     filterset_fields = ["status"]
     search_fields: list[str] = []
@@ -249,7 +262,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Ask for an export of KPI values (CSV or XLSX)",
         description=(
             "The filters are those of `/api/v1/values/` (`kpi`, `region`, `level`, `period_from`, `period_to`, "
-            "`approval_state`, `source`, `updated_since`), checked now: a bad one answers 400 naming it, and "
+            "`approval_state`, `source`, `updated_since`), in `filters` or beside `format` at the top level, "
+            "checked now: a bad one (an unknown KPI or region, an unknown name) answers 400 naming it, and "
             "nothing is recorded. The file is built by a background worker with the rows `/values/` would give "
             "this caller at that moment (the same columns and number format as `/values/?format=csv`). The "
             "answer is 202 with the job and a `Location` to poll; download it from `links.download` once "
@@ -257,11 +271,9 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "file is built before the answer, which then shows it ready."
         ),
         request=ExportRequestSerializer,
-        responses={
-            202: ExportSerializer,
-            400: ERROR,
-            429: OpenApiResponse(ERROR, description="The caller has MAX_UNFINISHED_EXPORTS (3) unfinished exports."),
-        },
+        # 400 and 429 (MAX_UNFINISHED_EXPORTS unfinished already) are the `Error` every
+        # operation documents (projectoffice/api_schema.py).
+        responses={202: ExportSerializer},
         examples=[
             OpenApiExample(
                 "Astana's registered offences, January to September 2025",
@@ -278,13 +290,27 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ),
             OpenApiExample("Accepted, waiting for a worker", value=WAITING, response_only=True, status_codes=["202"]),
             OpenApiExample(
+                "Filters at the top level",
+                value={"format": "csv", "kpi": "crime.theft", "region": "750000000"},
+                request_only=True,
+            ),
+            OpenApiExample(
                 "A bad filter",
                 value={
                     "error": {
                         "status": 400,
                         "code": "invalid",
-                        "message": "filters: region: unknown region '710000001' (a 9-digit KATO code)",
-                        "fields": {"filters": ["region: unknown region '710000001' (a 9-digit KATO code)"]},
+                        "params": {},
+                        "message": "filters.region: unknown region '710000001' (a 9-digit KATO code)",
+                        "fields": {
+                            "filters.region": [
+                                {
+                                    "code": "unknown_region",
+                                    "params": {"value": "710000001"},
+                                    "message": "unknown region '710000001' (a 9-digit KATO code)",
+                                }
+                            ]
+                        },
                     }
                 },
                 response_only=True,
@@ -293,19 +319,31 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ],
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        unknown = _unknown_keys(request.data)
+        if unknown:
+            raise CodedValidationError(unknown)
         asked = ExportRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
+        nested = dict(asked.validated_data.get("filters") or {})
+        top = {name: value for name, value in asked.validated_data.items() if name in ValueFilter.base_filters}
+        twice = sorted(set(nested) & set(top))
+        if twice:
+            message = _("given both at the top level and in `filters`; give it once")
+            raise CodedValidationError(
+                {name: [{"code": "given_twice", "params": {}, "message": message}] for name in twice}
+            )
         user = request.user
         try:
             export = export_request(
                 caller=user if is_agency_caller(user) else cast(User, user),
                 file_format=asked.validated_data["format"],
-                filters=asked.validated_data.get("filters") or {},
+                filters={**nested, **top},
             )
-        except DjangoValidationError as exc:  # keyed by filter name (or `format`)
-            errors = exc.message_dict
-            format_errors = errors.pop("format", None)
-            raise ValidationError({"format": format_errors} if format_errors else {"filters": errors}) from None
+        except DjangoValidationError as exc:  # keyed by filter name (or `format`), named as the caller gave it
+            fields = django_field_errors(exc)
+            raise CodedValidationError(
+                {(f"filters.{name}" if name in nested else name): errors for name, errors in fields.items()}
+            ) from None
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
         except TooManyExports as exc:
@@ -324,8 +362,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file."),
             (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiResponse(OpenApiTypes.BINARY, description="The XLSX file."),
-            409: OpenApiResponse(ERROR, description="Not ready yet, or failed."),
-            410: OpenApiResponse(ERROR, description="Expired: the file was deleted."),
+            409: OpenApiResponse(description="Not ready yet, or failed (the error shape)."),
+            410: OpenApiResponse(description="Expired: the file was deleted (the error shape)."),
         },
     )
     @action(detail=True, methods=["get"])

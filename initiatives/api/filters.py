@@ -1,12 +1,14 @@
 """Filters of the API lists: KPI, region and everything below it, level, period span,
-approval state, source, `updated_since` for incremental pulls."""
+approval state, source, `updated_since` for incremental pulls.
 
-from typing import Any
+A code naming no record, or a region or period a filter method cannot read, answers 400
+naming the filter with its code (projectoffice.api_filters.FilterBackend)."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+
+from agencies.models import Agency
+from projectoffice.api_filters import CodeFilter, TextFilter
 
 from ..models import (
     Campaign,
@@ -21,29 +23,34 @@ from ..models import (
 from ..selectors.values import RegionAndSpanMethods, UpdatedSinceFilter, ValueFilterSet
 
 
-class ErrorsAs400(django_filters.FilterSet):
-    """A region or period a filter method could not read (the selectors raise Django's
-    ValidationError, naming the filter) answers 400 in the API's shape."""
-
-    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        try:
-            return super().filter_queryset(queryset)  # type: ignore[no-any-return]
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from None
-
-
-class RegionWithinFilterMixin(RegionAndSpanMethods, ErrorsAs400):
-    region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
+def agency_filter(field_name: str) -> CodeFilter:
+    return CodeFilter(
+        field_name=field_name,
+        label="agency code",
+        model=Agency,
+        unknown_code="unknown_agency",
+        unknown_message=gettext_lazy("unknown agency code %(value)r"),
+    )
 
 
-class ValueFilter(ErrorsAs400, ValueFilterSet):
+class RegionWithinFilterMixin(RegionAndSpanMethods, django_filters.FilterSet):
+    region = TextFilter(method="filter_region", label="KATO code: this region and everything below it")
+
+
+class ValueFilter(ValueFilterSet):
     """The filters of `/values/` (initiatives/selectors/values.py)."""
 
 
 class CampaignFilter(RegionWithinFilterMixin):
     kind = django_filters.ChoiceFilter(choices=CampaignKind.choices)
     status = django_filters.ChoiceFilter(choices=CampaignStatus.choices)
-    initiative = django_filters.CharFilter(field_name="initiative__code")
+    initiative = CodeFilter(
+        field_name="initiative__code",
+        label="initiative code",
+        model=Initiative,
+        unknown_code="unknown_initiative",
+        unknown_message=gettext_lazy("unknown initiative code %(value)r"),
+    )
     updated_since = UpdatedSinceFilter()
 
     class Meta:
@@ -53,7 +60,7 @@ class CampaignFilter(RegionWithinFilterMixin):
 
 class InitiativeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InitiativeStatus.choices)
-    lead_agency = django_filters.CharFilter(field_name="lead_agency__code")
+    lead_agency = agency_filter("lead_agency__code")
     updated_since = UpdatedSinceFilter()
 
     class Meta:
@@ -61,16 +68,14 @@ class InitiativeFilter(django_filters.FilterSet):
         fields = ["direction"]
 
 
-class ReportFilter(RegionAndSpanMethods, ErrorsAs400):
+class ReportFilter(RegionAndSpanMethods, django_filters.FilterSet):
     region_field = "branch__region"
-    region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
+    region = TextFilter(method="filter_region", label="KATO code: this region and everything below it")
     state = django_filters.ChoiceFilter(choices=ReportState.choices)
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
-    agency = django_filters.CharFilter(field_name="branch__agency__code")
-    period_from = django_filters.CharFilter(
-        method="filter_period_from", label="reports starting in or after this period"
-    )
-    period_to = django_filters.CharFilter(method="filter_period_to", label="reports ending in or before this period")
+    agency = agency_filter("branch__agency__code")
+    period_from = TextFilter(method="filter_period_from", label="reports starting in or after this period")
+    period_to = TextFilter(method="filter_period_to", label="reports ending in or before this period")
     updated_since = UpdatedSinceFilter()
 
     class Meta:

@@ -18,8 +18,8 @@ VALUE_HELP = (
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     name = serializers.CharField(read_only=True)
     owner_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    numerator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    denominator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Indicator
@@ -143,8 +143,8 @@ class ImportProblemSerializer(serializers.Serializer[Any]):
 
 
 class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     progress = serializers.SerializerMethodField()
     errors = serializers.SerializerMethodField()
 

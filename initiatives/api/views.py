@@ -16,8 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -29,15 +28,23 @@ from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
 from projectoffice.api_csv import csv_attachment, stream_csv, wants_csv
-from projectoffice.api_permissions import ReadOnlyForEveryoneKnown
+from projectoffice.api_errors import coded_validation_error, field_error
+from projectoffice.api_pagination import KeysetPagination
+from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 
-from ..engine.facts import span_of
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
-from ..periods import PeriodError
+from ..periods import Period, PeriodError
 from ..selectors.figures import figure_state, kpi_summary_read
 from ..selectors.reports import reports_visible_to
-from ..selectors.values import ValueFormat, region_or_error, value_rows, values_csv, values_visible_to
+from ..selectors.values import (
+    ValueFormat,
+    period_or_error,
+    region_or_error,
+    value_rows,
+    values_csv,
+    values_visible_to,
+)
 from ..services.import_jobs import import_job_submit
 from .examples import CAMPAIGN, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
@@ -81,7 +88,7 @@ class CSVListMixin:
     ),
     retrieve=extend_schema(summary="One KPI, by its code"),
 )
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
+class IndicatorViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Indicator]):
     queryset = Indicator.objects.select_related("owner_agency", "numerator", "denominator")
     serializer_class = IndicatorSerializer
     permission_classes = [ReadOnlyForEveryoneKnown]
@@ -128,11 +135,15 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         region = None
-        if query.validated_data.get("region"):
-            try:
+        try:
+            if query.validated_data.get("region"):
                 region = region_or_error("region", query.validated_data["region"])
-            except DjangoValidationError as exc:
-                raise ValidationError(exc.message_dict) from None
+            # Each end read on its own, so an error names the parameter that holds it.
+            first = period_or_error("period_from", query.validated_data["period_from"])
+            to = query.validated_data.get("period_to")
+            last = period_or_error("period_to", to) if to else first
+        except DjangoValidationError as exc:
+            raise coded_validation_error(exc) from None
         if not region_is_visible(request.user, region):
             if region is None:
                 raise PermissionDenied(
@@ -141,7 +152,10 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
             raise NotFound(_("No such region among yours."))
         compare = query.validated_data["compare"] == "previous_year"
         try:
-            span = span_of(query.validated_data["period_from"], query.validated_data.get("period_to"))
+            span = Period(first.start, last.end)
+        except PeriodError as exc:  # the end before the start
+            raise field_error("period_to", "period_to_before_period_from", str(exc), value=str(last)) from None
+        try:
             asked = {"state": state, "indicator_id": indicator_id, "region": region, "span": span, "compare": compare}
             if request.accepted_renderer.format != "json":  # CSV, the browsable API
                 return Response(summary_as_dict(kpi_summary_read(**asked), compare=compare))
@@ -158,14 +172,14 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):
                 )
                 cache.set(key, body, timeout=SUMMARY_TIMEOUT_SECONDS)
             return HttpResponse(body, content_type=request.accepted_renderer.media_type)
-        except PeriodError as exc:  # also a span too near the calendar's ends for its year before
-            raise ValidationError({"period_from": [str(exc)]}) from None
+        except PeriodError as exc:  # a span too near the calendar's ends for its year before
+            raise field_error("period_from", "period_out_of_range", str(exc), value=str(span)) from None
 
 
 @extend_schema_view(
     list=extend_schema(summary="Initiatives of the Concept"), retrieve=extend_schema(summary="One initiative, by code")
 )
-class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative]):
+class InitiativeViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative]):
     queryset = Initiative.objects.select_related("lead_agency").prefetch_related(
         "participating_agencies", "regions", "indicators"
     )
@@ -194,7 +208,7 @@ class InitiativeViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative])
         summary="One campaign", examples=[OpenApiExample("An alcohol-free village", value=CAMPAIGN, response_only=True)]
     ),
 )
-class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
+class CampaignViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
     serializer_class = CampaignSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = CampaignFilter
@@ -206,12 +220,11 @@ class CampaignViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
         return Campaign.objects.visible_to(self.request.user).select_related("initiative", "region")
 
 
-class ValuePagination(CursorPagination):
+class ValuePagination(KeysetPagination):
     """Keyset pagination: no COUNT(*) over the fact table, stable while rows are added."""
 
     ordering = "id"
     page_size = 500
-    page_size_query_param = "page_size"
     max_page_size = 5000
 
 
@@ -250,7 +263,7 @@ class ValuePagination(CursorPagination):
         ],
     ),
 )
-class ValueViewSet(viewsets.ReadOnlyModelViewSet[Value]):
+class ValueViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Value]):
     serializer_class = ValueSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = ValueFilter
@@ -281,7 +294,11 @@ class ValueViewSet(viewsets.ReadOnlyModelViewSet[Value]):
     ),
 )
 class ImportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ImportBatch]
+    MethodBeforeAccess,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[ImportBatch],
 ):
     serializer_class = ImportBatchSerializer
     permission_classes = [CanImportStatistics]
@@ -354,7 +371,7 @@ class ImportViewSet(
     ),
     retrieve=extend_schema(summary="One report with its values"),
 )
-class ReportViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet[Report]):
+class ReportViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Report]):
     serializer_class = ReportSerializer
     permission_classes = [scoped(TokenScope.REPORTS_READ)]
     filterset_class = ReportFilter

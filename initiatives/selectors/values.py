@@ -20,14 +20,17 @@ from django.db import connections
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.access import is_project_office, scoped_to_user, within_regions
 from projectoffice.api_csv import csv_lines
+from projectoffice.api_errors import form_errors
+from projectoffice.api_filters import CodeFilter, TextFilter
 from projectoffice.cell_safety import safe_cell_sql
 from projectoffice.numbers import exact_text
 from regions.models import Region
 
-from ..models import ApprovalState, Value, ValueSource
+from ..models import ApprovalState, Indicator, Value, ValueSource
 from ..periods import Period, PeriodError
 
 # The columns of the values list, in order: JSON keys, CSV header, export columns.
@@ -88,7 +91,17 @@ def region_or_error(name: str, kato: str) -> Region:
     """The region of a filter's KATO code, or the API's 400 naming the filter."""
     region = Region.objects.filter(kato=kato).first()
     if region is None:
-        raise ValidationError({name: [_("unknown region %(code)r (a 9-digit KATO code)") % {"code": kato}]})
+        raise ValidationError(
+            {
+                name: [
+                    ValidationError(
+                        _("unknown region %(value)r (a 9-digit KATO code)"),
+                        code="unknown_region",
+                        params={"value": kato},
+                    )
+                ]
+            }
+        )
     return region
 
 
@@ -97,7 +110,9 @@ def period_or_error(name: str, text: str) -> Period:
     try:
         return Period.parse(text)
     except PeriodError as exc:
-        raise ValidationError({name: [str(exc)]}) from None
+        raise ValidationError(
+            {name: [ValidationError(str(exc), code="not_a_period", params={"value": text})]}
+        ) from None
 
 
 class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
@@ -136,13 +151,17 @@ class ValueFilterSet(RegionAndSpanMethods, django_filters.FilterSet):
     `updated_since`. A region or period that cannot be read raises ValidationError keyed
     by the filter's name (the API turns it into a 400)."""
 
-    kpi = django_filters.CharFilter(field_name="indicator__code", label="KPI code")
-    region = django_filters.CharFilter(method="filter_region", label="KATO code: this region and everything below it")
-    level = django_filters.NumberFilter(field_name="region__level", label="region level (1 to 4)")
-    period_from = django_filters.CharFilter(
-        method="filter_period_from", label="values starting in or after this period"
+    kpi = CodeFilter(
+        field_name="indicator__code",
+        label="KPI code",
+        model=Indicator,
+        unknown_code="unknown_kpi",
+        unknown_message=gettext_lazy("unknown KPI code %(value)r"),
     )
-    period_to = django_filters.CharFilter(method="filter_period_to", label="values ending in or before this period")
+    region = TextFilter(method="filter_region", label="KATO code: this region and everything below it")
+    level = django_filters.NumberFilter(field_name="region__level", label="region level (1 to 4)")
+    period_from = TextFilter(method="filter_period_from", label="values starting in or after this period")
+    period_to = TextFilter(method="filter_period_to", label="values ending in or before this period")
     approval_state = django_filters.ChoiceFilter(choices=ApprovalState.choices)
     source = django_filters.ChoiceFilter(choices=ValueSource.choices)
     updated_since = UpdatedSinceFilter()
@@ -156,7 +175,7 @@ def values_filtered(values: QuerySet[Value], filters: Mapping[str, str]) -> Quer
     """`values` narrowed by the filters of `/values/`; ValidationError names each bad one."""
     filterset = ValueFilterSet(data=dict(filters), queryset=values)
     if not filterset.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in filterset.errors.items()})
+        raise form_errors(filterset.form)
     return filterset.qs  # type: ignore[no-any-return]
 
 

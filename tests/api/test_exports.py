@@ -103,6 +103,40 @@ def test_a_csv_export_is_the_csv_of_values_byte_for_byte(
     assert polled["rows"] == len(list(csv.DictReader(io.StringIO(expected.decode()))))  # 0 for Almaty in Astana
 
 
+def test_filters_given_at_the_top_level_are_the_filters_of_values(
+    caller, values, django_capture_on_commit_callbacks
+) -> None:
+    client = caller("office")
+    top = {"kpi": "crime.theft", "region": "710000000", "period_from": "2025-02", "period_to": "2025-04"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/exports/", {"format": "csv", **top}, format="json")
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert job["filters"] == top
+    rows = list(csv.DictReader(io.StringIO(body(client.get(job["links"]["download"])).decode())))
+    assert [(r["kpi"], r["period"]) for r in rows] == [("crime.theft", f"2025-0{m}") for m in (2, 3, 4)]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/exports/?format=csv", "/api/v1/exports/?format=xml"])
+def test_asking_for_an_export_in_csv_is_a_406_and_makes_nothing(
+    caller, django_capture_on_commit_callbacks, url: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = caller("office").post(url, {"format": "csv"}, format="json")
+    assert response.status_code == 406, response.content[:300]
+    error = response.json()["error"]
+    assert error["code"] == "not_acceptable" and error["params"]["formats"] == "json"
+    assert not Export.objects.exists()
+
+
+def test_a_job_read_as_csv_is_a_406_in_the_error_shape(caller, django_capture_on_commit_callbacks) -> None:
+    client = caller("office")
+    job = ask(client, django_capture_on_commit_callbacks).json()
+    response = client.get(f"/api/v1/exports/{job['id']}/?format=csv")
+    assert response.status_code == 406
+    assert response.json()["error"]["code"] == "not_acceptable"
+
+
 def test_an_xlsx_export_opens_and_holds_the_same_rows(caller, values, django_capture_on_commit_callbacks) -> None:
     client = caller("token_kpi")
     job = ask(client, django_capture_on_commit_callbacks, "xlsx", FILTERS).json()
@@ -178,26 +212,50 @@ def test_strangers_are_not_let_in(caller, values, django_capture_on_commit_callb
 
 
 @pytest.mark.parametrize(
-    ("filters", "name", "says"),
+    ("filters", "name", "says", "code"),
     [
-        ({"region": "710000001"}, "region", "unknown region '710000001'"),
-        ({"period_from": "2025-13"}, "period_from", "2025-13"),
-        ({"period_to": "soon"}, "period_to", "soon"),
-        ({"approval_state": "maybe"}, "approval_state", "maybe"),
-        ({"level": "top"}, "level", "number"),
-        ({"updated_since": "yesterday"}, "updated_since", "date"),
-        ({"regoin": "710000000"}, "regoin", "unknown filter"),
-        ({"kpi": ["crime.theft", "crime.fraud"]}, "kpi", "string"),
+        ({"region": "710000001"}, "region", "unknown region '710000001'", "unknown_region"),
+        ({"period_from": "2025-13"}, "period_from", "2025-13", "not_a_period"),
+        ({"period_to": "soon"}, "period_to", "soon", "not_a_period"),
+        ({"approval_state": "maybe"}, "approval_state", "maybe", "unknown_filter_value"),
+        ({"level": "top"}, "level", "number", "not_a_number"),
+        ({"updated_since": "yesterday"}, "updated_since", "date", "not_a_datetime"),
+        ({"regoin": "710000000"}, "regoin", "unknown field", "unknown_field"),
+        ({"kpi": ["crime.theft", "crime.fraud"]}, "kpi", "string", "invalid"),
+        ({"kpi": "crime.nosuch"}, "kpi", "unknown KPI code 'crime.nosuch'", "unknown_kpi"),
+        ({"kpi": "x" * 2_000_000}, "kpi", "no more than 100 characters", "max_length"),
     ],
-)
-def test_a_bad_filter_is_refused_by_name_and_nothing_is_recorded(
-    caller, django_capture_on_commit_callbacks, filters: dict[str, Any], name: str, says: str
+    ids=["region", "period_from", "period_to", "approval_state", "level", "updated_since", "unknown", "list",
+         "unknown_kpi", "huge_kpi"],
+)  # fmt: skip
+def test_a_bad_filter_is_refused_by_name_and_code_and_nothing_is_recorded(
+    caller, django_capture_on_commit_callbacks, filters: dict[str, Any], name: str, says: str, code: str
 ) -> None:
     response = ask(caller("token_kpi"), django_capture_on_commit_callbacks, "csv", filters)
-    assert response.status_code == 400, response.content
+    assert response.status_code == 400, response.content[:300]
     error = response.json()["error"]
     assert error["code"] == "invalid"
-    assert f"filters: {name}: " in error["message"] and says in error["message"], error["message"]
+    assert f"filters.{name}: " in error["message"] and says in error["message"], error["message"][:300]
+    assert [e["code"] for e in error["fields"][f"filters.{name}"]] == [code]
+    assert not Export.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "name", "code"),
+    [
+        ({"kpi": "crime.nosuch"}, "kpi", "unknown_kpi"),
+        ({"region": "999"}, "region", "unknown_region"),
+        ({"regoin": "710000000"}, "regoin", "unknown_field"),
+        ({"kpi": "crime.theft", "filters": {"kpi": "crime.theft"}}, "kpi", "given_twice"),
+    ],
+)
+def test_filters_at_the_top_level_are_checked_the_same_way(
+    caller, django_capture_on_commit_callbacks, body: dict[str, Any], name: str, code: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = caller("office").post("/api/v1/exports/", {"format": "csv", **body}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert [e["code"] for e in response.json()["error"]["fields"][name]] == [code]
     assert not Export.objects.exists()
 
 

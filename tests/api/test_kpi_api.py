@@ -50,21 +50,24 @@ def test_the_same_summary_as_csv(caller, headline) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "field", "fragment"),
+    ("query", "field", "fragment", "code"),
     [
-        ("period_from=2025-13", "period_from", "month 13 is not between 01 and 12"),
-        ("period_from=2025-01&region=999", "region", "unknown region '999'"),
-        ("", "period_from", "This field is required."),
-        ("period_from=2025-01&compare=last_decade", "compare", "is not a valid choice"),
-        ("period_from=1900-01", "period_from", "year 1899 is outside"),
+        ("period_from=2025-13", "period_from", "month 13 is not between 01 and 12", "not_a_period"),
+        ("period_from=2025-01&region=999", "region", "unknown region '999'", "unknown_region"),
+        ("", "period_from", "This field is required.", "required"),
+        ("period_from=2025-01&compare=last_decade", "compare", "is not a valid choice", "unknown_filter_value"),
+        ("period_from=1900-01", "period_from", "year 1899 is outside", "period_out_of_range"),
+        ("period_from=2025-01&period_to=2025-13", "period_to", "month 13 is not between 01 and 12", "not_a_period"),
+        ("period_from=2025-09&period_to=2025-01", "period_to", "2025-01", "period_to_before_period_from"),
     ],
 )
-def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str) -> None:
+def test_a_bad_summary_request_says_what_and_where(caller, query: str, field: str, fragment: str, code: str) -> None:
     response = caller("office").get(f"/api/v1/kpis/crime.registered/summary/?{query}")
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
-    assert any(fragment in m for m in error["fields"][field]), error
+    assert any(fragment in e["message"] for e in error["fields"][field]), error
+    assert [e["code"] for e in error["fields"][field]] == [code], error
 
 
 def test_an_unknown_kpi_is_a_404_in_the_same_shape(caller) -> None:

@@ -26,6 +26,7 @@ def test_an_anonymous_caller_is_refused(api_client: APIClient, url: str) -> None
         "error": {
             "status": 401,
             "code": "not_authenticated",
+            "params": {},
             "message": "Authentication credentials were not provided.",
         }
     }
@@ -56,7 +57,8 @@ def test_regions_filter_by_level_parent_kind_within_and_name(api_client: APIClie
     assert katos("within=110000000") == ["110000000", "113200000", "113200100"]
     assert katos("kind=settlement") == [village.kato]
     assert katos("search=Аршалы") == ["113200000"]
-    assert katos("within=999999999") == []
+    unknown = api_client.get("/api/v1/regions/?within=999999999").json()["error"]
+    assert unknown["fields"]["within"][0]["code"] == "unknown_region"
 
 
 @pytest.mark.django_db
