@@ -7,6 +7,7 @@ from .health import healthz
 
 urlpatterns = [
     path("", include("initiatives.portal.urls")),
+    path("citizens/", include("citizens.portal.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
