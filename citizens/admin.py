@@ -64,7 +64,8 @@ class CitizenReportAdmin(SimpleHistoryAdmin):
         ("personal_data_changed_at", "personal_data_erased_at"),
         ("created_at", "updated_at"),
     ]
-    readonly_fields = fields[:1] + [
+    readonly_fields = [
+        "branch",
         "received_on",
         "channel",
         "offence",
@@ -118,10 +119,11 @@ class CitizenReportAdmin(SimpleHistoryAdmin):
             extra_context["personal_data_url"] = reverse(
                 "admin:citizens_citizenreport_personal_data", args=[int(object_id)]
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        response: HttpResponse = super().change_view(request, object_id, form_url, extra_context)
+        return response
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
+        response: HttpResponse = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
             context["register_counts"] = register_counts(context["cl"].queryset)
@@ -135,7 +137,8 @@ class CitizenReportAdmin(SimpleHistoryAdmin):
                 name="citizens_citizenreport_personal_data",
             )
         ]
-        return own + super().get_urls()
+        theirs: list[URLPattern] = super().get_urls()
+        return own + theirs
 
     def personal_data_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm(VIEW_PERSONAL_DATA):
@@ -204,7 +207,8 @@ class PersonalDataRequestAdmin(WithPersonalDataPermission, SimpleHistoryAdmin):
         request_row = get_object_or_404(PersonalDataRequest.objects.select_related("report"), pk=object_id)
         if self._allowed(request):
             personal_data_reveal(report=request_row.report, user=request.user, where="admin request")  # type: ignore[arg-type]
-        return super().change_view(request, object_id, *args, **kwargs)
+        response: HttpResponse = super().change_view(request, object_id, *args, **kwargs)
+        return response
 
     def save_model(self, request: HttpRequest, obj: PersonalDataRequest, form: Any, change: bool) -> None:
         answer = form.cleaned_data.get("answer_text") or ""

@@ -96,7 +96,9 @@ def seed_citizen_register() -> str:
         return "The citizen register has reports already; its KPIs were recounted."
     today = timezone.localdate()
     rows: list[CheckedRow] = []
-    for branch in RegionalBranch.objects.filter(agency__code=DEMO_AGENCY, region__in=Region.objects.top_level()).select_related("region"):
+    for branch in RegionalBranch.objects.filter(
+        agency__code=DEMO_AGENCY, region__in=Region.objects.top_level()
+    ).select_related("region"):
         rows += _reports(branch, today)
     written = citizen_reports_import(rows=rows, user=owner)
     return f"The citizen register holds {written} demo reports."

@@ -34,19 +34,19 @@ def cipher() -> MultiFernet:
 class _OwnKeys(EncryptedFieldMixin):
     # The library caches the cipher on the field for the life of the process; reading the
     # setting every time keeps tests that change keys (and a reload after rotation) honest.
-    @property  # type: ignore[override]
+    @property
     def f(self) -> MultiFernet:
         return cipher()
 
-    @property  # type: ignore[override]
+    @property
     def keys(self) -> list[bytes]:
         return data_keys()
 
 
-class EncryptedCharField(_OwnKeys, models.CharField):  # type: ignore[misc]
+class EncryptedCharField(_OwnKeys, models.CharField):  # type: ignore[type-arg]
     """A CharField stored as Fernet ciphertext (text of about 100 characters for 12 digits);
     `max_length` limits the value, not the column, which is text."""
 
 
-class EncryptedTextField(_OwnKeys, models.TextField):  # type: ignore[misc]
+class EncryptedTextField(_OwnKeys, models.TextField):  # type: ignore[type-arg]
     pass

@@ -163,9 +163,7 @@ def _check_row(
 
 def check_citizen_reports(source: Path | IO[bytes], *, filename: str = "", today: datetime.date) -> CheckResult:
     result = CheckResult()
-    branches = {
-        (b.agency.code, b.region.kato): b for b in RegionalBranch.objects.select_related("agency", "region")
-    }
+    branches = {(b.agency.code, b.region.kato): b for b in RegionalBranch.objects.select_related("agency", "region")}
     try:
         for row in read_table(source, required=COLUMNS, filename=filename):
             if row.extra_cells:

@@ -245,8 +245,7 @@ class PersonalDataRequest(Timestamped):
         ordering = ["-received_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="open", answered_on__isnull=True)
-                | Q(status="answered", answered_on__isnull=False),
+                condition=Q(status="open", answered_on__isnull=True) | Q(status="answered", answered_on__isnull=False),
                 name="personal_data_request_answered_iff_date",
             ),
         ]

@@ -19,11 +19,7 @@ KEEPER_ROLES = (MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD)
 def branch_ids_of(user: Any) -> set[int]:
     if not getattr(user, "is_authenticated", False):
         return set()
-    return set(
-        Membership.objects.active()
-        .filter(user=user, role__in=KEEPER_ROLES)
-        .values_list("branch_id", flat=True)
-    )
+    return set(Membership.objects.active().filter(user=user, role__in=KEEPER_ROLES).values_list("branch_id", flat=True))
 
 
 def branches_of(user: Any) -> QuerySet[RegionalBranch]:
@@ -33,9 +29,7 @@ def branches_of(user: Any) -> QuerySet[RegionalBranch]:
 def is_branch_head(user: Any, branch: RegionalBranch) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return (
-        Membership.objects.active().filter(user=user, branch=branch, role=MembershipRole.REGIONAL_HEAD).exists()
-    )
+    return Membership.objects.active().filter(user=user, branch=branch, role=MembershipRole.REGIONAL_HEAD).exists()
 
 
 def citizen_reports_visible_to(user: Any) -> QuerySet[CitizenReport]:
@@ -51,9 +45,7 @@ def same_person_count(report: CitizenReport) -> int:
     if not report.iin_hash:
         return 0
     return (
-        CitizenReport.objects.filter(branch_id=report.branch_id, iin_hash=report.iin_hash)
-        .exclude(pk=report.pk)
-        .count()
+        CitizenReport.objects.filter(branch_id=report.branch_id, iin_hash=report.iin_hash).exclude(pk=report.pk).count()
     )
 
 

@@ -161,9 +161,7 @@ def citizen_report_decide(
         raise ValidationError({"status": [_("Choose confirmed or not confirmed.")]})
     decision_no = decision_no.strip()
     _refuse(
-        decision_problems(
-            status=status, decided_on=decided_on, decision_no=decision_no, received_on=report.received_on
-        )
+        decision_problems(status=status, decided_on=decided_on, decision_no=decision_no, received_on=report.received_on)
         + date_problems(field="decided_on", day=decided_on, today=timezone.localdate())
     )
     report.status, report.decided_on, report.decision_no, report.decided_by = status, decided_on, decision_no, user
@@ -236,9 +234,7 @@ def personal_data_reveal(*, report: CitizenReport, user: User, where: str) -> Pe
 
 
 @transaction.atomic
-def personal_data_correct(
-    *, report: CitizenReport, iin: str, full_name: str, phone: str, user: User
-) -> CitizenReport:
+def personal_data_correct(*, report: CitizenReport, iin: str, full_name: str, phone: str, user: User) -> CitizenReport:
     """Correct a citizen's data at their request; history records that they changed."""
     _require_permission(user)
     report = _locked(report)
@@ -323,7 +319,6 @@ def citizen_reports_import(*, rows: list[CheckedRow], user: User | None = None) 
     bulk_create_with_history(reports, CitizenReport, batch_size=1000, default_user=user)
     citizen_kpis_sync(user=user)
     return len(reports)
-
 
 
 def personal_data_reencrypt() -> int:

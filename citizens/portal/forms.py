@@ -33,7 +33,9 @@ class PersonalDataForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name, message in personal_data_problems(
-            iin=(data.get("iin") or "").strip(), full_name=(data.get("full_name") or "").strip(), phone=data.get("phone") or ""
+            iin=(data.get("iin") or "").strip(),
+            full_name=(data.get("full_name") or "").strip(),
+            phone=data.get("phone") or "",
         ):
             if name not in self.errors:
                 self.add_error(name, message)
@@ -59,7 +61,9 @@ class CitizenReportForm(PersonalDataForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name, message in date_problems(field="received_on", day=data.get("received_on"), today=timezone.localdate()):
+        for name, message in date_problems(
+            field="received_on", day=data.get("received_on"), today=timezone.localdate()
+        ):
             self.add_error(name, message)
         return data
 

@@ -173,9 +173,7 @@ def register_figures(report: Report) -> list[RegisterFigure]:
     region and period: shown read-only beside the typed values, never asked for. Two
     queries whatever the number of KPIs."""
     kpis = list(
-        Indicator.objects.active()
-        .filter(source=IndicatorSource.REGISTER, aggregation_time="sum")
-        .order_by("code")
+        Indicator.objects.active().filter(source=IndicatorSource.REGISTER, aggregation_time="sum").order_by("code")
     )
     period = report.period
     rows = (

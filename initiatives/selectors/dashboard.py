@@ -345,9 +345,7 @@ def dashboard_picture(
         for figures in [own, *summary.breakdown]:
             rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
     estimate = summary.estimate
-    declared = (
-        register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
-    )
+    declared = register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
     return Picture(
         indicator=indicator,
         region=region,
