@@ -48,7 +48,7 @@ def _refused(form: Form, exc: ValidationError | PermissionDenied) -> None:
 @login_required
 def register_page(request: HttpRequest) -> HttpResponse:
     reports = _own_reports(request)
-    branches = list(branches_of(request.user))
+    branches = branches_of(request.user)
     form = CitizenReportForm(request.POST or None, branches=branches)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -106,7 +106,10 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": report,
             "decision": decision if report.status == CitizenReportStatus.RECEIVED else None,
-            "reward": reward if head and report.status == CitizenReportStatus.CONFIRMED else None,
+            # Shown to the head once confirmed; and whenever a reward was just refused, to say why.
+            "reward": reward
+            if action == "reward" or (head and report.status == CitizenReportStatus.CONFIRMED)
+            else None,
             "head": head,
             "same_person": same_person_count(report),
         },
