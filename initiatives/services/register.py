@@ -111,6 +111,10 @@ def register_counts_sync(
     for index in range(first.index, through.index + 1):
         month = Month.from_index(index)
         for region in regions:
+            if (region.valid_from and region.valid_from > month.last_day) or (
+                region.valid_to and region.valid_to < month.first_day
+            ):
+                continue  # the unit did not exist that month (the Abai region before June 2022)
             number = Decimal(counts.get((region.kato, month), 0))
             row = existing.get((region.pk, month.first_day))
             if row is None:
