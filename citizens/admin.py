@@ -17,7 +17,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives.admin.filters import TopRegionFilter
@@ -140,6 +142,8 @@ class CitizenReportAdmin(SimpleHistoryAdmin):
         theirs: list[URLPattern] = super().get_urls()
         return own + theirs
 
+    @method_decorator(sensitive_post_parameters("iin", "full_name", "phone"))
+    @method_decorator(sensitive_variables("data"))
     def personal_data_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm(VIEW_PERSONAL_DATA):
             raise PermissionDenied

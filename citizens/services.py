@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import RegionalBranch
@@ -102,12 +103,14 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
     return written
 
 
+@sensitive_variables()
 def _set_personal_data(report: CitizenReport, *, iin: str, full_name: str, phone: str) -> None:
     report.iin, report.full_name, report.phone = iin, full_name.strip(), normalized_phone(phone) or None
     report.iin_hash = iin_hash(iin)
     report.personal_data_changed_at = timezone.now()
 
 
+@sensitive_variables()
 @transaction.atomic
 def citizen_report_register(
     *,
@@ -233,6 +236,7 @@ def personal_data_reveal(*, report: CitizenReport, user: User, where: str) -> Pe
     return PersonalData(report.iin or "", report.full_name or "", report.phone or "")
 
 
+@sensitive_variables()
 @transaction.atomic
 def personal_data_correct(*, report: CitizenReport, iin: str, full_name: str, phone: str, user: User) -> CitizenReport:
     """Correct a citizen's data at their request; history records that they changed."""
@@ -307,6 +311,7 @@ def personal_data_erase_expired(*, today: datetime.date | None = None, user: Use
             erased += _erase(batch, now, user)
 
 
+@sensitive_variables()
 @transaction.atomic
 def citizen_reports_import(*, rows: list[CheckedRow], user: User | None = None) -> int:
     """Write the checked rows of an import, all together, and recount the KPIs."""

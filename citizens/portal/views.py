@@ -12,6 +12,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from ..models import CitizenReport, CitizenReportStatus
 from ..selectors import (
@@ -45,6 +46,11 @@ def _refused(form: Form, exc: ValidationError | PermissionDenied) -> None:
         form.add_error(None, exc.messages)
 
 
+# Django's error reports (the debug page, mails to admins) show these as stars.
+PERSONAL_POST = ("iin", "full_name", "phone")
+
+
+@sensitive_post_parameters(*PERSONAL_POST)
 @login_required
 def register_page(request: HttpRequest) -> HttpResponse:
     reports = _own_reports(request)

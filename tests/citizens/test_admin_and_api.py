@@ -142,3 +142,19 @@ def test_no_api_response_carries_personal_data(caller, who, imported, secrets_of
     summary = client.get("/api/v1/kpis/citizen_reports.received/summary/?period_from=2026-02&period_to=2026-11")
     if summary.status_code == 200 and who != "coordinator_astana":
         assert summary.json()["value"] == "3"
+
+
+def test_the_admin_list_costs_the_same_queries_whatever_the_number_of_reports(
+    client, office, imported, tmp_path, assert_queries_do_not_grow
+):
+    from .conftest import iins, row
+
+    client.force_login(office)
+    batches = iter(range(100))
+
+    def add_rows():
+        people = iins(3, seed=f"admin-{next(batches)}")
+        call_command("import_citizen_reports", str(csv_file(tmp_path, [row(iin=i) for i in people], "more.csv")))
+
+    url = reverse("admin:citizens_citizenreport_changelist")
+    assert_queries_do_not_grow(lambda: client.get(url), add_rows, budget=11)
