@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from projectoffice.model_mixins import Timestamped
 
 from .encryption import EncryptedCharField, EncryptedTextField
-from .identity import masked
+from .identity import MASK, masked
 
 # Left out of every history row: history says they changed, never what they were.
 PERSONAL_FIELDS = ("iin", "full_name", "phone")
@@ -173,7 +173,8 @@ class CitizenReport(Timestamped):
 
     @property
     def full_name_masked(self) -> str:
-        return masked(self.full_name or "")
+        # A name's last letters tell too much; only that there is one.
+        return MASK if self.full_name else ""
 
     @property
     def phone_masked(self) -> str:

@@ -92,7 +92,13 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     decision = DecisionForm(request.POST if action == "decide" else None)
     reward = RewardForm(
         request.POST if action == "reward" else None,
-        initial={"reward": report.reward, "law_enforcement_staff": report.law_enforcement_staff},
+        initial={
+            "reward": report.reward,
+            "amount_kzt": report.amount_kzt,
+            "awarded_on": report.awarded_on,
+            "paid_on": report.paid_on,
+            "law_enforcement_staff": report.law_enforcement_staff,
+        },
     )
     user: Any = request.user
     try:
