@@ -132,7 +132,9 @@ def test_a_dump_of_the_database_after_an_import_holds_no_iin_name_or_phone(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_pg_dump_after_an_import_holds_no_iin_name_or_phone(tmp_path, branch_astana, almaty_branch, secrets_of):
+def test_pg_dump_after_an_import_holds_no_iin_name_or_phone(
+    reference_data, tmp_path, branch_astana, almaty_branch, secrets_of
+):
     if not shutil.which("pg_dump"):
         pytest.skip("pg_dump is not installed")
     rows = three_people()

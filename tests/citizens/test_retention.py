@@ -53,7 +53,7 @@ def test_the_retention_job_erases_personal_data_and_keeps_the_counts(tmp_path, b
         counts = dict(Value.objects.filter(indicator__code__startswith="citizen_reports").values_list("pk", "value"))
         hashes = [iin_hash(r["iin"]) for r in rows]
 
-        assert erase_expired_personal_data.delay().get() == 2
+        assert erase_expired_personal_data.apply().get() == 2  # the task itself, run here
         assert personal_data_erase_expired() == 0  # a second run finds nothing
 
         erased = CitizenReport.objects.filter(personal_data_erased_at__isnull=False)
@@ -113,3 +113,9 @@ def test_seed_demo_fills_the_register_with_synthetic_people_whose_iins_are_valid
         before = CitizenReport.objects.count()
         seed_citizen_register()
         assert CitizenReport.objects.count() == before
+
+
+def test_the_erasure_is_scheduled_every_night(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["erase-citizen-personal-data"]
+    assert entry["task"] == erase_expired_personal_data.name == "citizens.tasks.erase_expired_personal_data"
+    assert entry["schedule"].hour == {2} and entry["schedule"].minute == {15}
