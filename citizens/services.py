@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import RegionalBranch
+from initiatives.models import Indicator
 from initiatives.periods import Month
 from initiatives.services.register import register_counts_sync
 from regions.kato import kato_top
@@ -49,6 +50,7 @@ from .selectors import branch_ids_of, is_branch_head, retention_cutoff
 RECEIVED_KPI = "citizen_reports.received"
 CONFIRMED_KPI = "citizen_reports.confirmed"
 REWARDED_KPI = "citizen_reports.rewarded"
+KPIS = (RECEIVED_KPI, CONFIRMED_KPI, REWARDED_KPI)
 ERASE_BATCH = 500
 
 
@@ -70,6 +72,10 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
     """Recount the three KPIs from the register, per first-level region and month, from
     the month of the first report to the current one. Returns the value rows changed."""
     today = today or timezone.localdate()
+    # One recount at a time: two branches' changes committing together would otherwise
+    # each count without the other's row and the later write would drop it. Waiting for
+    # this lock means counting after the other transaction committed (READ COMMITTED).
+    list(Indicator.objects.select_for_update().filter(code__in=KPIS).order_by("pk").values_list("pk", flat=True))
     first_day = CitizenReport.objects.order_by("received_on").values_list("received_on", flat=True).first()
     first = Month.from_date(first_day) if first_day else None
     through = Month.from_date(today)
