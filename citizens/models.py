@@ -9,7 +9,6 @@ through `personal_data_changed_at`), shown masked unless the reader holds the pe
 """
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -61,9 +60,6 @@ class Reward(models.TextChoices):
 
 
 class CitizenReportQuerySet(models.QuerySet["CitizenReport"]):
-    def of_branches(self, branch_ids: Any) -> "CitizenReportQuerySet":
-        return self.filter(branch_id__in=branch_ids)
-
     def with_personal_data(self) -> "CitizenReportQuerySet":
         return self.filter(personal_data_erased_at__isnull=True)
 

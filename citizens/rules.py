@@ -28,7 +28,7 @@ def personal_data_problems(*, iin: str, full_name: str, phone: str) -> Problems:
     elif len(full_name) > MAX_NAME_LENGTH:
         problems.append(("full_name", _("the full name is longer than %(n)s characters") % {"n": MAX_NAME_LENGTH}))
     digits = sum(c.isdigit() for c in phone)
-    if phone and (digits < 10 or len(phone) > MAX_PHONE_LENGTH):
+    if phone and (digits < 10 or digits > 15 or len(phone) > MAX_PHONE_LENGTH):
         problems.append(("phone", _("the phone number is not 10 to 15 digits")))
     return problems
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from agencies.access import is_project_office
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
 from .models import CitizenReport, CitizenReportStatus, Reward
@@ -32,12 +31,13 @@ def is_branch_head(user: Any, branch: RegionalBranch) -> bool:
     return Membership.objects.active().filter(user=user, branch=branch, role=MembershipRole.REGIONAL_HEAD).exists()
 
 
-def citizen_reports_visible_to(user: Any) -> QuerySet[CitizenReport]:
-    """Branch staff: their branches' reports; the project office: all; anyone else: none."""
-    reports = CitizenReport.objects.select_related("branch__agency", "branch__region")
-    if is_project_office(user):
-        return reports
-    return reports.filter(branch_id__in=branch_ids_of(user))
+def citizen_reports_kept_by(user: Any) -> QuerySet[CitizenReport] | None:
+    """The reports of the user's branches, or None for someone who keeps no register
+    (the office reads it in the admin)."""
+    ids = branch_ids_of(user)
+    if not ids:
+        return None
+    return CitizenReport.objects.filter(branch_id__in=ids).select_related("branch__agency", "branch__region")
 
 
 def same_person_count(report: CitizenReport) -> int:

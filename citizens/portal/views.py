@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from ..models import CitizenReport, CitizenReportStatus
+from ..models import CitizenReportStatus
 from ..selectors import (
-    branch_ids_of,
     branches_of,
+    citizen_reports_kept_by,
     is_branch_head,
     register_counts,
     same_person_count,
@@ -29,10 +29,10 @@ PAGE_SIZE = 50
 
 
 def _own_reports(request: HttpRequest) -> Any:
-    ids = branch_ids_of(request.user)
-    if not ids:
+    reports = citizen_reports_kept_by(request.user)
+    if reports is None:
         raise Http404  # the register is kept by branches; others have no page here
-    return CitizenReport.objects.filter(branch_id__in=ids).select_related("branch__agency", "branch__region")
+    return reports
 
 
 def _refused(form: Form, exc: ValidationError | PermissionDenied) -> None:
