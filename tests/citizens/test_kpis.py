@@ -168,3 +168,14 @@ def test_approving_a_report_with_a_line_left_for_a_register_kpi_does_not_overwri
     report_approve(report=report, user=office)
     after = Value.objects.get(pk=before.pk)
     assert (after.value, after.source) == (before.value, ValueSource.COMPUTED)
+
+
+def test_legal_statistics_cannot_bring_a_figure_the_register_counts(tmp_path):
+    from initiatives.services.statistics import StatisticsImportError, statistics_import
+
+    file = tmp_path / "stats.csv"
+    file.write_text("region,period,indicator,value\n710000000,2026-10,citizen_reports.received,35\n", encoding="utf-8")
+    with pytest.raises(StatisticsImportError) as refused:
+        statistics_import(source=file)
+    assert [(e.line, e.column) for e in refused.value.errors] == [(2, "indicator")]
+    assert "citizen_reports.received is counted from a register" in refused.value.errors[0].message
