@@ -163,9 +163,7 @@ def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
                 "%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics"
             ) % {"code": code}
         elif source == IndicatorSource.REGISTER:
-            problem = _("%(code)s is counted from a register; it is not imported as statistics") % {
-                "code": code
-            }
+            problem = _("%(code)s is counted from a register; it is not imported as statistics") % {"code": code}
         rows.append((code, pk, int(unit in WHOLE_UNITS), problem))
     for start in range(0, len(rows), DISTINCT_BATCH):
         cursor.executemany(
