@@ -14,7 +14,9 @@ PROJECT_OFFICE_GROUP = "Project office"
 COORDINATORS_GROUP = "Regional coordinators"
 
 # Project-office staff maintain all reference and domain data and the people in it.
-PROJECT_OFFICE_APPS = ("regions", "agencies", "initiatives")
+PROJECT_OFFICE_APPS = ("regions", "agencies", "initiatives", "citizens")
+# Never granted to a group by default: given person by person (citizens' personal data).
+PERSON_BY_PERSON = ("view_citizen_personal_data",)
 PROJECT_OFFICE_EXTRA = (("auth", "user", ("add", "change", "view")), ("auth", "group", ("view",)))
 # Coordinators read the reference data they pick from; their own reports are checked in code.
 COORDINATOR_VIEW = (("regions", "region"), ("agencies", "agency"), ("agencies", "regionalbranch"))
@@ -27,7 +29,7 @@ def sync_role_groups() -> None:
         office_q |= Q(
             content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions]
         )
-    office.permissions.set(Permission.objects.filter(office_q))
+    office.permissions.set(Permission.objects.filter(office_q).exclude(codename__in=PERSON_BY_PERSON))
 
     coordinators, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
     coordinator_q = Q(pk__in=[])

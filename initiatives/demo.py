@@ -305,11 +305,9 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
                     "events.legal_literacy", region.kato, period, Decimal(rng.randint(20, 80)), ValueSource.REPORT
                 )
             )
-            out.append(
-                GeneratedValue(
-                    "citizen_reports.rewarded", region.kato, period, Decimal(rng.randint(5, 40)), ValueSource.REPORT
-                )
-            )
+            # Citizens rewarded are counted from the citizen register (`citizens`); the
+            # draw stays so that the figures after it are the same as before.
+            rng.randint(5, 40)
         if region.population:
             # A stock is read as at the end of its period: the population on 1 January 2026
             # is the figure for the end of 2025.

@@ -86,9 +86,7 @@ problems_register(
         "reported_indicator": gettext_lazy(
             "%(code)s is reported by regional coordinators and reviewed; it is not imported as statistics"
         ),
-        "register_indicator": gettext_lazy(
-            "%(code)s is counted from the campaign register; it is not imported as statistics"
-        ),
+        "register_indicator": gettext_lazy("%(code)s is counted from a register; it is not imported as statistics"),
         "bad_period": _period_words,
         "period_not_ended": gettext_lazy("%(period)s has not ended yet"),
         "empty_value": gettext_lazy("the value is empty"),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "regions",
     "agencies",
     "initiatives",
+    "citizens",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
     "take-over-jobs": {"task": "initiatives.tasks.take_over_jobs", "schedule": float(JOBS_TAKEOVER_SECONDS)},
     # Compares the KPI engine's rollups with the values; /healthz reports a drift.
     "check-rollups": {"task": "initiatives.tasks.check_rollups", "schedule": crontab(hour=3, minute=30)},
+    # Erases citizens' personal data whose retention period is over (the counts stay).
+    "erase-citizen-personal-data": {
+        "task": "citizens.tasks.erase_expired_personal_data",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 # Longer than the longest task, or Redis hands a running task to a second worker. A whole
 # worker that dies leaves its task unacknowledged; Redis gives it out again after this long.
@@ -405,6 +411,24 @@ MAX_UNFINISHED_EXPORTS = env.int("MAX_UNFINISHED_EXPORTS", default=3)
 SMALL_EXPORT_ROWS = env.int("SMALL_EXPORT_ROWS", default=50_000)
 # One-time messages (a new token's key) stay on the server, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- The citizen register's personal data (docs/personal-data.md)
+# Fernet keys (32 url-safe base64 bytes each), comma-separated: the first encrypts, every
+# one decrypts, so a key is rotated by putting a new one first and re-encrypting
+# (`manage.py rotate_citizen_data_key`). A key of their own, never derived from SECRET_KEY.
+# The development and test defaults are public, so production refuses to start without both.
+CITIZENS_DATA_KEYS: list[str] = required_in_production(
+    "CITIZENS_DATA_KEYS", "ZGV2LW9ubHktY2l0aXplbnMtZGF0YS1rZXktMzJieXQ="
+).split(",")
+# The key of the IIN's keyed hash (HMAC-SHA256), which finds repeat reporters without
+# decrypting. Changing it needs `manage.py rotate_citizen_data_key` to re-hash.
+CITIZENS_HASH_KEY: str = required_in_production("CITIZENS_HASH_KEY", "dev-only-citizens-iin-hash-key")
+# Personal data are erased this many years after the decision (or the receipt, if undecided).
+CITIZENS_RETENTION_YEARS: int = env.int("CITIZENS_RETENTION_YEARS", default=5)
+# django-fernet-encrypted-fields derives keys from SECRET_KEY and SALT_KEY; the register's
+# fields override that with CITIZENS_DATA_KEYS (citizens/encryption.py). Set so the
+# library's own fields, if ever used, still do not run on SECRET_KEY alone.
+SALT_KEY: list[str] = CITIZENS_DATA_KEYS
 
 # --- Logging: everything to stderr, where the process manager collects it.
 LOGGING = {

@@ -23,6 +23,7 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("initiatives.portal.urls")),
+    path("citizens/", include("citizens.portal.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Django's language switch, which also remembers the choice for the person's e-mails.

@@ -49,7 +49,7 @@ class IndicatorSource(models.TextChoices):
     COORDINATOR_REPORTS = "reports", _("coordinator reports")
     LEGAL_STATISTICS = "statistics", _("legal-statistics import")
     COMPUTED = "computed", _("computed from a formula")
-    REGISTER = "register", _("counted from the campaign register")
+    REGISTER = "register", _("counted from a register (campaigns, citizens' reports)")
 
 
 class IndicatorGroup(models.TextChoices):

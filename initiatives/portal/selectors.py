@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from agencies.access import is_project_office
 from agencies.models import Membership, RegionalBranch
@@ -185,3 +185,36 @@ def reopen_requests_waiting() -> QuerySet[ReopenRequest]:
         .select_related("report__branch__agency", "report__branch__region", "requested_by")
         .order_by("created_at")
     )
+
+
+@dataclass(frozen=True)
+class RegisterFigure:
+    kpi: Indicator
+    value: Decimal | None  # None: the register has no count for every month of the period
+
+
+def register_figures(report: Report) -> list[RegisterFigure]:
+    """The flow KPIs counted from a register (the citizen register's), for the report's
+    region and period: shown read-only beside the typed values, never asked for. Two
+    queries whatever the number of KPIs."""
+    kpis = list(
+        Indicator.objects.active().filter(source=IndicatorSource.REGISTER, aggregation_time="sum").order_by("code")
+    )
+    period = report.period
+    rows = (
+        Value.objects.approved()
+        .filter(
+            indicator__in=kpis,
+            region=report.branch.region,
+            period_start__gte=period.first_day,
+            period_start__lte=period.end.first_day,
+        )
+        .filter(period_start=F("period_end"))
+        .values_list("indicator_id", "value")
+    )
+    sums: dict[int, Decimal] = {}
+    months: dict[int, int] = {}
+    for indicator_id, value in rows:
+        sums[indicator_id] = sums.get(indicator_id, Decimal(0)) + value
+        months[indicator_id] = months.get(indicator_id, 0) + 1
+    return [RegisterFigure(k, sums[k.pk] if months.get(k.pk) == period.months else None) for k in kpis]

@@ -42,7 +42,14 @@ from ..services.reports import (
     report_save_all,
 )
 from .forms import ReportForm, ReviewForm
-from .selectors import due_reports, kpi_cards, kpi_context, reopen_requests_waiting, reported_kpis
+from .selectors import (
+    due_reports,
+    kpi_cards,
+    kpi_context,
+    register_figures,
+    reopen_requests_waiting,
+    reported_kpis,
+)
 
 
 def _this_month() -> Month:
@@ -212,6 +219,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "form": form,
             "rows": rows,
+            "register_figures": register_figures(report),
             "lock": lock,
             "reopened": reopened_notice(report),
             "office": is_project_office(request.user),

@@ -34,6 +34,9 @@ from ..models.imports import ImportStatus
 from ..periods import Month, Period
 from .words import estimate_in_words, gaps_in_words, month_name, span_in_words
 
+# The one register KPI shown with the settlements declared but not yet verified.
+ALCOHOL_FREE_KPI = "settlements.alcohol_free"
+
 MEASURES = ("value", "rate", "change")
 
 
@@ -146,7 +149,7 @@ class Picture:
     measure: str
     places: int
     breakdown_notes: list[str] = field(default_factory=list)
-    # For a KPI counted from the campaign register: the settlements declared beside it.
+    # For the alcohol-free count: the settlements declared (not yet verified) beside it.
     declared: int | None = None
 
     @property
@@ -342,7 +345,7 @@ def dashboard_picture(
         for figures in [own, *summary.breakdown]:
             rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
     estimate = summary.estimate
-    declared = register_declared(region=region, on=span.end.last_day) if indicator.source == "register" else None
+    declared = register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
     return Picture(
         indicator=indicator,
         region=region,

@@ -1,4 +1,5 @@
-"""KPIs fed by a register: the alcohol-free settlements counted from the campaign register.
+"""KPIs fed by a register: the alcohol-free settlements counted from the campaign register,
+and the flows other registers count (`register_counts_sync`, fed by the citizen register).
 
 The register (alcohol-free campaigns with their stages and dates) is the one source of
 truth: `settlements.alcohol_free` is never typed in, it is written here, for every
@@ -9,6 +10,7 @@ not lapsed) at the end of that month. Whoever changes the register calls
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -59,6 +61,61 @@ def alcohol_free_values_sync(*, through: Month | None = None, user: User | None 
         counts = Counter(kato_top(c.region.kato) for c in campaigns if _counted(c, month.last_day))
         for kato, region in regions.items():
             number = Decimal(counts.get(kato, 0))
+            row = existing.get((region.pk, month.first_day))
+            if row is None:
+                row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)
+                row.period_start = row.period_end = month.first_day
+                row.approval_state, row.approved_at = ApprovalState.APPROVED, now
+                to_create.append(row)
+            elif row.value != number or row.approval_state != ApprovalState.APPROVED:
+                row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
+                to_update.append(row)
+    bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
+    bulk_update_with_history(
+        to_update, Value, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
+    )
+    return removed + len(to_create) + len(to_update)
+
+
+@transaction.atomic
+def register_counts_sync(
+    *,
+    code: str,
+    counts: Mapping[tuple[str, Month], int],
+    first: Month | None,
+    through: Month,
+    user: User | None = None,
+) -> int:
+    """Write a flow KPI counted by another register (the citizen register) as approved
+    monthly values: `counts[(first-level KATO, month)]`, zero where absent, for every
+    first-level region and month from `first` to `through`, so every span inside that
+    range is complete; remove the KPI's values outside it and any that did not come from
+    a register (typed or imported ones). Only what differs is written. Returns the rows
+    written or removed. The caller holds the register change in the same transaction,
+    so the figures change with it."""
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return 0
+    values = Value.objects.filter(indicator=indicator)
+    if first is None:
+        removed, _kinds = values.delete()
+        return removed
+    # Anything but the register's own monthly rows: typed, imported, or over longer spans.
+    removed, _kinds = values.exclude(source=ValueSource.COMPUTED, period_start=F("period_end")).delete()
+    removed += values.filter(period_start__lt=first.first_day).delete()[0]
+    removed += values.filter(period_start__gt=through.first_day).delete()[0]
+    regions = list(Region.objects.top_level())
+    existing = {(v.region_id, v.period_start): v for v in values.filter(period_start__gte=first.first_day)}
+    to_create, to_update = [], []
+    now = timezone.now()
+    for index in range(first.index, through.index + 1):
+        month = Month.from_index(index)
+        for region in regions:
+            if (region.valid_from and region.valid_from > month.last_day) or (
+                region.valid_to and region.valid_to < month.first_day
+            ):
+                continue  # the unit did not exist that month (the Abai region before June 2022)
+            number = Decimal(counts.get((region.kato, month), 0))
             row = existing.get((region.pk, month.first_day))
             if row is None:
                 row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)

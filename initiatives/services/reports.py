@@ -31,6 +31,7 @@ from ..models import (
     CampaignKind,
     CampaignStatus,
     Indicator,
+    IndicatorSource,
     Initiative,
     ReopenRequest,
     Report,
@@ -217,7 +218,8 @@ def report_approve(*, report: Report, version: int | None = None, user: User) ->
     if report.state != ReportState.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be approved."))
     period = report.period
-    for line in report.lines.select_related("indicator"):
+    for line in report.lines.select_related("indicator").exclude(indicator__source=IndicatorSource.REGISTER):
+        # A KPI counted from a register is never typed (a line left from before it was).
         value_set(
             indicator=line.indicator,
             region=report.branch.region,

@@ -299,7 +299,7 @@ def test_a_kpi_counted_from_the_register_is_refused_with_its_line(tmp_path) -> N
     with pytest.raises(StatisticsImportError) as refused:
         statistics_import(source=file)
     assert [(e.line, e.column) for e in refused.value.errors] == [(2, "indicator")]
-    assert "campaign register" in refused.value.errors[0].message
+    assert "is counted from a register" in refused.value.errors[0].message
     assert Value.objects.count() == before
 
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 from agencies.demo import seed_reference_and_people
@@ -24,4 +25,10 @@ class Command(BaseCommand):
         for username, generated in result.new_passwords.items():
             self.stdout.write(f"user {username}: password {generated}")
         written = seed_programme()
+        # Apps above initiatives (the citizen register) add their own demo data through a
+        # `seed_demo` method on their AppConfig, so this command need not import them.
+        for config in apps.get_app_configs():
+            seed = getattr(config, "seed_demo", None)
+            if callable(seed):
+                self.stdout.write(seed())
         self.stdout.write(self.style.SUCCESS(f"Demo data is in place ({written} KPI values written)."))

@@ -1,0 +1,160 @@
+"""The office sees the register masked; only a holder of "view citizens' personal data"
+sees a report's data in clear, and each look is recorded. No API response carries them."""
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from agencies.roles import PROJECT_OFFICE_GROUP
+from citizens.models import CitizenReport, PersonalDataRequest, PersonalDataReveal
+
+from .conftest import PEOPLE, csv_file, three_people
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def second_of_december():
+    with time_machine.travel("2026-12-02 09:00 +0000", tick=True):
+        yield
+
+
+@pytest.fixture
+def imported(tmp_path, branch_astana, almaty_branch):
+    rows = three_people()
+    call_command("import_citizen_reports", str(csv_file(tmp_path, rows)))
+    return rows
+
+
+def no_secret_in(text: str, rows, secrets_of) -> None:
+    assert [s for s in secrets_of(rows) if s in text] == []
+
+
+def test_the_project_office_group_does_not_get_the_personal_data_permission(office):
+    group = Group.objects.get(name=PROJECT_OFFICE_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert "view_citizenreport" in codenames
+    assert "view_citizen_personal_data" not in codenames
+    assert not office.has_perm("citizens.view_citizen_personal_data")
+
+
+def test_the_offices_admin_pages_show_the_register_masked(client, office, imported, secrets_of):
+    client.force_login(office)
+    report = CitizenReport.objects.get(status="confirmed")
+    pages = [
+        reverse("admin:citizens_citizenreport_changelist"),
+        reverse("admin:citizens_citizenreport_change", args=[report.pk]),
+        reverse("admin:citizens_citizenreport_history", args=[report.pk]),
+        reverse("admin:index"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        no_secret_in(response.content.decode(), imported, secrets_of)
+    listing = client.get(pages[0]).content.decode()
+    assert f"********{imported[1]['iin'][-4:]}" in listing
+    assert "received 3 · confirmed 1 · not confirmed 1 · rewarded 1 (money 1)" in " ".join(listing.split())
+    assert "Show personal data in clear" not in client.get(pages[1]).content.decode()
+    assert not PersonalDataReveal.objects.exists()
+
+
+def test_without_the_permission_the_clear_page_and_the_requests_are_refused(client, office, imported):
+    client.force_login(office)
+    report = CitizenReport.objects.first()
+    assert client.get(reverse("admin:citizens_citizenreport_personal_data", args=[report.pk])).status_code == 403
+    assert client.get(reverse("admin:citizens_personaldatarequest_changelist")).status_code == 403
+    assert client.get(reverse("admin:citizens_personaldatareveal_changelist")).status_code == 403
+    assert not PersonalDataReveal.objects.exists()
+
+
+def test_a_holder_of_the_permission_sees_the_data_and_the_look_is_recorded(client, viewer, imported):
+    client.force_login(viewer)
+    report = CitizenReport.objects.get(status="confirmed")
+    change = client.get(reverse("admin:citizens_citizenreport_change", args=[report.pk])).content.decode()
+    assert "Show personal data in clear" in change
+    assert imported[1]["iin"] not in change  # still masked until asked for
+    page = client.get(reverse("admin:citizens_citizenreport_personal_data", args=[report.pk])).content.decode()
+    assert imported[1]["iin"] in page and PEOPLE[1][0] in page
+    reveal = PersonalDataReveal.objects.get()
+    assert (reveal.user, reveal.report, reveal.where) == (viewer, report, "admin")
+
+
+def test_a_correction_at_the_citizens_request_is_kept_in_history_as_changed_not_as_values(client, viewer, imported):
+    client.force_login(viewer)
+    report = CitizenReport.objects.get(status="confirmed")
+    url = reverse("admin:citizens_citizenreport_personal_data", args=[report.pk])
+    response = client.post(url, {"iin": imported[1]["iin"], "full_name": "Corrected Sentinelname", "phone": ""})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.full_name == "Corrected Sentinelname"
+    latest = report.history.first()
+    assert latest.history_user == viewer and latest.personal_data_changed_at is not None
+    assert not hasattr(latest, "full_name") and not hasattr(latest, "iin")
+
+
+def test_a_citizens_request_is_recorded_and_answered_by_a_holder_of_the_permission(client, viewer, imported):
+    client.force_login(viewer)
+    report = CitizenReport.objects.first()
+    add = client.post(
+        reverse("admin:citizens_personaldatarequest_add"),
+        {"report": report.pk, "kind": "access", "received_on": "2026-11-30", "request_text": "What do you hold?"},
+    )
+    assert add.status_code == 302, add.content.decode()[:2000]
+    request = PersonalDataRequest.objects.get()
+    assert request.status == "open"
+    answer = client.post(
+        reverse("admin:citizens_personaldatarequest_change", args=[request.pk]),
+        {
+            "report": report.pk,
+            "kind": "access",
+            "received_on": "2026-11-30",
+            "request_text": "What do you hold?",
+            "answer_text": "Your IIN, name and phone; sent by letter.",
+            "answered_on": "2026-12-01",
+        },
+    )
+    assert answer.status_code == 302
+    request.refresh_from_db()
+    assert (request.status, request.answered_by) == ("answered", viewer)
+
+
+@pytest.mark.parametrize("who", ["office", "token_kpi", "coordinator_astana"])
+def test_no_api_response_carries_personal_data(caller, who, imported, secrets_of):
+    client = caller(who)
+    urls = [
+        "/api/v1/kpis/",
+        "/api/v1/kpis/citizen_reports.received/",
+        "/api/v1/kpis/citizen_reports.received/summary/?period_from=2026-01&period_to=2026-11",
+        "/api/v1/kpis/citizen_reports.rewarded/summary/?period_from=2026-01&period_to=2026-11&format=csv",
+        "/api/v1/values/?kpi=citizen_reports.received",
+        "/api/v1/values/?kpi=citizen_reports.confirmed&format=csv",
+        "/api/v1/campaigns/",
+        "/api/v1/branches/",
+        "/api/schema/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 403, 404), url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        no_secret_in(body.decode(), imported, secrets_of)
+    summary = client.get("/api/v1/kpis/citizen_reports.received/summary/?period_from=2026-02&period_to=2026-11")
+    if summary.status_code == 200 and who != "coordinator_astana":
+        assert summary.json()["value"] == "3"
+
+
+def test_the_admin_list_costs_the_same_queries_whatever_the_number_of_reports(
+    client, office, imported, tmp_path, assert_queries_do_not_grow
+):
+    from .conftest import iins, row
+
+    client.force_login(office)
+    batches = iter(range(100))
+
+    def add_rows():
+        people = iins(3, seed=f"admin-{next(batches)}")
+        call_command("import_citizen_reports", str(csv_file(tmp_path, [row(iin=i) for i in people], "more.csv")))
+
+    url = reverse("admin:citizens_citizenreport_changelist")
+    assert_queries_do_not_grow(lambda: client.get(url), add_rows, budget=11)
