@@ -321,6 +321,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 MAX_IMPORT_FILE_BYTES = env.int("MAX_IMPORT_FILE_BYTES", default=100 * 10**6)
 # The most rows one export of KPI values may hold; a larger one fails, asking for narrower filters.
 MAX_EXPORT_ROWS = env.int("MAX_EXPORT_ROWS", default=1_000_000)
+# The public page withholds counts from 1 to below this (shown as "<5"), and whatever
+# would let one be worked out (initiatives/engine/disclosure.py).
+PUBLIC_SUPPRESSION_THRESHOLD = env.int("PUBLIC_SUPPRESSION_THRESHOLD", default=5)
+if PUBLIC_SUPPRESSION_THRESHOLD < 2:
+    raise ImproperlyConfigured("PUBLIC_SUPPRESSION_THRESHOLD must be at least 2")
 # One-time messages (a new token's key) stay on the server, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -6,6 +6,7 @@ Everything is computed from approved values at the moment of asking, so a correc
 value changes every summary that uses it.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,6 +17,7 @@ from regions.models import Region
 from ..models import Direction, Indicator, Target, Unit
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Gap, Rules, figure
+from .asof import AsOfBook, load_fact_book_as_of
 from .facts import RollupBook, load_fact_book, rules_of
 
 POPULATION_CODE = "population"
@@ -145,15 +147,24 @@ class Summary:
     estimate: Estimate | None
     status: str
     breakdown: list[RegionFigures] = field(default_factory=list)
+    # The moment the figures are as of (committed by then); None: as they stand now.
+    as_of: datetime.datetime | None = None
 
 
 def kpi_summary(
-    *, indicator: Indicator, region: Region | None, span: Period, compare: bool = True, from_values: bool = False
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    span: Period,
+    compare: bool = True,
+    from_values: bool = False,
+    as_of: datetime.datetime | None = None,
 ) -> Summary:
     """The summary of brief section 5, national when `region` is None.
 
     Read from the rollups; `from_values` reads every value instead (the reference the
-    rollups are checked against: the same figures, slower)."""
+    rollups are checked against: the same figures, slower). `as_of`: from the values as
+    committed by that moment (`asof.py`); targets, regions and KPIs as they are today."""
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
     rules = rules_of(indicator)
     population = Indicator.objects.filter(code=POPULATION_CODE).first()
@@ -166,11 +177,17 @@ def kpi_summary(
     all_rules = [rules, *([population_rules] if population_rules else [])]
     # Through December, so that a closed year is judged by its actual figure.
     latest = Month(span.end.year, 12)
-    book = (
-        load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
-        if from_values
-        else RollupBook(rules=all_rules, region=region, earliest=earliest, latest=latest)
-    )
+    book: FactBook
+    if as_of is not None:
+        book = (
+            load_fact_book_as_of(rules=all_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+            if from_values
+            else AsOfBook(rules=all_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+        )
+    elif from_values:
+        book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
+    else:
+        book = RollupBook(rules=all_rules, region=region, earliest=earliest, latest=latest)
 
     def figures_for(region_id: int | None, kato: str | None, name: str) -> RegionFigures:
         value = figure(book, rules, region_id, span)
@@ -214,4 +231,4 @@ def kpi_summary(
     )
     estimate = year_end_estimate(book, rules, region_id, span)
     status = traffic_light(indicator.direction, estimate.value, target.target_value if target else None)
-    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown)
+    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown, as_of)

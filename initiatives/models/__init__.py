@@ -11,6 +11,7 @@ from .programme import (
     InitiativeStatus,
     SettlementStage,
 )
+from .releases import PublicFigure, Release, ReleaseFigure, ReleaseState, Suppression
 from .reports import Report, ReportEvidence, ReportingCycle, ReportKind, ReportLine, ReportSettlement, ReportState
 from .rollups import NATION, FigureVersion, Rollup, RollupCheck
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
@@ -37,6 +38,10 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "OutboxMessage",
+    "PublicFigure",
+    "Release",
+    "ReleaseFigure",
+    "ReleaseState",
     "Report",
     "ReportEvidence",
     "ReportKind",
@@ -47,6 +52,7 @@ __all__ = [
     "Rollup",
     "RollupCheck",
     "SettlementStage",
+    "Suppression",
     "Target",
     "Unit",
     "Value",
