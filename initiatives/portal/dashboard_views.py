@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,9 @@ from ..selectors.dashboard import (
     figures_as_of,
     period_choices,
     picture_table,
+    plain,
 )
+from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
 from ..selectors.words import span_in_words
@@ -57,9 +60,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             period = Period.parse(request.GET["period"])
         except PeriodError as exc:
             period_error = str(exc)
+    as_of, as_of_error = None, None
+    if request.GET.get("as_of"):
+        as_of = _moment(request.GET["as_of"])
+        if as_of is None:
+            as_of_error = _("as_of: not a date and time (e.g. 2026-10-01T12:00); the figures are today's.")
     today = timezone.localdate()
     picture = dashboard_picture(
-        indicator=chosen, region=region, period=period, today=today, measure=request.GET.get("measure", "value")
+        indicator=chosen,
+        region=region,
+        period=period,
+        today=today,
+        measure=request.GET.get("measure", "value"),
+        as_of=as_of,
     )
     fmt = request.GET.get("format")
     if fmt in FORMATS:
@@ -76,6 +89,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
         choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
     drawn = _charts(picture, request)
+    # Live figures beside the release that published them, where a correction came since.
+    own = picture.summary.own
+    live = {r.kato: r.value for r in picture.rows}
+    live[picture.region.kato if picture.region else ""] = (
+        plain(own.value.value, picture.places) if own.value.complete else None
+    )
+    revisions = {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=live)
     regions = [] if not is_project_office(request.user) else _region_choices()
     return render(
         request,
@@ -89,7 +109,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period_error": period_error,
             "region_choices": regions,
             "charts": drawn,
-            "table": list(zip(picture.rows, drawn["sparks"], strict=True)),
+            "as_of_error": as_of_error,
+            "revised_own": revisions.get(picture.region.kato if picture.region else ""),
+            "table": [
+                (r, spark, revisions.get(r.kato)) for r, spark in zip(picture.rows, drawn["sparks"], strict=True)
+            ],
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
@@ -160,6 +184,19 @@ def villages(request: HttpRequest) -> HttpResponse:
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
+
+
+def _moment(text: str) -> datetime.datetime | None:
+    """An ISO date-time (or date) from the URL, in the site's time zone when it names none."""
+    try:
+        found = parse_datetime(text) or (
+            datetime.datetime.combine(parse_date(text), datetime.time()) if parse_date(text) else None
+        )
+    except ValueError:
+        return None
+    if found is not None and timezone.is_naive(found):
+        found = timezone.make_aware(found)
+    return found
 
 
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:

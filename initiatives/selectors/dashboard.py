@@ -26,8 +26,9 @@ from agencies.access import coordinator_regions, is_project_office, region_is_vi
 from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
+from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import TIMEOUT_SECONDS, FigureState, dashboard_span, summary_cached
+from ..engine.rollups import TIMEOUT_SECONDS, FigureState, as_of_suffix, dashboard_span, summary_cached
 from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
@@ -166,6 +167,8 @@ class Picture:
     breakdown_notes: list[str] = field(default_factory=list)
     # For a KPI counted from the campaign register: the settlements declared beside it.
     declared: int | None = None
+    # The moment asked for (`as_of=`): every figure from the values as committed by then.
+    asked_as_of: datetime.datetime | None = None
 
     @property
     def previous_words(self) -> str:
@@ -204,6 +207,15 @@ class Extras:
     moved: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
 
 
+def _book(
+    *, rules: Any, region: Region | None, earliest: Month, latest: Month, as_of: datetime.datetime | None
+) -> RollupBook:
+    """The rollups as they stand, or as they stood at `as_of`."""
+    if as_of is not None:
+        return AsOfBook(rules=rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+    return RollupBook(rules=rules, region=region, earliest=earliest, latest=latest)
+
+
 def _extras_key(state: FigureState, what: str, ids: list[int], region: Region | None, span: Period) -> str:
     keys = [state.summary_key(pk, region.pk if region else None, span, True) for pk in ids]
     return "dashboard:" + hashlib.sha256(repr((what, keys)).encode()).hexdigest()
@@ -216,24 +228,35 @@ def default_span(
     today: datetime.date,
     state: FigureState | None = None,
     book: Callable[[], RollupBook] | None = None,
+    as_of: datetime.datetime | None = None,
 ) -> Period:
     """The span a page opens on for this KPI and region: the latest from January whose
     figure is complete. Which span that is changes only when the figures do, so it is
     kept in the cache under the same version counters as the summaries."""
     state = state or FigureState.now()
     year, last = reporting_year_months(today)
-    key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
+    key = _extras_key(state, f"default:{last}{as_of_suffix(as_of)}", [indicator.pk], region, Period.year(year))
     found = cache.get(key)
     if found is None:
         rules = rules_of(indicator)
-        made = book() if book else RollupBook(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last)
+        made = (
+            book()
+            if book
+            else _book(rules=[rules], region=region, earliest=Month(year - 1, 1), latest=last, as_of=as_of)
+        )
         found = latest_complete_span(made, rules, region.pk if region is not None else None, year, last)
         cache.set(key, found, timeout=TIMEOUT_SECONDS)
     return found  # type: ignore[no-any-return]
 
 
 def dashboard_picture(
-    *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    period: Period | None,
+    today: datetime.date,
+    measure: str,
+    as_of: datetime.datetime | None = None,
 ) -> Picture:
     rules = rules_of(indicator)  # `indicator` from dashboard_kpis(), its formula fetched with it
     offences = _offence_kpis()
@@ -250,7 +273,7 @@ def dashboard_picture(
         for (first, end), found in books.items():
             if first <= earliest.index and latest.index <= end:
                 return found
-        made = RollupBook(rules=[rules], region=region, earliest=earliest, latest=latest)
+        made = _book(rules=[rules], region=region, earliest=earliest, latest=latest, as_of=as_of)
         books[(earliest.index, latest.index)] = made
         return made
 
@@ -261,16 +284,17 @@ def dashboard_picture(
             today=today,
             state=state,
             book=lambda: book_for(Month(year - 1, 1), Month(year, 12)),
+            as_of=as_of,
         )
     else:
         span = period
-    summary = summary_cached(indicator=indicator, region=region, span=span, state=state)
+    summary = summary_cached(indicator=indicator, region=region, span=span, state=state, as_of=as_of)
     places = indicator.decimal_places
     show_rate = indicator.group == IndicatorGroup.OFFENCES
     shown_year = span.end.year
     previous_span = span.year_before()
 
-    key = _extras_key(state, f"extras:{last}", all_ids, region, span)
+    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", all_ids, region, span)
     extras = cache.get(key)
     if extras is None:
         book = book_for(min(Month(shown_year - 1, 1), previous_span.start), max(Month(shown_year, 12), span.end))
@@ -315,7 +339,7 @@ def dashboard_picture(
                 ]
                 for kato, child in children.items()
             },
-            moved=_moved_all(offences, offence_rules, region, span),
+            moved=_moved_all(offences, offence_rules, region, span, as_of),
         )
         cache.set(key, extras, timeout=TIMEOUT_SECONDS)
     by_pk = {k.pk: k for k in offences}
@@ -358,7 +382,8 @@ def dashboard_picture(
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
         moved=moved,
-        as_of=figures_as_of(),
+        as_of=as_of or figures_as_of(),
+        asked_as_of=as_of,
         measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
         places=places,
         declared=declared,
@@ -379,7 +404,11 @@ def register_declared(*, region: Region | None, on: datetime.date) -> int:
 
 
 def _moved_all(
-    offences: list[Indicator], offence_rules: dict[int, Rules], region: Region | None, span: Period
+    offences: list[Indicator],
+    offence_rules: dict[int, Rules],
+    region: Region | None,
+    span: Period,
+    as_of: datetime.datetime | None = None,
 ) -> list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]:
     """What moved most, on a book of its own over the span and the year before: where the
     rollups prove the regions' sums complete (statistics by region) it never fetches the
@@ -387,7 +416,7 @@ def _moved_all(
     if not offences:
         return []
     previous = span.year_before()
-    book = RollupBook(rules=offence_rules.values(), region=region, earliest=previous.start, latest=span.end)
+    book = _book(rules=offence_rules.values(), region=region, earliest=previous.start, latest=span.end, as_of=as_of)
     region_id = region.pk if region is not None else None
     return [
         _moved(k.pk, figure(book, rule, region_id, span), figure(book, rule, region_id, previous), k)
