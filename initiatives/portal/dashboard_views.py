@@ -5,15 +5,18 @@ charts are drawn by `initiatives.charts`, the files by `projectoffice.table_down
 """
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from agencies.access import is_project_office
 from projectoffice.table_download import FORMATS, table_response
@@ -33,6 +36,7 @@ from ..selectors.dashboard import (
     picture_table,
     plain,
 )
+from ..selectors.public import NoSuchRelease, PublicPage, public_csv_rows, public_page, public_release_for
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
@@ -184,6 +188,81 @@ def villages(request: HttpRequest) -> HttpResponse:
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
+
+
+# A public page stays cached this long (a new release has a key of its own at once).
+PUBLIC_CACHE_SECONDS = 24 * 60 * 60
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """The latest published release (or that of `?period=`) for everyone, without a log-in:
+    one KPI (`?kpi=`) by first-level region with its charts, or `?format=csv`. Small
+    counts are withheld (the public figures frozen at confirmation). Whole responses are
+    cached per release, language, KPI, period and format: a cached one costs one query."""
+    language = translation.get_language()
+    kpi, period = request.GET.get("kpi", "")[:80], request.GET.get("period", "")[:40]
+    fmt = "csv" if request.GET.get("format") == "csv" else "html"
+    try:
+        release = public_release_for(period or None)
+    except NoSuchRelease:
+        raise Http404 from None
+    links = _language_links(request)
+    if release is None:
+        return render(request, "public/page.html", {"page": None, "language_links": links})
+    key = "public:" + hashlib.sha256(repr((release.pk, language, kpi, period, fmt)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        try:
+            page = public_page(release=release, kpi=kpi or None)
+        except NoSuchRelease:
+            raise Http404 from None
+        if fmt == "csv":
+            header, rows = public_csv_rows(page, _("Kazakhstan"))
+            where = release.period.replace("/", "_")
+            made = table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
+        else:
+            made = render(
+                request,
+                "public/page.html",
+                {
+                    "page": page,
+                    "period_words": span_in_words(release.span),
+                    "charts": _public_charts(page),
+                    "language_links": links,
+                    "csv_link": _link(request, format="csv"),
+                },
+            )
+        found = (made.content, made["Content-Type"], made.get("Content-Disposition", ""))
+        cache.set(key, found, timeout=PUBLIC_CACHE_SECONDS)
+    body, content_type, disposition = found
+    response = HttpResponse(body, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _language_links(request: HttpRequest) -> list[tuple[str, str]]:
+    return [(code, _link(request, lang=code)) for code in ("kk", "ru", "en")]
+
+
+def _public_charts(page: PublicPage) -> dict[str, Any]:
+    places = page.chosen.decimal_places
+    regions = [r for r in page.rows if r.kato]
+    return {
+        "map": charts.tile_map(
+            [(r.kato, r.name, r.value) for r in regions],
+            title=_("Map of the regions: %(measure)s") % {"measure": page.chosen.name},
+            measure_label=page.chosen.name,
+            places=places,
+        ),
+        "ranking": charts.ranking(
+            [(r.name, r.value) for r in regions],
+            title=_("Regions ranked by %(measure)s") % {"measure": page.chosen.name},
+            places=places,
+        ),
+    }
 
 
 def _moment(text: str) -> datetime.datetime | None:
