@@ -89,19 +89,50 @@ def suppress(
     def hidden(key: CellKey) -> bool:
         return mark.get(key, SHOWN) != SHOWN
 
+    # A new cell that the public can already work out from what it has seen (a quarter
+    # between two year-to-date figures it has; zeros, which are always shown) protects
+    # nothing by being withheld: it is shown, and never counted as a guard.
+    pinned: set[CellKey] = set()
+    grown = True
+    while grown:  # what can be worked out from those, too
+        grown = False
+        for eq in equations:
+            if eq.virtual:
+                continue
+            for k in eq.cells:
+                if k in fixed or k in pinned or mark[k] == BELOW:
+                    continue
+                if all(o in pinned or (not hidden(o) and (o in fixed or value[o] == 0)) for o in eq.cells if o != k):
+                    pinned.add(k)
+                    grown = True
+
+    # A KPI's count for a region is withheld for every span of a year alike (successive
+    # year-to-date figures and the quarters between them), so no difference of spans
+    # gives away what one span withholds.
+    families: dict[tuple[str, str, int], list[CellKey]] = {}
+    for key in value:
+        families.setdefault(_family(key), []).append(key)
+
     unprotected: list[Equation] = []
     changed = True
     while changed:
         changed = False
         unprotected = []
+        for members in families.values():
+            if any(hidden(k) for k in members):
+                for k in members:
+                    if not hidden(k) and k not in fixed and k not in pinned and value[k] > 0:
+                        mark[k] = SECONDARY
+                        changed = True
         for eq in equations:
             withheld = [k for k in eq.cells if hidden(k)]
             if not withheld and not any(1 <= d < t for d in eq.virtual):
                 continue
-            guards = [value[k] for k in withheld if mark[k] == SECONDARY] + [d for d in eq.virtual if d >= t]
+            guards = [value[k] for k in withheld if mark[k] == SECONDARY and k not in pinned]
+            guards += [d for d in eq.virtual if d >= t]
             if len(withheld) + len(eq.virtual) >= 2 and any(g >= t for g in guards):
                 continue
-            free = [k for k in eq.cells if not hidden(k) and k not in fixed]
+            free = [k for k in eq.cells if not hidden(k) and k not in fixed and k not in pinned]
             pick = min((k for k in free if value[k] >= t), key=lambda k: (value[k], k), default=None)
             if pick is None:
                 pick = min((k for k in free if value[k] > 0), key=lambda k: (value[k], k), default=None)
@@ -111,6 +142,11 @@ def suppress(
             mark[pick] = SECONDARY
             changed = True
     return Outcome({key: mark.get(key, SHOWN) for key in cells}, unprotected)
+
+
+def _family(key: CellKey) -> tuple[str, str, int]:
+    code, kato, first, _last = key
+    return code, kato, first // 12
 
 
 def _equations(

@@ -38,7 +38,7 @@ T0 = datetime.datetime(2026, 7, 10, 9, 0, tzinfo=datetime.UTC)
 GRAVITY = ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave")
 
 
-def offence_months(seed: int, months: list[Month], *, small: float = 0.3) -> None:
+def offence_months(seed: int, months: list[Month], *, small: float = 0.3, tiny: tuple[str, ...] = ()) -> None:
     """Form 1-M by region and month, consistent as it is (gravity classes add up to crimes,
     crimes and misdemeanours to the total, internet fraud is part of fraud), with many
     small counts; written with their history at T0."""
@@ -50,7 +50,7 @@ def offence_months(seed: int, months: list[Month], *, small: float = 0.3) -> Non
             def count() -> int:
                 return rng.randint(0, 3) if rng.random() < small else rng.randint(4, 40)
 
-            gravity = {code: count() for code in GRAVITY}
+            gravity = {code: rng.randint(0, 2) if code in tiny else count() for code in GRAVITY}
             crimes = sum(gravity.values())
             misdemeanours = count()
             fraud = count()
@@ -60,7 +60,9 @@ def offence_months(seed: int, months: list[Month], *, small: float = 0.3) -> Non
                 "crime.misdemeanours": misdemeanours,
                 "crime.registered": crimes + misdemeanours,
                 "crime.fraud": fraud,
-                "crime.internet_fraud": rng.randint(0, fraud),
+                "crime.internet_fraud": rng.randint(0, min(fraud, 2))
+                if "crime.internet_fraud" in tiny
+                else rng.randint(0, fraud),
             }
             rows += [value(code, region, Period(m, m), n) for code, n in numbers.items()]
     bulk_create_with_history(rows, Value, default_date=T0 - datetime.timedelta(days=1))
