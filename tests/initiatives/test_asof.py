@@ -132,3 +132,24 @@ def test_the_answer_from_the_rollups_is_the_answer_from_the_history_at_every_mom
     assert flat(kpi_summary(indicator=kpis[0], region=None, span=spans[0], as_of=_at(500))) == flat(live)
     assert kpi_summary(indicator=kpis[0], region=None, span=spans[0], as_of=_at(-60)).own.value.value is None
     assert Month(2025, 1) in MONTHS
+
+
+def test_the_api_and_the_dashboard_answer_as_of_a_moment_and_say_so(tmp_path, caller, office, client) -> None:  # type: ignore[no-untyped-def]
+    _import(tmp_path, "first.csv", _twenty_regions(10), _at(0))
+    _import(tmp_path, "second.csv", "710000000,2026-01,crime.registered,13\n", _at(60))
+    api = caller("office")
+    url = "/api/v1/kpis/crime.registered/summary/"
+    then = api.get(url, {"period_from": "2026-01", "as_of": "2026-02-01T09:30:00Z"}).json()
+    assert then["value"] == "200"
+    assert datetime.datetime.fromisoformat(then["as_of"]) == _at(30)  # said in the site's time zone
+    live = api.get(url, {"period_from": "2026-01"}).json()
+    assert (live["value"], live["as_of"]) == ("203", None)
+    bad = api.get(url, {"period_from": "2026-01", "as_of": "yesterday"})
+    assert bad.status_code == 400 and "as_of" in bad.json()["error"]["fields"]
+
+    client.force_login(office)
+    page = client.get("/dashboard/", {"period": "2026-01", "as_of": "2026-02-01T09:30:00+00:00"}).content.decode()
+    assert 'id="as-of-note"' in page and ">200<" in page
+    # A moment without a zone is in the site's (Almaty, UTC+5): 14:30 there is 09:30 UTC.
+    rows = client.get("/dashboard/", {"period": "2026-01", "as_of": "2026-02-01T14:30", "format": "csv"})
+    assert rows.content.decode().splitlines()[1].split(",")[2] == "200"

@@ -199,3 +199,40 @@ def test_a_releases_figures_come_as_json_csv_and_xlsx_whole_to_known_callers_and
     assert public_rows[0].endswith(",suppressed")
     small = ReleaseFigure.objects.filter(release=release, value__gte=1, value__lt=5).count()
     assert small and sum(1 for line in public_rows if line.endswith(",below")) >= small
+
+
+def test_the_admin_publishes_and_a_second_member_confirms(statistics, office, second_office) -> None:
+    first, second = Client(), Client()
+    first.force_login(office)
+    second.force_login(second_office)
+    added = first.post("/admin/initiatives/release/add/", {"period": "2026-01/2026-03", "title": "Q1"})
+    assert added.status_code == 302
+    release = Release.objects.get()
+    assert (release.period, release.published_by, release.state) == ("2026-Q1", office, ReleaseState.PENDING)
+    confirm = {"action": "confirm", "_selected_action": [release.pk]}
+    first.post("/admin/initiatives/release/", confirm)
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PENDING  # the publisher cannot confirm
+    second.post("/admin/initiatives/release/", confirm)
+    release.refresh_from_db()
+    assert (release.state, release.confirmed_by) == (ReleaseState.PUBLISHED, second_office)
+    second.post(
+        "/admin/initiatives/release/", {"action": "withdraw", "_selected_action": [release.pk], "reason": "typo"}
+    )
+    release.refresh_from_db()
+    assert (release.state, release.withdrawn_reason) == (ReleaseState.WITHDRAWN, "typo")
+
+
+def test_the_dashboard_shows_a_correction_since_the_release_beside_the_live_figure(
+    statistics, office, second_office, client: Client
+) -> None:
+    published("2026-01/2026-03", office, second_office, title="Q1 2026")
+    client.force_login(office)
+    assert "revised since release" not in client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+    row = Value.objects.get(
+        indicator__code="crime.registered", region__kato="710000000", period_start=datetime.date(2026, 2, 1)
+    )
+    row.value += 7
+    row.save()
+    page = client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+    assert "revised since release" in page and 'id="revised-own"' in page
