@@ -182,21 +182,22 @@ class AsOfBook(RollupBook):
                 elif fact in facts:
                     facts.remove(fact)
         for ancestor in [*region_ids, *([NATION] if nation else [])]:
+            # Per KPI: where each cell (depth, level, first, last) sits in the list.
+            positions: dict[int, dict[tuple[int, int, int, int], int]] = {}
             for c, depth, level in self._by_ancestor.get(ancestor, []):
                 cells = self.cells.setdefault((c.indicator_id, ancestor), [])
-                at = next(
-                    (
-                        i
-                        for i, cell in enumerate(cells)
-                        if (cell.depth, cell.level, cell.first, cell.last) == (depth, level, c.first, c.last)
-                    ),
-                    None,
-                )
-                if at is None:
+                if c.indicator_id not in positions:
+                    positions[c.indicator_id] = {
+                        (cell.depth, cell.level, cell.first, cell.last): i for i, cell in enumerate(cells)
+                    }
+                at = positions[c.indicator_id]
+                where = (depth, level, c.first, c.last)
+                if where not in at:
+                    at[where] = len(cells)
                     cells.append(Cell(depth, level, c.first, c.last, c.sign * c.value, c.sign))
                 else:
-                    cell = cells[at]
-                    cells[at] = replace(cell, total=cell.total + c.sign * c.value, n=cell.n + c.sign)
+                    cell = cells[at[where]]
+                    cells[at[where]] = replace(cell, total=cell.total + c.sign * c.value, n=cell.n + c.sign)
 
 
 def load_fact_book_as_of(
