@@ -2,6 +2,7 @@
 confirm them, derive what the public may see, and withdraw or correct a wrong release
 without ever editing it. Every step is kept in the release's history (who and when)."""
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,8 @@ from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
 from ..periods import Period
 from ..selectors.releases import release_figures_compute
+
+logger = logging.getLogger(__name__)
 
 
 class ReleaseError(Exception):
@@ -161,7 +164,15 @@ def _derive_public_figures(release: Release) -> None:
             elif mark != SHOWN and number is not None:
                 known[key(p, which)] = (number, mark)
     regions = sorted({f.region.kato for f in figures if f.region is not None})
-    marks = suppress(cells, known, threshold=settings.PUBLIC_SUPPRESSION_THRESHOLD, regions=regions).marks
+    outcome = suppress(cells, known, threshold=settings.PUBLIC_SUPPRESSION_THRESHOLD, regions=regions)
+    marks = outcome.marks
+    if outcome.unprotected:
+        logger.warning(
+            "release %s: %d relation(s) needed more withheld and had nothing left to withhold: %s",
+            release.pk,
+            len(outcome.unprotected),
+            [eq.cells for eq in outcome.unprotected[:5]],
+        )
 
     def mark_of(f: ReleaseFigure, which: Period) -> str:
         """A count's own mark; a formula over a count (offences per 10,000) hides with it."""
