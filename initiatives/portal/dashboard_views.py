@@ -36,7 +36,15 @@ from ..selectors.dashboard import (
     picture_table,
     plain,
 )
-from ..selectors.public import NoSuchRelease, PublicPage, public_csv_rows, public_page, public_release_for
+from ..selectors.public import (
+    GENERATION_KEY,
+    NoSuchRelease,
+    PublicPage,
+    public_csv_rows,
+    public_generation,
+    public_page,
+    public_release_for,
+)
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
@@ -199,48 +207,55 @@ def public(request: HttpRequest) -> HttpResponse:
     """The latest published release (or that of `?period=`) for everyone, without a log-in:
     one KPI (`?kpi=`) by first-level region with its charts, or `?format=csv`. Small
     counts are withheld (the public figures frozen at confirmation). Whole responses are
-    cached per release, language, KPI, period and format: a cached one costs one query."""
+    cached per language, KPI, period and format under the release they show and the
+    token of what the public may see: a cached one costs one cache read, no query."""
     language = translation.get_language()
     kpi, period = request.GET.get("kpi", "")[:80], request.GET.get("period", "")[:40]
     fmt = "csv" if request.GET.get("format") == "csv" else "html"
-    try:
-        release = public_release_for(period or None)
-    except NoSuchRelease:
-        raise Http404 from None
-    links = _language_links(request)
-    if release is None:
-        return render(request, "public/page.html", {"page": None, "language_links": links})
-    key = "public:" + hashlib.sha256(repr((release.pk, language, kpi, period, fmt)).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
+    key = "public:" + hashlib.sha256(repr((language, kpi, period, fmt)).encode()).hexdigest()
+    # One round trip: the response and the token of what the public may see; a response
+    # made under another token (a release confirmed or withdrawn since) is made again.
+    found = cache.get_many([GENERATION_KEY, key])
+    entry = found.get(key)
+    if entry is None or entry[0] != found.get(GENERATION_KEY):
+        generation = public_generation()
+        try:
+            release = public_release_for(period or None)
+        except NoSuchRelease:
+            raise Http404 from None
+        if release is None:
+            return render(request, "public/page.html", {"page": None, "language_links": _language_links(request)})
         try:
             page = public_page(release=release, kpi=kpi or None)
         except NoSuchRelease:
             raise Http404 from None
-        if fmt == "csv":
-            header, rows = public_csv_rows(page, _("Kazakhstan"))
-            where = release.period.replace("/", "_")
-            made = table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
-        else:
-            made = render(
-                request,
-                "public/page.html",
-                {
-                    "page": page,
-                    "period_words": span_in_words(release.span),
-                    "charts": _public_charts(page),
-                    "language_links": links,
-                    "csv_link": _link(request, format="csv"),
-                },
-            )
-        found = (made.content, made["Content-Type"], made.get("Content-Disposition", ""))
-        cache.set(key, found, timeout=PUBLIC_CACHE_SECONDS)
-    body, content_type, disposition = found
+        made = _public_response(request, page, fmt)
+        entry = (generation, release.pk, made.content, made["Content-Type"], made.get("Content-Disposition", ""))
+        cache.set(key, entry, timeout=PUBLIC_CACHE_SECONDS)
+    _generation, _release, body, content_type, disposition = entry
     response = HttpResponse(body, content_type=content_type)
     if disposition:
         response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        header, rows = public_csv_rows(page, _("Kazakhstan"))
+        where = page.release.period.replace("/", "_")
+        return table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
+    return render(
+        request,
+        "public/page.html",
+        {
+            "page": page,
+            "period_words": span_in_words(page.release.span),
+            "charts": _public_charts(page),
+            "language_links": _language_links(request),
+            "csv_link": _link(request, format="csv"),
+        },
+    )
 
 
 def _language_links(request: HttpRequest) -> list[tuple[str, str]]:

@@ -3,17 +3,39 @@ and one KPI's figures by first-level region as the public may see them. Never li
 data: only the public figures frozen when a release was confirmed. A fixed number of
 queries whatever the number of regions or KPIs."""
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 
 from ..models import Indicator, PublicFigure, Release, Suppression
 from ..periods import Period, PeriodError
 from .releases import PUBLIC_HEADER, public_release, public_row
 
 DEFAULT_KPI = "crime.registered"
+
+# Which releases the public may see, as a token that changes whenever that does (a release
+# confirmed or withdrawn): the public page's cached responses carry the token they were
+# made under, so one cache read of both tells whether a response still stands.
+GENERATION_KEY = "public:generation"
+
+
+def public_generation() -> str:
+    """The current token; a new one when the cache has none (emptied, or Redis restarted)."""
+    found = cache.get(GENERATION_KEY)
+    if found is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        found = cache.get(GENERATION_KEY) or uuid.uuid4().hex
+    return str(found)
+
+
+def public_generation_bump() -> None:
+    """After the caller's transaction commits: every cached public response is stale."""
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None))
 
 
 class NoSuchRelease(LookupError):

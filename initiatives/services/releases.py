@@ -17,6 +17,7 @@ from agencies.access import is_project_office
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
 from ..periods import Period
+from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def release_confirm(*, release: Release, user: Any) -> Release:
     _audited(release, user, "confirmed")
     release.save()
     _derive_public_figures(release)
+    public_generation_bump()
     return release
 
 
@@ -106,6 +108,7 @@ def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
     release.withdrawn_by, release.withdrawn_at, release.withdrawn_reason = user, timezone.now(), reason.strip()
     _audited(release, user, "withdrawn")
     release.save()
+    public_generation_bump()
     return release
 
 
