@@ -102,7 +102,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return self._with_reason(request, queryset, "erratum", _("Erratum"), release_erratum)
 
     def _with_reason(
-        self, request: HttpRequest, queryset: QuerySet[Release], action: str, title: str, service: Any
+        self, request: HttpRequest, queryset: QuerySet[Release], action: str, title: Any, service: Any
     ) -> HttpResponse | None:
         form = ReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():

@@ -60,7 +60,7 @@ def _stamp(moment: datetime.datetime) -> Any:
 
 
 # As the ORM reads a value (SQLite's raw cursor gives ints and floats).
-_PLACES = Decimal(1).scaleb(-Value._meta.get_field("value").decimal_places)  # type: ignore[arg-type]
+_PLACES = Decimal(1).scaleb(-Value._meta.get_field("value").decimal_places)
 
 
 def _number(raw: Any) -> Decimal:
@@ -207,7 +207,7 @@ def load_fact_book_as_of(
     `as_of`, for `region` and everything below it, from the whole history: the reference."""
     ids = sorted(indicator_ids(rules))
     t = _tables()
-    where, params = "", []
+    where, params = "", list[Any]()
     if region is not None:
         where = "AND r.kato LIKE %s AND r.level >= %s"
         params = [kato_prefix(region.kato) + "%", region.level]

@@ -77,9 +77,10 @@ def suppress(
     for key, (number, seen) in known.items():
         value[key], mark[key] = number, seen
         fixed.add(key)
-    for key, number in cells.items():
-        if number is None or (key in value and value[key] == number):
+    for key, given in cells.items():
+        if given is None or (key in value and value[key] == given):
             continue  # not a number; or the public has it already, as it was shown
+        number = given
         value[key] = number
         fixed.discard(key)
         mark[key] = BELOW if 1 <= number < t else SHOWN
@@ -182,12 +183,13 @@ def _equations(
             for b in spans:
                 if a == b or not (b[0] <= a[0] and a[1] <= b[1]):
                     continue
-                small, large = (code, kato, *a), (code, kato, *b)
+                small: CellKey = (code, kato, a[0], a[1])
+                large: CellKey = (code, kato, b[0], b[1])
                 between = value[large] - value[small]
                 if between < 0:
                     continue  # a correction between releases: not a count of anything
-                rest = [(b[0], a[0] - 1)] if a[1] == b[1] else [(a[1] + 1, b[1])] if a[0] == b[0] else []
-                published = [(code, kato, *r) for r in rest if (code, kato, *r) in value]
+                gaps = [(b[0], a[0] - 1)] if a[1] == b[1] else [(a[1] + 1, b[1])] if a[0] == b[0] else []
+                published: list[CellKey] = [(code, kato, g[0], g[1]) for g in gaps if (code, kato, g[0], g[1]) in value]
                 if published and value[published[0]] == between:
                     out.append(Equation([large, small, *published]))
                 else:

@@ -283,11 +283,12 @@ def _public_charts(page: PublicPage) -> dict[str, Any]:
 def _moment(text: str) -> datetime.datetime | None:
     """An ISO date-time (or date) from the URL, in the site's time zone when it names none."""
     try:
-        found = parse_datetime(text) or (
-            datetime.datetime.combine(parse_date(text), datetime.time()) if parse_date(text) else None
-        )
+        found = parse_datetime(text)
+        day = None if found else parse_date(text)
     except ValueError:
         return None
+    if day is not None:
+        found = datetime.datetime.combine(day, datetime.time())
     if found is not None and timezone.is_naive(found):
         found = timezone.make_aware(found)
     return found

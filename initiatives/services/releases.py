@@ -150,7 +150,7 @@ def _derive_public_figures(release: Release) -> None:
         .order_by("release__confirmed_at", "pk")
     )
     # What a withheld cell really was: the number frozen in its release.
-    frozen = {
+    frozen: dict[tuple[int, int, int | None], tuple[Decimal | None, Decimal | None]] = {
         (r, i, g): (v, p)
         for r, i, g, v, p in ReleaseFigure.objects.filter(release_id__in={p.release_id for p in seen}).values_list(
             "release_id", "indicator_id", "region_id", "value", "previous"
