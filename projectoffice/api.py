@@ -4,6 +4,7 @@ from rest_framework import permissions, routers
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
 from initiatives.api.exports import ExportViewSet
+from initiatives.api.releases import ReleaseViewSet
 from initiatives.api.views import (
     CampaignViewSet,
     ImportViewSet,
@@ -40,3 +41,4 @@ router.register("values", ValueViewSet, basename="value")
 router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
 router.register("exports", ExportViewSet, basename="export")
+router.register("releases", ReleaseViewSet, basename="release")

@@ -409,6 +409,11 @@ MAX_EXPORT_ROWS = env.int("MAX_EXPORT_ROWS", default=1_000_000)
 MAX_UNFINISHED_EXPORTS = env.int("MAX_UNFINISHED_EXPORTS", default=3)
 # An export of at most this many rows is small: it is queued ahead of bigger ones.
 SMALL_EXPORT_ROWS = env.int("SMALL_EXPORT_ROWS", default=50_000)
+# The public page withholds counts from 1 to below this (shown as "<5"), and whatever
+# would let one be worked out (initiatives/engine/disclosure.py).
+PUBLIC_SUPPRESSION_THRESHOLD = env.int("PUBLIC_SUPPRESSION_THRESHOLD", default=5)
+if PUBLIC_SUPPRESSION_THRESHOLD < 2:
+    raise ImproperlyConfigured("PUBLIC_SUPPRESSION_THRESHOLD must be at least 2")
 # One-time messages (a new token's key) stay on the server, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

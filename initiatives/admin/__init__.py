@@ -1,1 +1,1 @@
-from . import exports, imports, indicators, outbox, programme, reports, values  # noqa: F401  (registers the admin classes)
+from . import exports, imports, indicators, outbox, programme, releases, reports, values  # noqa: F401  (registers the admin classes)

@@ -207,6 +207,11 @@ class SummaryQuerySerializer(serializers.Serializer[Any]):
     period_from = serializers.CharField(help_text="First month or period, e.g. 2025-01 (any period form).")
     period_to = serializers.CharField(required=False, help_text="Last month or period, e.g. 2025-09.")
     compare = serializers.ChoiceField(choices=["previous_year", "none"], default="previous_year")
+    as_of = serializers.DateTimeField(
+        required=False,
+        help_text="ISO date-time: the figures from the values as committed by then (targets, regions and KPIs as "
+        "today); e.g. 2026-10-01T12:00:00+05:00.",
+    )
 
 
 class ReportLineSerializer(serializers.ModelSerializer[ReportLine]):

@@ -56,6 +56,7 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
         "kpi": {"code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction},
         "period": str(summary.span),
         "compare_period": str(summary.previous_span) if compare else None,
+        "as_of": summary.as_of.isoformat() if summary.as_of is not None else None,
         **_region_dict(summary.own, places, compare),
         "target": None,
         "status": summary.status,

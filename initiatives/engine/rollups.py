@@ -11,6 +11,7 @@ query whatever the number of values. After a change the worker recomputes the su
 the dashboard shows (`rollups_refresh_later`), so the first reader does not wait.
 """
 
+import datetime
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,15 +44,25 @@ def summary_cached(
     compare: bool = True,
     state: "FigureState | None" = None,
     lend_book: Callable[[Month, Month], FactBook] | None = None,
+    as_of: datetime.datetime | None = None,
 ) -> Summary:
-    """kpi_summary, from the cache when nothing under it changed since it was computed."""
+    """kpi_summary, from the cache when nothing under it changed since it was computed.
+    `as_of`: as committed by that moment, cached under the same counters and the moment."""
     key = (state or FigureState.now()).summary_key(indicator.pk, region.pk if region else None, span, compare)
+    key += as_of_suffix(as_of)
     found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
     if found is not None:
         return found  # type: ignore[no-any-return]
-    summary = kpi_summary(indicator=indicator, region=region, span=span, compare=compare, lend_book=lend_book)
+    summary = kpi_summary(
+        indicator=indicator, region=region, span=span, compare=compare, as_of=as_of, lend_book=lend_book
+    )
     cache.set(key, summary, timeout=TIMEOUT_SECONDS)
     return summary
+
+
+def as_of_suffix(as_of: datetime.datetime | None) -> str:
+    """What a cache key of figures as of a moment adds to the key of the live ones."""
+    return f":as_of:{as_of.astimezone(datetime.UTC).isoformat()}" if as_of is not None else ""
 
 
 Catalogue = dict[int, tuple[str, int | None, int | None]]  # KPI id -> (code, numerator id, denominator id)

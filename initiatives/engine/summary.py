@@ -6,6 +6,7 @@ Everything is computed from approved values at the moment of asking, so a correc
 value changes every summary that uses it.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +18,7 @@ from regions.models import Region
 from ..models import Direction, Indicator, Target, Unit
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Gap, Rules, figure
+from .asof import AsOfBook, load_fact_book_as_of
 from .facts import RollupBook, load_fact_book, rules_of
 
 POPULATION_CODE = "population"
@@ -146,6 +148,8 @@ class Summary:
     estimate: Estimate | None
     status: str
     breakdown: list[RegionFigures] = field(default_factory=list)
+    # The moment the figures are as of (committed by then); None: as they stand now.
+    as_of: datetime.datetime | None = None
 
 
 def summary_window(span: Period) -> tuple[Month, Month]:
@@ -169,13 +173,15 @@ def kpi_summary(
     compare: bool = True,
     from_values: bool = False,
     lend_book: Callable[[Month, Month], FactBook] | None = None,
+    as_of: datetime.datetime | None = None,
 ) -> Summary:
     """The summary of brief section 5, national when `region` is None.
 
     Read from the rollups; `from_values` reads every value instead (the reference the
     rollups are checked against: the same figures, slower). `lend_book` lends a book the
     caller reads more from (the dashboard): one holding `summary_rules` for `region`
-    over the months it is given."""
+    over the months it is given. `as_of`: from the values as committed by that moment
+    (`asof.py`); targets, regions and KPIs as they are today."""
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
     rules, *rest = summary_rules(rules_of(indicator))
     population_rules = rest[0] if rest else None
@@ -185,7 +191,13 @@ def kpi_summary(
     earliest, latest = summary_window(span)
     all_rules = [rules, *rest]
     book: FactBook
-    if lend_book is not None:
+    if as_of is not None:
+        book = (
+            load_fact_book_as_of(rules=all_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+            if from_values
+            else AsOfBook(rules=all_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+        )
+    elif lend_book is not None:
         book = lend_book(earliest, latest)
     elif from_values:
         book = load_fact_book(rules=all_rules, region=region, earliest=earliest, latest=latest)
@@ -234,4 +246,4 @@ def kpi_summary(
     )
     estimate = year_end_estimate(book, rules, region_id, span)
     status = traffic_light(indicator.direction, estimate.value, target.target_value if target else None)
-    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown)
+    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown, as_of)

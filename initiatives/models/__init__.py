@@ -11,6 +11,7 @@ from .programme import (
     InitiativeStatus,
     SettlementStage,
 )
+from .releases import PublicFigure, Release, ReleaseFigure, ReleaseState, Suppression
 from .reopen_requests import ReopenRequest
 from .reports import Report, ReportEvidence, ReportingCycle, ReportKind, ReportLine, ReportSettlement, ReportState
 from .rollups import NATION, FigureVersion, Rollup, RollupCheck
@@ -38,6 +39,10 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "OutboxMessage",
+    "PublicFigure",
+    "Release",
+    "ReleaseFigure",
+    "ReleaseState",
     "ReopenRequest",
     "Report",
     "ReportEvidence",
@@ -49,6 +54,7 @@ __all__ = [
     "Rollup",
     "RollupCheck",
     "SettlementStage",
+    "Suppression",
     "Target",
     "Unit",
     "Value",

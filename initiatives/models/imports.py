@@ -61,6 +61,9 @@ class ImportBatch(Job):
     # Every problem found, as [{"line": 12, "column": "region", "message": "..."}]; capped.
     errors = models.JSONField(_("problems"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("problems found"), default=0)
+    # When the import's writes were committed (its transaction's last statement): figures
+    # as of a moment count its values from then, however long it ran (engine/asof.py).
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
     # Progress while running: the stage ("checking", "writing") and rows done of rows in all.
     stage = models.CharField(_("stage"), max_length=20, blank=True)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)

@@ -5,14 +5,18 @@ charts are drawn by `initiatives.charts`, the files by `projectoffice.table_down
 """
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from agencies.access import is_project_office
 from projectoffice.table_download import FORMATS, table_response
@@ -30,7 +34,18 @@ from ..selectors.dashboard import (
     figures_as_of,
     period_choices,
     picture_table,
+    plain,
 )
+from ..selectors.public import (
+    GENERATION_KEY,
+    NoSuchRelease,
+    PublicPage,
+    public_csv_rows,
+    public_generation,
+    public_page,
+    public_release_for,
+)
+from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
 from ..selectors.words import span_in_words
@@ -57,9 +72,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             period = Period.parse(request.GET["period"])
         except PeriodError as exc:
             period_error = str(exc)
+    as_of, as_of_error = None, None
+    if request.GET.get("as_of"):
+        as_of = _moment(request.GET["as_of"])
+        if as_of is None:
+            as_of_error = _("as_of: not a date and time (e.g. 2026-10-01T12:00); the figures are today's.")
     today = timezone.localdate()
     picture = dashboard_picture(
-        indicator=chosen, region=region, period=period, today=today, measure=request.GET.get("measure", "value")
+        indicator=chosen,
+        region=region,
+        period=period,
+        today=today,
+        measure=request.GET.get("measure", "value"),
+        as_of=as_of,
     )
     fmt = request.GET.get("format")
     if fmt in FORMATS:
@@ -76,6 +101,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
         choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
     drawn = _charts(picture, request)
+    # Live figures beside the release that published them, where a correction came since.
+    own = picture.summary.own
+    live = {r.kato: r.value for r in picture.rows}
+    live[picture.region.kato if picture.region else ""] = (
+        plain(own.value.value, picture.places) if own.value.complete else None
+    )
+    revisions = {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=live)
     regions = [] if not is_project_office(request.user) else _region_choices()
     return render(
         request,
@@ -89,7 +121,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period_error": period_error,
             "region_choices": regions,
             "charts": drawn,
-            "table": list(zip(picture.rows, drawn["sparks"], strict=True)),
+            "as_of_error": as_of_error,
+            "revised_own": revisions.get(picture.region.kato if picture.region else ""),
+            "table": [
+                (r, spark, revisions.get(r.kato)) for r, spark in zip(picture.rows, drawn["sparks"], strict=True)
+            ],
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
@@ -160,6 +196,102 @@ def villages(request: HttpRequest) -> HttpResponse:
             "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
         },
     )
+
+
+# A public page stays cached this long (a new release has a key of its own at once).
+PUBLIC_CACHE_SECONDS = 24 * 60 * 60
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """The latest published release (or that of `?period=`) for everyone, without a log-in:
+    one KPI (`?kpi=`) by first-level region with its charts, or `?format=csv`. Small
+    counts are withheld (the public figures frozen at confirmation). Whole responses are
+    cached per language, KPI, period and format under the release they show and the
+    token of what the public may see: a cached one costs one cache read, no query."""
+    language = translation.get_language()
+    kpi, period = request.GET.get("kpi", "")[:80], request.GET.get("period", "")[:40]
+    fmt = "csv" if request.GET.get("format") == "csv" else "html"
+    key = "public:" + hashlib.sha256(repr((language, kpi, period, fmt)).encode()).hexdigest()
+    # One round trip: the response and the token of what the public may see; a response
+    # made under another token (a release confirmed or withdrawn since) is made again.
+    found = cache.get_many([GENERATION_KEY, key])
+    entry = found.get(key)
+    if entry is None or entry[0] != found.get(GENERATION_KEY):
+        generation = public_generation()
+        try:
+            release = public_release_for(period or None)
+        except NoSuchRelease:
+            raise Http404 from None
+        if release is None:
+            return render(request, "public/page.html", {"page": None, "language_links": _language_links(request)})
+        try:
+            page = public_page(release=release, kpi=kpi or None)
+        except NoSuchRelease:
+            raise Http404 from None
+        made = _public_response(request, page, fmt)
+        entry = (generation, release.pk, made.content, made["Content-Type"], made.get("Content-Disposition", ""))
+        cache.set(key, entry, timeout=PUBLIC_CACHE_SECONDS)
+    _generation, _release, body, content_type, disposition = entry
+    response = HttpResponse(body, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        header, rows = public_csv_rows(page, _("Kazakhstan"))
+        where = page.release.period.replace("/", "_")
+        return table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
+    return render(
+        request,
+        "public/page.html",
+        {
+            "page": page,
+            "period_words": span_in_words(page.release.span),
+            "charts": _public_charts(page),
+            "language_links": _language_links(request),
+            "csv_link": _link(request, format="csv"),
+        },
+    )
+
+
+def _language_links(request: HttpRequest) -> list[tuple[str, str]]:
+    return [(code, _link(request, lang=code)) for code in ("kk", "ru", "en")]
+
+
+def _public_charts(page: PublicPage) -> dict[str, Any]:
+    places = page.chosen.decimal_places
+    regions = [r for r in page.rows if r.kato]
+    return {
+        "map": charts.tile_map(
+            [(r.kato, r.name, r.value) for r in regions],
+            title=_("Map of the regions: %(measure)s") % {"measure": page.chosen.name},
+            measure_label=page.chosen.name,
+            places=places,
+        ),
+        "ranking": charts.ranking(
+            [(r.name, r.value) for r in regions],
+            title=_("Regions ranked by %(measure)s") % {"measure": page.chosen.name},
+            places=places,
+        ),
+    }
+
+
+def _moment(text: str) -> datetime.datetime | None:
+    """An ISO date-time (or date) from the URL, in the site's time zone when it names none."""
+    try:
+        found = parse_datetime(text)
+        day = None if found else parse_date(text)
+    except ValueError:
+        return None
+    if day is not None:
+        found = datetime.datetime.combine(day, datetime.time())
+    if found is not None and timezone.is_naive(found):
+        found = timezone.make_aware(found)
+    return found
 
 
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:

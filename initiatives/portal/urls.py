@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("dashboard/villages/", dashboard_views.villages, name="dashboard-villages"),
+    path("public/", dashboard_views.public, name="public"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/start/", views.report_start, name="report-start"),

@@ -26,8 +26,16 @@ from agencies.access import coordinator_regions, is_project_office, region_is_vi
 from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
+from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import TIMEOUT_SECONDS, FigureState, dashboard_span, latest_complete_span, summary_cached
+from ..engine.rollups import (
+    TIMEOUT_SECONDS,
+    FigureState,
+    as_of_suffix,
+    dashboard_span,
+    latest_complete_span,
+    summary_cached,
+)
 from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
@@ -151,6 +159,8 @@ class Picture:
     breakdown_notes: list[str] = field(default_factory=list)
     # For the alcohol-free count: the settlements declared (not yet verified) beside it.
     declared: int | None = None
+    # The moment asked for (`as_of=`): every figure from the values as committed by then.
+    asked_as_of: datetime.datetime | None = None
 
     @property
     def previous_words(self) -> str:
@@ -189,6 +199,15 @@ class Extras:
     moved: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
 
 
+def _book(
+    *, rules: Any, region: Region | None, earliest: Month, latest: Month, as_of: datetime.datetime | None
+) -> RollupBook:
+    """The rollups as they stand, or as they stood at `as_of`."""
+    if as_of is not None:
+        return AsOfBook(rules=rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
+    return RollupBook(rules=rules, region=region, earliest=earliest, latest=latest)
+
+
 def _extras_key(state: FigureState, what: str, ids: list[int], region: Region | None, span: Period) -> str:
     keys = [state.summary_key(pk, region.pk if region else None, span, True) for pk in ids]
     return "dashboard:" + hashlib.sha256(repr((what, keys)).encode()).hexdigest()
@@ -201,21 +220,26 @@ def default_span(
     today: datetime.date,
     state: FigureState | None = None,
     book: Callable[[], RollupBook] | None = None,
+    as_of: datetime.datetime | None = None,
 ) -> Period:
     """The span a page opens on for this KPI and region: the latest from January whose
     figure is complete. Which span that is changes only when the figures do, so it is
     kept in the cache under the same version counters as the summaries."""
     state = state or FigureState.now()
     year, last = reporting_year_months(today)
-    key = _extras_key(state, f"default:{last}", [indicator.pk], region, Period.year(year))
+    key = _extras_key(state, f"default:{last}{as_of_suffix(as_of)}", [indicator.pk], region, Period.year(year))
     found = cache.get(key)
     if found is None:
         rules = rules_of(indicator)
         made = (
             book()
             if book
-            else RollupBook(
-                rules=summary_rules(rules), region=region, earliest=Month(year - 1, 1), latest=Month(year, 12)
+            else _book(
+                rules=summary_rules(rules),
+                region=region,
+                earliest=Month(year - 1, 1),
+                latest=Month(year, 12),
+                as_of=as_of,
             )
         )
         found = latest_complete_span(made, rules, region.pk if region is not None else None, year, last)
@@ -224,7 +248,13 @@ def default_span(
 
 
 def dashboard_picture(
-    *, indicator: Indicator, region: Region | None, period: Period | None, today: datetime.date, measure: str
+    *,
+    indicator: Indicator,
+    region: Region | None,
+    period: Period | None,
+    today: datetime.date,
+    measure: str,
+    as_of: datetime.datetime | None = None,
 ) -> Picture:
     rules = rules_of(indicator)  # `indicator` from dashboard_kpis(), its formula fetched with it
     offences = _offence_kpis()
@@ -248,7 +278,7 @@ def dashboard_picture(
                 return found
         if not book_rules:
             book_rules.extend(summary_rules(rules))
-        made = RollupBook(rules=book_rules, region=region, earliest=earliest, latest=latest)
+        made = _book(rules=book_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
         books[(earliest.index, latest.index)] = made
         return made
 
@@ -259,6 +289,7 @@ def dashboard_picture(
             today=today,
             state=state,
             book=lambda: book_for(Month(year - 1, 1), Month(year, 12)),
+            as_of=as_of,
         )
     else:
         span = period
@@ -267,13 +298,14 @@ def dashboard_picture(
         region=region,
         span=span,
         state=state,
+        as_of=as_of,
         lend_book=lambda first, last: book_for(first, last, exact=True),
     )
     places = indicator.decimal_places
     show_rate = indicator.group == IndicatorGroup.OFFENCES
     shown_year = span.end.year
 
-    key = _extras_key(state, f"extras:{last}", all_ids, region, span)
+    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", all_ids, region, span)
     extras = cache.get(key)
     if extras is None:
         book = book_for(*summary_window(span))  # the summary's own, when it was computed here
@@ -318,7 +350,7 @@ def dashboard_picture(
                 ]
                 for kato, child in children.items()
             },
-            moved=_moved_all(offences, offence_rules, region, span),
+            moved=_moved_all(offences, offence_rules, region, span, as_of),
         )
         cache.set(key, extras, timeout=TIMEOUT_SECONDS)
     by_pk = {k.pk: k for k in offences}
@@ -361,7 +393,8 @@ def dashboard_picture(
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
         moved=moved,
-        as_of=figures_as_of(),
+        as_of=as_of or figures_as_of(),
+        asked_as_of=as_of,
         measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
         places=places,
         declared=declared,
@@ -382,7 +415,11 @@ def register_declared(*, region: Region | None, on: datetime.date) -> int:
 
 
 def _moved_all(
-    offences: list[Indicator], offence_rules: dict[int, Rules], region: Region | None, span: Period
+    offences: list[Indicator],
+    offence_rules: dict[int, Rules],
+    region: Region | None,
+    span: Period,
+    as_of: datetime.datetime | None = None,
 ) -> list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]:
     """What moved most, on a book of its own over the span and the year before: where the
     rollups prove the regions' sums complete (statistics by region) it never fetches the
@@ -390,7 +427,7 @@ def _moved_all(
     if not offences:
         return []
     previous = span.year_before()
-    book = RollupBook(rules=offence_rules.values(), region=region, earliest=previous.start, latest=span.end)
+    book = _book(rules=offence_rules.values(), region=region, earliest=previous.start, latest=span.end, as_of=as_of)
     region_id = region.pk if region is not None else None
     return [
         _moved(k.pk, figure(book, rule, region_id, span), figure(book, rule, region_id, previous), k)

@@ -1,6 +1,7 @@
 """Reads of figures: KPI summaries as the API and the pages ask for them, and whether
 what the engine reads is in step with the values."""
 
+import datetime
 from typing import Any
 
 from regions.models import Region
@@ -18,12 +19,19 @@ def figure_state() -> FigureState:
 
 
 def kpi_summary_read(
-    *, state: FigureState, indicator_id: int, region: Region | None, span: Period, compare: bool
+    *,
+    state: FigureState,
+    indicator_id: int,
+    region: Region | None,
+    span: Period,
+    compare: bool,
+    as_of: datetime.datetime | None = None,
 ) -> Summary:
     """The summary of a KPI over a span (national when `region` is None), from the cache
-    while nothing under it changed, else computed from the rollups."""
+    while nothing under it changed, else computed from the rollups; `as_of`: from the
+    values as committed by then."""
     indicator = Indicator.objects.get(pk=indicator_id)
-    return summary_cached(indicator=indicator, region=region, span=span, compare=compare, state=state)
+    return summary_cached(indicator=indicator, region=region, span=span, compare=compare, state=state, as_of=as_of)
 
 
 def rollups_health() -> dict[str, Any]:

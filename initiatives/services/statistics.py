@@ -132,7 +132,7 @@ def statistics_import(
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
             batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
-            batch.finished_at = timezone.now()
+            batch.finished_at = batch.committed_at = timezone.now()
             batch.save()
             result.batch = batch
             if dry_run:

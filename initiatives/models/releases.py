@@ -1,0 +1,196 @@
+"""Releases: the figures of a period frozen at a moment, confirmed by a second member of
+the office before anyone outside sees them, and never edited afterwards.
+
+A release's figures (`ReleaseFigure`) and what the public page shows of them
+(`PublicFigure`, small counts suppressed) are written once, when the release is published
+and confirmed; the database refuses to change or delete them (migration 0022). A wrong
+release is withdrawn, or followed by an erratum (a new release that names the one it
+corrects and why), never edited.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projectoffice.model_mixins import Timestamped
+
+from ..periods import Month, Period
+
+
+class ReleaseState(models.TextChoices):
+    PENDING = "pending", _("awaiting confirmation")
+    PUBLISHED = "published", _("published")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class ReleaseQuerySet(models.QuerySet["Release"]):
+    def published(self) -> "ReleaseQuerySet":
+        """Confirmed and not withdrawn: what the public may see."""
+        return self.filter(state=ReleaseState.PUBLISHED)
+
+    def ever_public(self) -> "ReleaseQuerySet":
+        """Confirmed at some time, withdrawn since or not: what the public may have seen."""
+        return self.filter(confirmed_at__isnull=False)
+
+
+class Release(Timestamped):
+    title = models.CharField(_("title"), max_length=200)
+    period = models.CharField(_("period"), max_length=20)
+    period_start = models.DateField(_("first month"))
+    period_end = models.DateField(_("last month"))
+    # The figures are those of the values as committed at this moment.
+    moment = models.DateTimeField(_("figures as of"))
+    state = models.CharField(_("state"), max_length=20, choices=ReleaseState.choices, default=ReleaseState.PENDING)
+    # None: published from the command line (the confirming member is then the second person).
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("erratum to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="errata",
+    )
+    erratum_reason = models.TextField(_("reason for the erratum"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-moment", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="release_confirmed_by_someone",
+            ),
+            # The two-person rule: whoever published a release cannot confirm it.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | Q(published_by__isnull=True)
+                | ~Q(confirmed_by=F("published_by")),
+                name="release_two_people",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="withdrawn") | (Q(withdrawn_at__isnull=False) & ~Q(withdrawn_reason="")),
+                name="release_withdrawn_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(erratum_reason=""), name="release_erratum_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.period})"
+
+    @property
+    def span(self) -> Period:
+        return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
+
+
+class ReleaseFigure(models.Model):
+    """A KPI's figures for a region (None: the nation) in a release, as they stood at its moment."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="figures")
+    indicator = models.ForeignKey("initiatives.Indicator", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    previous = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    change_percent = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
+    rate_per_10k = models.DecimalField(max_digits=16, decimal_places=1, null=True, blank=True)
+    target = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("release figure")
+        verbose_name_plural = _("release figures")
+        ordering = ["release_id", "indicator_id", "region_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "indicator", "region"], name="release_figure_once", condition=Q(region__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["release", "indicator"], name="release_figure_national_once", condition=Q(region__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id}:{self.indicator_id}:{self.region_id or 'KZ'} = {self.value}"
+
+
+class Suppression(models.TextChoices):
+    SHOWN = "", _("shown")
+    BELOW_THRESHOLD = "below", _("below the threshold")
+    SECONDARY = "secondary", _("hidden to protect another figure")
+
+
+class PublicFigure(models.Model):
+    """What the public page shows of a release figure: the same numbers, except that a
+    count below the threshold, and whatever would let one be worked out, is withheld
+    (`engine/disclosure.py`). Written when the release is confirmed, never changed."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="public_figures")
+    indicator = models.ForeignKey("initiatives.Indicator", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    value_suppressed = models.CharField(max_length=20, choices=Suppression.choices, blank=True)
+    previous = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    previous_suppressed = models.CharField(max_length=20, choices=Suppression.choices, blank=True)
+    change_percent = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
+    rate_per_10k = models.DecimalField(max_digits=16, decimal_places=1, null=True, blank=True)
+    target = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public figure")
+        verbose_name_plural = _("public figures")
+        ordering = ["release_id", "indicator_id", "region_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "indicator", "region"], name="public_figure_once", condition=Q(region__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["release", "indicator"], name="public_figure_national_once", condition=Q(region__isnull=True)
+            ),
+            models.CheckConstraint(
+                condition=Q(value_suppressed="") | Q(value__isnull=True), name="public_figure_hidden_is_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_suppressed="") | Q(previous__isnull=True),
+                name="public_figure_hidden_previous_is_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id}:{self.indicator_id}:{self.region_id or 'KZ'} = {self.value_suppressed or self.value}"

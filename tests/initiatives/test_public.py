@@ -1,0 +1,94 @@
+"""The public page: the latest published release for everyone, in three languages, never
+live data nor a pending or withdrawn release, cached whole, its queries fixed."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+
+from initiatives.models import Indicator, Release, Value
+from initiatives.periods import Period
+from initiatives.services.releases import release_confirm, release_publish, release_withdraw
+from tests.factories import IndicatorFactory
+from tests.initiatives.test_releases import T0, offence_months, year_months
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def release(office, second_office) -> Release:  # type: ignore[no-untyped-def]
+    offence_months(5, [*year_months(2025, 3), *year_months(2026, 3)], small=0.5)
+    with time_machine.travel(T0, tick=True):
+        made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
+        return release_confirm(release=made, user=second_office)
+
+
+@pytest.fixture
+def second_office(db: None):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+
+    from agencies.roles import PROJECT_OFFICE_GROUP
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="office.second", is_staff=True)
+    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    return user
+
+
+def test_anyone_reads_the_latest_release_by_region_with_small_counts_as_below_the_threshold(release) -> None:
+    page = Client().get("/public/", {"kpi": "crime.especially_grave"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-kato="710000000"' in text and "&lt;5" in text and "<svg" in text
+    assert "Q1" in text and 'id="csv-link"' in text
+    assert "csrfmiddlewaretoken" not in text  # cached for everyone: nothing personal in it
+
+
+@pytest.mark.parametrize(("lang", "words"), [("kk", "Жарияланған"), ("ru", "Опубликованные"), ("en", "Published")])
+def test_the_public_page_speaks_kazakh_russian_and_english(release, lang: str, words: str) -> None:
+    assert words in Client().get("/public/", {"lang": lang}).content.decode()
+
+
+def test_the_public_page_shows_no_live_figure_no_pending_and_no_withdrawn_release(
+    release, office, django_capture_on_commit_callbacks
+) -> None:
+    csv_before = Client().get("/public/", {"format": "csv"}).content
+    row = Value.objects.filter(indicator__code="crime.registered", region__kato="710000000").first()
+    assert row is not None
+    row.value += 1000
+    row.save()
+    pending = release_publish(period=Period.parse("2026-01/2026-02"), user=office)
+    cache.clear()
+    assert Client().get("/public/", {"format": "csv"}).content == csv_before  # the release, not the live figure
+    assert Client().get("/public/", {"period": pending.period}).status_code == 404
+    assert "No release" not in Client().get("/public/").content.decode()  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        release_withdraw(release=release, user=office, reason="wrong figures")
+    # The cached pages are stale at once: what the public may see changed.
+    assert "No release has been published yet" in Client().get("/public/").content.decode()
+
+
+def test_a_cached_public_page_costs_no_query(release, django_assert_num_queries) -> None:
+    Client().get("/public/", {"kpi": "crime.theft"})
+    with django_assert_num_queries(0):
+        assert Client().get("/public/", {"kpi": "crime.theft"}).status_code == 200
+
+
+def test_the_public_pages_queries_do_not_grow_with_regions_or_kpis(
+    release, office, second_office, assert_queries_do_not_grow
+) -> None:
+    def fetch() -> None:
+        cache.clear()
+        assert Client().get("/public/").status_code == 200
+
+    def more() -> None:
+        for _ in range(5):
+            IndicatorFactory(aggregation_regions="sum", aggregation_time="sum")
+        with time_machine.travel(T0 + datetime.timedelta(days=1), tick=True):
+            made = release_publish(period=Period.parse("2026-Q1"), user=office)
+            release_confirm(release=made, user=second_office)
+
+    assert_queries_do_not_grow(fetch, more, budget=4)  # the release, its KPIs, the figures, the periods
+    assert Indicator.objects.count() > 20

@@ -1,0 +1,238 @@
+"""Releases: figures frozen at a moment, confirmed by a second member of the office,
+listed and downloadable through the API, never edited (withdrawn or corrected by an
+erratum instead), and a later correction shown beside the live figure."""
+
+import datetime
+import io
+import random
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.db import DatabaseError, transaction
+from django.test import Client
+from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history
+
+from agencies.roles import PROJECT_OFFICE_GROUP
+from initiatives.engine.summary import kpi_summary
+from initiatives.models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Value
+from initiatives.periods import Month, Period
+from initiatives.services.releases import (
+    ReleaseError,
+    release_confirm,
+    release_erratum,
+    release_publish,
+    release_withdraw,
+)
+from regions.models import Region
+from tests.factories import UserFactory
+from tests.initiatives.test_rollup_tables import value
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime.datetime(2026, 7, 10, 9, 0, tzinfo=datetime.UTC)
+GRAVITY = ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave")
+
+
+def offence_months(seed: int, months: list[Month], *, small: float = 0.3, tiny: tuple[str, ...] = ()) -> None:
+    """Form 1-M by region and month, consistent as it is (gravity classes add up to crimes,
+    crimes and misdemeanours to the total, internet fraud is part of fraud), with many
+    small counts; written with their history at T0."""
+    rng = random.Random(seed)
+    rows = []
+    for region in Region.objects.filter(level=1).order_by("kato"):
+        for m in months:
+
+            def count() -> int:
+                return rng.randint(0, 3) if rng.random() < small else rng.randint(4, 40)
+
+            gravity = {code: rng.randint(0, 2) if code in tiny else count() for code in GRAVITY}
+            crimes = sum(gravity.values())
+            misdemeanours = count()
+            fraud = count()
+            numbers = {
+                **gravity,
+                "crime.crimes": crimes,
+                "crime.misdemeanours": misdemeanours,
+                "crime.registered": crimes + misdemeanours,
+                "crime.fraud": fraud,
+                "crime.internet_fraud": rng.randint(0, min(fraud, 2))
+                if "crime.internet_fraud" in tiny
+                else rng.randint(0, fraud),
+            }
+            rows += [value(code, region, Period(m, m), n) for code, n in numbers.items()]
+    bulk_create_with_history(rows, Value, default_date=T0 - datetime.timedelta(days=1))
+
+
+def year_months(year: int, last: int) -> list[Month]:
+    return [Month(year, m) for m in range(1, last + 1)]
+
+
+@pytest.fixture
+def statistics() -> None:
+    offence_months(18, [*year_months(2025, 6), *year_months(2026, 6)])
+
+
+@pytest.fixture
+def second_office(db: None):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="office.second", is_staff=True)
+    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    return user
+
+
+def published(period: str, who, confirmer, title: str = "") -> Release:  # type: ignore[no-untyped-def]
+    with time_machine.travel(T0, tick=True):
+        release = release_publish(period=Period.parse(period), title=title, user=who)
+        return release_confirm(release=release, user=confirmer)
+
+
+def test_a_release_freezes_every_kpi_and_region_as_of_its_moment_and_a_correction_does_not_change_it(
+    statistics, office, second_office
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        call_command("publish_release", "2026-01/2026-03", "--title", "Q1 2026", "--by", "office", stdout=io.StringIO())
+    release = Release.objects.get()
+    assert (release.title, release.period, release.state) == ("Q1 2026", "2026-Q1", ReleaseState.PENDING)
+    assert release.published_by == office and release.moment == T0
+    registered = Indicator.objects.get(code="crime.registered")
+    frozen = ReleaseFigure.objects.get(release=release, indicator=registered, region=None)
+    summary = kpi_summary(indicator=registered, region=None, span=Period.parse("2026-01/2026-03"))
+    assert frozen.value == summary.own.value.value and frozen.previous == summary.own.previous.value
+    # Every dashboard KPI, nationally and for the 20 regions.
+    kpis = ReleaseFigure.objects.filter(release=release).values("indicator").distinct().count()
+    assert ReleaseFigure.objects.filter(release=release).count() == kpis * 21 and kpis >= 10
+
+    with time_machine.travel(T0 + datetime.timedelta(hours=1), tick=False):
+        row = Value.objects.get(indicator=registered, region__kato="710000000", period_start=datetime.date(2026, 2, 1))
+        row.value += 7
+        row.save()
+    frozen.refresh_from_db()
+    assert frozen.value == summary.own.value.value  # the correction came after the moment
+    after = kpi_summary(indicator=registered, region=None, span=Period.parse("2026-01/2026-03"))
+    assert after.own.value.value == frozen.value + 7
+
+
+def test_the_database_refuses_to_change_or_delete_a_release_figure(statistics, office, second_office) -> None:
+    release = published("2026-01/2026-03", office, second_office)
+    for rows in (ReleaseFigure.objects.filter(release=release), PublicFigure.objects.filter(release=release)):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            rows.update(value=Decimal(1))
+        with pytest.raises(DatabaseError), transaction.atomic():
+            rows.filter(region__isnull=True).delete()
+
+
+def test_a_release_is_confirmed_by_a_second_member_of_the_office_only(
+    statistics, office, second_office, coordinator_astana
+) -> None:
+    release = release_publish(period=Period.parse("2026-01/2026-03"), user=office)
+    with pytest.raises(ReleaseError, match="another member"):
+        release_confirm(release=release, user=office)
+    with pytest.raises(PermissionDenied):
+        release_confirm(release=release, user=coordinator_astana)
+    with pytest.raises(PermissionDenied):
+        release_publish(period=Period.parse("2026-01/2026-03"), user=coordinator_astana)
+    assert not PublicFigure.objects.exists()
+    release = release_confirm(release=release, user=second_office)
+    assert (release.state, release.confirmed_by) == (ReleaseState.PUBLISHED, second_office)
+    assert release_confirm(release=release, user=second_office).confirmed_at == release.confirmed_at  # twice: once
+    assert PublicFigure.objects.filter(release=release).count() == ReleaseFigure.objects.filter(release=release).count()
+    assert [h.history_type for h in release.history.order_by("history_id")] == ["+", "~"]
+    assert release.history.latest().history_user == second_office
+
+
+def test_a_wrong_release_is_withdrawn_or_corrected_by_an_erratum_with_its_reason(
+    statistics, office, second_office, client: Client
+) -> None:
+    first = published("2026-01/2026-03", office, second_office, title="Q1")
+    with pytest.raises(ReleaseError):
+        release_withdraw(release=first, user=office, reason="  ")
+    erratum = release_erratum(release=first, user=office, reason="Astana's February was counted twice")
+    assert (erratum.corrects, erratum.state, erratum.period) == (first, ReleaseState.PENDING, first.period)
+    with time_machine.travel(T0 + datetime.timedelta(days=1), tick=True):
+        release_confirm(release=erratum, user=second_office)
+    page = client.get("/public/").content.decode()
+    assert "Astana&#x27;s February was counted twice" in page or "Astana's February was counted twice" in page
+
+    release_withdraw(release=erratum, user=office, reason="a new erratum follows")
+    erratum.refresh_from_db()
+    assert (erratum.state, erratum.withdrawn_reason) == (ReleaseState.WITHDRAWN, "a new erratum follows")
+    assert Release.objects.published().get() == first  # the public page falls back to the first
+    # Its figures are as they were: never edited.
+    assert ReleaseFigure.objects.filter(release=erratum).count() == ReleaseFigure.objects.filter(release=first).count()
+
+
+def test_releases_are_listed_for_everyone_and_pending_ones_for_the_office_only(
+    statistics, office, second_office, caller
+) -> None:
+    out = published("2026-01/2026-03", office, second_office)
+    release_publish(period=Period.parse("2026-01/2026-06"), user=office)
+    anonymous = Client()
+    listed = anonymous.get("/api/v1/releases/").json()
+    assert [r["id"] for r in listed["results"]] == [out.pk]
+    assert listed["results"][0]["confirmed_by"] == "office.second"
+    assert len(caller("office").get("/api/v1/releases/").json()["results"]) == 2
+    assert len(caller("coordinator_astana").get("/api/v1/releases/").json()["results"]) == 1
+
+
+def test_a_releases_figures_come_as_json_csv_and_xlsx_whole_to_known_callers_and_withheld_to_others(
+    statistics, office, second_office, caller
+) -> None:
+    release = published("2026-01/2026-03", office, second_office)
+    url = f"/api/v1/releases/{release.pk}/figures/"
+    known = caller("coordinator_astana")
+    rows = known.get(url, {"kpi": "crime.registered"}).json()["figures"]
+    national = next(r for r in rows if r["kato"] == "")
+    frozen = ReleaseFigure.objects.get(release=release, indicator__code="crime.registered", region=None)
+    assert Decimal(national["value"]) == frozen.value and len(rows) == 21
+
+    csv_text = known.get(url, {"format": "csv", "kpi": "crime.registered"}).content.decode()
+    assert csv_text.splitlines()[0] == "kpi,kato,name,value,previous,change_percent,rate_per_10k,target,status"
+    assert len(csv_text.splitlines()) == 22
+    sheet = load_workbook(io.BytesIO(known.get(url, {"format": "xlsx"}).content)).active
+    assert sheet is not None and sheet.max_row == 1 + ReleaseFigure.objects.filter(release=release).count()
+
+    public_rows = Client().get(url, {"format": "csv"}).content.decode().splitlines()
+    assert public_rows[0].endswith(",suppressed")
+    small = ReleaseFigure.objects.filter(release=release, value__gte=1, value__lt=5).count()
+    assert small and sum(1 for line in public_rows if line.endswith(",below")) >= small
+
+
+def test_the_admin_publishes_and_a_second_member_confirms(statistics, office, second_office) -> None:
+    first, second = Client(), Client()
+    first.force_login(office)
+    second.force_login(second_office)
+    added = first.post("/admin/initiatives/release/add/", {"period": "2026-01/2026-03", "title": "Q1"})
+    assert added.status_code == 302
+    release = Release.objects.get()
+    assert (release.period, release.published_by, release.state) == ("2026-Q1", office, ReleaseState.PENDING)
+    confirm = {"action": "confirm", "_selected_action": [release.pk]}
+    first.post("/admin/initiatives/release/", confirm)
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PENDING  # the publisher cannot confirm
+    second.post("/admin/initiatives/release/", confirm)
+    release.refresh_from_db()
+    assert (release.state, release.confirmed_by) == (ReleaseState.PUBLISHED, second_office)
+    second.post(
+        "/admin/initiatives/release/", {"action": "withdraw", "_selected_action": [release.pk], "reason": "typo"}
+    )
+    release.refresh_from_db()
+    assert (release.state, release.withdrawn_reason) == (ReleaseState.WITHDRAWN, "typo")
+
+
+def test_the_dashboard_shows_a_correction_since_the_release_beside_the_live_figure(
+    statistics, office, second_office, client: Client
+) -> None:
+    published("2026-01/2026-03", office, second_office, title="Q1 2026")
+    client.force_login(office)
+    assert "revised since release" not in client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+    row = Value.objects.get(
+        indicator__code="crime.registered", region__kato="710000000", period_start=datetime.date(2026, 2, 1)
+    )
+    row.value += 7
+    row.save()
+    page = client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+    assert "revised since release" in page and 'id="revised-own"' in page
