@@ -33,9 +33,10 @@ class XLSXFormat(BaseRenderer):
 
 
 class ReleaseSerializer(serializers.ModelSerializer[Release]):
-    published_by = serializers.CharField(source="published_by.username", default=None, read_only=True)
-    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None, read_only=True)
-    withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, read_only=True)
+    # None where no one has (yet): the schema says so, as the answers do.
+    published_by = serializers.CharField(source="published_by.username", default=None, read_only=True, allow_null=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None, read_only=True, allow_null=True)
+    withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, read_only=True, allow_null=True)
     figures = serializers.SerializerMethodField()
 
     class Meta:

@@ -69,7 +69,19 @@ def world(office, coordinator_astana) -> dict[str, Any]:
         )
         report = report_submit(report=report, version=report.version, user=coordinator_astana)
         report_approve(report=report, user=office)
+    # A release confirmed by a second member of the office: its figures are what the
+    # releases' endpoints answer with.
+    from django.contrib.auth.models import Group
+
+    from agencies.roles import PROJECT_OFFICE_GROUP
+    from initiatives.services.releases import release_confirm, release_publish
+    from tests.factories import UserFactory
+
+    second = UserFactory(username="office.second", is_staff=True)
+    second.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    release = release_confirm(release=release_publish(period=Period.parse("2025-09"), user=office), user=second)
     return {
+        "release": release,
         "initiative": initiative,
         "campaign": campaign,
         "value": Value.objects.approved().get(indicator__code="crime.registered"),
@@ -108,6 +120,8 @@ def path_parameters(path: str, world: dict[str, Any], export_id: int) -> dict[st
         "/api/v1/imports/{id}/": world["batch"].id,
         "/api/v1/exports/{id}/": export_id,
         "/api/v1/exports/{id}/download/": export_id,
+        "/api/v1/releases/{id}/": world["release"].id,
+        "/api/v1/releases/{id}/figures/": world["release"].id,
     }
     codes = {
         "/api/v1/kpis/{code}/": "crime.registered",
