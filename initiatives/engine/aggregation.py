@@ -156,12 +156,20 @@ def latest_stock(facts: Sequence[Fact], span: Period) -> Fact | None:
 
 
 def over_time(
-    facts: Sequence[Fact], span: Period, rule: str, kato: str, code: str, lived: Period | None = None
+    facts: Sequence[Fact],
+    span: Period,
+    rule: str,
+    kato: str,
+    code: str,
+    lived: Period | None = None,
+    describe: bool = True,
 ) -> Figure:
     """A region's own figure for `span` from its own facts, by the KPI's time rule.
 
     `lived` is the part of the span in which the region existed, when it was created or
-    abolished inside the span: flows then add up over those months only.
+    abolished inside the span: flows then add up over those months only. `describe`
+    False skips saying what is missing from an incomplete flow (the caller will sum the
+    children instead, and asks again only if it must show this figure).
     """
     exact = next((f for f in facts if f.start == span.start.index and f.end == span.end.index), None)
     if rule == "last":
@@ -200,6 +208,8 @@ def over_time(
     tiling = finest_tiling(facts, span)
     if tiling is not None:
         return Figure(sum((f.value for f in tiling), Decimal(0)), True, f"sum of {len(tiling)} values tiling {span}")
+    if not describe:
+        return Figure(None, False, "incomplete")
     inside = [f for f in facts if span.start.index <= f.start and f.end <= span.end.index]
     covered = {m for f in inside for m in range(f.start, f.end + 1)}
     missing = [m for m in range(span.start.index, span.end.index + 1) if m not in covered]
@@ -263,22 +273,18 @@ def figure(book: FactBook, rules: Rules, region_id: int | None, span: Period) ->
         return _formula(book, rules, region_id, span)
     if region_id is not None:
         node = book.node(region_id)
-        own = over_time(
-            book.own(rules, region_id),
-            span,
-            rules.aggregation_time,
-            node.kato,
-            rules.code,
-            lived=node.clip(span),
-        )
-        if own.complete or rules.aggregation_regions != "sum":
+        facts, lived = book.own(rules, region_id), node.clip(span)
+        summing = rules.aggregation_regions == "sum"
+        # When the children may stand in, what the region itself lacks is not worth telling.
+        own = over_time(facts, span, rules.aggregation_time, node.kato, rules.code, lived=lived, describe=not summing)
+        if own.complete or not summing:
             return own
         summed = book.children_sum(rules, region_id, span)
         if summed is not None:
             return summed
         children = book.children_during(region_id, span)
         if not children or not any(book.has_any(rules, c.id) for c in children):
-            return own
+            return over_time(facts, span, rules.aggregation_time, node.kato, rules.code, lived=lived)
         return _sum_of(book, rules, children, span, children_method(node.kato, len(children)))
     if rules.aggregation_regions != "sum":
         return Figure(None, False, "no value", [Gap(rules.code, "KZ", str(span), "does not add up across regions")])
