@@ -26,17 +26,6 @@ def early_november():
         yield
 
 
-@pytest.fixture
-def violations(page) -> list[str]:
-    """What Chromium reports refused by the policy, in the console."""
-    found: list[str] = []
-    page.on(
-        "console",
-        lambda message: found.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    return found
-
-
 def log_in(page, path: str, username: str) -> None:
     page.context.clear_cookies()
     page.goto(path)
