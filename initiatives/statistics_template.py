@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from projectoffice.cell_safety import safe_cell
 from regions.models import Region
 
 from .periods import Period
@@ -77,10 +78,11 @@ def statistics_template_xlsx(template: StatisticsTemplate) -> bytes:
         sheet.append(
             [
                 row.kato,
-                row.region_name,
+                # Names are typed by people: through the formula rule, as every XLSX cell the project writes.
+                safe_cell(row.region_name),
                 period,
                 row.indicator,
-                row.indicator_name,
+                safe_cell(row.indicator_name),
                 None,
                 _number(row.last_year),
                 _number(row.last_period),

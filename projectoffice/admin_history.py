@@ -173,7 +173,7 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
         return []
 
     def render_history_view(self, request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any) -> Any:
-        if "page_obj" not in context:  # an old version's page, not the list: nothing to add
+        if "page_obj" not in context:  # an old version's page (history_form_view): no timeline to build
             return super().render_history_view(request, template, context, **kwargs)
         obj = context["object"]
         entries = []

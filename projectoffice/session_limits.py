@@ -96,6 +96,8 @@ class SessionLimitsMiddleware:
             messages.warning(
                 request, _("Your session has ended. Log in again: what you typed is kept and shown to you unsaved.")
             )
+            if request.FILES:  # a file is not kept in a session: say so, or the restored form seems whole
+                messages.warning(request, _("The file you attached was not kept: attach it again before saving."))
         elif idle:
             messages.info(
                 request,

@@ -113,6 +113,12 @@ class ValueAdmin(WorkflowHistoryAdmin):
             fields.remove("seen_version")  # nothing is saved from this page
         return fields
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Value | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if is_official(obj):  # the words of get_fields(): shown, never a form field (an old version's page too)
+            fields += ["value_shown", "period_label"]
+        return fields
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
@@ -131,6 +137,12 @@ class ValueAdmin(WorkflowHistoryAdmin):
     def delete_model(self, request: HttpRequest, obj: Value) -> None:
         super().delete_model(request, obj)
         rollups_refresh_later([obj.indicator_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
+        # The bulk action bypasses delete_model: the KPIs' rollups are refreshed here too.
+        indicators = sorted(set(queryset.values_list("indicator_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        rollups_refresh_later(indicators)
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

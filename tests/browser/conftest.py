@@ -54,6 +54,18 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def violations(page) -> list[str]:
+    """What Chromium reports refused by the Content-Security-Policy, in the console: a test
+    asks for it before it opens pages, and asserts it empty at the end."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: found.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return found
+
+
+@pytest.fixture
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 

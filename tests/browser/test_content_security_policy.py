@@ -8,17 +8,6 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def violations(page) -> list[str]:
-    """What Chromium reports refused by the policy, in the console."""
-    found: list[str] = []
-    page.on(
-        "console",
-        lambda message: found.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    return found
-
-
 def log_in(page, path: str, username: str) -> None:
     page.goto(path)
     page.fill("#id_username", username)

@@ -89,8 +89,8 @@ def test_the_value_list_shows_counts_as_integers_and_shares_in_their_places(staf
     ValueFactory(kpi="crime.theft", period="2026-01", value=654)
     ValueFactory(kpi="cases.electronic_share", period="2026-01", value="12.5")
     page = staff.get("/admin/initiatives/value/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    # The number, then the version the list showed (an approval is of what was seen).
-    cells = re.findall(r'<td class="field-value_seen">([^<]*)<input type="hidden" name="seen_', page)
+    # The cell also carries the version seen, for the approve action (a hidden input).
+    cells = re.findall(r'<td class="field-value_seen">([^<]*)<input type="hidden" name="seen_\d+"', page)
     assert sorted(cells) == ["12.5", "654"]
 
 

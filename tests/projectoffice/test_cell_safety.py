@@ -118,6 +118,8 @@ def test_the_values_csv_neutralises_codes_on_either_database(evil_code: Value) -
     text = b"".join(values_csv(Value.objects.filter(pk=evil_code.pk))).decode()
 
     rows = list(csv.DictReader(io.StringIO(text)))
+    # The number in its KPI's places (a count: none), never behind a quote.
+    assert evil_code.indicator.decimal_places == 0
     assert [(row["kpi"], row["value"]) for row in rows] == [("'=1+1", "5")]
 
 

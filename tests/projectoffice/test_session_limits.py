@@ -96,6 +96,7 @@ def test_a_report_posted_after_the_session_ended_comes_back_after_logging_in(
     answer = client.post(page, typed(report), follow=True)
     assert answer.redirect_chain[-1][0] == f"/login/?next={page}"
     assert "what you typed is kept" in answer.content.decode()
+    assert "The file you attached was not kept" not in answer.content.decode()  # none was attached
     report.refresh_from_db()
     assert (report.narrative, report.lines.count()) == ("", 0)  # nothing saved behind the person's back
 
@@ -129,3 +130,18 @@ def test_a_post_without_a_valid_csrf_token_is_not_stashed(clock, report: Report,
     clock.shift(datetime.timedelta(hours=2))
     assert client.post(f"/reports/{report.pk}/", typed(report)).status_code == 403
     assert "_unsaved_form" not in client.session
+
+
+def test_a_file_attached_when_the_session_ended_is_asked_for_again(
+    client: Client, clock, report: Report, coordinator_astana
+) -> None:
+    """The form comes back, the file cannot (a session keeps no files): the person is told."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = f"/reports/{report.pk}/"
+    log_in(client, "coordinator.astana")
+    clock.shift(datetime.timedelta(hours=2))
+    evidence = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
+    answer = client.post(page, {**typed(report), "evidence": evidence}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "what you typed is kept" in answer.content.decode()
+    assert "The file you attached was not kept: attach it again before saving." in answer.content.decode()
