@@ -25,6 +25,9 @@ DEMO_COORDINATORS = (
     ("coordinator.almaty", "750000000", "Daniyar", "Seitkali"),
 )
 OFFICE_USER = ("office", "Asel", "Zhumabekova")
+# A second member of the office: a release goes out only when someone other than its
+# publisher confirms it.
+OFFICE_DEPUTY = ("office.deputy", "Daniyar", "Seitkali")
 
 
 @dataclass
@@ -64,11 +67,12 @@ def seed_reference_and_people(*, password: str | None) -> DemoResult:
             if region.pk not in existing:
                 RegionalBranch.objects.create(agency=agency, region=region)
 
-    office = _user(*OFFICE_USER, password=password, result=result)
-    if not office.is_staff:
-        office.is_staff = True
-        office.save(update_fields=["is_staff"])
-    office.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    for who in (OFFICE_USER, OFFICE_DEPUTY):
+        office = _user(*who, password=password, result=result)
+        if not office.is_staff:
+            office.is_staff = True
+            office.save(update_fields=["is_staff"])
+        office.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
 
     coordinators = Group.objects.get(name=COORDINATORS_GROUP)
     for username, kato, first_name, last_name in DEMO_COORDINATORS:

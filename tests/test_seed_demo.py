@@ -145,3 +145,21 @@ def test_every_kpi_coordinators_report_has_this_years_target_in_every_region(see
         )
     )
     assert target.target_value == (round(last_year * 11 / 10) if last_year else 12)
+
+
+@pytest.mark.django_db
+def test_the_public_page_shows_the_demo_release_confirmed_by_a_second_person(seeded, client) -> None:
+    from initiatives.management.demo_reports import last_month
+    from initiatives.models import Release
+
+    last = last_month()
+    release = Release.objects.get()  # the second run published no other
+    assert release.period == f"{last.year}-01/{last}" or (last.month == 1 and release.period == f"{last}")
+    assert (release.state, release.published_by.username, release.confirmed_by.username) == (
+        "published",
+        "office",
+        "office.deputy",
+    )
+    page = client.get("/public/?lang=en").content.decode()
+    assert "No release has been published yet." not in page
+    assert 'data-kato="710000000"' in page

@@ -5,13 +5,15 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from agencies.demo import seed_reference_and_people
 from initiatives.demo import seed_programme
+from initiatives.management.demo_release import seed_release
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with demo data: the 20 regions, agencies and their branches, the users 'office', "
-        "'coordinator.astana' and 'coordinator.almaty', initiatives, campaigns, KPI targets and monthly values "
-        "from January 2024 to October 2026. Safe to run again: it changes only what differs."
+        "'office.deputy', 'coordinator.astana' and 'coordinator.almaty', initiatives, campaigns, KPI targets, "
+        "monthly values from January 2024 to the last month that is over, the citizen register, and a release "
+        "of the year to date for the public page. Safe to run again: it changes only what differs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,4 +33,6 @@ class Command(BaseCommand):
             seed = getattr(config, "seed_demo", None)
             if callable(seed):
                 self.stdout.write(seed())
+        # Last: the release freezes every dashboard KPI, the register's too.
+        self.stdout.write(seed_release())
         self.stdout.write(self.style.SUCCESS(f"Demo data is in place ({written} KPI values written)."))
