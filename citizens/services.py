@@ -70,7 +70,10 @@ def _require_branch(user: Any, branch: RegionalBranch) -> None:
 @transaction.atomic
 def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None = None) -> int:
     """Recount the three KPIs from the register, per first-level region and month, from
-    the month of the first report to the current one. Returns the value rows changed."""
+    the month of the first report through the last complete month (the one before
+    today's): the current month is still being counted, so it gets no value (a summary
+    reaching into it is incomplete) until it is over and this runs again (the nightly
+    `citizens.tasks.sync_citizen_kpis`). Returns the value rows changed."""
     today = today or timezone.localdate()
     # One recount at a time: two branches' changes committing together would otherwise
     # each count without the other's row and the later write would drop it. Waiting for
@@ -78,9 +81,9 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
     list(Indicator.objects.select_for_update().filter(code__in=KPIS).order_by("pk").values_list("pk", flat=True))
     first_day = CitizenReport.objects.order_by("received_on").values_list("received_on", flat=True).first()
     first = Month.from_date(first_day) if first_day else None
-    through = Month.from_date(today)
+    through = Month.from_date(today).plus(-1)
     if first is not None and first.index > through.index:
-        through = first
+        first = None  # every report is from the current month: no complete month to count yet
 
     def counts(queryset: Any, field: str) -> dict[tuple[str, Month], int]:
         found: Counter[tuple[str, Month]] = Counter()

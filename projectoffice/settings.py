@@ -196,6 +196,8 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.resume_import_jobs": {"queue": "notices"},
     "initiatives.tasks.delete_expired_exports": {"queue": "notices"},
     "initiatives.tasks.take_over_jobs": {"queue": "notices"},
+    "citizens.tasks.erase_expired_personal_data": {"queue": "notices"},
+    "citizens.tasks.sync_citizen_kpis": {"queue": "notices"},
 }
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
@@ -222,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "citizens.tasks.erase_expired_personal_data",
         "schedule": crontab(hour=2, minute=15),
     },
+    # The citizen register's KPIs are written through the last complete month: shortly
+    # after midnight the month just over gets its values, even with no register change.
+    "sync-citizen-kpis": {"task": "citizens.tasks.sync_citizen_kpis", "schedule": crontab(hour=0, minute=10)},
 }
 # Longer than the longest task, or Redis hands a running task to a second worker. A whole
 # worker that dies leaves its task unacknowledged; Redis gives it out again after this long.

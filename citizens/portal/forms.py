@@ -22,7 +22,13 @@ class NoEchoInput(forms.TextInput):
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker. Its value must be ISO whatever the language: the locale's
+    format ("02.12.2026" in kk and ru) is one the browser rejects, leaving the field empty."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class PersonalDataForm(forms.Form):

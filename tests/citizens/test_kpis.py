@@ -83,6 +83,14 @@ def test_the_summaries_equal_the_registers_counts_for_random_spans_and_regions(c
         end = start.plus(rng.randint(0, Month(2026, 12).index - start.index))
         url = f"/api/v1/kpis/{code}/summary/?period_from={start}&period_to={end}" + (f"&region={kato}" if kato else "")
         body = client.get(url).json()
+        if end == Month(2026, 12):  # the current month is not over: it has no value yet
+            assert body["complete"] is False, (code, kato, str(start), str(end))
+            assert {m["period"] for m in body["missing"]} == {"2026-12"}, body["missing"]
+            end = Month(2026, 11)
+            url = f"/api/v1/kpis/{code}/summary/?period_from={start}&period_to={end}" + (
+                f"&region={kato}" if kato else ""
+            )
+            body = client.get(url).json()
         assert body["complete"] is True, (code, kato, str(start), str(end), body.get("missing"))
         assert Decimal(body["value"]) == _by_hand(reports, code, kato, start, end), (code, kato, str(start), str(end))
 
@@ -116,6 +124,59 @@ def test_a_decision_changes_the_figures_in_the_same_transaction(branch_astana, c
     )
     assert value("citizen_reports.confirmed", "2026-11") == 1
     assert value("citizen_reports.confirmed", "2026-10") == 0
+
+
+def test_the_current_month_gets_its_values_only_when_it_is_over(caller, branch_astana):
+    """On 2 December, December is still being counted: the register holds its reports, but
+    the KPIs have values through November only, a span reaching December is incomplete and
+    the year-end figure is an estimate, not "the actual figure"; the nightly task gives
+    December its values once it is over, with no change to the register."""
+    from citizens.tasks import sync_citizen_kpis
+    from initiatives.models import Target
+
+    days = [datetime.date(2026, 11, 3), datetime.date(2026, 11, 20), datetime.date(2026, 12, 1)]
+    days += [datetime.date(2026, 12, 2)] * 2
+    rows = []
+    for day, iin in zip(days, iins(len(days), seed="current-month"), strict=True):
+        report = CitizenReport(branch=branch_astana, received_on=day, channel="online", offence="fraud")
+        rows.append(CheckedRow(0, report, iin, "DEMO Person", ""))
+    citizen_reports_import(rows=rows)
+    Target.objects.create(indicator=Indicator.objects.get(code="citizen_reports.received"), year=2026, target_value=10)
+    assert CitizenReport.objects.filter(received_on__month=12).count() == 3  # stored at once
+
+    def months() -> set[str]:
+        starts = Value.objects.filter(indicator__code="citizen_reports.received", region__kato="710000000")
+        return {d.strftime("%Y-%m") for d in starts.values_list("period_start", flat=True)}
+
+    assert months() == {"2026-11"}
+    client = caller("token_kpi")
+    url = "/api/v1/kpis/citizen_reports.received/summary/?region=710000000&period_from={}&period_to={}"
+    december = client.get(url.format("2026-12", "2026-12")).json()
+    assert december["complete"] is False
+    assert [m["period"] for m in december["missing"]] == ["2026-12"]
+    november = client.get(url.format("2026-11", "2026-11")).json()
+    assert (november["complete"], Decimal(november["value"])) == (True, 2)
+    year = client.get(url.format("2026-01", "2026-12")).json()
+    assert year["complete"] is False
+    assert year["estimate"] is not None and year["estimate"]["is_estimate"] is True
+    assert sync_citizen_kpis.apply().get() == 0  # still December: nothing new to write
+
+    with time_machine.travel("2027-01-01 00:10 +0500", tick=False):
+        assert sync_citizen_kpis.apply().get() > 0
+        assert months() == {"2026-11", "2026-12"}
+        december = client.get(url.format("2026-12", "2026-12")).json()
+        assert (december["complete"], Decimal(december["value"])) == (True, 3)
+        assert sync_citizen_kpis.apply().get() == 0  # a second run writes nothing
+
+
+def test_the_kpis_are_recounted_every_night_on_the_housekeeping_queue(settings):
+    from citizens.tasks import sync_citizen_kpis
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sync-citizen-kpis"]
+    assert entry["task"] == sync_citizen_kpis.name == "citizens.tasks.sync_citizen_kpis"
+    assert entry["schedule"].hour == {0} and entry["schedule"].minute == {10}
+    assert settings.CELERY_TIMEZONE == "Asia/Almaty"
+    assert settings.CELERY_TASK_ROUTES[sync_citizen_kpis.name] == {"queue": "notices"}
 
 
 def test_typed_values_of_a_register_kpi_are_replaced_by_the_registers_counts(branch_astana):

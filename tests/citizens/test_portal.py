@@ -169,3 +169,26 @@ def test_the_register_page_costs_the_same_queries_whatever_the_number_of_reports
             registered(branch_astana, coordinator_astana, iin=iins(1, seed=f"q{next(seeds)}")[0])
 
     assert_queries_do_not_grow(lambda: client.get(reverse("citizen_register")), add_rows, budget=9)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_date_fields_carry_an_iso_value_the_browser_accepts_in_every_language(
+    client, settings, coordinator_astana, branch_astana, language
+):
+    """A date input shows only a value in ISO form: "02.12.2026" (the kk and ru format)
+    leaves the field empty in the browser."""
+    from django.utils import translation
+
+    from citizens.portal.forms import DecisionForm, RewardForm
+
+    client.force_login(coordinator_astana)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("citizen_register")).content.decode()
+    assert f'lang="{language}"' in page
+    assert 'type="date" name="received_on" value="2026-12-02"' in page
+    day = datetime.date(2026, 12, 2)
+    with translation.override(language):
+        decision = str(DecisionForm(initial={"decided_on": day})["decided_on"])
+        reward = RewardForm(initial={"awarded_on": day, "paid_on": datetime.date(2026, 12, 1)})
+        awarded, paid = str(reward["awarded_on"]), str(reward["paid_on"])
+    assert 'value="2026-12-02"' in decision and 'value="2026-12-02"' in awarded and 'value="2026-12-01"' in paid
