@@ -327,3 +327,15 @@ def test_after_a_change_the_worker_warms_the_span_the_dashboard_opens_on(through
     warmed = cache.get(state.summary_key(registered.pk, None, Period.parse("2026-01/2026-10"), True))
     assert warmed is not None and warmed.own.value.value == sum(1000 + n for n in range(20))
     assert cache.get(state.summary_key(registered.pk, None, Period.parse("2026-01/2026-11"), True)) is None
+
+
+def test_the_change_column_is_a_noun_in_kazakh_and_russian_not_the_language_buttons_verb(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    client.cookies["django_language"] = "kk"
+    page = client.get("/dashboard/").content.decode()
+    assert "<th>Өзгеріс</th>" in page and "<th>Өзгерту</th>" not in page
+    client.cookies["django_language"] = "ru"
+    page = client.get("/dashboard/").content.decode()
+    assert "<th>Изменение</th>" in page and "<th>Изменить</th>" not in page
