@@ -339,3 +339,16 @@ def test_the_change_column_is_a_noun_in_kazakh_and_russian_not_the_language_butt
     client.cookies["django_language"] = "ru"
     page = client.get("/dashboard/").content.decode()
     assert "<th>Изменение</th>" in page and "<th>Изменить</th>" not in page
+
+
+def test_what_moved_mosts_bars_print_the_change_as_the_table_does(client: Client, office, through_october) -> None:
+    for kato in katos():
+        ValueFactory(kpi="crime.theft", kato=kato, period="2026-01/2026-10", value=935)
+        ValueFactory(kpi="crime.theft", kato=kato, period="2025-01/2025-10", value=1000)
+    client.force_login(office)
+    for language, shown in (("kk", "\u22126,5%"), ("ru", "\u22126,5%"), ("en", "\u22126.5%")):
+        client.cookies["django_language"] = language
+        page = client.get("/dashboard/").content.decode()
+        bars = page.split('id="moved-title"')[1].split('class="chart ranking"')[1].split("</svg>")[0]
+        assert f">{shown}</text>" in bars, bars  # (935 - 1000) / 1000 = -6.5 %
+        assert f"{shown}</title>" in bars
