@@ -352,3 +352,14 @@ def test_what_moved_mosts_bars_print_the_change_as_the_table_does(client: Client
         bars = page.split('id="moved-title"')[1].split('class="chart ranking"')[1].split("</svg>")[0]
         assert f">{shown}</text>" in bars, bars  # (935 - 1000) / 1000 = -6.5 %
         assert f"{shown}</title>" in bars
+
+
+def test_the_kpi_column_header_starts_with_a_capital_in_kazakh_and_russian(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    for language, header in (("kk", "Негізгі көрсеткіш"), ("ru", "Ключевой показатель")):
+        client.cookies["django_language"] = language
+        page = client.get("/dashboard/").content.decode()
+        assert f"<th>{header}</th>" in page
+        assert f"<th>{header.lower()}</th>" not in page
