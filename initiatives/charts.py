@@ -8,6 +8,7 @@ colour-blind-safe Blues and PuOr for the map) stay apart for colour-blind reader
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils.formats import get_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -43,10 +44,11 @@ TILES: dict[str, tuple[int, int]] = {
 
 
 def number(value: Decimal | None, places: int = 0) -> str:
-    """A number for a label: grouped by thin spaces, so it reads the same in kk, ru, en."""
+    """A number for a label: grouped by thin spaces, so it reads the same in kk, ru, en, and
+    with the reader's decimal separator, as the tables beside the charts print it."""
     if value is None:
         return "—"
-    text = f"{value:,.{places}f}".replace(",", "\u2009")
+    text = f"{value:,.{places}f}".replace(",", "\u2009").replace(".", get_format("DECIMAL_SEPARATOR"))
     return text.replace("-", "\u2212")
 
 
@@ -151,10 +153,16 @@ def trend(
 
 
 def ranking(
-    items: Sequence[tuple[str, Decimal | None]], *, title: str, places: int = 0, keep_order: bool = False
+    items: Sequence[tuple[str, Decimal | None]],
+    *,
+    title: str,
+    places: int = 0,
+    keep_order: bool = False,
+    suffix: str = "",
 ) -> SafeString:
-    """Horizontal bars, largest first (or in the order given), the number at the end of
-    each bar; a negative number's bar is drawn in the second colour."""
+    """Horizontal bars, largest first (or in the order given), the number (and `suffix`,
+    "%" for a change in per cent) at the end of each bar; a negative number's bar is drawn
+    in the second colour."""
     known = [(name, v) for name, v in items if v is not None]
     if not keep_order:
         known.sort(key=lambda item: -item[1])
@@ -178,7 +186,7 @@ def ranking(
                 '<g><title>{}: {}</title><text x="{}" y="{}" text-anchor="end" class="label">{}</text>'
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/><text x="{}" y="{}">{}</text></g>',
                 name,
-                number(value, places),
+                number(value, places) + suffix,
                 label_width - 6,
                 y + 14,
                 _cut(name, 28),
@@ -189,7 +197,7 @@ def ranking(
                 LINE_COLOURS[1] if value < 0 else LINE_COLOURS[0],
                 f"{label_width + length + 4:.1f}",
                 y + 14,
-                number(value, places),
+                number(value, places) + suffix,
             )
         )
     parts.append(mark_safe("</svg>"))

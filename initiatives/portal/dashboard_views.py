@@ -331,6 +331,7 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
             [(r.name, r.measure(measure)) for r in picture.rows],
             title=_("Regions ranked by %(measure)s") % {"measure": labels[measure]},
             places=places,
+            suffix="%" if measure == "change" else "",
         ),
         "map": charts.tile_map(
             tiles,
@@ -349,6 +350,7 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
             title=_("Change on a year before, %"),
             places=1,
             keep_order=True,
+            suffix="%",
         )
         if picture.moved
         else None,

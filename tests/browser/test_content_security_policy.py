@@ -60,3 +60,15 @@ def test_the_api_documentation_runs_under_the_policy(page, screenshot, violation
     page.locator(".swagger-ui .opblock").first.wait_for()
     screenshot("csp-03-api-docs")
     assert violations == []
+
+
+def test_the_browsable_apis_log_out_button_works_under_the_policy(page, screenshot, violations, office) -> None:
+    log_in(page, "/admin/login/", "office")
+    page.goto("/api/v1/")
+    screenshot("csp-api-browsable-logged-in")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Log out").count() == 0
+    assert page.locator("a", has_text="Log in").count() == 1  # DRF's own log-in link, now anonymous
+    assert violations == []

@@ -327,3 +327,39 @@ def test_after_a_change_the_worker_warms_the_span_the_dashboard_opens_on(through
     warmed = cache.get(state.summary_key(registered.pk, None, Period.parse("2026-01/2026-10"), True))
     assert warmed is not None and warmed.own.value.value == sum(1000 + n for n in range(20))
     assert cache.get(state.summary_key(registered.pk, None, Period.parse("2026-01/2026-11"), True)) is None
+
+
+def test_the_change_column_is_a_noun_in_kazakh_and_russian_not_the_language_buttons_verb(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    client.cookies["django_language"] = "kk"
+    page = client.get("/dashboard/").content.decode()
+    assert "<th>Өзгеріс</th>" in page and "<th>Өзгерту</th>" not in page
+    client.cookies["django_language"] = "ru"
+    page = client.get("/dashboard/").content.decode()
+    assert "<th>Изменение</th>" in page and "<th>Изменить</th>" not in page
+
+
+def test_what_moved_mosts_bars_print_the_change_as_the_table_does(client: Client, office, through_october) -> None:
+    for kato in katos():
+        ValueFactory(kpi="crime.theft", kato=kato, period="2026-01/2026-10", value=935)
+        ValueFactory(kpi="crime.theft", kato=kato, period="2025-01/2025-10", value=1000)
+    client.force_login(office)
+    for language, shown in (("kk", "\u22126,5%"), ("ru", "\u22126,5%"), ("en", "\u22126.5%")):
+        client.cookies["django_language"] = language
+        page = client.get("/dashboard/").content.decode()
+        bars = page.split('id="moved-title"')[1].split('class="chart ranking"')[1].split("</svg>")[0]
+        assert f">{shown}</text>" in bars, bars  # (935 - 1000) / 1000 = -6.5 %
+        assert f"{shown}</title>" in bars
+
+
+def test_the_kpi_column_header_starts_with_a_capital_in_kazakh_and_russian(
+    client: Client, office, through_october
+) -> None:
+    client.force_login(office)
+    for language, header in (("kk", "Негізгі көрсеткіш"), ("ru", "Ключевой показатель")):
+        client.cookies["django_language"] = language
+        page = client.get("/dashboard/").content.decode()
+        assert f"<th>{header}</th>" in page
+        assert f"<th>{header.lower()}</th>" not in page
