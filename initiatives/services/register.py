@@ -10,7 +10,7 @@ not lapsed) at the end of that month. Whoever changes the register calls
 
 import datetime
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -54,27 +54,15 @@ def alcohol_free_values_sync(*, through: Month | None = None, user: User | None 
         (v.region_id, v.period_start): v
         for v in Value.objects.filter(indicator=indicator, period_start=F("period_end"))
     }
-    to_create, to_update = [], []
-    now = timezone.now()
-    for index in range(first.index, through.index + 1):
-        month = Month.from_index(index)
-        counts = Counter(kato_top(c.region.kato) for c in campaigns if _counted(c, month.last_day))
-        for kato, region in regions.items():
-            number = Decimal(counts.get(kato, 0))
-            row = existing.get((region.pk, month.first_day))
-            if row is None:
-                row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)
-                row.period_start = row.period_end = month.first_day
-                row.approval_state, row.approved_at = ApprovalState.APPROVED, now
-                to_create.append(row)
-            elif row.value != number or row.approval_state != ApprovalState.APPROVED:
-                row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
-                to_update.append(row)
-    bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
-    bulk_update_with_history(
-        to_update, Value, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
-    )
-    return removed + len(to_create) + len(to_update)
+
+    def cells() -> Iterator[tuple[Region, Month, Decimal]]:
+        for index in range(first.index, through.index + 1):
+            month = Month.from_index(index)
+            counts = Counter(kato_top(c.region.kato) for c in campaigns if _counted(c, month.last_day))
+            for kato, region in regions.items():
+                yield region, month, Decimal(counts.get(kato, 0))
+
+    return removed + _monthly_values_write(indicator, cells(), existing, user)
 
 
 @transaction.atomic
@@ -106,27 +94,43 @@ def register_counts_sync(
     removed += values.filter(period_start__gt=through.first_day).delete()[0]
     regions = list(Region.objects.top_level())
     existing = {(v.region_id, v.period_start): v for v in values.filter(period_start__gte=first.first_day)}
+
+    def cells() -> Iterator[tuple[Region, Month, Decimal]]:
+        for index in range(first.index, through.index + 1):
+            month = Month.from_index(index)
+            for region in regions:
+                if (region.valid_from and region.valid_from > month.last_day) or (
+                    region.valid_to and region.valid_to < month.first_day
+                ):
+                    continue  # the unit did not exist that month (the Abai region before June 2022)
+                yield region, month, Decimal(counts.get((region.kato, month), 0))
+
+    return removed + _monthly_values_write(indicator, cells(), existing, user)
+
+
+def _monthly_values_write(
+    indicator: Indicator,
+    cells: Iterable[tuple[Region, Month, Decimal]],
+    existing: Mapping[tuple[int, datetime.date], Value],
+    user: User | None,
+) -> int:
+    """A register's counts as approved monthly values: new rows created, changed ones
+    updated, equal ones left alone (history records only what changed). Returns the
+    rows written."""
     to_create, to_update = [], []
     now = timezone.now()
-    for index in range(first.index, through.index + 1):
-        month = Month.from_index(index)
-        for region in regions:
-            if (region.valid_from and region.valid_from > month.last_day) or (
-                region.valid_to and region.valid_to < month.first_day
-            ):
-                continue  # the unit did not exist that month (the Abai region before June 2022)
-            number = Decimal(counts.get((region.kato, month), 0))
-            row = existing.get((region.pk, month.first_day))
-            if row is None:
-                row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)
-                row.period_start = row.period_end = month.first_day
-                row.approval_state, row.approved_at = ApprovalState.APPROVED, now
-                to_create.append(row)
-            elif row.value != number or row.approval_state != ApprovalState.APPROVED:
-                row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
-                to_update.append(row)
+    for region, month, number in cells:
+        row = existing.get((region.pk, month.first_day))
+        if row is None:
+            row = Value(indicator=indicator, region=region, value=number, source=ValueSource.COMPUTED)
+            row.period_start = row.period_end = month.first_day
+            row.approval_state, row.approved_at = ApprovalState.APPROVED, now
+            to_create.append(row)
+        elif row.value != number or row.approval_state != ApprovalState.APPROVED:
+            row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
+            to_update.append(row)
     bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
     bulk_update_with_history(
         to_update, Value, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
     )
-    return removed + len(to_create) + len(to_update)
+    return len(to_create) + len(to_update)
