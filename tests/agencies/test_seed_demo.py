@@ -31,13 +31,14 @@ def test_running_it_twice_gives_the_same_data() -> None:
 
 
 @pytest.mark.django_db
-def test_it_creates_the_three_demo_users_in_their_roles() -> None:
+def test_it_creates_the_four_demo_users_in_their_roles() -> None:
     seed_reference_and_people(password="demo-pass-1")
     user_model = get_user_model()
 
-    office = user_model.objects.get(username="office")
-    assert office.is_staff and office.check_password("demo-pass-1")
-    assert list(office.groups.values_list("name", flat=True)) == ["Project office"]
+    for username in ("office", "office.deputy"):  # the deputy confirms what the office publishes
+        office = user_model.objects.get(username=username)
+        assert office.is_staff and office.check_password("demo-pass-1")
+        assert list(office.groups.values_list("name", flat=True)) == ["Project office"]
 
     for username, kato in (("coordinator.astana", "710000000"), ("coordinator.almaty", "750000000")):
         user = user_model.objects.get(username=username)
@@ -55,7 +56,7 @@ def test_every_region_has_a_prosecutors_police_and_akimat_branch() -> None:
 @pytest.mark.django_db
 def test_without_a_password_new_users_get_a_random_one_printed_once() -> None:
     first = seed_reference_and_people(password=None)
-    assert sorted(first.new_passwords) == ["coordinator.almaty", "coordinator.astana", "office"]
+    assert sorted(first.new_passwords) == ["coordinator.almaty", "coordinator.astana", "office", "office.deputy"]
     user = get_user_model().objects.get(username="office")
     assert user.check_password(first.new_passwords["office"])
     again = seed_reference_and_people(password=None)
