@@ -4,12 +4,16 @@ Marked `browser`; they skip without Chromium unless REQUIRE_SERVICES=1, where a
 missing browser fails them. Screenshots go to var/screenshots/ for a person to look at.
 """
 
+import datetime
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
+
+from tests.factories import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -80,3 +84,21 @@ def screenshot(page):
 @pytest.fixture(autouse=True)
 def _reference_data(reference_data: None) -> None:
     """Every browser test needs the live server, so a transactional database."""
+
+
+def log_in(page, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the form at `path` (the portal's `/login/` or `/admin/login/`) as a
+    user of the cast, whose password is the factories' own."""
+    page.context.clear_cookies()
+    page.goto(path)
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def early_november():  # type: ignore[no-untyped-def]
+    """October's report is due on 15 November; the first half-year's closed on 15 July."""
+    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
+        yield

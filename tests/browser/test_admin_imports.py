@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from initiatives.models import Target
 from initiatives.services.import_jobs import import_job_run, import_job_submit
 
+from .conftest import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BAD_TARGETS = (
@@ -17,13 +19,6 @@ BAD_TARGETS = (
     "no.such,710000000,2026,5,,,\n"
     "crime.theft,999,20x6,12;5,,,\n"
 )
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
 
 
 @pytest.mark.parametrize(
@@ -43,7 +38,7 @@ def test_the_targets_import_lists_each_bad_cell_by_line_and_column_in_the_reader
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
-    log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
     page.goto("/admin/initiatives/target/import/")
     upload = tmp_path / "targets.csv"
     upload.write_text(BAD_TARGETS, encoding="utf-8")
@@ -81,7 +76,7 @@ def test_an_import_records_problems_read_in_the_readers_language(browser, live_s
     ):
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         page = context.new_page()
-        log_in(page, "office")
+        log_in(page, "/admin/login/", "office")
         page.goto(f"/admin/initiatives/importbatch/{batch.pk}/change/")
         assert words in page.locator(".import-problems").inner_text()
         shots = Path(__file__).resolve().parents[2] / "var" / "screenshots"

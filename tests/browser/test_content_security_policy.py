@@ -3,17 +3,9 @@ scripts (autocomplete, inlines) and the API's documentation run without one viol
 
 import pytest
 
-from tests.factories import PASSWORD
+from .conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, path: str, username: str) -> None:
-    page.goto(path)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
 
 
 def test_the_portal_runs_under_the_policy(page, screenshot, violations, coordinator_astana) -> None:

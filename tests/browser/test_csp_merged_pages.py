@@ -8,31 +8,16 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from agencies.models import RegionalBranch
 from initiatives.models import Indicator, ReopenRequest, Report, ValueSource
 from initiatives.periods import Period
 from initiatives.services.reports import report_create, report_save, report_submit
-from tests.factories import PASSWORD, ValueFactory
+from tests.factories import ValueFactory
+
+from .conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def early_november():
-    """October's report is due on 15 November; the first half-year's closed on 15 July."""
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
-
-
-def log_in(page, path: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(path)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
 
 
 def test_the_portals_new_pages_run_under_the_policy(

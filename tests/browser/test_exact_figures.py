@@ -4,11 +4,9 @@ words (in English and Kazakh), the portal's targets with their unit, a form's er
 up at its top with links to each field, and a closed report that can be asked to reopen.
 Screenshots in var/screenshots/ (exact-*)."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from agencies.models import RegionalBranch
 from initiatives.models import Indicator, ReopenRequest, Report, Target, ValueSource
@@ -16,31 +14,9 @@ from initiatives.periods import Period
 from initiatives.services.reports import report_approve, report_create, report_save, report_submit
 from tests.factories import ValueFactory
 
+from .conftest import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def early_november():
-    """October's report is due on 15 November; the first half-year's closed on 15 July."""
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
-
-
-def admin_log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-
-
-def portal_log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def set_language(page, language: str) -> None:
@@ -54,7 +30,7 @@ def test_the_value_list_shows_its_last_column_at_1366_px(page, screenshot, offic
         ValueFactory(kpi="crime.theft", period=f"2025-{month:02d}", value=600 + month)
     ValueFactory(kpi="cases.electronic_share", period="2025-12", value="48.6")
     page.set_viewport_size({"width": 1366, "height": 768})
-    admin_log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
     for language in ("en", "kk"):
         set_language(page, language)
         page.goto("/admin/initiatives/value/")
@@ -90,7 +66,7 @@ def test_an_official_figure_and_a_reports_history_read_as_people_speak(
     report_approve(report=report, user=office)
 
     page.set_viewport_size({"width": 1366, "height": 900})
-    admin_log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
     for language in ("en", "kk"):
         set_language(page, language)
         page.goto(f"/admin/initiatives/value/{value.pk}/change/")
@@ -121,7 +97,7 @@ def test_the_report_form_shows_targets_with_their_unit_and_sums_up_its_errors(
     kpi = Indicator.objects.get(code="events.legal_literacy")
     Target.objects.create(indicator=kpi, region_id=coordinator_astana.memberships.get().branch.region_id,
                           year=2026, target_value=Decimal(600))  # fmt: skip
-    portal_log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     page.click("text=Start the report >> nth=0")
     row = page.locator(".kpi", has_text="Legal literacy events held").first
     assert "Target for 2026: 600" in row.inner_text()
@@ -143,7 +119,7 @@ def test_the_report_form_shows_targets_with_their_unit_and_sums_up_its_errors(
 def test_a_closed_report_can_be_asked_to_reopen_and_the_office_sees_it(
     page, screenshot, office, coordinator_astana, early_november
 ) -> None:
-    portal_log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     page.fill("input[name=reason] >> nth=0", "the head was on leave")
     page.click("text=Ask the office to reopen it")
     assert "The project office was asked to reopen the report" in page.content()
@@ -151,7 +127,7 @@ def test_a_closed_report_can_be_asked_to_reopen_and_the_office_sees_it(
     screenshot("exact-05-asked-to-reopen")
     assert ReopenRequest.objects.get().reason == "the head was on leave"
 
-    portal_log_in(page, "office")
+    log_in(page, "/login/", "office")
     requests = page.locator("#reopen-requests")
     assert "the head was on leave" in requests.inner_text()
     screenshot("exact-06-office-sees-the-request")

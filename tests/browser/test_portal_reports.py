@@ -3,32 +3,16 @@ submits, Almaty's is told the report does not exist, the office returns one valu
 reason, the coordinator fixes and resubmits, the office approves, and the value reaches
 the API summary. Screenshots of every page are kept in var/screenshots/."""
 
-import datetime
 import json
 
 import pytest
-import time_machine
 
 from initiatives.models import Report
 from tests.factories import ValueFactory
 
+from .conftest import log_in
+
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def early_november():
-    """October's report is due on 15 November."""
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
-
-
-def log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_a_report_from_draft_to_approval(
@@ -36,7 +20,7 @@ def test_a_report_from_draft_to_approval(
 ) -> None:
     ValueFactory(kpi="events.legal_literacy", kato="710000000", period="2026-09", value=40)  # last period, approved
 
-    log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     assert page.locator("h1").inner_text() == "Your reports"
     screenshot("portal-01-home")
     page.click("text=Start the report >> nth=0")
@@ -58,18 +42,18 @@ def test_a_report_from_draft_to_approval(
     report = Report.objects.get()
     assert report.state == "submitted"
 
-    log_in(page, "coordinator.almaty")
+    log_in(page, "/login/", "coordinator.almaty")
     response = page.goto(f"/reports/{report.pk}/")
     assert response.status == 404
 
-    log_in(page, "office")
+    log_in(page, "/login/", "office")
     page.click("a:text-is('Review')")
     page.get_by_label("What to fix in Legal literacy events held").fill("400 events in a month? Check the count.")
     screenshot("portal-04-review")
     page.click("button[value=return]")
     assert Report.objects.get().state == "returned"
 
-    log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     page.goto(f"/reports/{report.pk}/")
     assert "To fix: 400 events in a month? Check the count." in page.content()
     screenshot("portal-05-returned")
@@ -77,7 +61,7 @@ def test_a_report_from_draft_to_approval(
     page.click("button[value=submit]")
     assert Report.objects.get().state == "submitted"
 
-    log_in(page, "office")
+    log_in(page, "/login/", "office")
     page.goto(f"/review/{report.pk}/")
     assert "400 → 40" in page.locator("table").inner_text()
     screenshot("portal-06-review-shows-the-change")
@@ -88,7 +72,7 @@ def test_a_report_from_draft_to_approval(
     assert api.status == 200
     assert json.loads(api.body())["value"] == "40"
 
-    log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     page.goto(f"/reports/{report.pk}/")
     assert "is locked" in page.content()
     page.set_viewport_size({"width": 390, "height": 844})
@@ -102,7 +86,7 @@ def test_a_report_past_its_due_date_explains_why_it_is_closed(page, screenshot, 
     report = Report.objects.create(
         branch=branch, kind="monthly", period_start="2026-09-01", period_end="2026-09-01", due_date="2026-10-15"
     )
-    log_in(page, "coordinator.astana")
+    log_in(page, "/login/", "coordinator.astana")
     page.goto(f"/reports/{report.pk}/")
     assert "The due date, 15.10.2026, has passed" in page.content()
     assert page.locator("button[value=submit]").count() == 0
