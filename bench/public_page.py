@@ -15,7 +15,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from serving import gunicorn_serving  # noqa: E402
 
 from agencies.roles import PROJECT_OFFICE_GROUP, sync_role_groups  # noqa: E402
 from initiatives.models import Release  # noqa: E402
@@ -62,12 +62,6 @@ def ensure_release() -> Release:
         f"{time.monotonic() - started - published:.1f} s"
     )
     return release
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def python_load(port: int, path: str, seconds: float, connections: int = 4) -> float:
@@ -109,31 +103,13 @@ def main() -> None:
     args = parser.parse_args()
     release = ensure_release()
     print(f"release {release.pk} ({release.period}); load: {os.getloadavg()[0]:.1f}")
-    port = free_port()
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "CONN_MAX_AGE": "60"}
-    server = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "projectoffice.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn_serving() as port:
         tool = "wrk" if shutil.which("wrk") else "python"
         for path in PATHS:
             python_load(port, path, 1)  # warm: the first request fills the cache
             rate = wrk_load(port, path, args.seconds) if tool == "wrk" else python_load(port, path, args.seconds)
             verdict = "met" if rate >= GOAL else "MISSED"
             print(f"{path:<44} {rate:8.0f} requests/s ({tool}, 4 connections)  goal >= {GOAL}  {verdict}")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

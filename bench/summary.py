@@ -19,9 +19,7 @@ offence KPIs for the Y years to 2026-12 (default 4: N x 14 x 48, 1,008,000 at 1,
 import argparse
 import http.client
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +37,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from serving import gunicorn_serving  # noqa: E402
 
 from agencies.models import Agency  # noqa: E402
 from agencies.tokens import agency_token_issue  # noqa: E402
@@ -143,12 +142,6 @@ def hand_written(indicator_id: int) -> Callable[[], object]:
     return run
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def http_median_ms(port: int, path: str, headers: dict[str, str], runs: int) -> float:
     def get() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -164,29 +157,10 @@ def http_median_ms(port: int, path: str, headers: dict[str, str], runs: int) -> 
 
 
 def over_http(token: str) -> tuple[float, float]:
-    port = free_port()
-    # Production's settings but for TLS (this server speaks plain HTTP on the loopback).
-    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "CONN_MAX_AGE": "60"}
-    server = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "projectoffice.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn_serving() as port:
         static = http_median_ms(port, "/static/portal.css", {}, 200)
         path = f"/api/v1/kpis/crime.registered/summary/?period_from={SPAN.split('/')[0]}&period_to={SPAN.split('/')[1]}"
         summary = http_median_ms(port, path, {"Authorization": f"Bearer {token}"}, 200)
-    finally:
-        server.terminate()
-        server.wait(10)
     return static, summary
 
 
