@@ -117,10 +117,10 @@ class Release(Timestamped):
         return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
 
 
-class ReleaseFigure(models.Model):
-    """A KPI's figures for a region (None: the nation) in a release, as they stood at its moment."""
+class FrozenFigure(models.Model):
+    """A KPI's figures for a region (None: the nation) as a release froze them: what the
+    release keeps and what the public page shows of it have the same numbers."""
 
-    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="figures")
     indicator = models.ForeignKey("initiatives.Indicator", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
@@ -132,9 +132,22 @@ class ReleaseFigure(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["release_id", "indicator_id", "region_id"]
+
+    def __str__(self) -> str:
+        # As people name it: "Release title · Astana · Thefts" (the nation: "Kazakhstan").
+        return f"{self.release} · {self.region or _('Kazakhstan')} · {self.indicator}"  # type: ignore[attr-defined]
+
+
+class ReleaseFigure(FrozenFigure):
+    """A KPI's figures for a region (None: the nation) in a release, as they stood at its moment."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="figures")
+
+    class Meta(FrozenFigure.Meta):
         verbose_name = _("release figure")
         verbose_name_plural = _("release figures")
-        ordering = ["release_id", "indicator_id", "region_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["release", "indicator", "region"], name="release_figure_once", condition=Q(region__isnull=False)
@@ -144,9 +157,6 @@ class ReleaseFigure(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.release_id}:{self.indicator_id}:{self.region_id or 'KZ'} = {self.value}"
-
 
 class Suppression(models.TextChoices):
     SHOWN = "", _("shown")
@@ -154,28 +164,18 @@ class Suppression(models.TextChoices):
     SECONDARY = "secondary", _("hidden to protect another figure")
 
 
-class PublicFigure(models.Model):
+class PublicFigure(FrozenFigure):
     """What the public page shows of a release figure: the same numbers, except that a
     count below the threshold, and whatever would let one be worked out, is withheld
     (`engine/disclosure.py`). Written when the release is confirmed, never changed."""
 
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="public_figures")
-    indicator = models.ForeignKey("initiatives.Indicator", on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     value_suppressed = models.CharField(max_length=20, choices=Suppression.choices, blank=True)
-    previous = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     previous_suppressed = models.CharField(max_length=20, choices=Suppression.choices, blank=True)
-    change_percent = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
-    rate_per_10k = models.DecimalField(max_digits=16, decimal_places=1, null=True, blank=True)
-    target = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
-    status = models.CharField(max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(FrozenFigure.Meta):
         verbose_name = _("public figure")
         verbose_name_plural = _("public figures")
-        ordering = ["release_id", "indicator_id", "region_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["release", "indicator", "region"], name="public_figure_once", condition=Q(region__isnull=False)
@@ -191,6 +191,3 @@ class PublicFigure(models.Model):
                 name="public_figure_hidden_previous_is_empty",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.release_id}:{self.indicator_id}:{self.region_id or 'KZ'} = {self.value_suppressed or self.value}"

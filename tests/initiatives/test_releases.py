@@ -236,3 +236,12 @@ def test_the_dashboard_shows_a_correction_since_the_release_beside_the_live_figu
     row.save()
     page = client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
     assert "revised since release" in page and 'id="revised-own"' in page
+
+
+def test_a_frozen_figure_is_named_as_people_name_it_not_by_its_ids(statistics, office, second_office) -> None:
+    release = published("2026-01/2026-03", office, second_office, title="Q1")
+    astana = ReleaseFigure.objects.get(release=release, indicator__code="crime.theft", region__kato="710000000")
+    national = PublicFigure.objects.get(release=release, indicator__code="crime.theft", region__isnull=True)
+    theft = Indicator.objects.get(code="crime.theft")
+    assert str(astana) == f"{release} · {Region.objects.get(kato='710000000')} · {theft}"
+    assert str(national).endswith(f" · {theft}") and f":{theft.pk}:" not in str(national)
