@@ -12,7 +12,7 @@ from citizens.models import CitizenReport
 from tests.citizens.conftest import iins
 from tests.factories import UserFactory
 
-from .test_portal_reports import log_in
+from .conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def test_a_citizens_report_from_registration_to_reward(page, screenshot, coordin
         )
         iin = iins(1, seed="browser")[0]
 
-        log_in(page, "coordinator.astana")
+        log_in(page, "/login/", "coordinator.astana")
         page.get_by_role("link", name="Citizen register").click()
         page.fill("#id_received_on", "2026-11-02")
         page.select_option("#id_offence", "internet_fraud")
@@ -49,7 +49,7 @@ def test_a_citizens_report_from_registration_to_reward(page, screenshot, coordin
         assert "The head of the branch decides the reward." in page.content()
         screenshot("citizens-02-confirmed")
 
-        log_in(page, "head.astana")
+        log_in(page, "/login/", "head.astana")
         page.goto(f"/citizens/{CitizenReport.objects.get().pk}/")
         page.select_option("#id_reward", "money")
         page.fill("#id_amount_kzt", "120000")
