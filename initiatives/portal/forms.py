@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -55,6 +56,15 @@ class TypedNumberField(forms.DecimalField):
             )
         number: Decimal | None = super().to_python(text)
         return number
+
+
+def evidence_too_large(name: str) -> str:
+    """What a person reads of a file over the evidence limit, on the page and (with
+    `{name}` for the file's name) from the browser's own check, in static/portal.js."""
+    return _("%(name)s is larger than %(mb)s MB and was not attached: choose a smaller file.") % {
+        "name": name,
+        "mb": settings.MAX_EVIDENCE_FILE_BYTES // 10**6,
+    }
 
 
 class ReportForm(forms.Form):
@@ -115,6 +125,10 @@ class ReportForm(forms.Form):
                 initial=line.comment if line else "",
                 widget=forms.TextInput(attrs={"placeholder": _("Comment")}),
             )
+        # For the browser's size check before sending (static/portal.js), in the page's language.
+        self.fields["evidence"].widget.attrs.update(
+            {"data-max-bytes": str(settings.MAX_EVIDENCE_FILE_BYTES), "data-too-large": evidence_too_large("{name}")}
+        )
         self.fields["narrative"].initial = report.narrative
         self.fields["settlement"].queryset = Region.objects.within(report.branch.region).filter(level__gte=3)  # type: ignore[attr-defined]
         self.fields["version"].initial = report.version

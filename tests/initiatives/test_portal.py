@@ -433,3 +433,14 @@ def test_a_returned_report_shows_the_coordinator_what_to_fix(
     page = client.get(f"/reports/{report.pk}/").content.decode()
     assert "Returned for revision" in page and "To fix: 400 in a month?" in page
     assert "/review/" not in page  # the review button is the office's, for submitted reports
+
+
+def test_the_evidence_input_carries_its_limit_and_the_words_for_the_browsers_check(
+    client: Client, report: Report, coordinator_astana
+) -> None:
+    client.force_login(coordinator_astana)
+    page = client.get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    start = page.index('id="id_evidence"')
+    tag = page[page.rindex("<input", 0, start) : page.index(">", start)]
+    assert 'data-max-bytes="10000000"' in tag
+    assert 'data-too-large="Файл {name} больше 10 МБ и не прикреплён: выберите файл меньшего размера."' in tag
