@@ -6,7 +6,8 @@ missing, one returned, one waiting for review, as a real office looks.
 The numbers are generated, not real: plausible in size (about 60 offences a year per
 10,000 people, falling a few per cent a year, with a seasonal shape) and consistent
 (misdemeanours + crimes = registered; the four gravity classes add up to crimes).
-Everything is deterministic, so running it again writes nothing.
+Everything is deterministic. Running it again fills what is missing and never changes what
+is there: a figure a person corrected or an import replaced stays as they left it.
 """
 
 import datetime
@@ -17,7 +18,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, Membership
 from regions.kato import kato_top
@@ -400,31 +401,27 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
 
 
 def _values(regions: list[Region], user: User | None) -> int:
+    """The generated figures a key has none of. A key that holds a value keeps it, whatever
+    wrote it: a coordinator's report approved by the office, an import, a hand correction,
+    or an earlier run of the demo."""
     indicators = {i.code: i for i in Indicator.objects.all()}
     by_kato = {r.kato: r for r in regions}
-    existing = {
-        (v.indicator_id, v.region_id, v.period_start, v.period_end): v
-        for v in Value.objects.filter(region__in=regions, indicator__in=indicators.values())
-    }
-    to_create, to_update = [], []
+    existing = set(
+        Value.objects.filter(region__in=regions, indicator__in=indicators.values()).values_list(
+            "indicator_id", "region_id", "period_start", "period_end"
+        )
+    )
+    to_create = []
     for g in generate_values(regions):
         indicator, region = indicators[g.code], by_kato[g.kato]
-        key = (indicator.pk, region.pk, g.period.first_day, g.period.end.first_day)
-        row = existing.get(key)
-        if row is None:
-            row = Value(indicator=indicator, region=region, value=g.value, source=g.source)
-            row.period = g.period
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
-            to_create.append(row)
-        elif (row.value, row.source, row.approval_state) != (g.value, g.source, ApprovalState.APPROVED):
-            row.value, row.source = g.value, g.source
-            row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
-            to_update.append(row)
+        if (indicator.pk, region.pk, g.period.first_day, g.period.end.first_day) in existing:
+            continue
+        row = Value(indicator=indicator, region=region, value=g.value, source=g.source)
+        row.period = g.period
+        row.approval_state, row.approved_at = ApprovalState.APPROVED, approved_at(g.period.end)
+        to_create.append(row)
     bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
-    bulk_update_with_history(
-        to_update, Value, ["value", "source", "approval_state", "approved_at"], batch_size=2000, default_user=user
-    )
-    return len(to_create) + len(to_update)
+    return len(to_create)
 
 
 def _targets(regions: list[Region]) -> None:

@@ -5,15 +5,23 @@ file uploads to disk whatever their size, and only then does a form or serialize
 "too large". The two places people upload (the portal's report page with its evidence
 file, the API's statistics import) are refused here from the length they declare, with
 the message each audience reads: a message on the page, or the API's error shape.
+
+The report page is the exception for a body a little too large: refused unread, it would
+lose every value and the narrative typed with the file. Up to the evidence limit plus
+REPORT_BODY_MARGIN it is read, through `EvidenceSizeHandler`, which stops storing a file
+once it passes the limit and says so (`uploads_refused`), so the page shows the refusal
+with all else that was typed. Only a larger body is refused unread.
 """
 
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -21,6 +29,41 @@ from django.utils.translation import gettext as _
 API_PREFIX = "/api/"
 REPORT_PAGE = re.compile(r"^/reports/\d+/$")
 IMPORT_UPLOAD = re.compile(r"^/api/v1/imports/$")
+
+
+# How far over the evidence limit a report page's body may be and still be read (its file
+# refused, the rest kept): a photo a little too large, not a video.
+REPORT_BODY_MARGIN = 30 * 10**6
+
+
+@dataclass(frozen=True)
+class RefusedUpload:
+    field: str
+    name: str
+
+
+class EvidenceSizeHandler(FileUploadHandler):
+    """First of the report page's upload handlers: passes each file's bytes on to Django's
+    own handlers until the file passes MAX_EVIDENCE_FILE_BYTES, then skips the rest of it
+    (Django closes what was stored) and records it, for the page to say so."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.refused: list[RefusedUpload] = []
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > settings.MAX_EVIDENCE_FILE_BYTES:
+            self.refused.append(RefusedUpload(field=self.field_name, name=self.file_name or ""))
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler makes the file
+
+
+def uploads_refused(request: HttpRequest) -> list[RefusedUpload]:
+    """The files of this request left out for being over the evidence limit."""
+    return [r for h in request.upload_handlers if isinstance(h, EvidenceSizeHandler) for r in h.refused]
 
 
 def _megabytes(size: int) -> str:
@@ -55,7 +98,9 @@ class RequestSizeMiddleware:
         length = _declared_length(request)
         path = request.path_info
         if REPORT_PAGE.match(path):
-            limit = settings.MAX_EVIDENCE_FILE_BYTES + _fields_limit()
+            limit = settings.MAX_EVIDENCE_FILE_BYTES + REPORT_BODY_MARGIN
+            # Before anything reads the body (the CSRF check does, in process_view).
+            request.upload_handlers.insert(0, EvidenceSizeHandler(request))
             if length > limit:
                 messages.error(
                     request,

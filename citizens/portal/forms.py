@@ -36,6 +36,18 @@ class PersonalDataForm(forms.Form):
     full_name = forms.CharField(label=_("full name"), max_length=255, widget=NoEchoInput)
     phone = forms.CharField(label=_("phone"), max_length=32, required=False, widget=NoEchoInput)
 
+    PERSONAL = ("iin", "full_name", "phone")
+
+    def not_kept(self) -> list[str]:
+        """The personal fields typed into a form that failed: their inputs come back empty,
+        and the page says so, or the person would think them kept."""
+        if not self.is_bound or not self.errors:
+            return []
+        return [name for name in self.PERSONAL if str(self.data.get(name) or "").strip()]
+
+    def not_kept_labels(self) -> str:
+        return ", ".join(str(self.fields[name].label) for name in self.not_kept())
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name, message in personal_data_problems(

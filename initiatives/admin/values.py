@@ -1,14 +1,19 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from regions.models import Region
+
 from ..engine.rollups import rollups_refresh_later
-from ..models import ApprovalState, Value, ValueSource
+from ..models import ApprovalState, Indicator, Value, ValueSource
 from ..periods import Period, PeriodError
 from ..services.values import value_check_version, values_approve
 from .filters import TopRegionFilter, YearFilter
@@ -50,7 +55,43 @@ class ValueAdminForm(forms.ModelForm[Value]):
         if self.instance.pk:
             # Locks the row until the admin's save commits (the change view is one transaction).
             value_check_version(value=self.instance, version=data.get("seen_version") or "")
+        self._refuse_a_key_taken(data)
         return data
+
+    def _refuse_a_key_taken(self, data: dict[str, object]) -> None:
+        """One value per KPI, region and period: a form for a key that has one already is
+        refused with the way to the one there (the database's refusal was a 500 that lost
+        the input), and never overwrites it."""
+        indicator, region, period = data.get("indicator"), data.get("region"), data.get("period")
+        if not (isinstance(indicator, Indicator) and isinstance(region, Region) and isinstance(period, Period)):
+            return
+        there = (
+            Value.objects.filter(indicator=indicator, region=region).for_period(period).exclude(pk=self.instance.pk)
+        ).first()
+        if there is not None:
+            link = reverse("admin:initiatives_value_change", args=[there.pk])
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("%(kpi)s for %(region)s, %(period)s already has a value: %(value)s. Nothing was saved.")
+                    % {
+                        "kpi": indicator.code,
+                        "region": region,
+                        "period": period,
+                        "value": indicator.shown(there.value),
+                    },
+                    link,
+                    _("Open it to change it."),
+                ),
+                code="value_exists",
+            )
+
+    def clean_value(self) -> Decimal | None:
+        value: Decimal | None = self.cleaned_data.get("value")
+        if value is not None and value < 0:
+            # Said here in the reader's words; the database's own refusal names only its constraint.
+            raise forms.ValidationError(_("A KPI value cannot be negative."), code="negative")
+        return value
 
     def clean_period(self) -> Period:
         try:

@@ -1,12 +1,14 @@
 """The report form: one value and one comment per KPI, the narrative, and the version the
 person opened, so a save from a stale tab is caught."""
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from regions.models import Region
 
@@ -21,6 +23,48 @@ OUTLIER_SHARE = Decimal("0.5")
 def plain(number: Decimal) -> str:
     """12.5, 400 and 40 as people write them (never 4E+2)."""
     return format(number.normalize(), "f")
+
+
+# Digits, one decimal point, a minus sign (refused as negative, by min_value, in its own words).
+TYPED_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+# Languages whose people write the decimal point as a comma (12,5); in English a comma
+# groups thousands, so it is refused there rather than read one way or the other.
+DECIMAL_COMMA = ("kk", "ru")
+
+
+class TypedNumberField(forms.DecimalField):
+    """A number typed into a text input, read on the server as typed.
+
+    An <input type=number> sends an empty string for anything the browser cannot read
+    ("5e", "12,5" in some browsers), so the server could not tell a cleared field from
+    unreadable input, and dropped both. A text input sends what was typed: empty means
+    cleared, anything else is a number or an error on its field, with the text kept."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # the stubs' DecimalField returns int
+        text = re.sub(r"[\s\u00a0\u202f]", "", str(value or ""))  # spaces that group thousands
+        if not text:
+            return None
+        if (get_language() or "")[:2] in DECIMAL_COMMA and "." not in text:
+            text = text.replace(",", ".")
+        if not TYPED_NUMBER.match(text):
+            raise forms.ValidationError(
+                _("%(value)s is not a number: write digits, with a point for decimals (1234 or 12.5).")
+                % {"value": str(value).strip()},
+                code="invalid",
+            )
+        number: Decimal | None = super().to_python(text)
+        return number
+
+
+def evidence_too_large(name: str) -> str:
+    """What a person reads of a file over the evidence limit, on the page and (with
+    `{name}` for the file's name) from the browser's own check, in static/portal.js."""
+    return _("%(name)s is larger than %(mb)s MB and was not attached: choose a smaller file.") % {
+        "name": name,
+        "mb": settings.MAX_EVIDENCE_FILE_BYTES // 10**6,
+    }
 
 
 class ReportForm(forms.Form):
@@ -64,14 +108,16 @@ class ReportForm(forms.Form):
         lines = {line.indicator_id: line for line in report.lines.all()}
         for kpi in kpis:
             line = lines.get(kpi.pk)
-            self.fields[f"value_{kpi.pk}"] = forms.DecimalField(
+            self.fields[f"value_{kpi.pk}"] = TypedNumberField(
                 label=kpi.name,
                 required=False,
                 min_value=Decimal(0),
                 max_digits=20,
                 decimal_places=4,
                 initial=plain(line.value) if line else None,
-                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "placeholder": _("Value")}),
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": _("Value")}
+                ),
             )
             self.fields[f"comment_{kpi.pk}"] = forms.CharField(
                 label=_("Comment on %(kpi)s") % {"kpi": kpi.name},
@@ -79,6 +125,10 @@ class ReportForm(forms.Form):
                 initial=line.comment if line else "",
                 widget=forms.TextInput(attrs={"placeholder": _("Comment")}),
             )
+        # For the browser's size check before sending (static/portal.js), in the page's language.
+        self.fields["evidence"].widget.attrs.update(
+            {"data-max-bytes": str(settings.MAX_EVIDENCE_FILE_BYTES), "data-too-large": evidence_too_large("{name}")}
+        )
         self.fields["narrative"].initial = report.narrative
         self.fields["settlement"].queryset = Region.objects.within(report.branch.region).filter(level__gte=3)  # type: ignore[attr-defined]
         self.fields["version"].initial = report.version
@@ -103,6 +153,12 @@ class ReportForm(forms.Form):
         for kpi in self.kpis:
             value = data.get(f"value_{kpi.pk}")
             comment = (data.get(f"comment_{kpi.pk}") or "").strip()
+            if value is None and comment and f"value_{kpi.pk}" not in self.errors:
+                # A value cleared, or never typed, takes its comment with it: say so rather than drop it.
+                self.add_error(
+                    f"comment_{kpi.pk}", _("A comment goes with a value: enter the value, or clear the comment.")
+                )
+                continue
             around = self.context.get(kpi.pk)
             if not self.submitting or value is None or around is None or comment:
                 continue
@@ -125,13 +181,13 @@ class ReportForm(forms.Form):
             note=self.cleaned_data.get("settlement_note", ""),
         )
 
-    def values(self) -> dict[Indicator, tuple[Decimal, str]]:
-        out = {}
-        for kpi in self.kpis:
-            value = self.cleaned_data.get(f"value_{kpi.pk}")
-            if value is not None:
-                out[kpi] = (value, (self.cleaned_data.get(f"comment_{kpi.pk}") or "").strip())
-        return out
+    def values(self) -> dict[Indicator, tuple[Decimal | None, str]]:
+        """Every KPI of the form: its value and comment, None for a field left empty (a
+        value the report holds is then cleared)."""
+        return {
+            kpi: (self.cleaned_data.get(f"value_{kpi.pk}"), (self.cleaned_data.get(f"comment_{kpi.pk}") or "").strip())
+            for kpi in self.kpis
+        }
 
 
 class ReviewForm(forms.Form):

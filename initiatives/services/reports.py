@@ -124,11 +124,12 @@ def report_save(
     *,
     report: Report,
     version: int,
-    values: dict[Indicator, tuple[Decimal, str]],
+    values: dict[Indicator, tuple[Decimal | None, str]],
     narrative: str,
     user: User,
 ) -> Report:
-    """Save the coordinator's values and narrative, if nobody saved in between."""
+    """Save the coordinator's values and narrative, if nobody saved in between. A value
+    of None clears the report's value of that KPI (its history keeps what it was)."""
     report = _check_open(report, user)
     if report.version != version:
         raise StaleReportError(
@@ -136,6 +137,11 @@ def report_save(
             % {"theirs": report.version, "yours": version}
         )
     for indicator, (value, comment) in values.items():
+        if value is None:
+            for cleared in ReportLine.objects.filter(report=report, indicator=indicator):
+                cleared._history_user = user  # type: ignore[attr-defined]
+                cleared.delete()
+            continue
         if value < 0:
             raise ValidationError(_("%(code)s cannot be negative.") % {"code": indicator.code})
         line, _created = ReportLine.objects.get_or_create(report=report, indicator=indicator, defaults={"value": value})
@@ -324,7 +330,7 @@ def report_save_all(
     *,
     report: Report,
     version: int,
-    values: dict[Indicator, tuple[Decimal, str]],
+    values: dict[Indicator, tuple[Decimal | None, str]],
     narrative: str,
     evidence: "UploadedFile[bytes] | None" = None,
     settlement: SettlementJoined | None = None,

@@ -76,6 +76,39 @@ def test_a_bad_iin_is_refused_without_echoing_it_or_the_other_personal_fields(
     assert not CitizenReport.objects.exists()
 
 
+def test_a_refused_form_says_the_personal_fields_were_not_kept_and_lists_its_errors(
+    client, coordinator_astana, branch_astana
+):
+    client.force_login(coordinator_astana)
+    response = client.post(reverse("citizen_register"), form(branch_astana, received_on="2026-12-20"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    # The error summary, as on the report form, links to the field to fix
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    assert "Nothing was saved" in summary and 'href="#id_received_on"' in summary
+    # and the page says plainly, at the top and beside each, that the personal fields are empty again
+    assert "these fields are empty again: IIN, full name, phone. Type them again" in page
+    assert page.count("Not kept: type it again.") == 3
+    for name in ("iin", "full_name", "phone"):
+        field = page.index(f'name="{name}"')
+        assert "Not kept: type it again." in page[field : field + 200]
+    assert form(branch_astana)["iin"] not in page and PEOPLE[0][0] not in page and PEOPLE[0][1] not in page
+
+
+def test_a_personal_field_left_empty_is_not_said_to_be_lost(client, coordinator_astana, branch_astana):
+    client.force_login(coordinator_astana)
+    response = client.post(reverse("citizen_register"), form(branch_astana, phone="", received_on="2026-12-20"))
+    page = response.content.decode()
+    assert "these fields are empty again: IIN, full name. Type them again" in page
+    assert page.count("Not kept: type it again.") == 2
+
+
+def test_the_register_form_says_nothing_of_lost_fields_before_it_is_sent(client, coordinator_astana):
+    client.force_login(coordinator_astana)
+    page = client.get(reverse("citizen_register")).content.decode()
+    assert "Not kept" not in page and "error-summary" not in page
+
+
 def test_another_branchs_report_is_not_found(client, coordinator_almaty, coordinator_astana, branch_astana):
     report = registered(branch_astana, coordinator_astana)
     client.force_login(coordinator_almaty)

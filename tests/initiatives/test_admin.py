@@ -194,6 +194,42 @@ def test_a_bad_period_keeps_the_input_and_says_what_is_accepted(staff: Client) -
     assert not Value.objects.exists()
 
 
+def add_value(staff: Client, value: str, language: str = "en"):
+    return staff.post(
+        "/admin/initiatives/value/add/",
+        {
+            "indicator": Indicator.objects.get(code="crime.registered").pk,
+            "region": Region.objects.get(kato="710000000").pk,
+            "period": "2025-09",
+            "value": value,
+            "source": "manual",
+            "comment": "checked by hand",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def test_adding_a_value_for_a_key_that_has_one_is_a_form_error_and_overwrites_nothing(staff: Client) -> None:
+    there = ValueFactory(kpi="crime.registered", period="2025-09", value=Decimal(1432), approved=False)
+    response = add_value(staff, "1500", language="ru")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "уже есть значение" in page and "Ничего не сохранено" in page
+    assert f"/admin/initiatives/value/{there.pk}/change/" in page
+    assert 'value="1500"' in page and 'value="2025-09"' in page and "checked by hand" in page
+    assert list(Value.objects.values_list("value", flat=True)) == [Decimal(1432)]
+
+
+def test_a_negative_value_is_refused_in_the_readers_language(staff: Client) -> None:
+    response = add_value(staff, "-5", language="kk")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "теріс бола алмайды" in page
+    assert "value_not_negative" not in page
+    assert 'value="-5"' in page
+    assert not Value.objects.exists()
+
+
 def test_staff_approve_values_with_an_action(staff: Client, office) -> None:
     value = ValueFactory(approved=False)
     response = staff.post(

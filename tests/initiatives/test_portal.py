@@ -68,6 +68,84 @@ def test_a_failed_form_keeps_every_value_typed(client: Client, report: Report, c
     assert not report.lines.exists()
 
 
+def saved_events(report: Report) -> list[Decimal]:
+    return list(report.lines.values_list("value", flat=True))
+
+
+def test_a_cleared_value_clears_the_saved_one(client: Client, report: Report, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+    assert client.post(f"/reports/{report.pk}/", form_data(report, "12")).status_code == 302
+    assert saved_events(report) == [Decimal(12)]
+    report.refresh_from_db()
+    response = client.post(f"/reports/{report.pk}/", form_data(report, ""))
+    assert response.status_code == 302
+    assert saved_events(report) == []
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    kpi = Indicator.objects.get(code="events.legal_literacy")
+    field = page[page.index(f'name="value_{kpi.pk}"') :]
+    assert 'value="12"' not in field[: field.index(">")]
+    # the history says what it was
+    assert report.lines.model.history.filter(history_type="-", value=Decimal(12)).exists()
+
+
+@pytest.mark.parametrize("typed", ["5e", "1,5,2", "twelve", "12.5.1"])
+def test_a_value_that_is_not_a_number_is_an_error_on_its_field_with_the_text_kept(
+    client: Client, report: Report, coordinator_astana, typed: str
+) -> None:
+    client.force_login(coordinator_astana)
+    client.post(f"/reports/{report.pk}/", form_data(report, "12"))
+    report.refresh_from_db()
+    response = client.post(f"/reports/{report.pk}/", form_data(report, typed), HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"{typed} is not a number" in page
+    assert f'value="{typed}"' in page and "typed by hand" in page
+    assert saved_events(report) == [Decimal(12)]
+
+
+def test_the_value_field_sends_what_was_typed(client: Client, report: Report, coordinator_astana) -> None:
+    """A number input sends "" for what the browser cannot read ("5e"): the server would
+    take it for a cleared field. A text input sends the text, for the server to judge."""
+    client.force_login(coordinator_astana)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    kpi = Indicator.objects.get(code="events.legal_literacy")
+    start = page.index(f'name="value_{kpi.pk}"')
+    tag = page[page.rindex("<input", 0, start) : page.index(">", start)]
+    assert 'type="text"' in tag and 'inputmode="decimal"' in tag
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "saved"), [("ru", "12,5", "12.5"), ("kk", "1 234,5", "1234.5"), ("en", "12.5", "12.5")]
+)
+def test_a_value_is_read_as_people_write_it_in_their_language(
+    client: Client, report: Report, coordinator_astana, language: str, typed: str, saved: str
+) -> None:
+    client.force_login(coordinator_astana)
+    response = client.post(f"/reports/{report.pk}/", form_data(report, typed), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302
+    assert saved_events(report) == [Decimal(saved)]
+
+
+def test_a_comma_is_not_guessed_at_in_english(client: Client, report: Report, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+    response = client.post(f"/reports/{report.pk}/", form_data(report, "1,234"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert not report.lines.exists()
+
+
+def test_a_comment_without_its_value_is_not_dropped_silently(
+    client: Client, report: Report, coordinator_astana
+) -> None:
+    client.force_login(coordinator_astana)
+    kpi = Indicator.objects.get(code="events.legal_literacy")
+    response = client.post(
+        f"/reports/{report.pk}/", {**form_data(report, ""), f"comment_{kpi.pk}": "two schools closed"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "A comment goes with a value" in page and "two schools closed" in page
+
+
 def test_a_save_from_a_stale_tab_is_refused_and_the_input_kept(
     client: Client, report: Report, coordinator_astana
 ) -> None:
@@ -355,3 +433,14 @@ def test_a_returned_report_shows_the_coordinator_what_to_fix(
     page = client.get(f"/reports/{report.pk}/").content.decode()
     assert "Returned for revision" in page and "To fix: 400 in a month?" in page
     assert "/review/" not in page  # the review button is the office's, for submitted reports
+
+
+def test_the_evidence_input_carries_its_limit_and_the_words_for_the_browsers_check(
+    client: Client, report: Report, coordinator_astana
+) -> None:
+    client.force_login(coordinator_astana)
+    page = client.get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    start = page.index('id="id_evidence"')
+    tag = page[page.rindex("<input", 0, start) : page.index(">", start)]
+    assert 'data-max-bytes="10000000"' in tag
+    assert 'data-too-large="Файл {name} больше 10 МБ и не прикреплён: выберите файл меньшего размера."' in tag

@@ -2,15 +2,19 @@
 the words of the page or of the API."""
 
 import datetime
+from typing import ClassVar
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
 
 from agencies.models import RegionalBranch
-from initiatives.models import Report
+from initiatives.models import Indicator, Report
 from initiatives.periods import Period
 from initiatives.services.reports import report_create
+from projectoffice.request_limits import REPORT_BODY_MARGIN
 from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +107,71 @@ def test_a_field_over_djangos_cap_on_the_api_answers_in_the_api_error_shape(clie
         "code": "too_large",
         "message": "The request body is larger than 1000\xa0bytes.",
     }
+
+
+class RecordingHandler(FileUploadHandler):
+    """Stands for Django's own handlers, after ours: what reaches them is what is stored."""
+
+    received: ClassVar[list[int]] = []
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        RecordingHandler.received.append(len(raw_data))
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def report_post(report: Report, file: SimpleUploadedFile) -> dict[str, object]:
+    kpi = Indicator.objects.get(code="events.legal_literacy")
+    return {
+        "version": str(report.version),
+        f"value_{kpi.pk}": "7",
+        "narrative": "typed with the file",
+        "evidence": file,
+        "action": "save",
+    }
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC))
+def test_an_evidence_file_a_little_over_the_limit_is_refused_with_everything_else_typed_kept(
+    client: Client, report: Report, coordinator_astana, settings
+) -> None:
+    """15 MB: over the file limit and over what the declared length let through before, so
+    the page was refused unread and every value and the narrative were lost."""
+    client.force_login(coordinator_astana)
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF" + b"0" * (15 * 10**6))
+
+    response = client.post(f"/reports/{report.pk}/", report_post(report, scan))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "scan.pdf is larger than 10 MB and was not attached: choose a smaller file." in page
+    assert "Nothing was saved" in page
+    assert 'value="7"' in page and "typed with the file" in page
+    assert not report.evidence.exists() and not report.lines.exists()
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC))
+def test_a_file_over_the_limit_is_not_stored_past_it(
+    client: Client, report: Report, coordinator_astana, settings
+) -> None:
+    settings.MAX_EVIDENCE_FILE_BYTES = 200_000
+    settings.FILE_UPLOAD_HANDLERS = ["tests.projectoffice.test_request_limits.RecordingHandler"]
+    RecordingHandler.received.clear()
+    client.force_login(coordinator_astana)
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF" + b"0" * 5_000_000)
+
+    response = client.post(f"/reports/{report.pk}/", report_post(report, scan))
+
+    assert response.status_code == 400
+    assert 0 < sum(RecordingHandler.received) <= settings.MAX_EVIDENCE_FILE_BYTES
+    assert not report.evidence.exists()
+
+
+def test_a_body_past_the_margin_is_still_refused_unread(client: Client, report: Report, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+
+    response = client.generic("POST", f"/reports/{report.pk}/", **too_long(10 * 10**6 + REPORT_BODY_MARGIN + 1))
+
+    assert response.status_code == 303

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         "Fill the database with demo data: the 20 regions, agencies and their branches, the users 'office', "
         "'office.deputy', 'coordinator.astana' and 'coordinator.almaty', initiatives, campaigns, KPI targets, "
         "monthly values from January 2024 to the last month that is over, the citizen register, and a release "
-        "of the year to date for the public page. Safe to run again: it changes only what differs."
+        "of the year to date for the public page. Safe to run again: it fills what is missing and never changes "
+        "what a person or an import wrote."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
