@@ -37,6 +37,7 @@ from .models import (
     Initiative,
     InitiativeStatus,
     Report,
+    ReportingCycle,
     ReportKind,
     SettlementStage,
     Target,
@@ -45,7 +46,7 @@ from .models import (
 )
 from .models.imports import ImportStatus
 from .periods import Month, Period
-from .reference_data import load_indicators
+from .reference_data import load_indicators, load_reporting_cycles
 from .selectors.reports import due_date_for
 from .services.register import alcohol_free_values_sync
 from .services.reports import REOPEN_DAYS
@@ -479,6 +480,7 @@ def _open_demo_reports() -> None:
 def seed_programme() -> int:
     """Create what is missing of the demo programme; returns how many values were written."""
     load_indicators(Indicator, Agency)
+    load_reporting_cycles(ReportingCycle, Agency)  # every region's gpo branch owes reports
     owner = User.objects.filter(username="office").first()
     regions = list(Region.objects.top_level())
     initiatives = _initiatives(owner)

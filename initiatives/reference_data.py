@@ -64,3 +64,21 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
             indicator.source, indicator.numerator_id, indicator.denominator_id, indicator.factor = wanted
             indicator.save()
     return changed
+
+
+# Whose branches owe reports on a new installation and in the demo: the Prosecutor
+# General's Office, whose project office runs the tracker (a migration gives an
+# installation that already had coordinators the agencies of their branches instead).
+FIRST_REPORTING_AGENCY = "gpo"
+CYCLE_KINDS = ("monthly", "half_yearly")
+
+
+def load_reporting_cycles(cycle_model: Any, agency_model: Any) -> None:
+    """The reporting cycles where missing, due on the 15th of the month after the period
+    (Decree No. 200), and a cycle that names no agency owed by FIRST_REPORTING_AGENCY's
+    branches. Due dates and agencies staff set are left as they are."""
+    reporting = agency_model.objects.get(code=FIRST_REPORTING_AGENCY)
+    for kind in CYCLE_KINDS:
+        cycle, _created = cycle_model.objects.get_or_create(kind=kind, defaults={"due_day": 15, "months_after": 1})
+        if not cycle.agencies.exists():
+            cycle.agencies.add(reporting)

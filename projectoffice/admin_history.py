@@ -89,13 +89,12 @@ def record_changes(newer: Any, older: Any, model: type[models.Model]) -> list[tu
         model_field = model._meta.get_field(change.field)
         assert isinstance(model_field, models.Field)  # a diff is of concrete fields
         label = str(model_field.verbose_name)
-        changes.append(
-            (
-                label[:1].upper() + label[1:],
-                value_words(model_field, change.old, older),
-                value_words(model_field, change.new, newer),
-            )
-        )
+        if isinstance(model_field, models.ManyToManyField):  # history's m2m_fields: rows of the link table
+            target = model_field.m2m_reverse_field_name()
+            before, after = (", ".join(str(row[target]) for row in rows) or "—" for rows in (change.old, change.new))
+        else:
+            before, after = value_words(model_field, change.old, older), value_words(model_field, change.new, newer)
+        changes.append((label[:1].upper() + label[1:], before, after))
     return changes
 
 

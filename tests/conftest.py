@@ -1,8 +1,9 @@
 """The fixed cast of every test, and the rules for tests that need real services.
 
 Cast: `office` (project-office staff), `coordinator_astana` and `coordinator_almaty`
-(coordinators of those cities), and anonymous `client`. The 20 first-level regions and
-the agencies come from the data migrations, so they are in every test database.
+(coordinators of those cities), and anonymous `client`. The 20 first-level regions, the
+agencies and the reporting cycles come from the data migrations, so they are in every
+test database; the cycles are owed by the branches of gpo, as in the demo.
 """
 
 import datetime
@@ -131,13 +132,14 @@ def reference_data(transactional_db: None) -> None:
     from agencies.models import Agency
     from agencies.reference_data import load_agencies
     from agencies.roles import sync_role_groups
-    from initiatives.models import Indicator
-    from initiatives.reference_data import load_indicators
+    from initiatives.models import Indicator, ReportingCycle
+    from initiatives.reference_data import load_indicators, load_reporting_cycles
     from regions.reference_data import load_first_level_regions
 
     load_first_level_regions(Region)
     load_agencies(Agency)
     load_indicators(Indicator, Agency)
+    load_reporting_cycles(ReportingCycle, Agency)
     sync_role_groups()
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from initiatives.models import Campaign, Indicator, Initiative, Target, Value
+from initiatives.models import Campaign, Indicator, Initiative, ReportingCycle, Target, Value
 from initiatives.periods import Period
 
 
@@ -18,6 +18,7 @@ def everything() -> dict[str, object]:
         "values": Value.objects.count(),
         "value_history": Value.history.count(),
         "history": (Initiative.history.count(), Campaign.history.count(), Target.history.count()),
+        "duty": list(ReportingCycle.objects.values_list("kind", "agencies__code").order_by("kind", "agencies__code")),
     }
 
 
@@ -110,10 +111,38 @@ def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -
     office = User.objects.get(username="office")
     today = (last_month().plus(1)).first_day
     grid = reporting_grid(user=office, year=last_month().plus(-1).year, today=today)
-    cells = [c for block in grid.regions for row in block.rows for c in row.cells if c.expected]
+    rows = [row for block in grid.regions for row in block.rows]
+    cells = [c for row in rows for c in row.cells if c.expected]
     kinds = {(c.timeliness, c.state) for c in cells}
     assert {("on_time", "approved"), ("late", "approved"), ("on_time", "returned"), ("on_time", "submitted")} <= kinds
-    assert sum(c.state == "missing" for c in cells) == 1
+    # The coordinators' branches (Astana, Almaty) missed one report between them ...
+    coordinated = [c for row in rows if row.has_coordinator for c in row.cells if c.expected]
+    assert sum(c.state == "missing" for c in coordinated) == 1
+    # ... and every other region's branch owes its reports too, with nobody to hand them in.
+    uncoordinated = [row for row in rows if not row.has_coordinator]
+    assert len(uncoordinated) == 18 and {row.branch.agency.code for row in rows} == {"gpo"}
+    assert all(c.state == "missing" for row in uncoordinated for c in row.cells if c.expected)
+    assert sum(c.state == "missing" for c in cells) == 1 + 18 * sum(c.expected for c in uncoordinated[0].cells)
+
+
+@pytest.mark.django_db
+def test_the_demo_grid_covers_the_reporting_agencys_branch_in_every_region(seeded) -> None:
+    from django.contrib.auth.models import User
+
+    from initiatives.management.demo_reports import last_month
+    from initiatives.selectors.reporting import reporting_grid
+    from regions.models import Region
+
+    office = User.objects.get(username="office")
+    grid = reporting_grid(user=office, year=last_month().year, today=last_month().plus(1).first_day)
+    assert [b.kato for b in grid.regions] == list(
+        Region.objects.top_level().order_by("kato").values_list("kato", flat=True)
+    )
+    assert [(o.agency.code, o.branches, o.without_coordinator) for o in grid.owing] == [("gpo", 20, 18)]
+    assert {r.branch.region.kato for b in grid.regions for r in b.rows if r.has_coordinator} == {
+        "710000000",
+        "750000000",
+    }
 
 
 @pytest.mark.django_db

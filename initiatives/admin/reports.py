@@ -168,4 +168,14 @@ class ReportAdmin(WorkflowHistoryAdmin):
 
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(HistoryAdmin):
-    list_display = ["kind", "due_day", "months_after", "updated_at"]
+    list_display = ["kind", "due_day", "months_after", "owed_by", "updated_at"]
+    fields = ["kind", "due_day", "months_after", "agencies"]
+    autocomplete_fields = ["agencies"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReportingCycle]:
+        cycles: QuerySet[ReportingCycle] = super().get_queryset(request)
+        return cycles.prefetch_related("agencies")
+
+    @admin.display(description=_("agencies whose branches owe it"))
+    def owed_by(self, cycle: ReportingCycle) -> str:
+        return ", ".join(str(agency) for agency in cycle.agencies.all()) or "—"

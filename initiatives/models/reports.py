@@ -48,13 +48,26 @@ class ReportQuerySet(models.QuerySet["Report"]):
 
 class ReportingCycle(Timestamped):
     """When each kind of report is due: on `due_day` of the `months_after`-th month after
-    its period. Staff change these in the admin; reports already created keep theirs."""
+    its period; and who owes it: every active branch of the `agencies` named, whether or
+    not it has a coordinator (one without is counted missing and the office is told).
+    Staff change these in the admin; reports already created keep their due dates."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices, unique=True)
     due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=15)
     months_after = models.PositiveSmallIntegerField(_("months after the period"), default=1)
+    agencies = models.ManyToManyField(
+        "agencies.Agency",
+        verbose_name=_("agencies whose branches owe it"),
+        blank=True,
+        related_name="reporting_cycles",
+        help_text=_(
+            "Every active regional branch of these agencies owes this report, whether or not it has a "
+            "coordinator: a branch without one is counted missing on the reporting grid, and the project "
+            "office is asked to assign one."
+        ),
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[agencies])
 
     class Meta:
         verbose_name = _("reporting cycle")

@@ -1,5 +1,11 @@
 """Reporting timeliness: which branch handed in which report, and whether on time.
 
+Who owes what is the reporting cycles' (`ReportingCycle.agencies`): every active branch
+of an agency named there owes that kind of report, whether or not it has a coordinator;
+one without is marked so and its reports count missing like anyone's. A branch that owes
+nothing but handed in a report that year is shown too, its cells "not owed", outside the
+rate.
+
 "On time" is judged by the first submission (the history's first "submitted" record),
 whatever happened after: a report returned and resubmitted late was still on time, and
 a report approved after its due date but first submitted before it too. A period whose
@@ -11,18 +17,19 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from agencies.access import scoped_to_user
-from agencies.models import Membership, RegionalBranch
+from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
 
 from ..models import Report, ReportKind, ReportState
 from ..periods import Month, Period
-from .reports import due_date_for, reporting_cycles
+from .reports import due_date_for, reporting_cycles, reporting_duty
 from .words import span_in_words
 
 MISSING = "missing"
+NOT_OWED = "not_owed"
 
 
 class Timeliness:
@@ -30,6 +37,7 @@ class Timeliness:
     LATE = "late"
     NOT_IN = "not_in"  # due date passed, nothing submitted yet
     NOT_DUE = "not_due"
+    NOT_OWED = NOT_OWED  # the branch's agency does not owe this kind of report
 
 
 @dataclass
@@ -43,17 +51,34 @@ class Cell:
 
     @property
     def state(self) -> str:
-        return self.report.state if self.report is not None else MISSING
+        if self.report is not None:
+            return str(self.report.state)
+        return NOT_OWED if self.timeliness == Timeliness.NOT_OWED else MISSING
 
     @property
     def expected(self) -> bool:
-        return self.timeliness != Timeliness.NOT_DUE
+        return self.timeliness not in (Timeliness.NOT_DUE, Timeliness.NOT_OWED)
 
 
 @dataclass
 class BranchRow:
     branch: RegionalBranch
     cells: list[Cell]
+    has_coordinator: bool
+
+    @property
+    def owes(self) -> bool:
+        return any(c.timeliness != Timeliness.NOT_OWED for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What the rate covers, for one agency: its branches (that the reader may see) that
+    owe reports, and how many of them have no coordinator."""
+
+    agency: Agency
+    branches: int
+    without_coordinator: int
 
 
 @dataclass
@@ -93,6 +118,19 @@ class Grid:
     def rate(self) -> float | None:
         return round(100 * self.on_time / self.expected, 1) if self.expected else None
 
+    @property
+    def owing(self) -> list[Owing]:
+        rows = [row for block in self.regions for row in block.rows if row.owes]
+        agencies = {row.branch.agency_id: row.branch.agency for row in rows}
+        return [
+            Owing(
+                agency,
+                sum(row.branch.agency_id == agency_id for row in rows),
+                sum(row.branch.agency_id == agency_id and not row.has_coordinator for row in rows),
+            )
+            for agency_id, agency in sorted(agencies.items(), key=lambda item: item[1].code)
+        ]
+
 
 def _columns(year: int) -> list[tuple[str, Period]]:
     months = [(ReportKind.MONTHLY.value, Period.month(year, m)) for m in range(1, 13)]
@@ -107,14 +145,20 @@ def timeliness(due_date: datetime.date, first_submitted: datetime.datetime | Non
 
 
 def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
-    """Every branch that reports (one with an active coordinator, or one that has handed
-    in a report that year) the caller may see x every reporting period of `year`. Four
-    queries, whatever the number of branches and reports."""
-    reporting = Q(pk__in=Membership.objects.active().values("branch_id")) | Q(
+    """Every branch the caller may see that owes reports (its agency is on a reporting
+    cycle) or handed one in that year x every reporting period of `year`. Five queries,
+    whatever the number of branches and reports."""
+    duty = reporting_duty()
+    owing_agencies = set().union(*duty.values())
+    coordinated = Membership.objects.active().filter(
+        branch=OuterRef("pk"), role=MembershipRole.COORDINATOR, user__is_active=True
+    )
+    shown = Q(agency_id__in=owing_agencies, agency__is_active=True) | Q(
         pk__in=Report.objects.filter(period_start__year=year).values("branch_id")
     )
     branches = list(
-        scoped_to_user(RegionalBranch.objects.filter(reporting, is_active=True), user)
+        scoped_to_user(RegionalBranch.objects.filter(shown, is_active=True), user)
+        .annotate(coordinated=Exists(coordinated))
         .select_related("agency", "region")
         .order_by("region__kato", "agency__code")
     )
@@ -136,6 +180,7 @@ def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
     blocks: dict[str, RegionBlock] = {}
     for branch in branches:
         block = blocks.setdefault(branch.region.kato, RegionBlock(branch.region.kato, str(branch.region)))
+        owed_kinds = {kind for kind, agencies in duty.items() if branch.agency_id in agencies}
         cells = []
         for kind, period in columns:
             report = reports.get((branch.pk, kind, period.first_day, period.end.first_day))
@@ -143,12 +188,15 @@ def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
             submitted = first.get(report.pk) if report is not None else None
             if submitted is None and report is not None and report.submitted_at is not None:
                 submitted = report.submitted_at  # a report older than its history
-            cells.append(Cell(kind, period, due, report, submitted, timeliness(due, submitted, today)))
-        block.rows.append(BranchRow(branch, cells))
+            owed = timeliness(due, submitted, today) if kind in owed_kinds else Timeliness.NOT_OWED
+            cells.append(Cell(kind, period, due, report, submitted, owed))
+        block.rows.append(BranchRow(branch, cells, has_coordinator=bool(getattr(branch, "coordinated", False))))
     return Grid(year, [(k, p, span_in_words(p)) for k, p in columns], list(blocks.values()))
 
 
-GRID_HEADER = ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at", "timeliness"]
+GRID_HEADER = [
+    "kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at", "timeliness", "has_coordinator",
+]  # fmt: skip
 
 
 def grid_table(grid: Grid) -> list[list[Any]]:
@@ -163,6 +211,7 @@ def grid_table(grid: Grid) -> list[list[Any]]:
             cell.due_date.isoformat(),
             timezone.localtime(cell.first_submitted).isoformat() if cell.first_submitted else None,
             cell.timeliness,
+            "yes" if row.has_coordinator else "no",
         ]
         for block in grid.regions
         for row in block.rows

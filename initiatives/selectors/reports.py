@@ -34,6 +34,18 @@ def reporting_cycles() -> dict[str, ReportingCycle]:
     return {c.kind: c for c in ReportingCycle.objects.all()}
 
 
+def reporting_duty() -> dict[str, frozenset[int]]:
+    """Which agencies' branches owe each kind of report (the cycles' agencies, active ones
+    only), by kind: one query. A branch owes a kind when it is active and its agency is here."""
+    duty: dict[str, set[int]] = {}
+    pairs = ReportingCycle.agencies.through.objects.filter(agency__is_active=True).values_list(
+        "reportingcycle__kind", "agency_id"
+    )
+    for kind, agency_id in pairs:
+        duty.setdefault(kind, set()).add(agency_id)
+    return {kind: frozenset(ids) for kind, ids in duty.items()}
+
+
 def due_date_for(kind: str, period: Period, cycles: dict[str, ReportingCycle] | None = None) -> datetime.date:
     """The due date under the reporting cycle staff set for this kind of report (by
     default the 15th of the month after the period, as Decree No. 200 sets it)."""

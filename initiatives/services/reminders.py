@@ -1,18 +1,27 @@
 """Reminders before a report's due date, and escalation after it.
 
-Run once a day (Celery beat, 09:00 Almaty). For every report an active branch owes and
-has not handed in (no report yet, a draft, or a returned one), the stage of the calendar
-that applies today is written to the outbox:
+Run once a day (Celery beat, 09:00 Almaty). A branch owes a kind of report when it is
+active and its agency is on that kind's reporting cycle (`ReportingCycle.agencies`),
+whether or not it has a coordinator. For every report a branch owes and has not handed
+in (no report yet, a draft, or a returned one), the stage of the calendar that applies
+today is written to the outbox:
 
     due - 7 .. due - 2   first reminder, to the branch's active coordinators
     due - 1 .. due       second reminder, to them
     due + 1 .. due + 6   escalation to the branch's regional head(s), or the branch's e-mail
     due + 7 .. due + 14  escalation to the project office
 
+A branch with no active coordinator gets no reminder (there is nobody to remind); its
+regional head hears of it as usual, and the office's escalation lists every such branch
+owing the same report in one notice per person, asking for a coordinator to be assigned.
+
 Only the latest stage that applies is sent, so a run missed for a few days catches up
 without sending the stages it skipped. Each notice has a key per (branch, kind, period,
 stage, recipient): a second run, or another day inside the same stage, writes nothing.
 After due + 14 the rule stops: the report is on the office's review pages by then.
+
+The office's list of branches without a coordinator has a key per (kind, period, due
+date, recipient): it is sent once, on the first run that finds one in that stage.
 
 A report staff reopened is owed like any open one, but is never escalated on a day its
 reopening lasts: the office itself granted the extra time. Once the reopening ends and
@@ -37,7 +46,7 @@ from projectoffice.model_mixins import in_language
 
 from ..models import OutboxMessage, Report, ReportKind, ReportState
 from ..periods import Month, Period
-from ..selectors.reports import due_date_for, reporting_cycles
+from ..selectors.reports import due_date_for, reporting_cycles, reporting_duty
 from .notifications import notice_text
 from .outbox import outbox_add
 
@@ -101,23 +110,33 @@ def reminders_send(*, today: datetime.date) -> int:
 
 def _notices_due(today: datetime.date) -> Iterator[Notice]:
     cycles = reporting_cycles()
+    duty = reporting_duty()
+    owing = set().union(*duty.values())
+    if not owing:
+        return
+    branches = {
+        branch.pk: branch
+        for branch in RegionalBranch.objects.filter(is_active=True, agency_id__in=owing)
+        .select_related("agency", "region")
+        .order_by("pk")
+    }
+    if not branches:
+        return
     memberships = list(
         Membership.objects.active()
-        .filter(role__in=[MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD], user__is_active=True)
-        .select_related("user__profile", "branch__agency", "branch__region")
+        .filter(
+            branch_id__in=list(branches),
+            role__in=[MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD],
+            user__is_active=True,
+        )
+        .select_related("user__profile")
         .order_by("branch_id", "user_id")
     )
     coordinators: dict[int, list[User]] = defaultdict(list)
     heads: dict[int, list[User]] = defaultdict(list)
-    branches: dict[int, RegionalBranch] = {}
     for membership in memberships:
-        if membership.role == MembershipRole.COORDINATOR:
-            coordinators[membership.branch_id].append(membership.user)
-            branches[membership.branch_id] = membership.branch
-        else:
-            heads[membership.branch_id].append(membership.user)
-    if not branches:
-        return
+        people = coordinators if membership.role == MembershipRole.COORDINATOR else heads
+        people[membership.branch_id].append(membership.user)
 
     periods = _candidate_periods(today)
     reports = {
@@ -129,9 +148,13 @@ def _notices_due(today: datetime.date) -> Iterator[Notice]:
         )
     }
     office: list[User] | None = None  # fetched once, the first time a report reaches the office
+    # Branches with nobody to remind, by the report they owe: told to the office in one list.
+    uncoordinated: dict[tuple[str, Period, datetime.date], list[tuple[RegionalBranch, Report | None]]] = {}
 
     for branch_id, branch in branches.items():
         for kind, kind_periods in periods.items():
+            if branch.agency_id not in duty.get(kind, ()):
+                continue
             for period in kind_periods:
                 report = reports.get((branch_id, kind, period.first_day))
                 if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
@@ -144,15 +167,57 @@ def _notices_due(today: datetime.date) -> Iterator[Notice]:
                     continue
                 if stage.audience == OFFICE and office is None:
                     office = _office_people()
+                if not coordinators[branch_id] and stage.audience == OFFICE:
+                    uncoordinated.setdefault((kind, period, due), []).append((branch, report))
+                    continue
                 recipients = _recipients(stage, branch, coordinators[branch_id], heads[branch_id], office or [])
                 prefix = f"reminder:{branch_id}:{kind}:{period.first_day.isoformat()}:{stage.name}"
                 texts: dict[str, tuple[str, str]] = {}  # written once per language
                 for who, address, language in recipients:
                     if language not in texts:
                         with translation.override(language):
-                            texts[language] = _message(stage, branch, kind, period, report, due, today)
+                            texts[language] = _message(
+                                stage, branch, kind, period, report, due, today, bool(coordinators[branch_id])
+                            )
                     subject, body = texts[language]
                     yield Notice(f"{prefix}:{who}", address, subject, body)
+
+    yield from _uncoordinated_notices(uncoordinated, office or [], today)
+
+
+def _uncoordinated_notices(
+    owed: dict[tuple[str, Period, datetime.date], list[tuple[RegionalBranch, Report | None]]],
+    office: list[User],
+    today: datetime.date,
+) -> Iterator[Notice]:
+    """One notice per office person and report owed: the branches that owe it with no
+    coordinator, so that the office assigns one to each."""
+    stage = next(s for s in STAGES if s.audience == OFFICE)
+    for (kind, period, due), branches in owed.items():
+        prefix = f"reminder:no-coordinator:{kind}:{period.first_day.isoformat()}:{stage.name}:{due.isoformat()}"
+        texts: dict[str, tuple[str, str]] = {}
+        for who, address, language in _people(office):
+            if language not in texts:
+                with translation.override(language):
+                    texts[language] = notice_text(
+                        "no_coordinator",
+                        {
+                            "kind": ReportKind(kind).label,
+                            "period": period,
+                            "due": date_format(due, "SHORT_DATE_FORMAT"),
+                            "days": (today - due).days,
+                            "count": len(branches),
+                            "branches": [
+                                (
+                                    _branch_and_region(branch),
+                                    report.get_state_display() if report is not None else _("not started"),
+                                )
+                                for branch, report in sorted(branches, key=lambda b: (b[0].region.kato, b[0].pk))
+                            ],
+                        },
+                    )
+            subject, body = texts[language]
+            yield Notice(f"{prefix}:{who}", address, subject, body)
 
 
 def _candidate_periods(today: datetime.date) -> dict[str, list[Period]]:
@@ -214,6 +279,7 @@ def _message(
     report: Report | None,
     due: datetime.date,
     today: datetime.date,
+    has_coordinator: bool = True,
 ) -> tuple[str, str]:
     """Subject and body in the current language (the caller sets the reader's)."""
     days = (today - due).days
@@ -225,6 +291,7 @@ def _message(
         "state": report.get_state_display() if report is not None else _("not started"),
         "days": abs(days),
         "to_heads": stage.audience == REGIONAL_HEADS,
+        "has_coordinator": has_coordinator,
     }
     return notice_text("reminder" if stage.audience == COORDINATORS else "overdue", context)
 
