@@ -287,3 +287,12 @@ def test_the_admin_publishes_with_three_titles(office) -> None:
         "Q1",
         office,
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "language"),
+    [("Demo release 2026-01/2026-10", "en"), ("Цифры за 2026-Q1", "ru"), ("2026-Q1 кезеңінің сандары", "kk")],
+)
+def test_a_release_of_old_keeps_its_one_title_in_the_language_it_is_written_in(title: str, language: str) -> None:
+    move = importlib.import_module("initiatives.migrations.0028_release_titles_from_the_one_title")
+    assert move.language_of(title) == language
