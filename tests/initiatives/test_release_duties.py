@@ -287,6 +287,9 @@ def test_the_admin_publishes_with_three_titles(office) -> None:
         "Q1",
         office,
     )
+    page = client.get(f"/admin/initiatives/release/{release.pk}/change/").content.decode()
+    assert all(title in page for title in ("1-тоқсан", "I квартал", "Q1"))
+    assert "I квартал" not in client.get("/admin/initiatives/release/").content.decode()  # the list speaks English
 
 
 @pytest.mark.parametrize(
