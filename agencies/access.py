@@ -20,8 +20,12 @@ Scoped = TypeVar("Scoped", bound=QuerySet[Any])
 
 
 def is_project_office(user: Any) -> bool:
-    """Staff of the project office (or a superuser). Cached on the user for the request."""
+    """Active staff of the project office (or an active superuser). Cached on the user for
+    the request. A deactivated account is no one's: the command line, which takes a
+    username rather than a log-in, would otherwise still act in its name."""
     if is_agency_caller(user) or not getattr(user, "is_authenticated", False):
+        return False
+    if not getattr(user, "is_active", False):
         return False
     if not hasattr(user, "_is_project_office"):
         user._is_project_office = user.is_superuser or (

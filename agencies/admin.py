@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -11,6 +12,7 @@ from rest_framework_api_key.models import APIKey
 
 from projectoffice.admin_history import HistoryAdmin
 
+from .accounts import groups_grantable_by, permissions_grantable_by, rights_within
 from .models import Agency, AgencyToken, Membership, Profile, RegionalBranch, TokenScope
 from .tokens import DEFAULT_TOKEN_DAYS
 
@@ -123,8 +125,12 @@ class ProfileInline(admin.StackedInline[Profile, User]):
 
 
 class OfficeUserAdmin(UserAdmin[User]):
-    """The project office manages people, but only a superuser hands out superuser
-    rights or permissions one by one (the groups carry the roles)."""
+    """Accounts are kept by access administrators (the project office only reads them).
+    One may change an account, its groups or its password only if its rights are within
+    their own, and grant only groups whose every permission they hold; only a superuser
+    hands out superuser rights or permissions one by one (the groups carry the roles).
+    The admin's log records who created an account, granted or took away which group or
+    permission, and set a password."""
 
     inlines = [ProfileInline]
 
@@ -133,6 +139,29 @@ class OfficeUserAdmin(UserAdmin[User]):
         if not request.user.is_superuser:
             fields += ["is_superuser", "user_permissions"]
         return fields
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The password view asks this too: no one sets the password of a mightier account.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or rights_within(obj, request.user))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "groups":
+            kwargs["queryset"] = groups_grantable_by(request.user)
+        elif db_field.name == "user_permissions":
+            kwargs["queryset"] = permissions_grantable_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def construct_change_message(self, request, form, formsets, add=False):  # type: ignore[no-untyped-def]
+        """Besides the fields changed, which groups and permissions were granted and taken away."""
+        message: list[Any] = super().construct_change_message(request, form, formsets, add)
+        for field, name in (("groups", "group"), ("user_permissions", "permission")):
+            if field not in getattr(form, "changed_data", ()) or field not in form.cleaned_data:
+                continue
+            before, after = set(form.initial.get(field) or ()), set(form.cleaned_data[field])
+            message += [{"added": {"name": name, "object": str(o)}} for o in sorted(after - before, key=str)]
+            message += [{"deleted": {"name": name, "object": str(o)}} for o in sorted(before - after, key=str)]
+        return message
 
 
 admin.site.unregister(User)

@@ -1,4 +1,9 @@
-"""The two groups people are put in, and what each may do in the admin.
+"""The groups people are put in, and what each may do in the admin.
+
+Accounts are kept by a group of their own, "Access administrators": the project office
+only reads them, so no member of it can take over another account (set its password)
+or make a second one to confirm their own release. An access administrator, in turn,
+changes only accounts whose rights are within their own (`agencies/accounts.py`).
 
 The permissions are synced after every `migrate`, so a new model's permissions reach
 the project office without a hand-written migration.
@@ -12,24 +17,34 @@ from django.db.models import Q
 
 PROJECT_OFFICE_GROUP = "Project office"
 COORDINATORS_GROUP = "Regional coordinators"
+ACCESS_ADMINISTRATORS_GROUP = "Access administrators"
 
 # Project-office staff maintain all reference and domain data and the people in it.
 PROJECT_OFFICE_APPS = ("regions", "agencies", "initiatives", "citizens")
 # Never granted to a group by default: given person by person (citizens' personal data).
 PERSON_BY_PERSON = ("view_citizen_personal_data",)
-PROJECT_OFFICE_EXTRA = (("auth", "user", ("add", "change", "view")), ("auth", "group", ("view",)))
+PROJECT_OFFICE_EXTRA = (("auth", "user", ("view",)), ("auth", "group", ("view",)))
+ACCESS_ADMINISTRATORS = (("auth", "user", ("add", "change", "view")), ("auth", "group", ("view",)))
 # Coordinators read the reference data they pick from; their own reports are checked in code.
 COORDINATOR_VIEW = (("regions", "region"), ("agencies", "agency"), ("agencies", "regionalbranch"))
 
 
-def sync_role_groups() -> None:
-    office, _ = Group.objects.get_or_create(name=PROJECT_OFFICE_GROUP)
-    office_q = Q(content_type__app_label__in=PROJECT_OFFICE_APPS)
-    for app, model, actions in PROJECT_OFFICE_EXTRA:
-        office_q |= Q(
+def _model_permissions(grants: tuple[tuple[str, str, tuple[str, ...]], ...]) -> Q:
+    condition = Q(pk__in=[])
+    for app, model, actions in grants:
+        condition |= Q(
             content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions]
         )
+    return condition
+
+
+def sync_role_groups() -> None:
+    office, _ = Group.objects.get_or_create(name=PROJECT_OFFICE_GROUP)
+    office_q = Q(content_type__app_label__in=PROJECT_OFFICE_APPS) | _model_permissions(PROJECT_OFFICE_EXTRA)
     office.permissions.set(Permission.objects.filter(office_q).exclude(codename__in=PERSON_BY_PERSON))
+
+    access, _ = Group.objects.get_or_create(name=ACCESS_ADMINISTRATORS_GROUP)
+    access.permissions.set(Permission.objects.filter(_model_permissions(ACCESS_ADMINISTRATORS)))
 
     coordinators, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
     coordinator_q = Q(pk__in=[])

@@ -9,7 +9,7 @@ test database; the cycles are owed by the branches of gpo, as in the demo.
 import datetime
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import Group
@@ -42,6 +42,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(message + ", and REQUIRE_SERVICES is set", pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_frozen_releases() -> Iterator[None]:
+    """A transactional test ends by emptying every table with TRUNCATE, which PostgreSQL
+    refuses on the release figure tables (migration `release_duties_in_the_database`).
+    The flush alone runs with triggers off, as a superuser may (`session_replication_role`,
+    for the transaction only); nothing else in the tests does."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        original(self, ["SET LOCAL session_replication_role = replica", *sql_list] if sql_list else sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -17,17 +17,19 @@ from ..periods import Period, PeriodError
 from ..services.releases import ReleaseError, release_confirm, release_erratum, release_publish, release_withdraw
 from .filters import say_refused
 
+TITLES = ["title_kk", "title_ru", "title_en"]
+
 
 class PublishForm(forms.ModelForm[Release]):
-    """What a member of the office gives to publish: the period and a title."""
+    """What a member of the office gives to publish: the period and its title in each
+    language (one left empty: "Figures for ..." in that language)."""
 
     class Meta:
         model = Release
-        fields = ["period", "title"]
+        fields = ["period", *TITLES]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
         self.fields["period"].help_text = _("Any period form: 2026-09, 2026-Q3, 2026-H1, 2026, 2026-01/2026-09.")
 
     def clean_period(self) -> str:
@@ -47,12 +49,12 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     of the office confirms it before it goes out; a wrong one is withdrawn or followed by
     an erratum, with the reason. Nothing here edits a release's figures."""
 
-    list_display = ["title", "period", "state", "moment", "published_by", "confirmed_by", "confirmed_at"]
+    list_display = ["title_in_language", "period", "state", "moment", "published_by", "confirmed_by", "confirmed_at"]
     list_filter = ["state", "period"]
     list_select_related = ["published_by", "confirmed_by"]
     actions = ["confirm", "withdraw", "erratum"]
     readonly_fields = [
-        "title", "period", "moment", "state", "published_by", "confirmed_by", "confirmed_at", "withdrawn_by",
+        *TITLES, "period", "moment", "state", "published_by", "confirmed_by", "confirmed_at", "withdrawn_by",
         "withdrawn_at", "withdrawn_reason", "corrects", "erratum_reason", "downloads",
     ]  # fmt: skip
 
@@ -65,7 +67,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return [] if obj is None else list(self.readonly_fields)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["period", "title"] if obj is None else list(self.readonly_fields)
+        return ["period", *TITLES] if obj is None else list(self.readonly_fields)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -74,9 +76,17 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         if change:
             return  # a release is never edited
         release = release_publish(
-            period=Period.parse(form.cleaned_data["period"]), title=form.cleaned_data["title"], user=request.user
+            period=Period.parse(form.cleaned_data["period"]),
+            titles={field.removeprefix("title_"): form.cleaned_data[field] for field in TITLES},
+            user=request.user,
         )
-        obj.pk, obj.title, obj._state.adding = release.pk, release.title, False
+        obj.pk, obj._state.adding = release.pk, False
+        for field in TITLES:
+            setattr(obj, field, getattr(release, field))
+
+    @admin.display(description=_("title"))
+    def title_in_language(self, obj: Release) -> str:
+        return obj.title
 
     @admin.display(description=_("Figures"))
     def downloads(self, obj: Release) -> str:

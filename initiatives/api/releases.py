@@ -38,11 +38,15 @@ class ReleaseSerializer(serializers.ModelSerializer[Release]):
     confirmed_by = serializers.CharField(source="confirmed_by.username", default=None, read_only=True, allow_null=True)
     withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, read_only=True, allow_null=True)
     figures = serializers.SerializerMethodField()
+    # In the language of the request (`?lang=` or Accept-Language), else in another; each
+    # language's own beside it.
+    title = serializers.CharField(read_only=True)
 
     class Meta:
         model = Release
         fields = [
-            "id", "title", "period", "moment", "state", "published_by", "confirmed_by", "confirmed_at",
+            "id", "title", "title_kk", "title_ru", "title_en", "period", "moment", "state", "published_by",
+            "confirmed_by", "confirmed_at",
             "withdrawn_by", "withdrawn_at", "withdrawn_reason", "corrects", "erratum_reason", "figures",
         ]  # fmt: skip
 

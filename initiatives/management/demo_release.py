@@ -18,6 +18,11 @@ def seed_release() -> str:
         return f"Release of {period}: already published."
     office = User.objects.get(username="office")
     deputy = User.objects.get(username="office.deputy")
-    release = release_publish(period=period, title=f"Demo release {period}", user=office)
+    titles = {
+        "kk": f"Демонстрациялық релиз, {period}",
+        "ru": f"Демонстрационный релиз, {period}",
+        "en": f"Demo release {period}",
+    }
+    release = release_publish(period=period, titles=titles, user=office)
     release_confirm(release=release, user=deputy)
     return f"Release of {period}: published by office, confirmed by office.deputy."

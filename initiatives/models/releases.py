@@ -3,9 +3,10 @@ the office before anyone outside sees them, and never edited afterwards.
 
 A release's figures (`ReleaseFigure`) and what the public page shows of them
 (`PublicFigure`, small counts suppressed) are written once, when the release is published
-and confirmed; the database refuses to change or delete them (migration 0022). A wrong
-release is withdrawn, or followed by an erratum (a new release that names the one it
-corrects and why), never edited.
+and confirmed; the database refuses to change, delete, add to or truncate them, and to
+change a confirmed release's period, moment, people or titles (migrations 0026 and
+`release_duties_in_the_database`). A wrong release is withdrawn, or followed by an
+erratum (a new release that names the one it corrects and why), never edited.
 """
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from projectoffice.model_mixins import Timestamped
+from projectoffice.model_mixins import Timestamped, in_language
 
 from ..periods import Month, Period
 
@@ -36,14 +37,18 @@ class ReleaseQuerySet(models.QuerySet["Release"]):
 
 
 class Release(Timestamped):
-    title = models.CharField(_("title"), max_length=200)
+    # The public page and the API read the title in the reader's language (`title`).
+    title_kk = models.CharField(_("title (Kazakh)"), max_length=200, blank=True)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     period = models.CharField(_("period"), max_length=20)
     period_start = models.DateField(_("first month"))
     period_end = models.DateField(_("last month"))
     # The figures are those of the values as committed at this moment.
     moment = models.DateTimeField(_("figures as of"))
     state = models.CharField(_("state"), max_length=20, choices=ReleaseState.choices, default=ReleaseState.PENDING)
-    # None: published from the command line (the confirming member is then the second person).
+    # None only on releases from before the command line named its publisher: such a
+    # release, if still pending, can no longer be confirmed (the database refuses).
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("published by"),
@@ -111,6 +116,11 @@ class Release(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.period})"
+
+    @property
+    def title(self) -> str:
+        """The title in the active language, else in another."""
+        return in_language(self, "title")
 
     @property
     def span(self) -> Period:

@@ -3,16 +3,18 @@ confirm them, derive what the public may see, and withdraw or correct a wrong re
 without ever editing it. Every step is kept in the release's history (who and when)."""
 
 import logging
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
+from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
@@ -32,19 +34,40 @@ def _audited(release: Release, user: Any, reason: str) -> None:
     release._change_reason = reason  # type: ignore[attr-defined]
 
 
+def _titles(title: str, titles: Mapping[str, str] | None, default: Callable[[str], str]) -> dict[str, str]:
+    """A title in each language: the one given for it, else `title`, else `default` in it."""
+    given = {code: text.strip() for code, text in (titles or {}).items()}
+    chosen = {}
+    for code in LANGUAGE_CODES:
+        with translation.override(code):
+            chosen[code] = given.get(code) or title.strip() or default(code)
+    return chosen
+
+
 @transaction.atomic
 def release_publish(
-    *, period: Period, title: str = "", user: Any = None, corrects: Release | None = None, reason: str = ""
+    *,
+    period: Period,
+    user: Any,
+    title: str = "",
+    titles: Mapping[str, str] | None = None,
+    corrects: Release | None = None,
+    reason: str = "",
 ) -> Release:
     """Freeze the figures of `period` as committed now, awaiting a second member's
-    confirmation before anyone outside sees them. `user` None: from the command line."""
-    if user is not None and not is_project_office(user):
+    confirmation before anyone outside sees them. `user` is the active member of the office
+    who publishes, from the admin or the command line alike: the confirmer must be
+    someone else. `titles` by language; one left out takes `title`, else "Figures for ..."."""
+    if not is_project_office(user):
         raise PermissionDenied(_("Only the project office publishes releases."))
     if corrects is not None and not reason.strip():
         raise ReleaseError(_("An erratum needs its reason."))
+    named = _titles(title, titles, lambda code: _("Figures for %(period)s") % {"period": period})
     moment = timezone.now()
     release = Release(
-        title=title.strip() or _("Figures for %(period)s") % {"period": period},
+        title_kk=named["kk"],
+        title_ru=named["ru"],
+        title_en=named["en"],
         period=str(period),
         period_start=period.first_day,
         period_end=period.end.first_day,
@@ -83,13 +106,19 @@ def release_confirm(*, release: Release, user: Any) -> Release:
         return release
     if release.state != ReleaseState.PENDING:
         raise ReleaseError(_("A withdrawn release cannot be confirmed."))
+    if release.published_by_id is None:
+        raise ReleaseError(
+            _("A release without its publisher cannot be confirmed: withdraw it and publish the period again.")
+        )
     if release.published_by_id == user.pk:
         raise ReleaseError(_("A release is confirmed by another member of the office than the one who published it."))
+    # Derived while the release is still pending: the database takes no figure rows into
+    # a release that has gone out.
+    _derive_public_figures(release)
     release.state = ReleaseState.PUBLISHED
     release.confirmed_by, release.confirmed_at = user, timezone.now()
     _audited(release, user, "confirmed")
     release.save()
-    _derive_public_figures(release)
     public_generation_bump()
     return release
 
@@ -112,14 +141,18 @@ def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
     return release
 
 
-def release_erratum(*, release: Release, user: Any, reason: str, title: str = "") -> Release:
+def release_erratum(
+    *, release: Release, user: Any, reason: str, title: str = "", titles: Mapping[str, str] | None = None
+) -> Release:
     """A new release of the same period that names the one it corrects and why; it goes
     out when a second member confirms it, and the public page shows it from then on."""
     if release.state != ReleaseState.PUBLISHED:
         raise ReleaseError(_("Only a published release is followed by an erratum."))
     return release_publish(
         period=release.span,
-        title=title or _("Erratum to %(title)s") % {"title": release.title},
+        titles=_titles(
+            title, titles, lambda code: _("Erratum to %(title)s") % {"title": in_language(release, "title", code)}
+        ),
         user=user,
         corrects=release,
         reason=reason,
