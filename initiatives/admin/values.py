@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +55,7 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
     def clean_period(self) -> Period:
         try:
-            return Period.parse(self.cleaned_data["period"])
+            return Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate())
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

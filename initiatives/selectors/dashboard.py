@@ -97,7 +97,7 @@ def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]
     years = [Period.year(y) for y in range(year, year - 5, -1)]
 
     def done(periods: list[Period]) -> list[tuple[str, str]]:
-        return [(str(p), span_in_words(p)) for p in periods if p.end <= last or p.kind == "year"]
+        return [(str(p), span_in_words(p)) for p in periods if p.is_over(today) or p.kind == "year"]
 
     return [
         (_("Year to date"), done(ytd)),

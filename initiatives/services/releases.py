@@ -16,7 +16,7 @@ from agencies.access import is_project_office
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
-from ..periods import Period
+from ..periods import Period, PeriodNotOver
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
 
@@ -25,6 +25,14 @@ logger = logging.getLogger(__name__)
 
 class ReleaseError(Exception):
     """A release step that is not allowed as asked; the message says why."""
+
+
+def _refuse_unless_over(period: Period) -> None:
+    """A release covers only a period that is over: its figures are complete by then."""
+    try:
+        period.check_over(timezone.localdate())
+    except PeriodNotOver as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def _audited(release: Release, user: Any, reason: str) -> None:
@@ -42,6 +50,7 @@ def release_publish(
         raise PermissionDenied(_("Only the project office publishes releases."))
     if corrects is not None and not reason.strip():
         raise ReleaseError(_("An erratum needs its reason."))
+    _refuse_unless_over(period)
     moment = timezone.now()
     release = Release(
         title=title.strip() or _("Figures for %(period)s") % {"period": period},
@@ -83,6 +92,7 @@ def release_confirm(*, release: Release, user: Any) -> Release:
         return release
     if release.state != ReleaseState.PENDING:
         raise ReleaseError(_("A withdrawn release cannot be confirmed."))
+    _refuse_unless_over(release.span)
     if release.published_by_id == user.pk:
         raise ReleaseError(_("A release is confirmed by another member of the office than the one who published it."))
     release.state = ReleaseState.PUBLISHED
