@@ -26,6 +26,15 @@ class PeriodError(ValueError):
     pass
 
 
+class PeriodNotOver(PeriodError):
+    """A period whose last month has not ended: its figures are not complete yet, so
+    nothing may enter, template or release them as if they were."""
+
+    def __init__(self, period: "Period") -> None:
+        self.period = period
+        super().__init__(_("%(period)s has not ended yet") % {"period": period})
+
+
 @total_ordering
 @dataclass(frozen=True)
 class Month:
@@ -179,6 +188,18 @@ class Period:
         for index in range(self.start.index, self.end.index + 1):
             month = Month.from_index(index)
             yield Period(month, month)
+
+    def is_over(self, today: datetime.date) -> bool:
+        """Has the period's last month ended by `today`? A month is over from the first day
+        of the next: on 7 December, November is over and December is not. The one rule for
+        whether a period's figures may be imported, entered, templated or released."""
+        return self.end < Month.from_date(today)
+
+    def check_over(self, today: datetime.date) -> "Period":
+        """This period, if it is over by `today`; else PeriodNotOver, in the reader's language."""
+        if not self.is_over(today):
+            raise PeriodNotOver(self)
+        return self
 
     def contains(self, other: "Period") -> bool:
         return self.start <= other.start and other.end <= self.end

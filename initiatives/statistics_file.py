@@ -28,7 +28,7 @@ from projectoffice.tabular import RowError, problems_register
 from regions.models import Region
 
 from .models import ApprovalState, Indicator, IndicatorSource, Unit, Value, ValueSource
-from .periods import ACCEPTED_FORMS, Month, Period, PeriodError
+from .periods import ACCEPTED_FORMS, Period, PeriodError
 from .statistics_staging import (
     CHECKED,
     INDICATORS,
@@ -88,7 +88,7 @@ problems_register(
         ),
         "register_indicator": gettext_lazy("%(code)s is counted from a register; it is not imported as statistics"),
         "bad_period": _period_words,
-        "period_not_ended": gettext_lazy("%(period)s has not ended yet"),
+        "period_not_ended": gettext_lazy("%(period)s has not ended yet"),  # the words of PeriodNotOver
         "empty_value": gettext_lazy("the value is empty"),
         "too_many_decimals": gettext_lazy("%(value)s has more than %(places)s decimal places"),
         "value_too_large": gettext_lazy("%(value)s is too large"),
@@ -161,7 +161,7 @@ def _stage_periods(cursor: CursorWrapper) -> None:
         PERIODS,
         "(text text NOT NULL, period_start date, period_end date, last_day date, problem text NOT NULL)",
     )
-    this_month = Month.from_date(timezone.localdate())
+    today = timezone.localdate()
     insert = f"INSERT INTO {PERIODS} (text, period_start, period_end, last_day, problem) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
     rows: list[tuple[Any, ...]] = []
     for text in _distinct(cursor, "period"):
@@ -170,7 +170,7 @@ def _stage_periods(cursor: CursorWrapper) -> None:
         except PeriodError:
             rows.append((text, None, None, None, "bad_period"))
             continue
-        problem = "period_not_ended" if this_month < period.end else ""
+        problem = "" if period.is_over(today) else "period_not_ended"
         rows.append((text, *map(_adapt, (period.first_day, period.end.first_day, period.last_day)), problem))
         if len(rows) >= DISTINCT_BATCH:
             cursor.executemany(insert, rows)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,7 @@ class TemplateForm(forms.Form):
 
     def clean_period(self) -> Period:
         try:
-            return Period.parse(self.cleaned_data["period"])
+            return Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate())
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

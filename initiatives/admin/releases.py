@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -34,7 +35,7 @@ class PublishForm(forms.ModelForm[Release]):
 
     def clean_period(self) -> str:
         try:
-            return str(Period.parse(self.cleaned_data["period"]))
+            return str(Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate()))
         except PeriodError as exc:
             raise ValidationError(str(exc)) from None
 

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +96,7 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
     def clean_period(self) -> Period:
         try:
-            return Period.parse(self.cleaned_data["period"])
+            return Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate())
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

@@ -62,7 +62,7 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
     last_month = Period(this_month.plus(-1), this_month.plus(-1))
     half = 1 if last_month.end.month <= 6 else 2
     last_half = Period.half_year(last_month.end.year, half)
-    if last_half.end >= this_month:  # the half-year is not over yet: the previous one
+    if not last_half.is_over(today):  # the half-year is not over yet: the previous one
         last_half = last_half.shifted(-6)
     branches = branches_of(user)
     existing = {

@@ -97,7 +97,7 @@ def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]
     years = [Period.year(y) for y in range(year, year - 5, -1)]
 
     def done(periods: list[Period]) -> list[tuple[str, str]]:
-        return [(str(p), span_in_words(p)) for p in periods if p.end <= last or p.kind == "year"]
+        return [(str(p), span_in_words(p)) for p in periods if p.is_over(today) or p.kind == "year"]
 
     return [
         (_("Year to date"), done(ytd)),
@@ -190,13 +190,16 @@ def _offence_kpis() -> list[Indicator]:
 
 @dataclass
 class Extras:
-    """What the page shows beyond the summary, computed on one rollup book: kept in the
-    cache under the version counters of every KPI it reads, as summaries are."""
+    """The chosen KPI's trend and sparklines, computed on its rollup book: kept in the
+    cache under that KPI's version counters (and those of what it reads), as its summary
+    is; what moved most is the offence group's, kept under the group's own key."""
 
     this_year: list[Decimal | None]
     last_year: list[Decimal | None]
     sparks: dict[str, list[Decimal | None]]
-    moved: list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
+
+
+MovedNumbers = list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]
 
 
 def _book(
@@ -259,7 +262,6 @@ def dashboard_picture(
     rules = rules_of(indicator)  # `indicator` from dashboard_kpis(), its formula fetched with it
     offences = _offence_kpis()
     offence_rules = {k.pk: rules_of(k) for k in offences}
-    all_ids = sorted({indicator.pk, *offence_rules})
     region_id = region.pk if region is not None else None
     year, last = reporting_year_months(today)
     state = FigureState.now()
@@ -305,8 +307,16 @@ def dashboard_picture(
     show_rate = indicator.group == IndicatorGroup.OFFENCES
     shown_year = span.end.year
 
-    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", all_ids, region, span)
-    extras = cache.get(key)
+    # The chart of the KPI shown is keyed by that KPI alone; what moved most, the same
+    # whichever offence is shown, by the whole group.
+    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", [indicator.pk], region, span)
+    moved_key = _extras_key(state, f"moved{as_of_suffix(as_of)}", sorted(offence_rules), region, span)
+    found = cache.get_many([key, moved_key])
+    extras: Extras | None = found.get(key)
+    moved_numbers: MovedNumbers | None = found.get(moved_key)
+    if moved_numbers is None:
+        moved_numbers = _moved_all(offences, offence_rules, region, span, as_of)
+        cache.set(moved_key, moved_numbers, timeout=TIMEOUT_SECONDS)
     if extras is None:
         book = book_for(*summary_window(span))  # the summary's own, when it was computed here
         # This year's line runs to the last month that is over; a past year's to December.
@@ -350,11 +360,10 @@ def dashboard_picture(
                 ]
                 for kato, child in children.items()
             },
-            moved=_moved_all(offences, offence_rules, region, span, as_of),
         )
         cache.set(key, extras, timeout=TIMEOUT_SECONDS)
     by_pk = {k.pk: k for k in offences}
-    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in extras.moved]
+    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in moved_numbers]
     moved.sort(key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
 
     rows = [
@@ -420,7 +429,7 @@ def _moved_all(
     region: Region | None,
     span: Period,
     as_of: datetime.datetime | None = None,
-) -> list[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]:
+) -> MovedNumbers:
     """What moved most, on a book of its own over the span and the year before: where the
     rollups prove the regions' sums complete (statistics by region) it never fetches the
     regions one by one, whatever the number of KPIs."""

@@ -49,7 +49,7 @@ class Register:
 
 
 def _outcome(
-    facts: dict[int, list[Fact]], places: list[Region], decided: datetime.date, last: Month
+    facts: dict[int, list[Fact]], places: list[Region], decided: datetime.date, today: datetime.date
 ) -> tuple[Decimal | None, Decimal | None, str, str]:
     month = Month.from_date(decided)
     before = Period(month.plus(-OUTCOME_MONTHS), month.plus(-1))
@@ -59,7 +59,7 @@ def _outcome(
         if not own:
             continue
         was = over_time(own, before, "sum", place.kato, OUTCOME_KPI)
-        if after.end > last:
+        if not after.is_over(today):
             return (
                 was.value if was.complete else None,
                 None,
@@ -92,14 +92,13 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
                 Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
             )
     tops = {r.kato: str(r) for r in Region.objects.top_level()}
-    last = Month.from_date(today).plus(-1)
     villages = []
     counts: dict[str, Counter[str]] = {}
     for c in campaigns:
         top = kato_top(c.region.kato)
         counts.setdefault(top, Counter())[c.settlement_stage] += 1
         around = [c.region, *([c.region.parent] if c.region.parent and c.region.parent.level >= 3 else [])]
-        before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, last)
+        before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, today)
         villages.append(Village(c, tops.get(top, top), before, after, where, note))
     stages = [(s.value, str(s.label)) for s in SettlementStage]
     by_region = [(kato, tops.get(kato, kato), dict(counts[kato])) for kato in sorted(counts)]

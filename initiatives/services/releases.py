@@ -18,7 +18,7 @@ from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
-from ..periods import Period
+from ..periods import Period, PeriodNotOver
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
 
@@ -27,6 +27,14 @@ logger = logging.getLogger(__name__)
 
 class ReleaseError(Exception):
     """A release step that is not allowed as asked; the message says why."""
+
+
+def _refuse_unless_over(period: Period) -> None:
+    """A release covers only a period that is over: its figures are complete by then."""
+    try:
+        period.check_over(timezone.localdate())
+    except PeriodNotOver as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def _audited(release: Release, user: Any, reason: str) -> None:
@@ -63,6 +71,7 @@ def release_publish(
     if corrects is not None and not reason.strip():
         raise ReleaseError(_("An erratum needs its reason."))
     named = _titles(title, titles, lambda code: _("Figures for %(period)s") % {"period": period})
+    _refuse_unless_over(period)
     moment = timezone.now()
     release = Release(
         title_kk=named["kk"],
@@ -110,6 +119,7 @@ def release_confirm(*, release: Release, user: Any) -> Release:
         raise ReleaseError(
             _("A release without its publisher cannot be confirmed: withdraw it and publish the period again.")
         )
+    _refuse_unless_over(release.span)
     if release.published_by_id == user.pk:
         raise ReleaseError(_("A release is confirmed by another member of the office than the one who published it."))
     # Derived while the release is still pending: the database takes no figure rows into

@@ -109,6 +109,7 @@ def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: Us
         raise ValidationError(_("A half-yearly report covers a half-year, e.g. 2025-H1."))
     if kind == ReportKind.MONTHLY and period.kind != "month":
         raise ValidationError(_("A monthly report covers one month, e.g. 2025-09."))
+    period.check_over(timezone.localdate())  # what happened in a period is known once it is over
     report, _created = Report.objects.get_or_create(
         branch=branch,
         kind=kind,

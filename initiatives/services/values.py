@@ -16,7 +16,7 @@ from regions.models import Region
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
-from ..periods import Period
+from ..periods import Period, PeriodNotOver
 
 
 @transaction.atomic
@@ -35,6 +35,8 @@ def value_set(
     """Record `value` for (indicator, region, period), replacing any earlier number."""
     if value < 0:
         raise ValidationError(_("a KPI value cannot be negative (got %(value)s)") % {"value": value})
+    if not period.is_over(timezone.localdate()):
+        raise ValidationError(str(PeriodNotOver(period)))
     row = Value.objects.select_for_update().filter(indicator=indicator, region=region).for_period(period).first()
     if row is None:
         row = Value(indicator=indicator, region=region)

@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from initiatives.periods import Period, PeriodError
 from initiatives.selectors.statistics_template import statistics_template_read
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"{region}: no region with this KATO code")
         try:
-            span = Period.parse(period)
+            span = Period.parse(period).check_over(timezone.localdate())
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
         template = statistics_template_read(region=found, period=span)
