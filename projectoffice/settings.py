@@ -167,7 +167,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis, tasks run in the process (eager); Celery still opens its in-memory
+# transport to serialise their arguments, and kombu warns on every command ("No hostname
+# was supplied") unless the address names one.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -455,6 +458,10 @@ LOGGING = {
     # Django's own console handler would print every line a second time.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the command or request that queued them: a line per task that
+    # succeeded ("Task ... succeeded in 0.1s") is noise there; failures still show.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # type: ignore[index]
 
 # --- Production hardening; `manage.py check --deploy` passes with these.
 if PRODUCTION:

@@ -93,3 +93,15 @@ def test_production_settings_pass_the_deployment_checklist() -> None:
         PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_command_run_without_redis_prints_no_broker_noise() -> None:
+    """Without REDIS_URL tasks run in the process; Celery still opens its in-memory broker
+    connection, which must not warn on every command ("No hostname was supplied")."""
+    result = run_python(
+        "import django; django.setup(); from projectoffice.celery import app; "
+        "conn = app.connection_for_write(); conn.info(); print('ok')",
+        {},
+    )
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+    assert "No hostname" not in result.stderr, result.stderr
