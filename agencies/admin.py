@@ -116,12 +116,14 @@ admin.site.unregister(APIKey)
 
 
 class ProfileInline(admin.StackedInline[Profile, User]):
-    """The language a person's e-mails are written in (set by their own switcher)."""
+    """The language a person's e-mails are written in (set by their own switcher, or by
+    their browser until they use it)."""
 
     model = Profile
     can_delete = False
     extra = 0
-    fields = ["language"]
+    fields = ["language", "language_from_browser"]
+    readonly_fields = ["language_from_browser"]
 
 
 class OfficeUserAdmin(UserAdmin[User]):

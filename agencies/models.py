@@ -198,13 +198,20 @@ class AgencyToken(AbstractAPIKey):
 
 
 class Profile(Timestamped):
-    """What a person chose for themselves: the language the site and their e-mails speak
-    (set from their last choice in the language switcher)."""
+    """The language the site and a person's e-mails speak to them: their last choice in
+    the language switcher, or, until they make one, what their browser asks for."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    # Until the person chooses with the switcher, the language their browser asks for
+    # (agencies.browser_language), so their e-mails are not in the site's default.
+    language_from_browser = models.BooleanField(
+        _("language from the browser"),
+        default=False,
+        help_text=_("Set from what the person's browser asks for, until they choose a language with the switcher."),
+    )
 
     history = HistoricalRecords()
 
@@ -224,7 +231,7 @@ class Profile(Timestamped):
 
 
 def person_language(user: Any) -> str:
-    """The language to write to `user` in: their own choice, else the site's."""
+    """The language to write to `user` in: their own choice, else their browser's, else the site's."""
     try:
         return str(user.profile.language)
     except (AttributeError, Profile.DoesNotExist):

@@ -34,7 +34,7 @@ from projectoffice.celery import app  # noqa: E402
 
 # Builds are timed here, not run where they are asked for: queue them nowhere.
 app.conf.task_always_eager = False
-app.conf.broker_url = "memory://"
+app.conf.broker_url = "memory://localhost/"  # a host named, or kombu warns on every task
 
 
 def main() -> None:

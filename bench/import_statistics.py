@@ -43,7 +43,7 @@ from projectoffice.celery import app  # noqa: E402
 
 # The import alone is timed: the recomputation of summaries it queues goes nowhere here.
 app.conf.task_always_eager = False
-app.conf.broker_url = "memory://"
+app.conf.broker_url = "memory://localhost/"  # a host named, or kombu warns on every task
 from regions.models import Region, RegionKind  # noqa: E402
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "projectoffice.request_limits.RequestSizeMiddleware",
     # After authentication and the CSRF check: ends sessions idle or too old.
     "projectoffice.session_limits.SessionLimitsMiddleware",
+    # Remembers the language a person's browser asks for, for their e-mails, until they choose one.
+    "agencies.browser_language.BrowserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "projectoffice.db_router.ApiReadsMiddleware",
@@ -165,7 +167,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis, tasks run in the process (eager); Celery still opens its in-memory
+# transport to serialise their arguments, and kombu warns on every command ("No hostname
+# was supplied") unless the address names one.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -255,6 +260,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tracker@localhost")
+# Where people reach the site (scheme and host, no path): the links in e-mails start with it.
+SITE_URL: str = required_in_production("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} is not an address like https://tracker.example.kz.")
 # For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per e-mail.
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 
@@ -449,6 +458,10 @@ LOGGING = {
     # Django's own console handler would print every line a second time.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the command or request that queued them: a line per task that
+    # succeeded ("Task ... succeeded in 0.1s") is noise there; failures still show.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # type: ignore[index]
 
 # --- Production hardening; `manage.py check --deploy` passes with these.
 if PRODUCTION:

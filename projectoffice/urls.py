@@ -20,6 +20,9 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(static("favicon.ico"))
 
 
+# Our own page for an unexpected error (403 and 404 are Django's handlers with our templates).
+handler500 = "projectoffice.error_pages.server_error"
+
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("initiatives.portal.urls")),

@@ -53,6 +53,8 @@ ENTRY_MODULES = {
     "citizens.portal.urls",
     # django-import-export's resources serve the admin's import and export buttons.
     "initiatives.resources",
+    # A middleware: every request of a logged-in person passes through it.
+    "agencies.browser_language",
 }
 # The order of the apps: each may import those before it, never those after.
 # The citizen register reads agencies and regions and feeds initiatives' KPI values

@@ -8,10 +8,11 @@ import datetime
 import hashlib
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
@@ -26,6 +27,7 @@ from .. import charts
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
+    NoSuchRegion,
     NotVisible,
     Picture,
     dashboard_kpis,
@@ -51,19 +53,33 @@ from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, registe
 from ..selectors.words import span_in_words
 
 DEFAULT_KPI = "crime.registered"
+# The reporting grid's first year (nothing was reported through the tracker before).
+FIRST_GRID_YEAR = 2000
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """One URL per picture: `?kpi=CODE&period=PERIOD&region=KATO&measure=value|rate|change`."""
+    fmt = request.GET.get("format")
+    problems: dict[str, str] = {}
     try:
         region = dashboard_region(request.user, request.GET.get("region"))
+    except NoSuchRegion:
+        problems["region"] = _("No region has the code “%(code)s”; showing the default.") % {
+            "code": _asked(request, "region")
+        }
     except NotVisible:
-        raise Http404 from None
+        raise Http404 from None  # another region's: its existence is not told
     kpis = dashboard_kpis()
-    chosen = next((k for k in kpis if k.code == request.GET.get("kpi")), None) or next(
-        (k for k in kpis if k.code == DEFAULT_KPI), kpis[0] if kpis else None
-    )
+    asked_kpi = request.GET.get("kpi")
+    chosen = next((k for k in kpis if k.code == asked_kpi), None)
+    if asked_kpi and chosen is None:
+        problems["kpi"] = _("No KPI on the dashboard has the code “%(code)s”; showing the default.") % {
+            "code": _asked(request, "kpi")
+        }
+    if problems:
+        return _without_bad_parameters(request, problems, file=fmt in FORMATS)
+    chosen = chosen or next((k for k in kpis if k.code == DEFAULT_KPI), kpis[0] if kpis else None)
     if chosen is None:
         raise Http404
     period, period_error = None, None
@@ -86,7 +102,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         measure=request.GET.get("measure", "value"),
         as_of=as_of,
     )
-    fmt = request.GET.get("format")
     if fmt in FORMATS:
         where = region.kato if region else "kz"
         return table_response(
@@ -139,9 +154,14 @@ def reporting(request: HttpRequest) -> HttpResponse:
     try:
         year = int(request.GET.get("year") or today.year)
     except ValueError:
-        raise Http404 from None
-    if not 2000 <= year <= today.year + 1:
-        raise Http404
+        year = 0
+    if not FIRST_GRID_YEAR <= year <= today.year + 1:
+        problem = _("“%(year)s” is not a year of the grid (%(first)s to %(last)s); showing this year.") % {
+            "year": _asked(request, "year"),
+            "first": FIRST_GRID_YEAR,
+            "last": today.year + 1,
+        }
+        return _without_bad_parameters(request, {"year": problem}, file=request.GET.get("format") in FORMATS)
     grid = reporting_grid(user=request.user, year=year, today=today)
     fmt = request.GET.get("format")
     if fmt in FORMATS:
@@ -219,18 +239,44 @@ def public(request: HttpRequest) -> HttpResponse:
     entry = found.get(key)
     if entry is None or entry[0] != found.get(GENERATION_KEY):
         generation = public_generation()
+        # A period or KPI the public page cannot show is said on the page, above the
+        # default shown instead; such a page is not kept (any text would fill the cache).
+        problems, bad = [], set()
         try:
             release = public_release_for(period or None)
         except NoSuchRelease:
-            raise Http404 from None
-        if release is None:
-            return render(request, "public/page.html", {"page": None, "language_links": _language_links(request)})
-        try:
-            page = public_page(release=release, kpi=kpi or None)
-        except NoSuchRelease:
-            raise Http404 from None
-        made = _public_response(request, page, fmt)
-        entry = (generation, release.pk, made.content, made["Content-Type"], made.get("Content-Disposition", ""))
+            bad.add("period")
+            problems.append(
+                _("No published release covers the period “%(period)s”; showing the latest.")
+                % {"period": _asked(request, "period")}
+            )
+            release = public_release_for(None)
+        page = None
+        if release is not None:
+            try:
+                page = public_page(release=release, kpi=kpi or None)
+            except NoSuchRelease:
+                bad.add("kpi")
+                problems.append(
+                    _("The release has no indicator with the code “%(code)s”; showing the default.")
+                    % {"code": _asked(request, "kpi")}
+                )
+                try:
+                    page = public_page(release=release, kpi=None)
+                except NoSuchRelease:
+                    raise Http404 from None  # a release without a figure
+        if problems and fmt == "csv":
+            raise Http404  # a file of other figures than asked for would mislead
+        if page is None:
+            return render(
+                request,
+                "public/page.html",
+                {"page": None, "problems": problems, "language_links": _language_links(request, drop=bad)},
+            )
+        made = _public_response(request, page, fmt, problems, drop=bad)
+        if problems:
+            return made
+        entry = (generation, page.release.pk, made.content, made["Content-Type"], made.get("Content-Disposition", ""))
         cache.set(key, entry, timeout=PUBLIC_CACHE_SECONDS)
     _generation, _release, body, content_type, disposition = entry
     response = HttpResponse(body, content_type=content_type)
@@ -240,7 +286,9 @@ def public(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpResponse:
+def _public_response(
+    request: HttpRequest, page: PublicPage, fmt: str, problems: list[str], *, drop: set[str]
+) -> HttpResponse:
     if fmt == "csv":
         header, rows = public_csv_rows(page, _("Kazakhstan"))
         where = page.release.period.replace("/", "_")
@@ -250,16 +298,35 @@ def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpRe
         "public/page.html",
         {
             "page": page,
+            "problems": problems,
             "period_words": span_in_words(page.release.span),
             "charts": _public_charts(page),
-            "language_links": _language_links(request),
-            "csv_link": _link(request, format="csv"),
+            "language_links": _language_links(request, drop=drop),
+            "csv_link": _link(request, drop=drop, format="csv"),
         },
     )
 
 
-def _language_links(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(code, _link(request, lang=code)) for code in ("kk", "ru", "en")]
+def _asked(request: HttpRequest, name: str) -> str:
+    """What the reader typed for `name`, short enough to quote back to them."""
+    text = request.GET.get(name, "")
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _without_bad_parameters(request: HttpRequest, problems: dict[str, str], *, file: bool) -> HttpResponse:
+    """The page again without the parameters it could not use, each problem said in the
+    reader's language above the default it shows instead. A file asked for with a bad
+    parameter is not found: a file of other figures than asked for would mislead."""
+    if file:
+        raise Http404
+    for problem in problems.values():
+        messages.warning(request, problem)
+    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k not in problems}
+    return redirect(f"{request.path}?{urlencode(query)}" if query else request.path)
+
+
+def _language_links(request: HttpRequest, *, drop: set[str]) -> list[tuple[str, str]]:
+    return [(code, _link(request, drop=drop, lang=code)) for code in ("kk", "ru", "en")]
 
 
 def _public_charts(page: PublicPage) -> dict[str, Any]:
@@ -298,8 +365,9 @@ def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(moment) if moment is not None else None
 
 
-def _link(request: HttpRequest, **changes: str) -> str:
-    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format"}
+def _link(request: HttpRequest, drop: set[str] | frozenset[str] = frozenset(), **changes: str) -> str:
+    """This page's URL with `changes`, without `format` and the parameters in `drop`."""
+    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format" and k not in drop}
     query.update(changes)
     return f"{request.path}?{urlencode(query)}"
 

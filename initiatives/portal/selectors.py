@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from agencies.access import is_project_office
-from agencies.models import Membership, RegionalBranch
+from agencies.models import Membership, MembershipRole, RegionalBranch
 
 from ..engine.rollups import FigureState, summary_cached
 from ..models import (
@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..periods import Month, Period
 from ..selectors.dashboard import default_span
+from ..selectors.reporting import OVERDUE_MONTHS
 from ..selectors.reports import closed_reason, due_date_for, reporting_cycles
 from ..selectors.words import span_in_words
 
@@ -56,35 +57,55 @@ class DueReport:
 
 
 def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
-    """For each of the person's branches: last month's report and the last half-year's,
-    unless already handed in, with the due date and, when it has passed, why it is closed."""
+    """For each of the person's branches, every report they still owe or have to fix, with
+    its due date and, when the due date has passed, why it is closed (the way forward is
+    then to ask the office to reopen it): last month's and the last half-year's, even
+    before they are due; every one the office's home counts as missing or late (due in
+    the last `OVERDUE_MONTHS` months, not handed in); and every returned report, however
+    old. Four queries, whatever the number of branches and reports."""
     this_month = Month.from_date(today)
     last_month = Period(this_month.plus(-1), this_month.plus(-1))
     half = 1 if last_month.end.month <= 6 else 2
     last_half = Period.half_year(last_month.end.year, half)
     if not last_half.is_over(today):  # the half-year is not over yet: the previous one
         last_half = last_half.shifted(-6)
+    cycles = reporting_cycles()
+    since = this_month.plus(-OVERDUE_MONTHS).first_day
+    owed = {(ReportKind.MONTHLY.value, last_month), (ReportKind.HALF_YEARLY.value, last_half)}
+    for year in range(since.year - 1, today.year + 1):
+        periods = [(ReportKind.MONTHLY.value, Period.month(year, m)) for m in range(1, 13)]
+        periods += [(ReportKind.HALF_YEARLY.value, Period.half_year(year, h)) for h in (1, 2)]
+        owed |= {(k, p) for k, p in periods if since <= due_date_for(k, p, cycles) < today}
     branches = branches_of(user)
+    starts = {p.first_day for _k, p in owed}
     existing = {
         (r.branch_id, r.kind, r.period_start): r
-        for r in Report.objects.filter(
-            branch__in=branches, period_start__in=[last_month.first_day, last_half.first_day]
+        for r in Report.objects.filter(branch__in=branches).filter(
+            Q(period_start__in=starts) | Q(state=ReportState.RETURNED)
         )
     }
     asked = {
         r.report_id: r
         for r in ReopenRequest.objects.waiting().filter(report__in=list(existing.values())).order_by("created_at")
     }
-    cycles = reporting_cycles()
     out = []
     for branch in branches:
-        for kind, period in ((ReportKind.MONTHLY, last_month), (ReportKind.HALF_YEARLY, last_half)):
+        mine = {(k, p.first_day): (k, p) for k, p in owed}
+        mine.update(
+            {
+                (r.kind, r.period_start): (r.kind, r.period)
+                for r in existing.values()
+                if r.branch_id == branch.pk and r.state == ReportState.RETURNED
+            }
+        )
+        items = []
+        for kind, period in mine.values():
             report = existing.get((branch.pk, kind, period.first_day))
             if report is not None and report.state in (ReportState.SUBMITTED, ReportState.APPROVED):
                 continue  # done on the coordinator's side
             # A report not started yet closes on the same rule as a started draft.
             pending = report or Report(branch=branch, kind=kind, due_date=due_date_for(kind, period, cycles))
-            out.append(
+            items.append(
                 DueReport(
                     branch,
                     kind,
@@ -95,6 +116,7 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
                     asked.get(report.pk) if report is not None else None,
                 )
             )
+        out += sorted(items, key=lambda d: (d.due_date, d.kind))
     return out
 
 
@@ -176,6 +198,16 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
                     )
                 )
     return cards
+
+
+def is_branch_coordinator(user: Any, branch: RegionalBranch) -> bool:
+    """Is this person a coordinator of the branch (who may ask to reopen its reports)?"""
+    return Membership.objects.active().filter(user=user, branch=branch, role=MembershipRole.COORDINATOR).exists()
+
+
+def reopen_request_waiting(report: Report) -> ReopenRequest | None:
+    """The coordinator's request to reopen this report that the office has yet to answer."""
+    return ReopenRequest.objects.waiting().filter(report=report).order_by("created_at").first()
 
 
 def reopen_requests_waiting() -> QuerySet[ReopenRequest]:

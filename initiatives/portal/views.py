@@ -13,11 +13,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from agencies.access import is_project_office
+from agencies.access import coordinator_regions, is_project_office
 from agencies.models import RegionalBranch
 from agencies.services import profile_language_set
 from projectoffice.request_limits import uploads_refused
@@ -27,6 +28,7 @@ from ..models import Report, ReportEvidence, ReportKind, ReportState
 from ..periods import Month, Period, PeriodError
 from ..selectors.reporting import overdue_reports
 from ..selectors.reports import (
+    EDITABLE,
     closed_reason,
     reopened_notice,
     reports_to_review,
@@ -45,9 +47,11 @@ from ..services.reports import (
 from .forms import ReportForm, ReviewForm, evidence_too_large
 from .selectors import (
     due_reports,
+    is_branch_coordinator,
     kpi_cards,
     kpi_context,
     register_figures,
+    reopen_request_waiting,
     reopen_requests_waiting,
     reported_kpis,
 )
@@ -73,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "portal/home.html",
         {
             "office": office,
+            "regions": [] if office else list({r.kato: r for r in coordinator_regions(request.user)}.values()),
             "due": [] if office else due_reports(request.user, timezone.localdate()),
             "cards": [] if office else kpi_cards(request.user, _this_month()),
             "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
@@ -123,6 +128,9 @@ def report_ask_reopen(request: HttpRequest) -> HttpResponse:
     messages.success(
         request, _("The project office was asked to reopen the report; it stays closed until the office decides.")
     )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)  # the report's page, when asked from there
     return redirect("home")
 
 
@@ -160,6 +168,8 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     lock = closed_reason(report)
     if lock and is_project_office(request.user) and report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
         lock = None  # the office may still correct a closed draft
+    # Closed by its due date: its coordinator's way forward is to ask the office to reopen it.
+    may_ask_reopen = bool(lock) and report.state in EDITABLE and is_branch_coordinator(request.user, report.branch)
     # What was typed when the session ended (projectoffice/session_limits.py): back in the form, unsaved.
     unsaved = unsaved_form_take(request) if request.method == "GET" else None
     if unsaved is not None:
@@ -228,6 +238,8 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             "register_figures": register_figures(report),
             "lock": lock,
             "reopened": reopened_notice(report),
+            "may_ask_reopen": may_ask_reopen,
+            "reopen_asked": reopen_request_waiting(report) if may_ask_reopen else None,
             "office": is_project_office(request.user),
             "has_settlements": form.fields["settlement"].queryset.exists(),  # type: ignore[attr-defined]
         },

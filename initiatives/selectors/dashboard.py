@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from agencies.access import coordinator_regions, is_project_office, region_is_visible
+from regions.kato import KATO_PATTERN
 from regions.models import Region
 
 from ..engine.aggregation import Figure, Gap, Rules, figure
@@ -52,6 +53,12 @@ class NotVisible(LookupError):
     """No such region among the caller's (told as "not found": its existence is not told)."""
 
 
+class NoSuchRegion(NotVisible):
+    """The code names no region at all: not a KATO code, or (for the office, who may see
+    every region) none that exists. Said to the reader, who is shown the default instead;
+    a coordinator is never told whether a well-formed code exists."""
+
+
 def dashboard_kpis() -> list[Indicator]:
     """The KPIs the picker offers: those with a national figure (they add up across
     regions, or are a formula of KPIs that do)."""
@@ -74,7 +81,11 @@ def dashboard_region(user: Any, kato: str | None) -> Region | None:
         if not mine:
             raise NotVisible(kato)
         return mine[0]
+    if not KATO_PATTERN.match(kato):
+        raise NoSuchRegion(kato)
     region = Region.objects.filter(kato=kato).first()
+    if region is None and is_project_office(user):
+        raise NoSuchRegion(kato)
     if region is None or not region_is_visible(user, region):
         raise NotVisible(kato)
     return region

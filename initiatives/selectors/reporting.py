@@ -228,7 +228,12 @@ class Overdue:
     report: Report | None
 
 
-def overdue_reports(*, user: Any, today: datetime.date, months: int = 3) -> list[Overdue]:
+# How far back the office's home lists reports missing or late, and the coordinator's home
+# the same reports (`initiatives.portal.selectors.due_reports`): due in the last 3 months.
+OVERDUE_MONTHS = 3
+
+
+def overdue_reports(*, user: Any, today: datetime.date, months: int = OVERDUE_MONTHS) -> list[Overdue]:
     """For the office's home: reports whose due date passed in the last `months` months
     and that nobody has submitted yet (missing or still a draft or returned)."""
     since = Month.from_date(today).plus(-months)

@@ -4,8 +4,10 @@ in the language active when they are written, and put in the outbox to be sent."
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -30,6 +32,11 @@ def notice_text(name: str, context: Mapping[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
+def site_link(name: str, *args: Any) -> str:
+    """The absolute address of a page, for an e-mail (`SITE_URL`: where people reach the site)."""
+    return settings.SITE_URL + reverse(name, args=args)
+
+
 def report_notify_coordinators(*, report: Report, state: ReportState) -> None:
     """An e-mail to the report's coordinators, written with the change (outbox), each in
     the person's own language; the key makes a repeated change one notice."""
@@ -39,6 +46,12 @@ def report_notify_coordinators(*, report: Report, state: ReportState) -> None:
         .select_related("user__profile")
     )
     submitted = timezone.localdate(report.submitted_at) if report.submitted_at else None
+    # What to fix in single values, beside the reason for the whole report.
+    lines = (
+        list(report.lines.exclude(return_reason="").select_related("indicator").order_by("indicator__code"))
+        if state == ReportState.RETURNED
+        else []
+    )
     texts: dict[str, tuple[str, str]] = {}
     for membership in people:
         language = person_language(membership.user)
@@ -49,7 +62,9 @@ def report_notify_coordinators(*, report: Report, state: ReportState) -> None:
                     {
                         "period": report.period,
                         "reason": report.return_reason,
+                        "lines": [(line.indicator.name, line.return_reason) for line in lines],
                         "date": date_format(submitted, "SHORT_DATE_FORMAT") if submitted else "",
+                        "link": site_link("report", report.pk),
                     },
                 )
         subject, body = texts[language]

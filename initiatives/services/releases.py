@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agencies.access import is_project_office
 from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
-from ..engine.disclosure import SECONDARY, SHOWN, CellKey, suppress
+from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
 from ..periods import Period, PeriodNotOver
 from ..selectors.public import public_generation_bump
@@ -169,6 +169,25 @@ def release_erratum(
     )
 
 
+def _warn_unprotected(release: Release, unprotected: list[Equation]) -> None:
+    """One line in words for the office: where the withholding rules ran out of counts to
+    withhold. The cells themselves go to the debug log."""
+    codes = sorted({code for eq in unprotected for code, _kato, _first, _last in eq.cells})
+    logger.warning(
+        "Release %s (%s): %d sum(s) of published counts (%s) hold a count below %d that could not be "
+        "fully protected: every other count in them is zero, small itself, already withheld or public "
+        'from an earlier release, so nothing was left to withhold. The small counts still show as "<%d", '
+        "but a reader who adds up the published figures can narrow some of them down (docs/publishing.md).",
+        release.pk,
+        release.period,
+        len(unprotected),
+        ", ".join(codes),
+        settings.PUBLIC_SUPPRESSION_THRESHOLD,
+        settings.PUBLIC_SUPPRESSION_THRESHOLD,
+    )
+    logger.debug("release %s: the sums concerned: %s", release.pk, [eq.cells for eq in unprotected])
+
+
 def _derive_public_figures(release: Release) -> None:
     """What the public page shows of the release: counts below the threshold and what
     would give one away withheld, in view of every release the public has seen before."""
@@ -213,12 +232,7 @@ def _derive_public_figures(release: Release) -> None:
     outcome = suppress(cells, known, threshold=settings.PUBLIC_SUPPRESSION_THRESHOLD, regions=regions)
     marks = outcome.marks
     if outcome.unprotected:
-        logger.warning(
-            "release %s: %d relation(s) needed more withheld and had nothing left to withhold: %s",
-            release.pk,
-            len(outcome.unprotected),
-            [eq.cells for eq in outcome.unprotected[:5]],
-        )
+        _warn_unprotected(release, outcome.unprotected)
 
     def mark_of(f: ReleaseFigure, which: Period) -> str:
         """A count's own mark; a formula over a count (offences per 10,000) hides with it."""

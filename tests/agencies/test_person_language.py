@@ -95,3 +95,39 @@ def test_the_office_sees_a_persons_language_on_their_user_page(client: Client, o
     # Read only: accounts are kept by access administrators.
     assert "View user" in page and 'name="profile-0-language"' not in page
     assert str(dict(settings.LANGUAGES)["kk"]) in page
+
+
+def test_a_person_who_never_chose_is_written_to_in_their_browsers_language(
+    client: Client, coordinator_astana, office, submitted
+) -> None:
+    client.force_login(coordinator_astana)
+    client.get("/", HTTP_ACCEPT_LANGUAGE="kk-KZ,kk;q=0.9,ru;q=0.8")
+    assert person_language(coordinator_astana) == "kk"
+
+    report_return(report=submitted, reason="the figures are off", user=office)
+
+    notice = OutboxMessage.objects.get(recipient=coordinator_astana.email, key__contains=":returned:")
+    assert notice.subject == "2026-10 кезеңіне арналған есеп пысықтауға қайтарылды"
+
+
+def test_the_browser_follows_a_new_ask_but_never_overrides_a_choice(client: Client, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+    client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
+    client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert person_language(coordinator_astana) == "en"  # the browser asks for something else now
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
+    profile = Profile.objects.get(user=coordinator_astana)
+    assert (profile.language, profile.language_from_browser) == ("ru", False)
+
+
+def test_a_browser_asking_for_a_language_the_site_does_not_speak_changes_nothing(
+    client: Client, coordinator_astana
+) -> None:
+    client.force_login(coordinator_astana)
+    client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,fr;q=0.5")
+    assert not Profile.objects.exists()
+    client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
+    # Once remembered, a visit asking the same costs nothing more.
+    client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
+    assert Profile.objects.get(user=coordinator_astana).history.count() == 1

@@ -245,3 +245,16 @@ def test_a_frozen_figure_is_named_as_people_name_it_not_by_its_ids(statistics, o
     theft = Indicator.objects.get(code="crime.theft")
     assert str(astana) == f"{release} · {Region.objects.get(kato='710000000')} · {theft}"
     assert str(national).endswith(f" · {theft}") and f":{theft.pk}:" not in str(national)
+
+
+def test_counts_that_could_not_be_fully_protected_are_said_once_in_words(
+    office, second_office, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every count small: nothing is left to withhold beside them in many sums.
+    offence_months(7, [*year_months(2025, 3), *year_months(2026, 3)], small=1.0)
+    with caplog.at_level("WARNING", logger="initiatives.services.releases"):
+        published("2026-01/2026-03", office, second_office)
+    said = [r.getMessage() for r in caplog.records if r.name == "initiatives.services.releases"]
+    assert len(said) == 1, said
+    assert "could not be fully protected" in said[0] and "crime." in said[0]
+    assert "\n" not in said[0] and "('" not in said[0] and len(said[0]) < 600

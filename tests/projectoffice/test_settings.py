@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x7#Qm2!vL9pZ@r4Tk8&wN1sB6^yH3cJ0dF5gU-eA_iO+lP=zX-9kR2mT7qW4",
     "ALLOWED_HOSTS": "tracker.example.kz",
+    "SITE_URL": "https://tracker.example.kz",
     "DATABASE_URL": "postgres://tracker@127.0.0.1:5432/tracker",
     "CITIZENS_DATA_KEYS": "Zm9yLXRlc3RzLW9ubHktYS1mZXJuZXQta2V5LTMyYnk=",
     "CITIZENS_HASH_KEY": "for-tests-only-a-hash-key",
@@ -64,7 +65,7 @@ def test_database_url_selects_postgresql_and_redis_url_the_broker_and_cache() ->
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CITIZENS_DATA_KEYS", "CITIZENS_HASH_KEY"]
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "CITIZENS_DATA_KEYS", "CITIZENS_HASH_KEY"]
 )
 def test_production_refuses_to_start_without_a_required_value(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -92,3 +93,15 @@ def test_production_settings_pass_the_deployment_checklist() -> None:
         PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_a_command_run_without_redis_prints_no_broker_noise() -> None:
+    """Without REDIS_URL tasks run in the process; Celery still opens its in-memory broker
+    connection, which must not warn on every command ("No hostname was supplied")."""
+    result = run_python(
+        "import django; django.setup(); from projectoffice.celery import app; "
+        "conn = app.connection_for_write(); conn.info(); print('ok')",
+        {},
+    )
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+    assert "No hostname" not in result.stderr, result.stderr
