@@ -13,11 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("projectoffice", "regions", "agencies", "initiatives", "citizens")
-MAX_LINES = 500
 
 # From the bottom up. A module may import its own layer and those below it.
 KERNEL, CORE, ENGINE, SELECTORS, SERVICES, ENTRY = range(6)
@@ -231,11 +228,6 @@ def test_every_known_break_is_still_a_break_so_the_list_only_shrinks():
 
 def test_no_modules_import_each_other_in_a_circle():
     assert _circles(_package_edges() - KNOWN_BREAKS) == []
-
-
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if ".migrations." not in m))
-def test_no_module_is_over_500_lines(module):
-    assert len(MODULES[module].read_text().splitlines()) <= MAX_LINES
 
 
 def test_the_rules_catch_what_they_are_meant_to():

@@ -250,7 +250,7 @@ def december_awaiting_confirmation(office) -> Release:  # type: ignore[no-untype
     """A release of December left waiting from before the rule: nothing confirms it either."""
     december = Period.parse("2026-12")
     return Release.objects.create(
-        title="December",
+        title_en="December",
         period=str(december),
         period_start=december.first_day,
         period_end=december.end.first_day,
