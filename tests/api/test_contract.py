@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 from agencies.models import Agency, RegionalBranch
 from initiatives.models import ImportBatch, Indicator
 from regions.models import Region
-from tests.factories import CampaignFactory
+from tests.factories import AgencyFactory, CampaignFactory, IndicatorFactory, RegionalBranchFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +153,38 @@ def test_an_agencys_blank_website_matches_exactly_one_branch_of_its_schema(calle
             b for b in branches if Draft4Validator(b, format_checker=Draft4Validator.FORMAT_CHECKER).is_valid(value)
         ]
         assert len(matching) == expected, (value, website)
+
+
+def release_rows(count: int) -> None:
+    from django.utils import timezone
+
+    from initiatives.models import Release
+
+    for i in range(count):
+        Release.objects.create(
+            title=f"r{i}",
+            period="2025-09",
+            period_start=datetime.date(2025, 9, 1),
+            period_end=datetime.date(2025, 9, 1),
+            moment=timezone.now(),
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "add", "budget"),
+    [
+        ("/api/v1/agencies/", lambda: AgencyFactory.create_batch(30), 3),
+        ("/api/v1/branches/", lambda: [RegionalBranchFactory(region=RegionFactory()) for _ in range(30)], 3),
+        ("/api/v1/kpis/", lambda: IndicatorFactory.create_batch(30), 3),
+        ("/api/v1/regions/", lambda: RegionFactory.create_batch(30), 3),
+        ("/api/v1/imports/", lambda: [ImportBatch.objects.create(file_name=f"{i}.csv") for i in range(30)], 4),
+        ("/api/v1/releases/", lambda: release_rows(30), 4),
+    ],
+)
+def test_a_lists_csv_does_not_query_per_row(
+    caller, assert_queries_do_not_grow, url: str, add: Any, budget: Any
+) -> None:
+    ImportBatch.objects.create(file_name="first.csv")
+    release_rows(1)
+    client = caller("office")
+    assert_queries_do_not_grow(lambda: b"".join(client.get(f"{url}?format=csv").streaming_content), add, budget=budget)
