@@ -2,20 +2,38 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from projectoffice.api_csv import CSVList
 from projectoffice.api_filters import CodeFilter
+from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 from regions.models import Region
 
 from .models import Agency, RegionalBranch
 
 
+# A blank website is "", which is no URI: the two branches are told apart by length, so
+# exactly one matches any value (a strict validator refuses a value both branches match).
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "uri", "minLength": 1, "maxLength": 200},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "The agency's website, or an empty string when it has none.",
+    }
+)
+class WebsiteField(serializers.URLField):
+    pass
+
+
 class AgencySerializer(serializers.ModelSerializer[Agency]):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     predecessor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
+    website = WebsiteField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Agency
@@ -55,9 +73,10 @@ KPSSU = {
         summary="One agency, by its stable code", examples=[OpenApiExample("KPSSU", value=KPSSU, response_only=True)]
     ),
 )
-class AgencyViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Agency]):
+class AgencyViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Agency]):
     queryset = Agency.objects.select_related("parent", "predecessor")
     serializer_class = AgencySerializer
+    csv_name = "agencies"
     permission_classes = [ReadOnlyForEveryoneKnown]
     lookup_field = "code"
     filterset_fields = ["kind", "is_active"]
@@ -127,8 +146,11 @@ class BranchFilter(django_filters.FilterSet):
         ],
     ),
 )
-class RegionalBranchViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[RegionalBranch]):
+class RegionalBranchViewSet(
+    MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[RegionalBranch]
+):
     queryset = RegionalBranch.objects.select_related("agency", "region")
     serializer_class = RegionalBranchSerializer
+    csv_name = "branches"
     permission_classes = [ReadOnlyForEveryoneKnown]
     filterset_class = BranchFilter

@@ -36,15 +36,15 @@ from .statistics_staging import (
     RAW,
     temporary,
 )
+from .value_bound import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, VALUE_TOO_LARGE, value_too_large_params
 
-MAX_DECIMAL_PLACES = 4
-MAX_INTEGER_DIGITS = 16
 # Reported problems stop here; the count of all of them is still given.
 MAX_REPORTED_ERRORS = 1000
 # ASCII digits only: the database's check (PLAIN_NUMBER) must accept exactly what this does.
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 # The same rule in SQL (POSIX regex on PostgreSQL, Python's on SQLite): a plain number
-# with at most 16 digits before the point (leading zeros aside) and 4 after.
+# with at most MAX_INTEGER_DIGITS before the point (leading zeros aside) and
+# MAX_DECIMAL_PLACES after (initiatives/value_bound.py).
 PLAIN_NUMBER = rf"^0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?$"
 # Units whose values are counted, so never fractional.
 WHOLE_UNITS = frozenset({Unit.COUNT, Unit.PEOPLE})
@@ -91,7 +91,7 @@ problems_register(
         "period_not_ended": gettext_lazy("%(period)s has not ended yet"),  # the words of PeriodNotOver
         "empty_value": gettext_lazy("the value is empty"),
         "too_many_decimals": gettext_lazy("%(value)s has more than %(places)s decimal places"),
-        "value_too_large": gettext_lazy("%(value)s is too large"),
+        "value_too_large": VALUE_TOO_LARGE,
         "not_a_number": gettext_lazy("%(value)r is not a number"),
         "negative_value": gettext_lazy("%(value)s is negative; values cannot be below zero"),
         "number_format": gettext_lazy(
@@ -127,7 +127,7 @@ def parse_value(text: str) -> Decimal:
         if len(fraction) > MAX_DECIMAL_PLACES:
             raise ValueProblem("too_many_decimals", value=text, places=MAX_DECIMAL_PLACES)
         if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
-            raise ValueProblem("value_too_large", value=text)
+            raise ValueProblem("value_too_large", **value_too_large_params(text))
         return Decimal(text)
     try:
         number = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))

@@ -1,6 +1,12 @@
 """The API router: every resource of `/api/v1/` is registered here."""
 
-from rest_framework import permissions, routers
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, routers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
 from initiatives.api.exports import ExportViewSet
@@ -28,6 +34,28 @@ class APIRootView(MethodBeforeAccess, routers.APIRootView):
 
 class Router(routers.DefaultRouter):
     APIRootView = APIRootView
+    # Formats are asked for with `?format=` (README); a dot in a detail URL
+    # (`/campaigns/0.5/`) is part of the id asked for, not a format suffix.
+    include_format_suffixes = False
+
+
+@extend_schema(exclude=True)
+class NoSuchEndpoint(APIView):
+    """Every path under /api/ that no endpoint matches: the API's JSON `not_found`, not
+    the site's HTML page, whatever the method or format asked for."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+    renderer_classes = [JSONRenderer]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        return JSONRenderer(), JSONRenderer.media_type
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()
 
 
 router = Router()

@@ -74,6 +74,45 @@ def wants_csv(request: Request) -> bool:
     return getattr(renderer, "format", None) == "csv"
 
 
+def _nested_keys(serializer: Any, name: str, field: Any) -> list[str] | None:
+    """The keys of a field that holds one object (a nested serializer, or a method field
+    the schema documents as one), in their schema order; None for any other field."""
+    from drf_spectacular.drainage import get_override
+    from rest_framework import serializers
+
+    shape = field
+    if isinstance(field, serializers.SerializerMethodField):
+        shape = get_override(getattr(serializer, field.method_name or f"get_{name}", None), "field")
+    if isinstance(shape, type) and issubclass(shape, serializers.Serializer):
+        shape = shape()
+    if isinstance(shape, serializers.Serializer) and not isinstance(shape, serializers.ListSerializer):
+        return list(shape.fields)
+    return None
+
+
+def csv_columns(serializer: Any) -> tuple[list[str], dict[str, list[str]]]:
+    """The CSV columns of a serializer's records: its fields in order, a field holding one
+    object as a column per key (`progress_stage`, `progress_done`); and those objects' keys."""
+    columns: list[str] = []
+    nested: dict[str, list[str]] = {}
+    for name, field in serializer.fields.items():
+        keys = _nested_keys(serializer, name, field)
+        if keys is None:
+            columns.append(name)
+        else:
+            nested[name] = keys
+            columns += [f"{name}_{key}" for key in keys]
+    return columns, nested
+
+
+def _flat(row: Mapping[str, Any], nested: Mapping[str, list[str]]) -> dict[str, Any]:
+    out = dict(row)
+    for name, keys in nested.items():
+        inner = out.pop(name, None) or {}
+        out.update({f"{name}_{key}": inner.get(key) for key in keys})
+    return out
+
+
 def stream_csv(
     queryset: QuerySet[Any],
     serializer_class: Any,
@@ -82,9 +121,34 @@ def stream_csv(
     *,
     cells: Cells | None = None,
 ) -> StreamingHttpResponse:
-    fields = list(serializer_class(context=context).fields)
-    rows = (serializer_class(obj, context=context).data for obj in queryset.iterator(chunk_size=STREAM_CHUNK))
-    return csv_attachment(csv_lines(fields, rows, cells=cells), filename)
+    """Every record of `queryset` as a CSV row, its columns those of the JSON record in
+    the same order (`csv_columns`), the header written even when there is no row."""
+    columns, nested = csv_columns(serializer_class(context=context))
+    rows = (
+        _flat(serializer_class(obj, context=context).data, nested) for obj in queryset.iterator(chunk_size=STREAM_CHUNK)
+    )
+    return csv_attachment(csv_lines(columns, rows, cells=cells), filename)
+
+
+class CSVList:
+    """A list view mixin: `?format=csv` or `Accept: text/csv` streams every filtered
+    record as a CSV row (not a JSON page squeezed into one row)."""
+
+    csv_name = "rows"
+    # How a column that holds more than one value is written in a cell, by column name.
+    csv_cells: dict[str, Any] = {}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        if wants_csv(request):
+            queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+            return stream_csv(
+                queryset,
+                self.get_serializer_class(),  # type: ignore[attr-defined]
+                self.get_serializer_context(),  # type: ignore[attr-defined]
+                self.csv_name,
+                cells=self.csv_cells,
+            )
+        return super().list(request, *args, **kwargs)  # type: ignore[misc]
 
 
 def csv_attachment(chunks: Iterable[str | bytes], filename: str) -> StreamingHttpResponse:

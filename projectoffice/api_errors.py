@@ -205,8 +205,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["params"] = {**body["params"], "wait": int(exc.wait)}  # type: ignore[attr-defined]
     response.data = {"error": body}
     request = context.get("request")
-    if request is not None and getattr(getattr(request, "accepted_renderer", None), "format", None) == "csv":
-        # An error is not a table: it comes as JSON even where CSV was asked for.
+    if request is not None and getattr(getattr(request, "accepted_renderer", None), "format", None) not in {
+        None,
+        "json",
+        "api",
+    }:
+        # An error is not a table: it comes as JSON even where CSV or XLSX was asked for.
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = JSONRenderer.media_type
     return response

@@ -99,6 +99,30 @@ def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
     return result
 
 
+# What a file answer is, whatever the JSON answer beside it looks like.
+FILE_CONTENT: dict[str, dict[str, Any]] = {
+    "text/csv": {
+        "type": "string",
+        "description": "CSV in UTF-8, a header row, then a row per record (a list streams all its records).",
+    },
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"type": "string", "format": "binary"},
+}
+
+
+def document_files(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: a CSV or XLSX answer is a file, not the JSON object the
+    operation's serializer describes (drf-spectacular gives every renderer that schema)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                for media_type, content in response.get("content", {}).items():
+                    if media_type in FILE_CONTENT:
+                        content["schema"] = dict(FILE_CONTENT[media_type])
+    return result
+
+
 class CachedSchemaView(SpectacularAPIView):
     """`/api/schema/`, built once per process and language (the schema's text is
     translated), then served from memory: it changes only with the code."""

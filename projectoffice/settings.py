@@ -402,6 +402,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "projectoffice.api_schema.document_errors",
+        "projectoffice.api_schema.document_files",
+        # `format` and `lang` on every operation (projectoffice/api_parameters.py).
+        "projectoffice.api_parameters.declare_common_parameters",
     ],
 }
 

@@ -12,9 +12,11 @@ Each module that reports problems registers the messages of its codes
 
 import csv
 import io
+import math
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,8 +134,12 @@ class Row:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        # A spreadsheet's number is a binary float: read it as the shortest decimal that
+        # is that float (repr), written out plainly (1e+23 as 100000000000000000000000,
+        # 1e-05 as 0.00001), so the checks of the text see what the person typed, not
+        # the float's exact binary expansion, and refuse what they would refuse in a CSV.
+        return format(Decimal(repr(value)).normalize(), "f")
     return str(value).strip()
 
 

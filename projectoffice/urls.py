@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from initiatives.portal import views as portal_views
 
-from .api import router
+from .api import NoSuchEndpoint, router
 from .api_schema import CachedSchemaView
 from .health import healthz
 
@@ -43,4 +43,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
         name="api-docs",
     ),
+    # Last: any other path under /api/ ending in a slash (one without is first sent to
+    # the slashed one) answers the API's JSON 404, not the site's HTML page.
+    re_path(r"^api/(?:.*/)?$", NoSuchEndpoint.as_view()),
 ]

@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from projectoffice.api_csv import CSVList
 from projectoffice.api_filters import CodeFilter
+from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 
 from .models import Region, RegionKind
@@ -101,9 +103,10 @@ ASTANA = {
         summary="One region, by its KATO code", examples=[OpenApiExample("Astana", value=ASTANA, response_only=True)]
     ),
 )
-class RegionViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Region]):
+class RegionViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Region]):
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
+    csv_name = "regions"
     permission_classes = [ReadOnlyForEveryoneKnown]
     lookup_field = "kato"
     filterset_class = RegionFilter

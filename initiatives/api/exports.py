@@ -37,6 +37,7 @@ from agencies.models import Agency, TokenScope
 from agencies.tokens import is_agency_caller
 from projectoffice.api_errors import CodedValidationError, FieldError, django_field_errors
 from projectoffice.api_filters import MAX_FILTER_LENGTH
+from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess
 
 from ..models import Export, ExportFormat, ExportStatus
@@ -231,7 +232,11 @@ FAILED = {
     ),
 )
 class ExportViewSet(
-    MethodBeforeAccess, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Export]
+    MethodBeforeAccess,
+    DeclaredParametersOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Export],
 ):
     serializer_class = ExportSerializer
     # Whoever may read /values/ may export them (tokens need kpi:read).

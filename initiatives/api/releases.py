@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from projectoffice.api_csv import CSVRenderer
+from projectoffice.api_csv import CSVList, CSVRenderer
+from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.table_download import FORMATS, table_response
 
 from ..models import Release
@@ -58,8 +59,9 @@ class ReleaseSerializer(serializers.ModelSerializer[Release]):
     list=extend_schema(summary="Releases: figures frozen at a moment, confirmed by a second member of the office"),
     retrieve=extend_schema(summary="One release"),
 )
-class ReleaseViewSet(viewsets.ReadOnlyModelViewSet[Release]):
+class ReleaseViewSet(DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Release]):
     serializer_class = ReleaseSerializer
+    csv_name = "releases"
     permission_classes = [permissions.AllowAny]
     filterset_fields = ["period", "state"]
 

@@ -27,9 +27,10 @@ from agencies.access import region_is_visible
 from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
-from projectoffice.api_csv import csv_attachment, stream_csv, wants_csv
+from projectoffice.api_csv import CSVList, csv_attachment, wants_csv
 from projectoffice.api_errors import coded_validation_error, field_error
 from projectoffice.api_pagination import KeysetPagination
+from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
@@ -63,35 +64,16 @@ from .serializers import (
 from .summary import SummaryCSVRenderer, summary_as_dict
 
 
-class CSVListMixin:
-    """`?format=csv` or `Accept: text/csv` on a list streams every filtered row."""
-
-    csv_name = "rows"
-    # How a column that holds more than one value is written in a cell, by column name.
-    csv_cells: dict[str, Any] = {}
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        if wants_csv(request):
-            queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-            return stream_csv(
-                queryset,
-                self.get_serializer_class(),  # type: ignore[attr-defined]
-                self.get_serializer_context(),  # type: ignore[attr-defined]
-                self.csv_name,
-                cells=self.csv_cells,
-            )
-        return super().list(request, *args, **kwargs)  # type: ignore[misc]
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="KPI definitions", description="The KPI catalogue, with units, directions and formulas."
     ),
     retrieve=extend_schema(summary="One KPI, by its code"),
 )
-class IndicatorViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Indicator]):
+class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Indicator]):
     queryset = Indicator.objects.select_related("owner_agency", "numerator", "denominator")
     serializer_class = IndicatorSerializer
+    csv_name = "kpis"
     permission_classes = [ReadOnlyForEveryoneKnown]
     lookup_field = "code"
     lookup_value_regex = r"[a-z0-9_.]+"
@@ -193,7 +175,7 @@ class IndicatorViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Indicat
 @extend_schema_view(
     list=extend_schema(summary="Initiatives of the Concept"), retrieve=extend_schema(summary="One initiative, by code")
 )
-class InitiativeViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Initiative]):
+class InitiativeViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Initiative]):
     queryset = Initiative.objects.select_related("lead_agency").prefetch_related(
         "participating_agencies", "regions", "indicators"
     )
@@ -222,7 +204,7 @@ class InitiativeViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModel
         summary="One campaign", examples=[OpenApiExample("An alcohol-free village", value=CAMPAIGN, response_only=True)]
     ),
 )
-class CampaignViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Campaign]):
+class CampaignViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Campaign]):
     serializer_class = CampaignSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = CampaignFilter
@@ -277,7 +259,7 @@ class ValuePagination(KeysetPagination):
         ],
     ),
 )
-class ValueViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Value]):
+class ValueViewSet(MethodBeforeAccess, DeclaredParametersOnly, viewsets.ReadOnlyModelViewSet[Value]):
     serializer_class = ValueSerializer
     permission_classes = [scoped(TokenScope.KPI_READ)]
     filterset_class = ValueFilter
@@ -309,12 +291,15 @@ class ValueViewSet(MethodBeforeAccess, viewsets.ReadOnlyModelViewSet[Value]):
 )
 class ImportViewSet(
     MethodBeforeAccess,
+    DeclaredParametersOnly,
+    CSVList,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet[ImportBatch],
 ):
     serializer_class = ImportBatchSerializer
+    csv_name = "imports"
     permission_classes = [CanImportStatistics]
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["status"]
@@ -385,7 +370,7 @@ class ImportViewSet(
     ),
     retrieve=extend_schema(summary="One report with its values"),
 )
-class ReportViewSet(MethodBeforeAccess, CSVListMixin, viewsets.ReadOnlyModelViewSet[Report]):
+class ReportViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelViewSet[Report]):
     serializer_class = ReportSerializer
     permission_classes = [scoped(TokenScope.REPORTS_READ)]
     filterset_class = ReportFilter

@@ -127,17 +127,25 @@ class Release(Timestamped):
         return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
 
 
+FIGURE_DIGITS = 32
+
+
 class FrozenFigure(models.Model):
     """A KPI's figures for a region (None: the nation) as a release froze them: what the
     release keeps and what the public page shows of it have the same numbers."""
 
     indicator = models.ForeignKey("initiatives.Indicator", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
-    previous = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
-    change_percent = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
-    rate_per_10k = models.DecimalField(max_digits=16, decimal_places=1, null=True, blank=True)
-    target = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    # Wide enough for whatever bounded values (initiatives/value_bound.py: below 10^12)
+    # make: a national sum over every region and month of a span (below 10^18), its rate
+    # per 10,000 people (below 10^22 with a population of 1) and its change in % from the
+    # smallest previous figure, 0.0001 (below 10^24). A figure that does not fit would
+    # make publishing fail.
+    value = models.DecimalField(max_digits=FIGURE_DIGITS, decimal_places=4, null=True, blank=True)
+    previous = models.DecimalField(max_digits=FIGURE_DIGITS, decimal_places=4, null=True, blank=True)
+    change_percent = models.DecimalField(max_digits=FIGURE_DIGITS, decimal_places=1, null=True, blank=True)
+    rate_per_10k = models.DecimalField(max_digits=FIGURE_DIGITS, decimal_places=1, null=True, blank=True)
+    target = models.DecimalField(max_digits=FIGURE_DIGITS, decimal_places=4, null=True, blank=True)
     status = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

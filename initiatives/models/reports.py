@@ -19,6 +19,7 @@ from agencies.tokens import is_agency_caller
 from projectoffice.model_mixins import Timestamped
 
 from ..periods import Month, Period
+from ..value_bound import validate_value_bound
 
 
 class ReportKind(models.TextChoices):
@@ -156,7 +157,7 @@ class ReportLine(Timestamped):
     indicator = models.ForeignKey(
         "initiatives.Indicator", verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+"
     )
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, validators=[validate_value_bound])
     comment = models.TextField(_("comment"), blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
 

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from projectoffice.model_mixins import Timestamped
 
 from ..periods import Month, Period
+from ..value_bound import validate_value_bound
 
 
 class ValueSource(models.TextChoices):
@@ -66,7 +67,7 @@ class Value(Timestamped):
     )
     period_start = models.DateField(_("first month"))
     period_end = models.DateField(_("last month"))
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, validators=[validate_value_bound])
     source = models.CharField(_("source"), max_length=20, choices=ValueSource.choices)
     approval_state = models.CharField(
         _("approval"), max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING

@@ -14,6 +14,7 @@ from regions.models import Region
 
 from ..models import Indicator, Report
 from ..services.reports import SettlementJoined
+from ..value_bound import MAX_DECIMAL_PLACES, validate_value_bound
 from .selectors import KpiContext
 
 # A value more than this share away from last period's (or last year's) needs a comment.
@@ -112,8 +113,8 @@ class ReportForm(forms.Form):
                 label=kpi.name,
                 required=False,
                 min_value=Decimal(0),
-                max_digits=20,
-                decimal_places=4,
+                decimal_places=MAX_DECIMAL_PLACES,
+                validators=[validate_value_bound],
                 initial=plain(line.value) if line else None,
                 widget=forms.TextInput(
                     attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": _("Value")}

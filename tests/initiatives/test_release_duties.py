@@ -24,7 +24,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-duties = importlib.import_module("initiatives.migrations.0032_release_duties_in_the_database")
+duties = importlib.import_module("initiatives.migrations.0033_release_duties_in_the_database")
 T0 = datetime.datetime(2026, 7, 10, 9, 0, tzinfo=datetime.UTC)
 Q1 = Period.parse("2026-Q1")
 
@@ -297,5 +297,5 @@ def test_the_admin_publishes_with_three_titles(office) -> None:
     [("Demo release 2026-01/2026-10", "en"), ("Цифры за 2026-Q1", "ru"), ("2026-Q1 кезеңінің сандары", "kk")],
 )
 def test_a_release_of_old_keeps_its_one_title_in_the_language_it_is_written_in(title: str, language: str) -> None:
-    move = importlib.import_module("initiatives.migrations.0030_release_titles_from_the_one_title")
+    move = importlib.import_module("initiatives.migrations.0031_release_titles_from_the_one_title")
     assert move.language_of(title) == language

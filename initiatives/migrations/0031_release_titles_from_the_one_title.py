@@ -29,6 +29,6 @@ def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("initiatives", "0029_release_titles_in_three_languages")]
+    dependencies = [("initiatives", "0030_release_titles_in_three_languages")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -4,7 +4,7 @@ TITLES = (("title_kk", "title (Kazakh)"), ("title_ru", "title (Russian)"), ("tit
 
 
 class Migration(migrations.Migration):
-    dependencies = [("initiatives", "0028_reporting_duty_of_todays_reporters")]
+    dependencies = [("initiatives", "0029_value_bound_and_wider_release_figures")]
 
     operations = [
         migrations.AddField(

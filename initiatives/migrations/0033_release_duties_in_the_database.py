@@ -129,6 +129,6 @@ def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("initiatives", "0031_release_one_title_removed")]
+    dependencies = [("initiatives", "0032_release_one_title_removed")]
 
     operations = [migrations.RunPython(forwards, backwards)]
