@@ -265,7 +265,8 @@ def test_a_release_of_december_is_not_confirmed_on_the_seventh_of_december(offic
         release_confirm(release=release, user=second_office)
     release.refresh_from_db()
     assert release.state == "pending"
-    assert Client().get("/public/", {"period": "2026-12"}).status_code == 404
+    page = Client().get("/public/", {"period": "2026-12"}).content.decode()
+    assert "No published release covers the period “2026-12”" in page
 
 
 def test_the_admin_does_not_confirm_december_and_says_why(office, second_office) -> None:
