@@ -158,3 +158,45 @@ def test_the_admin_list_costs_the_same_queries_whatever_the_number_of_reports(
 
     url = reverse("admin:citizens_citizenreport_changelist")
     assert_queries_do_not_grow(lambda: client.get(url), add_rows, budget=11)
+
+
+def test_an_old_version_of_a_citizens_request_shows_its_texts_masked_and_records_no_reveal(
+    client, viewer, imported, secrets_of
+):
+    client.force_login(viewer)
+    report = CitizenReport.objects.get(status="confirmed")
+    asked = f"Please correct my phone; my IIN is {imported[1]['iin']}, I am {PEOPLE[1][0]}."
+    client.post(
+        reverse("admin:citizens_personaldatarequest_add"),
+        {"report": report.pk, "kind": "correction", "received_on": "2026-11-30", "request_text": asked},
+    )
+    request = PersonalDataRequest.objects.get()
+    reveals = PersonalDataReveal.objects.count()
+    for version in request.history.all():
+        url = reverse("admin:citizens_personaldatarequest_simple_history", args=[request.pk, version.history_id])
+        page = client.get(url)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert asked not in text and "Please correct my phone" not in text
+        no_secret_in(text, imported, secrets_of)
+        assert "********" in text
+    # Masked, so nothing was read in clear and there is no look to record.
+    assert PersonalDataReveal.objects.count() == reveals
+
+
+def test_an_old_version_of_a_citizens_report_is_masked_and_cannot_be_reverted(client, office, imported, secrets_of):
+    client.force_login(office)
+    report = CitizenReport.objects.get(status="confirmed")
+    first = report.history.earliest()
+    CitizenReport.objects.filter(pk=report.pk).update(decision_no="12-999")  # a later change, without history
+    url = reverse("admin:citizens_citizenreport_simple_history", args=[report.pk, first.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    no_secret_in(page.content.decode(), imported, secrets_of)
+    assert f"********{imported[1]['iin'][-4:]}" in page.content.decode()
+    # Reading the register is not changing it: an old version is never saved back.
+    refused = client.post(url, {})
+    assert refused.status_code == 303
+    report.refresh_from_db()
+    assert report.decision_no == "12-999"
+    assert not PersonalDataReveal.objects.exists()
