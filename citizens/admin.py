@@ -14,6 +14,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -42,6 +44,31 @@ from .services import (
 
 class BranchRegionFilter(TopRegionFilter):
     region_field = "branch__region"
+
+
+class DeclaredFiltersChangeList(ChangeList):
+    """A list that filters only by what its admin offers (`list_filter`, `date_hierarchy`).
+    Django lets any lookup on the model's own fields through the query string: here that
+    was `?iin_hash__startswith=a`, which gives the keyed hash away a character at a time
+    and links one person's reports across branches. A parameter that no offered filter
+    takes answers 400, as Django answers a lookup it refuses."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        asked = set(self.get_filters_params())
+        found = super().get_filters(request)
+        # What is left after every offered filter took its own parameters.
+        left = set(found[2])
+        undeclared = sorted(asked & left)
+        if undeclared:
+            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(undeclared)} is not offered")
+        return found
+
+
+class DeclaredFiltersOnly:
+    """For an admin whose list must not be filtered by anything it does not offer."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DeclaredFiltersChangeList
 
 
 class PersonalDataHistoryAdmin(SimpleHistoryAdmin):
@@ -102,7 +129,7 @@ def _masked_text(text: str | None) -> str:
 
 
 @admin.register(CitizenReport)
-class CitizenReportAdmin(PersonalDataHistoryAdmin):
+class CitizenReportAdmin(DeclaredFiltersOnly, PersonalDataHistoryAdmin):
     list_display = [
         "pk",
         "branch",
@@ -252,7 +279,7 @@ class PersonalDataRequestForm(forms.ModelForm[PersonalDataRequest]):
 
 
 @admin.register(PersonalDataRequest)
-class PersonalDataRequestAdmin(WithPersonalDataPermission, PersonalDataHistoryAdmin):
+class PersonalDataRequestAdmin(WithPersonalDataPermission, DeclaredFiltersOnly, PersonalDataHistoryAdmin):
     form = PersonalDataRequestForm
     list_display = ["pk", "report", "kind", "received_on", "status", "answered_on", "answered_by"]
     list_filter = ["status", "kind"]
@@ -307,7 +334,7 @@ class PersonalDataRequestAdmin(WithPersonalDataPermission, PersonalDataHistoryAd
 
 
 @admin.register(PersonalDataReveal)
-class PersonalDataRevealAdmin(WithPersonalDataPermission, admin.ModelAdmin[PersonalDataReveal]):
+class PersonalDataRevealAdmin(WithPersonalDataPermission, DeclaredFiltersOnly, admin.ModelAdmin[PersonalDataReveal]):
     list_display = ["revealed_at", "user", "report", "where"]
     list_filter = ["where"]
     list_select_related = ["user", "report"]
