@@ -42,6 +42,18 @@ def required_in_production(name: str, development_default: str) -> str:
     return development_default
 
 
+def whole_number(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from `low` to `high`; anything else stops start-up, naming it."""
+    raw: str = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+    return value
+
+
 SECRET_KEY = required_in_production("SECRET_KEY", "dev-only-insecure-key-never-used-in-production")
 DEBUG: bool = env.bool("DEBUG", default=not PRODUCTION and DJANGO_ENV != "test")
 if PRODUCTION and DEBUG:
@@ -274,11 +286,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Proxies in front that append the address they saw to X-Forwarded-For: 1 behind the TLS
+# proxy of README's "Deploying". With 0, the peer's address is the client's and the header
+# is ignored (anyone can send one). Log-in lock-outs count by this address.
+TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", default=0, low=0, high=5)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "projectoffice.login_lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "projectoffice.login_lockout.client_address"
+# A lock-out lasts AXES_COOLOFF_HOURS from the attempt that caused it: tries during it
+# are refused without being counted, so they do not keep it going.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -92,3 +92,22 @@ def test_production_settings_pass_the_deployment_checklist() -> None:
         PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_proxies_trusted_for_the_clients_address_default_to_none_and_are_read_as_a_number() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXY_COUNT, s.AXES_CLIENT_IP_CALLABLE, s.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT)"
+    )
+    default = run_python(code, {})
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["0", "projectoffice.login_lockout.client_address", "False"]
+    behind = run_python(code, {"TRUSTED_PROXY_COUNT": "1"})
+    assert behind.stdout.split()[0] == "1"
+
+
+@pytest.mark.parametrize("wrong", ["-1", "one", "1.5", "6"])
+def test_a_wrong_number_of_trusted_proxies_is_refused_by_name(wrong: str) -> None:
+    result = run_python("import django; django.setup()", {"TRUSTED_PROXY_COUNT": wrong})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number from 0 to 5" in result.stderr
