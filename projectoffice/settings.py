@@ -5,6 +5,7 @@ tasks, so `make run` works on a bare machine), `test`, or `production`, where ev
 value that matters must come from the environment and a missing one stops start-up.
 """
 
+import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,6 +52,18 @@ def whole_number(name: str, default: int, low: int, high: int) -> int:
         value = low - 1
     if not low <= value <= high:
         raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+    return value
+
+
+def iso_date(name: str, default: datetime.date, earliest: datetime.date) -> datetime.date:
+    """A date setting written YYYY-MM-DD, not before `earliest`; anything else stops start-up."""
+    raw: str = env.str(name, default=default.isoformat()).strip()
+    try:
+        value = datetime.date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        value = None
+    if value is None or value < earliest:
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD, from {earliest} on, not {raw!r}.")
     return value
 
 
@@ -455,6 +468,11 @@ CITIZENS_DATA_KEYS: list[str] = required_in_production(
 CITIZENS_HASH_KEY: str = required_in_production("CITIZENS_HASH_KEY", "dev-only-citizens-iin-hash-key")
 # Personal data are erased this many years after the decision (or the receipt, if undecided).
 CITIZENS_RETENTION_YEARS: int = env.int("CITIZENS_RETENTION_YEARS", default=5)
+# The first day the register can hold: an earlier date (a typo, 1900-01-01) is refused, and
+# its KPIs are counted from no earlier month.
+CITIZENS_REGISTER_START = iso_date(
+    "CITIZENS_REGISTER_START", default=datetime.date(2020, 1, 1), earliest=datetime.date(1900, 1, 1)
+)
 # django-fernet-encrypted-fields derives keys from SECRET_KEY and SALT_KEY; the register's
 # fields override that with CITIZENS_DATA_KEYS (citizens/encryption.py). Set so the
 # library's own fields, if ever used, still do not run on SECRET_KEY alone.

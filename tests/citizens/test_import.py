@@ -221,3 +221,12 @@ def test_a_shifted_row_is_reported_by_line_and_column_never_by_a_personal_value(
     for secret in (cells["iin"], cells["iin"][:8], cells["iin"][-6:], cells["full_name"].split()[0], PEOPLE[0][1][-7:]):
         assert secret not in report
     assert not CitizenReport.objects.exists()
+
+
+def test_a_date_before_the_register_began_is_refused_by_line_and_column(tmp_path, branch_astana, almaty_branch):
+    rows = [row(received_on="1899-12-31"), row(received_on="1900-01-01"), row(received_on="2020-01-01")]
+    report = refused(csv_file(tmp_path, rows))
+    assert "line 2, received_on: the register has no dates before 1 January 2020" in report
+    assert "line 3, received_on: the register has no dates before 1 January 2020" in report
+    assert "line 4" not in report
+    assert not CitizenReport.objects.exists()
