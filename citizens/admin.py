@@ -5,25 +5,32 @@ citizens' requests; nobody else sees those pages or the requests at all.
 
 Reports are read-only here: they are registered and decided in the branches' portal or
 loaded with `import_citizen_reports`, so the KPIs counted from them change with them.
+An old version's page (simple-history's) shows personal fields masked and is never
+saved back.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives.admin.filters import TopRegionFilter
 
+from .identity import MASK
 from .models import VIEW_PERSONAL_DATA, CitizenReport, PersonalDataRequest, PersonalDataReveal
 from .portal.forms import PersonalDataForm
 from .selectors import register_counts
@@ -39,8 +46,90 @@ class BranchRegionFilter(TopRegionFilter):
     region_field = "branch__region"
 
 
+class DeclaredFiltersChangeList(ChangeList):
+    """A list that filters only by what its admin offers (`list_filter`, `date_hierarchy`).
+    Django lets any lookup on the model's own fields through the query string: here that
+    was `?iin_hash__startswith=a`, which gives the keyed hash away a character at a time
+    and links one person's reports across branches. A parameter that no offered filter
+    takes answers 400, as Django answers a lookup it refuses."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        asked = set(self.get_filters_params())
+        found = super().get_filters(request)
+        # What is left after every offered filter took its own parameters.
+        left = set(found[2])
+        undeclared = sorted(asked & left)
+        if undeclared:
+            raise DisallowedModelAdminLookup(f"Filtering by {', '.join(undeclared)} is not offered")
+        return found
+
+
+class DeclaredFiltersOnly:
+    """For an admin whose list must not be filtered by anything it does not offer."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DeclaredFiltersChangeList
+
+
+class PersonalDataHistoryAdmin(SimpleHistoryAdmin):
+    """History of a record with personal data. History never holds the personal fields, so
+    simple-history's page of an old version fills them from today's record, in clear,
+    without the reveal and its record: there every field is read-only and the personal
+    ones (`masked_on_history`: field -> a display method of this admin) show masked. An
+    old version is never saved back ("Revert" would write the register past its services,
+    and its KPIs would not follow)."""
+
+    masked_on_history: dict[str, str] = {}
+
+    def _reading_old_version(self, request: HttpRequest) -> bool:
+        match = request.resolver_match
+        opts = self.model._meta
+        return match is not None and match.url_name == f"{opts.app_label}_{opts.model_name}_simple_history"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
+        fields: Sequence[Any] = super().get_fields(request, obj)
+        if not self._reading_old_version(request):
+            return fields
+
+        def masked(name: Any) -> Any:
+            if isinstance(name, (list, tuple)):
+                return tuple(masked(n) for n in name)
+            return self.masked_on_history.get(name, name)
+
+        return [masked(name) for name in fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+        readonly: Sequence[str] = super().get_readonly_fields(request, obj)
+        if not self._reading_old_version(request):
+            return readonly
+        every: list[str] = []
+        for name in self.get_fields(request, obj):
+            every += list(name) if isinstance(name, (list, tuple)) else [name]
+        return every
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            opts = self.model._meta
+            messages.error(request, gettext("An old version is read here, never saved back: nothing was changed."))
+            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history", args=[object_id])
+            refused = HttpResponseRedirect(url)
+            refused.status_code = 303
+            return refused
+        page: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)
+        return page
+
+
+def _masked_text(text: str | None) -> str:
+    return MASK if text else "—"
+
+
 @admin.register(CitizenReport)
-class CitizenReportAdmin(SimpleHistoryAdmin):
+class CitizenReportAdmin(DeclaredFiltersOnly, PersonalDataHistoryAdmin):
     list_display = [
         "pk",
         "branch",
@@ -190,13 +279,23 @@ class PersonalDataRequestForm(forms.ModelForm[PersonalDataRequest]):
 
 
 @admin.register(PersonalDataRequest)
-class PersonalDataRequestAdmin(WithPersonalDataPermission, SimpleHistoryAdmin):
+class PersonalDataRequestAdmin(WithPersonalDataPermission, DeclaredFiltersOnly, PersonalDataHistoryAdmin):
     form = PersonalDataRequestForm
     list_display = ["pk", "report", "kind", "received_on", "status", "answered_on", "answered_by"]
     list_filter = ["status", "kind"]
     list_select_related = ["report", "answered_by"]
     raw_id_fields = ["report"]
+    fields = ["report", "kind", "received_on", "request_text", "answer_text", "answered_on", "status", "answered_by"]
     readonly_fields = ["status", "answered_by"]
+    masked_on_history = {"request_text": "request_text_masked", "answer_text": "answer_text_masked"}
+
+    @admin.display(description=_("what was asked"))
+    def request_text_masked(self, obj: PersonalDataRequest) -> str:
+        return _masked_text(obj.request_text)
+
+    @admin.display(description=_("answer"))
+    def answer_text_masked(self, obj: PersonalDataRequest) -> str:
+        return _masked_text(obj.answer_text)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
@@ -235,7 +334,7 @@ class PersonalDataRequestAdmin(WithPersonalDataPermission, SimpleHistoryAdmin):
 
 
 @admin.register(PersonalDataReveal)
-class PersonalDataRevealAdmin(WithPersonalDataPermission, admin.ModelAdmin[PersonalDataReveal]):
+class PersonalDataRevealAdmin(WithPersonalDataPermission, DeclaredFiltersOnly, admin.ModelAdmin[PersonalDataReveal]):
     list_display = ["revealed_at", "user", "report", "where"]
     list_filter = ["where"]
     list_select_related = ["user", "report"]

@@ -4,8 +4,9 @@
     amount_kzt,awarded_on,law_enforcement_staff,iin,full_name,phone
 
 Nothing is written here: the result is every row checked and ready, or every problem,
-each with its line, column and reason. A problem in a personal column (iin, full_name,
-phone) names the column and the rule, never the value.
+each with its line, column and reason. No problem quotes a cell: a row shifted by a lost
+or stray delimiter puts the IIN, a name or a phone under another column's name, so a
+cell's column does not say whether it holds personal data.
 """
 
 import datetime
@@ -65,20 +66,17 @@ def _date(value: str, column: str, line: int, errors: list[RowError]) -> datetim
             return datetime.date.fromisoformat(value)
     except ValueError:
         pass
-    errors.append(RowError(line, column, _("%(value)s is not a date written YYYY-MM-DD") % {"value": value}))
+    errors.append(RowError(line, column, _("not a date written YYYY-MM-DD")))
     return None
 
 
 def _choice(value: str, column: str, allowed: list[str], line: int, errors: list[RowError]) -> str | None:
     if value in allowed:
         return value
-    errors.append(
-        RowError(
-            line,
-            column,
-            _("%(value)s is not one of %(allowed)s") % {"value": value or "''", "allowed": ", ".join(allowed)},
-        )
-    )
+    if not value:
+        errors.append(RowError(line, column, _("empty; expected one of %(allowed)s") % {"allowed": ", ".join(allowed)}))
+    else:
+        errors.append(RowError(line, column, _("not one of %(allowed)s") % {"allowed": ", ".join(allowed)}))
     return None
 
 
@@ -89,12 +87,7 @@ def _check_row(
     branch = branches.get((v["agency"], v["region"]))
     if branch is None:
         errors.append(
-            RowError(
-                line,
-                "region",
-                _("agency %(agency)s has no branch in region %(region)s")
-                % {"agency": v["agency"] or "''", "region": v["region"] or "''"},
-            )
+            RowError(line, "region", _("no branch of the register has this agency code and this region code"))
         )
     received_on = _date(v["received_on"], "received_on", line, errors)
     if received_on is None and not v["received_on"]:
@@ -107,13 +100,7 @@ def _check_row(
     reward = _choice(v["reward"] or Reward.NONE, "reward", Reward.values, line, errors)
     staff = YES_NO.get(v["law_enforcement_staff"].lower())
     if staff is None:
-        errors.append(
-            RowError(
-                line,
-                "law_enforcement_staff",
-                _("%(value)s is not yes or no") % {"value": v["law_enforcement_staff"] or "''"},
-            )
-        )
+        errors.append(RowError(line, "law_enforcement_staff", _("not yes or no")))
     amount: Decimal | None = None
     if v["amount_kzt"]:
         try:
@@ -121,9 +108,7 @@ def _check_row(
             if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(
-                RowError(line, "amount_kzt", _("%(value)s is not an amount in tenge") % {"value": v["amount_kzt"]})
-            )
+            errors.append(RowError(line, "amount_kzt", _("not an amount in tenge")))
             amount = None
     problems = personal_data_problems(iin=v["iin"], full_name=v["full_name"], phone=v["phone"])
     for name, day in (("received_on", received_on), ("decided_on", decided_on), ("awarded_on", awarded_on)):

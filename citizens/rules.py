@@ -7,6 +7,8 @@ never quotes the value, so a personal number cannot reach an error page or a log
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .identity import iin_is_valid
@@ -34,8 +36,13 @@ def personal_data_problems(*, iin: str, full_name: str, phone: str) -> Problems:
 
 
 def date_problems(*, field: str, day: datetime.date | None, today: datetime.date) -> Problems:
+    """A date the register can hold: not in the future, not before the register began
+    (`CITIZENS_REGISTER_START`)."""
     if day is not None and day > today:
         return [(field, _("the date is in the future"))]
+    start: datetime.date = settings.CITIZENS_REGISTER_START
+    if day is not None and day < start:
+        return [(field, _("the register has no dates before %(start)s") % {"start": date_format(start, "DATE_FORMAT")})]
     return []
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -79,7 +80,11 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
     # each count without the other's row and the later write would drop it. Waiting for
     # this lock means counting after the other transaction committed (READ COMMITTED).
     list(Indicator.objects.select_for_update().filter(code__in=KPIS).order_by("pk").values_list("pk", flat=True))
-    first_day = CitizenReport.objects.order_by("received_on").values_list("received_on", flat=True).first()
+    # Reports dated before the register began (written before that rule, or by hand) are
+    # not counted: one dated 1900 would otherwise fill 126 years of zeros.
+    start = settings.CITIZENS_REGISTER_START
+    reports = CitizenReport.objects.filter(received_on__gte=start)
+    first_day = reports.order_by("received_on").values_list("received_on", flat=True).first()
     first = Month.from_date(first_day) if first_day else None
     through = Month.from_date(today).plus(-1)
     if first is not None and first.index > through.index:
@@ -97,11 +102,10 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
             found[(kato_top(kato), Month.from_date(month))] += n
         return dict(found)
 
-    reports = CitizenReport.objects.all()
     written = register_counts_sync(
         code=RECEIVED_KPI, counts=counts(reports, "received_on"), first=first, through=through, user=user
     )
-    confirmed = reports.filter(status=CitizenReportStatus.CONFIRMED)
+    confirmed = reports.filter(status=CitizenReportStatus.CONFIRMED, decided_on__gte=start)
     written += register_counts_sync(
         code=CONFIRMED_KPI, counts=counts(confirmed, "decided_on"), first=first, through=through, user=user
     )

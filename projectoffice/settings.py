@@ -5,6 +5,7 @@ tasks, so `make run` works on a bare machine), `test`, or `production`, where ev
 value that matters must come from the environment and a missing one stops start-up.
 """
 
+import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,6 +41,30 @@ def required_in_production(name: str, development_default: str) -> str:
     if PRODUCTION:
         raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production.")
     return development_default
+
+
+def whole_number(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from `low` to `high`; anything else stops start-up, naming it."""
+    raw: str = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+    return value
+
+
+def iso_date(name: str, default: datetime.date, earliest: datetime.date) -> datetime.date:
+    """A date setting written YYYY-MM-DD, not before `earliest`; anything else stops start-up."""
+    raw: str = env.str(name, default=default.isoformat()).strip()
+    try:
+        value = datetime.date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        value = None
+    if value is None or value < earliest:
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD, from {earliest} on, not {raw!r}.")
+    return value
 
 
 SECRET_KEY = required_in_production("SECRET_KEY", "dev-only-insecure-key-never-used-in-production")
@@ -283,11 +308,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Proxies in front that append the address they saw to X-Forwarded-For: 1 behind the TLS
+# proxy of README's "Deploying". With 0, the peer's address is the client's and the header
+# is ignored (anyone can send one). Log-in lock-outs count by this address.
+TRUSTED_PROXY_COUNT = whole_number("TRUSTED_PROXY_COUNT", default=0, low=0, high=5)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "projectoffice.login_lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "projectoffice.login_lockout.client_address"
+# A lock-out lasts AXES_COOLOFF_HOURS from the attempt that caused it: tries during it
+# are refused without being counted, so they do not keep it going.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -447,6 +480,11 @@ CITIZENS_DATA_KEYS: list[str] = required_in_production(
 CITIZENS_HASH_KEY: str = required_in_production("CITIZENS_HASH_KEY", "dev-only-citizens-iin-hash-key")
 # Personal data are erased this many years after the decision (or the receipt, if undecided).
 CITIZENS_RETENTION_YEARS: int = env.int("CITIZENS_RETENTION_YEARS", default=5)
+# The first day the register can hold: an earlier date (a typo, 1900-01-01) is refused, and
+# its KPIs are counted from no earlier month.
+CITIZENS_REGISTER_START = iso_date(
+    "CITIZENS_REGISTER_START", default=datetime.date(2020, 1, 1), earliest=datetime.date(1900, 1, 1)
+)
 # django-fernet-encrypted-fields derives keys from SECRET_KEY and SALT_KEY; the register's
 # fields override that with CITIZENS_DATA_KEYS (citizens/encryption.py). Set so the
 # library's own fields, if ever used, still do not run on SECRET_KEY alone.

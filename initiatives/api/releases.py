@@ -1,7 +1,9 @@
 """Releases through the API: the list, each one, and its frozen figures as JSON, CSV or
 XLSX. Anyone may read published releases; the office also those awaiting confirmation
-and withdrawn ones. Figures go out whole to known callers (a log-in or a token) and as
-the public page shows them, small counts withheld, to anyone else."""
+and withdrawn ones. Figures go out with exact small counts only to whom the brief shows
+them (the office, `kpi:read` tokens, a coordinator for their own regions) and as the
+public page shows them, small counts withheld, to anyone else
+(`release_figures_for`)."""
 
 from typing import Any
 
@@ -20,7 +22,7 @@ from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.table_download import FORMATS, table_response
 
 from ..models import Release
-from ..selectors.releases import PUBLIC_HEADER, RELEASE_HEADER, public_table, release_table, releases_visible_to
+from ..selectors.releases import release_figures_for, releases_visible_to
 
 
 class XLSXFormat(BaseRenderer):
@@ -70,8 +72,11 @@ class ReleaseViewSet(DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelView
 
     @extend_schema(
         summary="A release's figures",
-        description="Every KPI nationally (empty `kato`) and by first-level region, as frozen. Without a log-in or "
-        "token: as the public page shows them, with `suppressed` and small counts withheld.",
+        description="Every KPI nationally (empty `kato`) and by first-level region, as frozen, to the project "
+        "office and tokens with `kpi:read`. A coordinator gets their own regions' figures as frozen and the others "
+        "as the public page shows them; anyone else (a token without `kpi:read`, no log-in) as the public page "
+        "shows them. Whoever gets any public figure gets the column `suppressed` (empty where a row is exact), "
+        "with small counts withheld.",
         parameters=[
             OpenApiParameter("kpi", str, description="one KPI's code"),
             OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
@@ -88,10 +93,7 @@ class ReleaseViewSet(DeclaredParametersOnly, CSVList, viewsets.ReadOnlyModelView
     def figures(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         release = self.get_object()
         kpi = request.query_params.get("kpi") or None
-        if request.user and request.user.is_authenticated:
-            header, rows = RELEASE_HEADER, release_table(release, kpi=kpi)
-        else:
-            header, rows = ["kpi", *PUBLIC_HEADER], public_table(release, kpi=kpi)
+        header, rows = release_figures_for(request.user, release, kpi=kpi)
         fmt = request.query_params.get("format")
         if fmt in FORMATS:
             return table_response(header, rows, filename=f"release-{release.pk}{f'-{kpi}' if kpi else ''}", fmt=fmt)

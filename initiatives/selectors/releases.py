@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from agencies.access import is_project_office
+from agencies.access import coordinator_regions, is_project_office, may_read, within_regions
+from agencies.tokens import is_agency_caller
 from regions.models import Region
 
 from ..engine.summary import kpi_summary, rounded
@@ -84,11 +85,14 @@ RELEASE_HEADER = ["kpi", "kato", "name", "value", "previous", "change_percent", 
 PUBLIC_HEADER = [*RELEASE_HEADER[1:], "suppressed"]
 
 
-def release_table(release: Release, *, kpi: str | None = None) -> list[list[Any]]:
-    """A release's frozen figures, a row per KPI and region (the nation first, with an empty KATO)."""
+def release_table(release: Release, *, kpi: str | None = None, regions: list[Region] | None = None) -> list[list[Any]]:
+    """A release's frozen figures, a row per KPI and region (the nation first, with an empty
+    KATO); only those of `regions` (and below) when given."""
     figures = ReleaseFigure.objects.filter(release=release).select_related("indicator", "region")
     if kpi:
         figures = figures.filter(indicator__code=kpi)
+    if regions is not None:
+        figures = figures.filter(within_regions(regions))
     rows = sorted(figures, key=lambda f: (f.indicator.code, f.region.kato if f.region else ""))
     return [
         [
@@ -113,6 +117,27 @@ def public_table(release: Release, *, kpi: str | None = None) -> list[list[Any]]
         figures = figures.filter(indicator__code=kpi)
     rows = sorted(figures, key=lambda f: (f.indicator.code, f.region.kato if f.region else ""))
     return [[f.indicator.code, *public_row(f)] for f in rows]
+
+
+def release_figures_for(user: Any, release: Release, *, kpi: str | None = None) -> tuple[list[str], list[list[Any]]]:
+    """A release's figures as this caller may read them: (header, rows), the same for JSON
+    and the files.
+
+    Exact small counts (from 1 to below the public threshold) go to those who read
+    approved values anyway (brief, section 6): the project office and tokens with
+    `kpi:read` get every figure as frozen (`RELEASE_HEADER`); a coordinator gets their own
+    regions' figures as frozen and the rest as the public sees them; everyone else (a
+    token without `kpi:read`, a person with no region, the public) the public figures.
+    Whoever gets any public figure gets the public table, with `suppressed` ("" where a
+    row is exact)."""
+    if is_project_office(user) or (is_agency_caller(user) and may_read(user, "kpi:read")):
+        return RELEASE_HEADER, release_table(release, kpi=kpi)
+    header, public = ["kpi", *PUBLIC_HEADER], public_table(release, kpi=kpi)
+    own = coordinator_regions(user)
+    if not own:
+        return header, public
+    exact = {(row[0], row[1]): row for row in release_table(release, kpi=kpi, regions=own)}
+    return header, [[*exact[(row[0], row[1])], ""] if (row[0], row[1]) in exact else row for row in public]
 
 
 def public_row(f: PublicFigure) -> list[Any]:

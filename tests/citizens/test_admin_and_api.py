@@ -158,3 +158,90 @@ def test_the_admin_list_costs_the_same_queries_whatever_the_number_of_reports(
 
     url = reverse("admin:citizens_citizenreport_changelist")
     assert_queries_do_not_grow(lambda: client.get(url), add_rows, budget=11)
+
+
+def test_an_old_version_of_a_citizens_request_shows_its_texts_masked_and_records_no_reveal(
+    client, viewer, imported, secrets_of
+):
+    client.force_login(viewer)
+    report = CitizenReport.objects.get(status="confirmed")
+    asked = f"Please correct my phone; my IIN is {imported[1]['iin']}, I am {PEOPLE[1][0]}."
+    client.post(
+        reverse("admin:citizens_personaldatarequest_add"),
+        {"report": report.pk, "kind": "correction", "received_on": "2026-11-30", "request_text": asked},
+    )
+    request = PersonalDataRequest.objects.get()
+    reveals = PersonalDataReveal.objects.count()
+    for version in request.history.all():
+        url = reverse("admin:citizens_personaldatarequest_simple_history", args=[request.pk, version.history_id])
+        page = client.get(url)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert asked not in text and "Please correct my phone" not in text
+        no_secret_in(text, imported, secrets_of)
+        assert "********" in text
+    # Masked, so nothing was read in clear and there is no look to record.
+    assert PersonalDataReveal.objects.count() == reveals
+
+
+def test_an_old_version_of_a_citizens_report_is_masked_and_cannot_be_reverted(client, office, imported, secrets_of):
+    client.force_login(office)
+    report = CitizenReport.objects.get(status="confirmed")
+    first = report.history.earliest()
+    CitizenReport.objects.filter(pk=report.pk).update(decision_no="12-999")  # a later change, without history
+    url = reverse("admin:citizens_citizenreport_simple_history", args=[report.pk, first.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    no_secret_in(page.content.decode(), imported, secrets_of)
+    assert f"********{imported[1]['iin'][-4:]}" in page.content.decode()
+    # Reading the register is not changing it: an old version is never saved back.
+    refused = client.post(url, {})
+    assert refused.status_code == 303
+    report.refresh_from_db()
+    assert report.decision_no == "12-999"
+    assert not PersonalDataReveal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"iin_hash__startswith": "a"},
+        {"iin_hash": "0" * 64},
+        {"iin_hash__gt": "8"},
+        {"received_on__gte": "2026-01-01"},  # the date hierarchy's own parameters only
+        {"status__exact": "confirmed", "iin_hash__startswith": "a"},
+    ],
+)
+def test_the_register_list_refuses_a_lookup_it_does_not_offer(client, office, imported, asked):
+    """A prefix of the keyed hash, asked 16 ways a character, would give it whole in about
+    90 requests and link one person's reports across branches."""
+    client.force_login(office)
+    response = client.get(reverse("admin:citizens_citizenreport_changelist"), asked)
+    assert response.status_code == 400
+
+
+def test_the_register_lists_still_filter_by_what_they_offer(client, office, viewer, imported):
+    client.force_login(office)
+    url = reverse("admin:citizens_citizenreport_changelist")
+    report = CitizenReport.objects.get(status="confirmed")
+    offered = [
+        {"status__exact": "confirmed"},
+        {"reward__exact": "money"},
+        {"channel__exact": "phone"},
+        {"offence__exact": "theft"},
+        {"branch__agency__id__exact": str(report.branch.agency_id)},
+        {"in_region": "750000000"},
+        {"received_on__year": "2026", "received_on__month": "3"},
+    ]
+    for asked in offered:
+        response = client.get(url, asked)
+        assert response.status_code == 200, asked
+        assert response.context["cl"].result_count >= 1, asked
+    assert client.get(url, {"status__exact": "confirmed"}).context["cl"].result_count == 1
+    client.force_login(viewer)
+    requests = reverse("admin:citizens_personaldatarequest_changelist")
+    reveals = reverse("admin:citizens_personaldatareveal_changelist")
+    assert client.get(requests, {"status__exact": "open"}).status_code == 200
+    assert client.get(requests, {"report__iin_hash__startswith": "a"}).status_code == 400
+    assert client.get(reveals, {"where": "admin"}).status_code == 200
+    assert client.get(reveals, {"report__iin_hash__startswith": "a"}).status_code == 400

@@ -99,10 +99,10 @@ def test_every_bad_row_is_listed_with_its_reason(tmp_path, branch_astana, almaty
     assert "line 2, reward: only a confirmed report is rewarded" in report
     assert "line 3, reward: staff of law-enforcement bodies get no money reward" in report
     assert "line 4, received_on: the date is in the future" in report
-    assert "line 5, channel: fax is not one of phone, online, in_person, letter" in report
+    assert "line 5, channel: not one of phone, online, in_person, letter" in report
     assert "line 5, full_name: the full name is required" in report
     assert "line 5, phone: the phone number is not 10 to 15 digits" in report
-    assert "line 6, region: agency gpo has no branch in region 110000000" in report
+    assert "line 6, region: no branch of the register has this agency code and this region code" in report
     assert "line 7, decision_no: a confirmed report needs the number of the procedural decision" in report
     assert PEOPLE[0][0] not in report and PEOPLE[0][1] not in report
     assert not CitizenReport.objects.exists()
@@ -166,3 +166,67 @@ def test_the_same_person_is_found_again_by_the_keyed_hash_only(tmp_path, branch_
     rows = [row(iin=same), row(iin=same, received_on="2026-05-05"), row(iin=iins(1, seed="other")[0])]
     call_command("import_citizen_reports", str(csv_file(tmp_path, rows)))
     assert CitizenReport.objects.filter(iin_hash=iin_hash(same)).count() == 2
+
+
+def _shifted(cells: dict[str, str], columns: list[str], *, lost_after: str = "", stray_before: str = "") -> str:
+    """A CSV line of `cells` in the order of `columns` whose delimiter after one column was
+    lost (two cells run together) or which has a stray one before a column."""
+    out: list[str] = []
+    for name in columns:
+        if name == stray_before:
+            out.append("")
+        out.append(cells[name])
+        if name == lost_after:
+            out[-1] += cells[columns[columns.index(name) + 1]]
+    if lost_after:
+        del out[columns.index(lost_after) + 1]
+    return ",".join(out)
+
+
+@pytest.mark.parametrize(
+    ("columns", "lost_after", "stray_before", "empty"),
+    [
+        # the register's own order, one delimiter lost early on: the IIN lands in a yes/no column
+        (list(COLUMNS), "channel", "", ""),
+        # another order (columns are read by name), a stray delimiter: the phone lands in a date
+        (
+            [c for c in COLUMNS if c not in ("amount_kzt", "awarded_on")] + ["awarded_on", "amount_kzt"],
+            "",
+            "iin",
+            "",
+        ),
+        # a stray delimiter before the IIN, the phone left empty (no cell beyond the header):
+        # the IIN lands in the yes/no column after it
+        (
+            [c for c in COLUMNS if c not in ("iin", "law_enforcement_staff", "full_name", "phone")]
+            + ["iin", "law_enforcement_staff", "full_name", "phone"],
+            "",
+            "iin",
+            "phone",
+        ),
+    ],
+)
+def test_a_shifted_row_is_reported_by_line_and_column_never_by_a_personal_value(
+    tmp_path, branch_astana, almaty_branch, columns, lost_after, stray_before, empty
+):
+    cells = row()
+    if empty:
+        cells[empty] = ""
+    path = tmp_path / "shifted.csv"
+    path.write_text(
+        ",".join(columns) + "\n" + _shifted(cells, columns, lost_after=lost_after, stray_before=stray_before) + "\n"
+    )
+    report = refused(path)
+    assert "line 2, " in report
+    for secret in (cells["iin"], cells["iin"][:8], cells["iin"][-6:], cells["full_name"].split()[0], PEOPLE[0][1][-7:]):
+        assert secret not in report
+    assert not CitizenReport.objects.exists()
+
+
+def test_a_date_before_the_register_began_is_refused_by_line_and_column(tmp_path, branch_astana, almaty_branch):
+    rows = [row(received_on="1899-12-31"), row(received_on="1900-01-01"), row(received_on="2020-01-01")]
+    report = refused(csv_file(tmp_path, rows))
+    assert "line 2, received_on: the register has no dates before 1 January 2020" in report
+    assert "line 3, received_on: the register has no dates before 1 January 2020" in report
+    assert "line 4" not in report
+    assert not CitizenReport.objects.exists()

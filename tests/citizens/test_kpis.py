@@ -240,3 +240,25 @@ def test_legal_statistics_cannot_bring_a_figure_the_register_counts(tmp_path):
         statistics_import(source=file)
     assert [(e.line, e.column) for e in refused.value.errors] == [(2, "indicator")]
     assert "citizen_reports.received is counted from a register" in refused.value.errors[0].message
+
+
+@pytest.mark.parametrize("old", [datetime.date(1899, 12, 31), datetime.date(1900, 1, 1), datetime.date(2019, 12, 31)])
+def test_the_kpis_are_never_written_for_months_before_the_register_began(branch_astana, coordinator_astana, old):
+    """A report dated before the register's start (written before the rule, or by hand in
+    the database) is not counted, and no month before the start gets a value."""
+    report = CitizenReport.objects.create(
+        branch=branch_astana, received_on=datetime.date(2026, 10, 5), channel="phone", offence="theft"
+    )
+    CitizenReport.objects.filter(pk=report.pk).update(received_on=old)
+    CitizenReport.objects.create(
+        branch=branch_astana, received_on=datetime.date(2026, 10, 5), channel="phone", offence="theft"
+    )
+    citizen_kpis_sync()
+    values = Value.objects.filter(indicator__code__in=KPIS)
+    # October and November 2026, the months from the first report in range through the last complete one.
+    assert sorted({v.period_start for v in values}) == [datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)]
+    assert values.count() == 3 * 2 * Region.objects.top_level().count()
+    astana = values.get(
+        indicator__code="citizen_reports.received", region__kato="710000000", period_start=datetime.date(2026, 10, 1)
+    )
+    assert astana.value == 1

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from citizens.models import CitizenReport, PersonalDataReveal
 from citizens.services import citizen_report_register
+from initiatives.models import Value
 
 from .conftest import PEOPLE, iins
 
@@ -225,3 +226,24 @@ def test_the_date_fields_carry_an_iso_value_the_browser_accepts_in_every_languag
         reward = RewardForm(initial={"awarded_on": day, "paid_on": datetime.date(2026, 12, 1)})
         awarded, paid = str(reward["awarded_on"]), str(reward["paid_on"])
     assert 'value="2026-12-02"' in decision and 'value="2026-12-02"' in awarded and 'value="2026-12-01"' in paid
+
+
+@pytest.mark.parametrize("day", ["1899-12-31", "1900-01-01", "2019-12-31"])
+def test_a_date_before_the_register_began_is_refused_in_words(client, coordinator_astana, branch_astana, day):
+    client.force_login(coordinator_astana)
+    response = client.post(reverse("citizen_register"), form(branch_astana, received_on=day))
+    assert response.status_code == 400  # the form again, with what is wrong
+    assert "the register has no dates before 1 January 2020" in response.content.decode()
+    assert not CitizenReport.objects.exists()
+    assert not Value.objects.filter(indicator__code__startswith="citizen_reports.").exists()
+
+
+def test_the_registers_first_day_is_accepted_and_its_start_is_a_setting(
+    client, coordinator_astana, branch_astana, settings
+):
+    client.force_login(coordinator_astana)
+    assert client.post(reverse("citizen_register"), form(branch_astana, received_on="2020-01-01")).status_code == 302
+    settings.CITIZENS_REGISTER_START = datetime.date(2025, 7, 1)
+    refused = client.post(reverse("citizen_register"), form(branch_astana, received_on="2025-06-30"))
+    assert "the register has no dates before 1 July 2025" in refused.content.decode()
+    assert CitizenReport.objects.count() == 1

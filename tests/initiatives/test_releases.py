@@ -178,12 +178,12 @@ def test_releases_are_listed_for_everyone_and_pending_ones_for_the_office_only(
     assert len(caller("coordinator_astana").get("/api/v1/releases/").json()["results"]) == 1
 
 
-def test_a_releases_figures_come_as_json_csv_and_xlsx_whole_to_known_callers_and_withheld_to_others(
+def test_a_releases_figures_come_as_json_csv_and_xlsx_whole_to_the_office_and_withheld_to_the_public(
     statistics, office, second_office, caller
 ) -> None:
     release = published("2026-01/2026-03", office, second_office)
     url = f"/api/v1/releases/{release.pk}/figures/"
-    known = caller("coordinator_astana")
+    known = caller("office")
     rows = known.get(url, {"kpi": "crime.registered"}).json()["figures"]
     national = next(r for r in rows if r["kato"] == "")
     frozen = ReleaseFigure.objects.get(release=release, indicator__code="crime.registered", region=None)
@@ -258,3 +258,67 @@ def test_counts_that_could_not_be_fully_protected_are_said_once_in_words(
     assert len(said) == 1, said
     assert "could not be fully protected" in said[0] and "crime." in said[0]
     assert "\n" not in said[0] and "('" not in said[0] and len(said[0]) < 600
+
+
+ASTANA, ALMATY = "710000000", "750000000"
+
+
+@pytest.fixture
+def small_counts() -> None:
+    """A month of form 1-M with two KPIs of tiny counts in every region (this seed gives
+    Astana and Almaty counts from 1 to 4 in both)."""
+    offence_months(9, [Month(2026, 3)], tiny=("crime.especially_grave", "crime.internet_fraud"))
+
+
+def figures_as(client, url: str) -> tuple[list[str], dict[tuple[str, str], dict[str, object]]]:  # type: ignore[no-untyped-def]
+    """The figures a caller receives, as JSON, after checking the CSV says the same."""
+    rows = client.get(url).json()["figures"]
+    lines = client.get(url, {"format": "csv"}).content.decode().splitlines()
+    header = lines[0].split(",")
+    assert header == list(rows[0])
+    from_csv = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    plain = [{k: "" if v is None else str(v) for k, v in row.items()} for row in rows]
+    assert [{k: r[k] for k in header if k != "name"} for r in from_csv] == [
+        {k: r[k] for k in header if k != "name"} for r in plain
+    ]
+    return header, {(str(r["kpi"]), str(r["kato"])): r for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("who", "exact_in_astana", "exact_elsewhere"),
+    [
+        ("office", True, True),
+        ("token_kpi", True, True),
+        ("coordinator_astana", True, False),
+        ("token_import", False, False),
+        ("anonymous", False, False),
+    ],
+)
+def test_a_releases_small_counts_are_exact_only_to_whom_the_brief_shows_them(
+    small_counts, office, second_office, caller, who, exact_in_astana, exact_elsewhere
+) -> None:
+    release = published("2026-03", office, second_office)
+    small = ReleaseFigure.objects.filter(release=release, value__gte=1, value__lt=5).select_related(
+        "indicator", "region"
+    )
+    in_astana = next(f for f in small if f.region and f.region.kato == ASTANA)
+    elsewhere = next(f for f in small if f.region and f.region.kato == ALMATY)
+    header, rows = figures_as(caller(who), f"/api/v1/releases/{release.pk}/figures/")
+    for figure, exact in ((in_astana, exact_in_astana), (elsewhere, exact_elsewhere)):
+        got = rows[(figure.indicator.code, figure.region.kato)]
+        if exact:
+            assert Decimal(str(got["value"])) == figure.value, (who, figure)
+            assert got.get("suppressed", "") == ""
+        else:
+            assert got["value"] is None and got["suppressed"] == "below", (who, figure)
+    # The nation is not a coordinator's own region: they see it as the public does.
+    exact_nationally = who in ("office", "token_kpi")
+    assert ("suppressed" not in header) == exact_nationally
+    national = rows[(in_astana.indicator.code, "")]
+    if exact_nationally:
+        frozen = ReleaseFigure.objects.get(release=release, region=None, indicator=in_astana.indicator)
+        assert Decimal(str(national["value"])) == frozen.value
+    else:
+        public = PublicFigure.objects.get(release=release, region=None, indicator=in_astana.indicator)
+        shown = None if national["value"] is None else Decimal(str(national["value"]))
+        assert (shown, national["suppressed"]) == (public.value, public.value_suppressed)

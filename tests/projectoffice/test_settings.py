@@ -105,3 +105,37 @@ def test_a_command_run_without_redis_prints_no_broker_noise() -> None:
     )
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr
     assert "No hostname" not in result.stderr, result.stderr
+
+
+def test_the_proxies_trusted_for_the_clients_address_default_to_none_and_are_read_as_a_number() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXY_COUNT, s.AXES_CLIENT_IP_CALLABLE, s.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT)"
+    )
+    default = run_python(code, {})
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["0", "projectoffice.login_lockout.client_address", "False"]
+    behind = run_python(code, {"TRUSTED_PROXY_COUNT": "1"})
+    assert behind.stdout.split()[0] == "1"
+
+
+@pytest.mark.parametrize("wrong", ["-1", "one", "1.5", "6"])
+def test_a_wrong_number_of_trusted_proxies_is_refused_by_name(wrong: str) -> None:
+    result = run_python("import django; django.setup()", {"TRUSTED_PROXY_COUNT": wrong})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number from 0 to 5" in result.stderr
+
+
+def test_the_citizen_registers_first_day_defaults_to_2020_and_is_read_as_a_date() -> None:
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CITIZENS_REGISTER_START)"
+    default = run_python(code, {})
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "2020-01-01"
+    assert run_python(code, {"CITIZENS_REGISTER_START": "2025-07-01"}).stdout.strip() == "2025-07-01"
+
+
+@pytest.mark.parametrize("wrong", ["1899-12-31", "01.01.2020", "2020-13-01", "2020"])
+def test_a_wrong_first_day_of_the_citizen_register_is_refused_by_name(wrong: str) -> None:
+    result = run_python("import django; django.setup()", {"CITIZENS_REGISTER_START": wrong})
+    assert result.returncode != 0
+    assert "CITIZENS_REGISTER_START must be a date written YYYY-MM-DD, from 1900-01-01 on" in result.stderr
