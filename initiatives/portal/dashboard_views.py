@@ -23,6 +23,7 @@ from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
+from ..models import Suppression
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -48,7 +49,7 @@ from ..selectors.public import (
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
-from ..selectors.words import span_in_words
+from ..selectors.words import period_in_words, span_in_words
 
 DEFAULT_KPI = "crime.registered"
 
@@ -251,6 +252,7 @@ def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpRe
         {
             "page": page,
             "period_words": span_in_words(page.release.span),
+            "period_options": [(p, period_in_words(p)) for p in page.periods],
             "charts": _public_charts(page),
             "language_links": _language_links(request),
             "csv_link": _link(request, format="csv"),
@@ -265,12 +267,15 @@ def _language_links(request: HttpRequest) -> list[tuple[str, str]]:
 def _public_charts(page: PublicPage) -> dict[str, Any]:
     places = page.chosen.decimal_places
     regions = [r for r in page.rows if r.kato]
+    # A withheld count shows its mark on the map as in the table, not "no complete figure".
+    marks = {Suppression.BELOW_THRESHOLD: page.below_label, Suppression.SECONDARY: "x"}
     return {
         "map": charts.tile_map(
             [(r.kato, r.name, r.value) for r in regions],
             title=_("Map of the regions: %(measure)s") % {"measure": page.chosen.name},
             measure_label=page.chosen.name,
             places=places,
+            marks={r.kato: marks[r.value_mark] for r in regions if r.value_mark in marks},
         ),
         "ranking": charts.ranking(
             [(r.name, r.value) for r in regions],
@@ -329,10 +334,13 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
         ),
         "ranking": charts.ranking(
             [(r.name, r.measure(measure)) for r in picture.rows],
-            title=_("Regions ranked by %(measure)s") % {"measure": labels[measure]},
+            title=(_("Regions ranked by %(measure)s") if national else _("Districts ranked by %(measure)s"))
+            % {"measure": labels[measure]},
             places=places,
             suffix="%" if measure == "change" else "",
         ),
+        # A card of bars only where a unit has a figure to rank.
+        "ranked": any(r.measure(measure) is not None for r in picture.rows),
         "map": charts.tile_map(
             tiles,
             title=_("Map of the regions: %(measure)s") % {"measure": labels[measure]},

@@ -157,6 +157,7 @@ class Picture:
     measure: str
     places: int
     breakdown_notes: list[str] = field(default_factory=list)
+    breakdown_rate_notes: list[str] = field(default_factory=list)
     # For the alcohol-free count: the settlements declared (not yet verified) beside it.
     declared: int | None = None
     # The moment asked for (`as_of=`): every figure from the values as committed by then.
@@ -302,7 +303,7 @@ def dashboard_picture(
         lend_book=lambda first, last: book_for(first, last, exact=True),
     )
     places = indicator.decimal_places
-    show_rate = indicator.group == IndicatorGroup.OFFENCES
+    show_rate = indicator.has_rate_per_10k
     shown_year = span.end.year
 
     key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", all_ids, region, span)
@@ -372,10 +373,15 @@ def dashboard_picture(
         for r in summary.breakdown
     ]
     own = summary.own
+    # The shown region's (or nation's) missing population is a warning beside its own
+    # rate; a unit's below it only explains that unit's dash in the table.
     rate_gaps: list[Gap] = []
+    breakdown_rate_gaps: list[Gap] = []
     if show_rate:
-        for figures in [own, *summary.breakdown]:
-            rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
+        rate_gaps = own.rate_per_10k.missing if own.rate_per_10k else []
+        for figures in summary.breakdown:
+            breakdown_rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
+        breakdown_rate_gaps = [g for g in breakdown_rate_gaps if g not in rate_gaps]  # said once
     estimate = summary.estimate
     declared = register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
     return Picture(
@@ -389,6 +395,7 @@ def dashboard_picture(
         estimate_words=estimate_in_words(estimate.method, estimate.is_estimate, span.end.year) if estimate else "",
         notes=gaps_in_words(own.value.missing),
         rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
+        breakdown_rate_notes=gaps_in_words([g for g in breakdown_rate_gaps if g.kpi == POPULATION_CODE]),
         rows=rows,
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],

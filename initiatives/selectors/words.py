@@ -49,7 +49,8 @@ def span_in_words(span: Period) -> str:
     }
 
 
-def _period_words(text: str) -> str:
+def period_in_words(text: str) -> str:
+    """A period's code said in words; the code itself if it is not one."""
     try:
         return span_in_words(Period.parse(text))
     except PeriodError:
@@ -83,7 +84,7 @@ def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
         shown = ", ".join(where[:names_shown])
         if len(where) > names_shown:
             shown = _("%(names)s and %(count)s more") % {"names": shown, "count": len(where) - names_shown}
-        words = {"region": shown, "period": _period_words(period)}
+        words = {"region": shown, "period": period_in_words(period)}
         if kind == "population":
             lines.append(_("%(region)s: no population for %(period)s, so no rate per 10,000") % words)
         elif kind == "zero":
