@@ -365,3 +365,48 @@ def test_the_kpi_column_header_starts_with_a_capital_in_kazakh_and_russian(
         page = client.get("/dashboard/").content.decode()
         assert f"<th>{header}</th>" in page
         assert f"<th>{header.lower()}</th>" not in page
+
+
+@pytest.fixture
+def almaty_districts(through_october) -> list[str]:
+    """Two districts of the city of Almaty with offences; only the first knows its population,
+    the city its own."""
+    from tests.factories import RegionFactory
+
+    almaty = Region.objects.get(kato="750000000")
+    places = [RegionFactory(kato=f"7519{n}0000", kind="city_district", parent=almaty).kato for n in (1, 2)]
+    for kato in places:
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=40)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=50)
+    ValueFactory(kpi="population", kato=places[0], period="2025", value=200_000)
+    return places
+
+
+def test_a_regions_page_ranks_and_heads_its_districts_as_districts(client: Client, office, almaty_districts) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000").content.decode()
+    assert '<h2 id="ranking-title">Districts ranked</h2>' in page and "Regions ranked" not in page
+    table = page.split('id="table-title"')[1].split("</thead>")[0]
+    assert "<th>District</th>" in table and "<th>Region</th>" not in table
+
+
+def test_a_regions_page_shows_no_empty_ranking_card(client: Client, office, almaty_districts) -> None:
+    """Coloured by the rate with no district's population known, there is nothing to rank:
+    no card of bars, rather than an empty one."""
+    from initiatives.models import Value
+
+    Value.objects.filter(indicator__code="population", region__kato__startswith="7519").delete()
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000&measure=rate").content.decode()
+    assert 'id="ranking-title"' not in page and 'class="chart ranking' not in page
+
+
+def test_a_districts_missing_population_is_no_warning_beside_the_regions_valid_rate(
+    client: Client, office, almaty_districts
+) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000").content.decode()
+    headline = page.split('id="headline"')[1].split("</section>")[0]
+    assert "Per 10,000 population" in headline and "no population" not in headline
+    note = page.split('id="breakdown-rate-notes"')[1].split("</div>")[0]
+    assert "no population for October 2026" in note  # said quietly where its dash is
