@@ -49,7 +49,7 @@ from ..selectors.public import (
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
-from ..selectors.words import period_in_words, span_in_words
+from ..selectors.words import column_labels, period_in_words, span_in_words
 
 DEFAULT_KPI = "crime.registered"
 
@@ -97,6 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(picture.as_of),
             as_of_label=_("Figures as of"),
+            labels=column_labels(TABLE_HEADER),
+            sheet_title=chosen.code,
         )
     choices = period_choices(today)
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
@@ -153,6 +155,8 @@ def reporting(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(figures_as_of()),
             as_of_label=_("Figures as of"),
+            labels=column_labels(GRID_HEADER),
+            sheet_title=f"reporting {year}",
         )
     return render(
         request,
@@ -186,6 +190,8 @@ def villages(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(figures_as_of()),
             as_of_label=_("Figures as of"),
+            labels=column_labels(VILLAGES_HEADER),
+            sheet_title="villages",
         )
     return render(
         request,
@@ -245,7 +251,9 @@ def _public_response(request: HttpRequest, page: PublicPage, fmt: str) -> HttpRe
     if fmt == "csv":
         header, rows = public_csv_rows(page, _("Kazakhstan"))
         where = page.release.period.replace("/", "_")
-        return table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
+        return table_response(
+            header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv", labels=column_labels(header)
+        )
     return render(
         request,
         "public/page.html",

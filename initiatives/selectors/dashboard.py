@@ -40,7 +40,7 @@ from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded, 
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
-from .words import estimate_in_words, gaps_in_words, month_name, span_in_words
+from .words import estimate_in_words, gaps_in_words, month_name, span_in_words, status_in_words
 
 # The one register KPI shown with the settlements declared but not yet verified.
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
@@ -470,7 +470,17 @@ def _value(f: Figure, places: int) -> Decimal | None:
     return plain(f.value, places) if f.complete else None
 
 
-TABLE_HEADER = ["kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status"]
+TABLE_HEADER = [
+    "kato",
+    "name",
+    "value",
+    "previous",
+    "change_percent",
+    "rate_per_10k",
+    "target",
+    "status",
+    "status_name",
+]
 
 
 def picture_table(picture: Picture) -> list[list[Any]]:
@@ -488,6 +498,10 @@ def picture_table(picture: Picture) -> list[list[Any]]:
         plain(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
         plain(target, places),
         picture.summary.status,
+        status_in_words(picture.summary.status),
     ]
-    rows = [[r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status] for r in picture.rows]
+    rows = [
+        [r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status, status_in_words(r.status)]
+        for r in picture.rows
+    ]
     return [first, *rows]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
 from agencies.models import Membership, RegionalBranch
@@ -148,7 +149,18 @@ def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
     return Grid(year, [(k, p, span_in_words(p)) for k, p in columns], list(blocks.values()))
 
 
-GRID_HEADER = ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at", "timeliness"]
+GRID_HEADER = [
+    "kato",
+    "name",
+    "agency",
+    "period",
+    "kind",
+    "state",
+    "state_name",
+    "due_date",
+    "submitted_at",
+    "timeliness",
+]
 
 
 def grid_table(grid: Grid) -> list[list[Any]]:
@@ -160,6 +172,7 @@ def grid_table(grid: Grid) -> list[list[Any]]:
             str(cell.period),
             cell.kind,
             cell.state,
+            cell.report.get_state_display() if cell.report is not None else str(_("missing")),
             cell.due_date.isoformat(),
             timezone.localtime(cell.first_submitted).isoformat() if cell.first_submitted else None,
             cell.timeliness,

@@ -1,6 +1,7 @@
 """The charts as a reader sees them: legends of whole, distinct classes, round axis ticks,
 an empty chart said in words, tiles whose names tell the regions apart."""
 
+import itertools
 import re
 from decimal import Decimal
 
@@ -50,7 +51,7 @@ def test_count_classes_are_whole_numbers_in_order_without_overlap(values: list[D
     assert 1 <= len(classes) <= 5
     for low, high, _colour in classes:
         assert low == low.to_integral_value() and high == high.to_integral_value() and low <= high
-    for (_l1, high, _c1), (low, _h2, _c2) in zip(classes, classes[1:], strict=False):
+    for (_l1, high, _c1), (low, _h2, _c2) in itertools.pairwise(classes):
         assert low == high + 1  # the next class starts where the last ended: no gap, no repeat
     assert classes[0][0] == min(values) and classes[-1][1] == max(values)
     assert len({c for _l, _h, c in classes}) == len(classes)  # a colour of its own each
@@ -61,7 +62,7 @@ def test_change_classes_are_symmetric_around_zero_and_distinct() -> None:
     bounds = [(low, high) for low, high, _c in classes]
     assert bounds[2] == (D("-2.4"), D("2.4"))  # no change sits in the middle class
     assert [(-high, -low) for low, high in reversed(bounds)] == bounds
-    for (_l1, high), (low, _h2) in zip(bounds, bounds[1:], strict=False):
+    for (_l1, high), (low, _h2) in itertools.pairwise(bounds):
         assert low == high + D("0.1")
 
 

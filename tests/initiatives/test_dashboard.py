@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD_BUDGET = 31  # one rollup book of the KPI shared with its summary, one of the offences, the latest release
 CACHED_BUDGET = 11  # the version counters, then the summary and the rest from the cache; the latest release
-HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status"
+HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status,status_name"
 ABAI = "100000000"
 
 
@@ -135,7 +135,29 @@ def test_the_table_downloads_as_xlsx_too(client: Client, office, through_october
     response = client.get("/dashboard/?format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert ",".join(rows[0]) == HEADER and len(rows) == 22 and rows[1][0] is None
+    # Names a person reads above the codes a program reads, on a sheet named for the KPI.
+    assert rows[0][:3] == ("KATO code", "Name", "Value") and rows[0][-2:] == ("Status (code)", "Status")
+    assert ",".join(rows[1]) == HEADER and len(rows) == 23 and rows[2][0] is None
+    assert sheet.title == "crime.registered"
+    astana = next(r for r in rows if r[0] == "710000000")
+    assert astana[-2:] == ("no_target", "no target set")
+
+
+def test_the_xlsx_headers_are_in_the_readers_language_the_csv_keeps_one_row_of_codes(
+    client: Client, office, through_october
+) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(office)
+    client.cookies["django_language"] = "ru"
+    rows = list(
+        load_workbook(io.BytesIO(client.get("/dashboard/?format=xlsx").content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0][2] == "Значение" and ",".join(rows[1]) == HEADER
+    lines = client.get("/dashboard/?format=csv").content.decode().splitlines()
+    assert lines[0] == HEADER and lines[1].startswith(",")  # the national row right under the codes
+    national = csv_rows(client.get("/dashboard/?format=csv"))[0]
+    assert (national["status"], national["status_name"]) == ("no_target", "целевое значение не задано")
 
 
 def test_the_rate_per_10000_is_shown_for_offences_and_never_for_villages(

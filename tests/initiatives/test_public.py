@@ -135,3 +135,20 @@ def test_a_count_of_villages_has_no_rate_per_10000_on_the_public_page(release) -
     assert "Per 10,000 population" not in villages
     offences = Client().get("/public/", {"kpi": "crime.registered", "lang": "en"}).content.decode()
     assert "Per 10,000 population" in offences
+
+
+def test_the_public_csv_has_the_status_in_words_beside_its_code(release) -> None:
+    import csv
+    import io
+
+    text = Client().get("/public/", {"format": "csv", "lang": "kk"}).content.decode()
+    header = text.splitlines()[0].split(",")
+    assert header[header.index("status") + 1] == "status_name" and header[-1] == "suppressed"
+    row = next(csv.DictReader(io.StringIO(text)))
+    words = {
+        "on_track": "кестеде",
+        "at_risk": "қатерде",
+        "off_track": "артта қалуда",
+        "no_target": "нысаналы мән белгіленбеген",
+    }
+    assert row["status_name"] == words.get(row["status"], row["status_name"]) and row["status_name"] != row["status"]
