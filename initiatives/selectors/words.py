@@ -129,7 +129,7 @@ def column_labels(header: Iterable[str]) -> list[str]:
         "region": _("Region"),
         "value": _("Value"),
         "previous": _("A year before"),
-        "change_percent": _("Change in %"),
+        "change_percent": _("Change on a year before, %"),
         "rate_per_10k": _("Per 10,000 population"),
         "target": _("Target"),
         "status": _("Status (code)"),
