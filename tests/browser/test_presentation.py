@@ -103,10 +103,11 @@ def test_the_citizen_register_reads_on_a_phone_without_sideways_scrolling(
         shot(page, f"citizens-{language}-{width}")
 
 
+@pytest.mark.usefixtures("monthly_figures")
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", ["kk", "en"])
 def test_the_dashboards_ranking_and_tile_names_are_readable_at_every_width(
-    open_page, monthly_figures, office, language: str, width: int
+    open_page, office, language: str, width: int
 ) -> None:
     with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
         page = open_page(language, width)
