@@ -470,17 +470,7 @@ def _value(f: Figure, places: int) -> Decimal | None:
     return plain(f.value, places) if f.complete else None
 
 
-TABLE_HEADER = [
-    "kato",
-    "name",
-    "value",
-    "previous",
-    "change_percent",
-    "rate_per_10k",
-    "target",
-    "status",
-    "status_name",
-]
+TABLE_HEADER = "kato name value previous change_percent rate_per_10k target status status_name".split()
 
 
 def picture_table(picture: Picture) -> list[list[Any]]:
