@@ -111,7 +111,10 @@ def estimate_in_words(method: str, is_estimate: bool, year: int) -> str:
 
 
 def status_in_words(status: str) -> str:
-    """A target status as the pages say it ("on track"), for the files' `status_name`."""
+    """A target status as the pages say it ("on track"), for the files' `status_name`;
+    nothing where there is no status (a withheld figure's)."""
+    if not status:
+        return ""
     words = {
         Status.ON_TRACK: _("on track"),
         Status.AT_RISK: _("at risk"),
