@@ -276,7 +276,7 @@ def _public_charts(page: PublicPage) -> dict[str, Any]:
     places = page.chosen.decimal_places
     regions = [r for r in page.rows if r.kato]
     # A withheld count shows its mark on the map as in the table, not "no complete figure".
-    marks = {Suppression.BELOW_THRESHOLD: page.below_label, Suppression.SECONDARY: "x"}
+    marks: dict[str, str] = {Suppression.BELOW_THRESHOLD: page.below_label, Suppression.SECONDARY: "x"}
     return {
         "map": charts.tile_map(
             [(r.kato, r.name, r.value) for r in regions],
