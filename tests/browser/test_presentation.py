@@ -117,6 +117,7 @@ def test_the_dashboards_ranking_and_tile_names_are_readable_at_every_width(
         ranking = page.locator("section[aria-labelledby=ranking-title] svg.ranking:visible")
         assert ranking.count() == 1
         assert smallest_text_px(page, "svg.ranking text") >= READABLE_PX
+        assert smallest_text_px(page, "svg.trend text") >= READABLE_PX
         ranking.scroll_into_view_if_needed()
         shot(page, f"ranking-{language}-{width}")
 
