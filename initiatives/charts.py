@@ -5,11 +5,12 @@ number is written beside its colour, and the colours (Okabe-Ito for lines, Color
 colour-blind-safe Blues and PuOr for the map) stay apart for colour-blind readers.
 """
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils.formats import get_format
-from django.utils.html import escape, format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ LINE_COLOURS = ("#0072B2", "#E69F00")  # Okabe-Ito blue and orange
 SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")  # Blues, 5 classes
 DIVERGING = ("#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101")  # PuOr: fall .. rise
 NO_DATA = "#d9d9d9"
+WITHHELD = "#ffffff"  # a withheld count: white, its mark ("<3", "x") written on it
 
 # A schematic grid of the 20 first-level regions, roughly where they lie: (column, row).
 TILES: dict[str, tuple[int, int]] = {
@@ -60,6 +62,27 @@ def _scale(values: Sequence[Decimal | None]) -> tuple[float, float]:
     return low, high if high > low else low + 1
 
 
+def ticks(low: float, high: float, places: int = 0) -> list[Decimal]:
+    """Round numbers for an axis from `low` (or below) to `high` (or above): a step of 1, 2
+    or 5 times a power of ten, never finer than the KPI's places, so a count's axis reads
+    0, 5 000, 10 000, 15 000 rather than 0, 5 420, 10 839, and 0, 1 rather than 0, 0, 1."""
+    finest = 10.0**-places
+    rough = max((high - low) / 4, finest)
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough - 1e-12)
+    step = max(step, finest)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    if last <= first:
+        last = first + 1
+    exponent = Decimal(1).scaleb(-places)
+    return [Decimal(str(round(n * step, places))).quantize(exponent) for n in range(first, last + 1)]
+
+
+def no_data(words: str) -> SafeString:
+    """An empty chart says so in words instead of drawing axes around nothing."""
+    return format_html('<p class="muted no-data">{}</p>', words)
+
+
 def trend(
     labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str, places: int = 0
 ) -> SafeString:
@@ -67,7 +90,11 @@ def trend(
     complete figure breaks the line rather than dropping it to zero."""
     # Room on the left for the numbers, on the right for December, above for the key.
     width, height, left, right, bottom, top = 640, 240, 78, 24, 28, 40
-    low, high = _scale([v for _name, values in series for v in values])
+    known = [v for _name, values in series for v in values if v is not None]
+    if not known:
+        return no_data(_("No complete figure for any month of this span yet."))
+    axis = ticks(min(0.0, *map(float, known)), max(map(float, known)), places)
+    low, high = float(axis[0]), float(axis[-1])
     step = (width - left - right) / max(len(labels) - 1, 1)
 
     def y(v: Decimal) -> float:
@@ -82,8 +109,8 @@ def trend(
             title,
         )
     ]
-    for tick in (low, (low + high) / 2, high):
-        ty = top + (height - top - bottom) * (1 - (tick - low) / (high - low))
+    for tick in axis:
+        ty = top + (height - top - bottom) * (1 - (float(tick) - low) / (high - low))
         parts.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" class="axis" '
@@ -94,7 +121,7 @@ def trend(
                 f"{ty:.1f}",
                 left - 6,
                 f"{ty + 4:.1f}",
-                number(Decimal(str(round(tick, places))), places),
+                number(tick, places),
             )
         )
     for i, label in enumerate(labels):
@@ -162,16 +189,27 @@ def ranking(
 ) -> SafeString:
     """Horizontal bars, largest first (or in the order given), the number (and `suffix`,
     "%" for a change in per cent) at the end of each bar; a negative number's bar is drawn
-    in the second colour."""
+    in the second colour. Drawn twice: names beside the bars for a wide page, names above
+    them for a phone, where a 640-unit drawing would shrink its words to 6 px (the page's
+    stylesheet shows the one that fits)."""
     known = [(name, v) for name, v in items if v is not None]
+    if not known:
+        return no_data(_("No complete figure to rank for this span."))
     if not keep_order:
         known.sort(key=lambda item: -item[1])
-    bar_height, label_width, width = 20, 240, 640
-    height = bar_height * max(len(known), 1) + 8
     high = max((abs(float(v)) for _n, v in known), default=1.0) or 1.0
+    return mark_safe(  # noqa: S308 - both escaped by format_html
+        _ranking_wide(known, high, title=title, places=places, suffix=suffix)
+        + _ranking_narrow(known, high, title=title, places=places, suffix=suffix)
+    )
+
+
+def _ranking_wide(known: list[tuple[str, Decimal]], high: float, *, title: str, places: int, suffix: str) -> SafeString:
+    bar_height, label_width, width = 20, 240, 640
+    height = bar_height * len(known) + 8
     parts = [
         format_html(
-            '<svg class="chart ranking" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
+            '<svg class="chart ranking wide" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
             width,
             height,
             title,
@@ -204,6 +242,45 @@ def ranking(
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
 
 
+def _ranking_narrow(
+    known: list[tuple[str, Decimal]], high: float, *, title: str, places: int, suffix: str
+) -> SafeString:
+    """About as many units wide as a phone's column has pixels, so 14 units read as 13 px;
+    each name on its own line above its bar, whole up to the width of the drawing."""
+    row, width, room = 40, 340, 80
+    parts = [
+        format_html(
+            '<svg class="chart ranking narrow" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
+            width,
+            row * len(known) + 4,
+            title,
+            title,
+        )
+    ]
+    for i, (name, value) in enumerate(known):
+        length = (width - room) * abs(float(value)) / high
+        y = i * row
+        parts.append(
+            format_html(
+                '<g><title>{}: {}</title><text x="0" y="{}" class="label">{}</text>'
+                '<rect x="0" y="{}" width="{}" height="{}" fill="{}"/><text x="{}" y="{}">{}</text></g>',
+                name,
+                number(value, places) + suffix,
+                y + 15,
+                _cut(name, 40),
+                y + 21,
+                f"{length:.1f}",
+                14,
+                LINE_COLOURS[1] if value < 0 else LINE_COLOURS[0],
+                f"{length + 4:.1f}",
+                y + 33,
+                number(value, places) + suffix,
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
+
+
 def sparkline(values: Sequence[Decimal | None], *, title: str) -> SafeString:
     if not any(v is not None for v in values):
         return mark_safe("")
@@ -229,28 +306,44 @@ def sparkline(values: Sequence[Decimal | None], *, title: str) -> SafeString:
     )
 
 
-def _classes(values: Sequence[Decimal], diverging: bool) -> list[tuple[Decimal, Decimal, str]]:
-    """Five classes of equal width (around zero for changes), with their colours."""
+def _classes(values: Sequence[Decimal], diverging: bool, places: int = 0) -> list[tuple[Decimal, Decimal, str]]:
+    """Up to five classes (around zero for changes), with their colours. Each class is a
+    range of the numbers the map writes (whole numbers for a count), none repeats another
+    or overlaps it: counts of 0 and 1 make two classes, "0" and "1", never
+    "0 … 0, 0 … 0, 0 … 1"."""
     if not values:
         return []
+    quantum = Decimal(1).scaleb(-places)
+    steps = [int((v / quantum).to_integral_value()) for v in values]
+    ranges: list[tuple[int, int, str]]
     if diverging:
-        reach = max(abs(v) for v in values) or Decimal(1)
-        edges = [-reach + reach * Decimal(2 * i) / 5 for i in range(6)]
-        palette = DIVERGING
+        reach = max(abs(k) for k in steps)
+        middle = reach // 5
+        split = middle + (reach - middle + 1) // 2
+        candidates = [
+            (-reach, -split - 1, DIVERGING[0]),
+            (-split, -middle - 1, DIVERGING[1]),
+            (-middle, middle, DIVERGING[2]),
+            (middle + 1, split, DIVERGING[3]),
+            (split + 1, reach, DIVERGING[4]),
+        ]
+        ranges = [(low, high, colour) for low, high, colour in candidates if low <= high]
     else:
-        low, high = min(values), max(values)
-        if high == low:
-            high = low + 1
-        edges = [low + (high - low) * Decimal(i) / 5 for i in range(6)]
-        palette = SEQUENTIAL
-    return [(edges[i], edges[i + 1], palette[i]) for i in range(5)]
+        low, high = min(steps), max(steps)
+        count = min(5, high - low + 1)
+        edges = [low + math.ceil(i * (high - low + 1) / count) for i in range(count + 1)]
+        shades = [SEQUENTIAL[2]] if count == 1 else [SEQUENTIAL[round(i * 4 / (count - 1))] for i in range(count)]
+        ranges = [(edges[i], edges[i + 1] - 1, shades[i]) for i in range(count)]
+    return [(low * quantum, high * quantum, colour) for low, high, colour in ranges]
 
 
-def _colour(value: Decimal | None, classes: list[tuple[Decimal, Decimal, str]]) -> str:
+def _colour(value: Decimal | None, classes: list[tuple[Decimal, Decimal, str]], places: int = 0) -> str:
+    """The class of the number as the map writes it (rounded to the places)."""
     if value is None or not classes:
         return NO_DATA
+    shown = value.quantize(Decimal(1).scaleb(-places))
     for _low, high, colour in classes:
-        if value <= high:
+        if shown <= high:
             return colour
     return classes[-1][2]
 
@@ -263,19 +356,28 @@ def tile_map(
     diverging: bool = False,
     places: int = 0,
     links: dict[str, str] | None = None,
+    marks: dict[str, str] | None = None,
 ) -> SafeString:
     """The 20 first-level regions as a grid of tiles, each coloured by its measure with
-    the number written on it, a title on hover and a legend of the classes."""
+    the number written on it, a title on hover and a legend of the classes. `marks`: what
+    a tile shows instead of a number that is withheld ("<3", "x"), as the table does.
+
+    On a phone the drawing keeps a readable size and scrolls sideways in its own box
+    (the page itself never does): shrunk to the phone's width its names would be 6 px."""
     size, gap = 100, 6
-    classes = _classes([v for _k, _n, v in tiles if v is not None], diverging)
+    marks = marks or {}
+    classes = _classes([v for k, _n, v in tiles if v is not None and k not in marks], diverging, places)
     columns = 1 + max(c for c, _r in TILES.values())
     rows = 1 + max(r for _c, r in TILES.values())
     width, map_height = columns * (size + gap), rows * (size + gap)
-    height = map_height + 30 + 22 * (len(classes) + 1)
+    withheld = any(k in marks for k, _n, _v in tiles)
+    height = map_height + 30 + 22 * (len(classes) + 1 + withheld)
     suffix = "%" if diverging else ""
+    names = tile_names([(k, n) for k, n, _v in tiles])
     parts = [
         format_html(
-            '<svg class="chart tilemap" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
+            '<div class="map-box"><svg class="chart tilemap" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+            "<title>{}</title>",
             width,
             height,
             title,
@@ -287,13 +389,29 @@ def tile_map(
             continue
         column, row = TILES[kato]
         x, y = column * (size + gap), row * (size + gap)
-        colour = _colour(value, classes)
+        if kato in marks:
+            colour, shown = WITHHELD, marks[kato]
+        else:
+            colour = _colour(value, classes, places)
+            shown = number(value, places) + (suffix if value is not None else "")
         dark = colour in (SEQUENTIAL[3], SEQUENTIAL[4], DIVERGING[0], DIVERGING[4])
-        shown = number(value, places) + (suffix if value is not None else "")
+        ink = "#fff" if dark else "#111"
+        lines = names.get(kato, [name])
+        first = y + (40 if len(lines) == 1 else 30)
+        # A line as long as the tile ("Кызылординская") is drawn a little narrower, not
+        # over its neighbour.
+        label = format_html_join(
+            "",
+            '<tspan x="{}" y="{}"{}>{}</tspan>',
+            (
+                (x + size // 2, first + 15 * n, mark_safe(SQUEEZED) if len(line) > LINE - 1 else "", line)  # noqa: S308
+                for n, line in enumerate(lines)
+            ),
+        )
         tile = format_html(
             '<g class="tile" data-kato="{}" tabindex="0"><title>{}: {}</title>'
             '<rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="{}" stroke="#555" stroke-width="0.5"/>'
-            '<text x="{}" y="{}" text-anchor="middle" class="tile-name" fill="{}">{}</text>'
+            '<text text-anchor="middle" class="tile-name" fill="{}">{}</text>'
             '<text x="{}" y="{}" text-anchor="middle" class="tile-value" fill="{}">{}</text></g>',
             kato,
             name,
@@ -303,13 +421,11 @@ def tile_map(
             size,
             size,
             colour,
+            ink,
+            label,
             x + size // 2,
-            y + 40,
-            "#fff" if dark else "#111",
-            _short(name),
-            x + size // 2,
-            y + 66,
-            "#fff" if dark else "#111",
+            y + 72,
+            ink,
             shown,
         )
         if links and kato in links:
@@ -317,29 +433,30 @@ def tile_map(
         parts.append(tile)
     y = map_height + 20
     parts.append(format_html('<text x="0" y="{}" class="legend-title">{}</text>', y, measure_label))
-    for i, (low, high, colour) in enumerate(classes):
+    keys = [
+        (
+            colour,
+            number(low, places) + suffix
+            if low == high
+            else f"{number(low, places)}{suffix} … {number(high, places)}{suffix}",
+        )
+        for low, high, colour in classes
+    ]
+    keys.append((NO_DATA, _("no complete figure")))
+    if withheld:
+        keys.append((WITHHELD, _("withheld to protect a small count")))
+    for i, (colour, words) in enumerate(keys):
         parts.append(
             format_html(
                 '<g class="legend"><rect x="0" y="{}" width="18" height="16" fill="{}" stroke="#555" '
-                'stroke-width="0.5"/><text x="26" y="{}">{} … {}</text></g>',
+                'stroke-width="0.5"/><text x="26" y="{}">{}</text></g>',
                 y + 8 + 22 * i,
                 colour,
                 y + 21 + 22 * i,
-                number(low, places) + suffix,
-                number(high, places) + suffix,
+                words,
             )
         )
-    parts.append(
-        format_html(
-            '<g class="legend"><rect x="0" y="{}" width="18" height="16" fill="{}" stroke="#555" stroke-width="0.5"/>'
-            '<text x="26" y="{}">{}</text></g>',
-            y + 8 + 22 * len(classes),
-            NO_DATA,
-            y + 21 + 22 * len(classes),
-            _("no complete figure"),
-        )
-    )
-    parts.append(mark_safe("</svg>"))
+    parts.append(mark_safe("</svg></div>"))
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
 
 
@@ -348,9 +465,35 @@ def _cut(name: str, length: int) -> str:
     return name if len(name) <= length else name[: length - 1] + "…"
 
 
-def _short(name: str) -> str:
-    """The tile's label: the region's name without "Region", "область", "город", "облысы",
-    cut to fit (the whole name is the tile's title)."""
-    for word in (" Region", " область", " облысы", " облыс", " қаласы", "область ", "город ", "City of "):
-        name = name.replace(word, "")
-    return escape(name if len(name) <= 11 else name[:10] + "…")
+# Words a tile can do without ("Abai", not "Abai Region"), as long as no two tiles then
+# read the same: "Almaty Region" and the city "Almaty" keep their whole names.
+GENERIC_WORDS = (" Region", " область", " облысы", " облыс", " қаласы", "область ", "город ", "City of ")
+LINE = 13  # characters a line of a tile holds at the tile's font size
+SQUEEZED = ' textLength="92" lengthAdjust="spacingAndGlyphs"'  # a constant
+
+
+def tile_names(tiles: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each tile's label in lines: the name without generic words unless that would make
+    two tiles read alike, broken at spaces and hyphens into lines that fit the tile."""
+    short = {}
+    for kato, name in tiles:
+        for word in GENERIC_WORDS:
+            name = name.replace(word, "")
+        short[kato] = name.strip()
+    seen: dict[str, int] = {}
+    for name in short.values():
+        seen[name] = seen.get(name, 0) + 1
+    whole = dict(tiles)
+    return {kato: _lines(whole[kato] if seen[name] > 1 else name) for kato, name in short.items()}
+
+
+def _lines(name: str) -> list[str]:
+    words = name.replace("-", "- ").split()
+    lines: list[str] = []
+    for word in words:
+        joined = f"{lines[-1]}{'' if lines[-1].endswith('-') else ' '}{word}" if lines else word
+        if lines and len(joined) <= LINE:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines

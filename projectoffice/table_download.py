@@ -1,4 +1,6 @@
-"""A page's table as a file: CSV (UTF-8, one header row) or XLSX, the same rows either way.
+"""A page's table as a file: CSV (UTF-8, one header row of column codes) or XLSX (a row of
+the column names in the reader's language above the row of codes, on a named sheet), the
+same rows either way.
 
 Callers pass numbers as Decimals (written plainly: no grouping, a point for the decimals),
 text as str and None where there is nothing. Text a spreadsheet would run as a formula is
@@ -26,9 +28,13 @@ def table_response(
     fmt: str,
     as_of: datetime.datetime | None = None,
     as_of_label: str = "figures as of",
+    labels: Sequence[str] | None = None,
+    sheet_title: str = "",
 ) -> HttpResponse:
     """`as_of`: when the figures last changed. It goes in the file's name (both formats:
-    a CSV keeps its one header row) and, in XLSX, on a second sheet as well."""
+    a CSV keeps its one header row) and, in XLSX, on a second sheet as well. `labels`: the
+    columns' names for people, the XLSX's first row (programs read the codes below it);
+    `sheet_title`: the name of its sheet."""
     if as_of is not None:
         filename = f"{filename}-as-of-{as_of:%Y-%m-%d-%H%M}"
     if fmt == "xlsx":
@@ -37,6 +43,9 @@ def table_response(
         workbook = Workbook()
         sheet = workbook.active
         assert sheet is not None
+        sheet.title = _sheet_title(sheet_title or filename)
+        if labels is not None:
+            sheet.append([safe_cell(label) for label in labels])
         sheet.append(list(header))
         for row in rows:
             sheet.append([_xlsx_cell(c) for c in row])
@@ -64,3 +73,9 @@ def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return safe_cell(value)  # openpyxl would store "=..." as a formula
+
+
+def _sheet_title(title: str) -> str:
+    """A name a spreadsheet accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()
+    return cleaned[:31] or "table"

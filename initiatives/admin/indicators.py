@@ -1,16 +1,46 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from projectoffice.admin_history import HistoryAdmin
+from projectoffice.numbers import exact_text
 
 from ..models import Indicator, Target
 from ..resources import IndicatorResource, TargetResource
 from .filters import TopRegionFilter
 
 
+class TargetInlineForm(forms.ModelForm[Target]):
+    """A row of the KPI page's targets that fits a laptop's width: numbers written as the
+    KPI writes them ("109618", not "109618.0000"), a note of two short lines."""
+
+    class Meta:
+        model = Target
+        fields = ["year", "region", "target_value", "baseline_value", "baseline_year", "note"]
+        widgets = {
+            "target_value": forms.TextInput(attrs={"size": 12, "inputmode": "decimal"}),
+            "baseline_value": forms.TextInput(attrs={"size": 12, "inputmode": "decimal"}),
+            "year": forms.NumberInput(attrs={"class": "vIntegerField"}),
+            "baseline_year": forms.NumberInput(attrs={"class": "vIntegerField"}),
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            places = self.instance.indicator.decimal_places
+            for name in ("target_value", "baseline_value"):
+                value = getattr(self.instance, name)
+                if value is not None:
+                    self.initial[name] = exact_text(value, places)
+
+
 class TargetInline(admin.TabularInline[Target, Indicator]):
     model = Target
+    form = TargetInlineForm
     fields = ["year", "region", "target_value", "baseline_value", "baseline_year", "note"]
     autocomplete_fields = ["region"]
     extra = 0

@@ -129,6 +129,12 @@ class Indicator(NamedInThreeLanguages, Timestamped):
         return self.numerator_id is not None
 
     @property
+    def has_rate_per_10k(self) -> bool:
+        """A rate per 10,000 population means something for a count of offences among
+        that population; not for a count of villages, a share, a rate itself or money."""
+        return self.unit in (Unit.COUNT, Unit.PEOPLE) and self.group == IndicatorGroup.OFFENCES
+
+    @property
     def number_format(self) -> str:
         """The template's `floatformat` for this KPI's figures: its places, grouped by thousands."""
         return f"{self.decimal_places}g"

@@ -24,6 +24,7 @@ from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
+from ..models import Suppression
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -50,7 +51,7 @@ from ..selectors.public import (
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
-from ..selectors.words import span_in_words
+from ..selectors.words import column_labels, period_in_words, span_in_words
 
 DEFAULT_KPI = "crime.registered"
 # The reporting grid's first year (nothing was reported through the tracker before).
@@ -111,6 +112,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(picture.as_of),
             as_of_label=_("Figures as of"),
+            labels=column_labels(TABLE_HEADER),
+            sheet_title=chosen.code,
         )
     choices = period_choices(today)
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
@@ -172,6 +175,8 @@ def reporting(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(figures_as_of()),
             as_of_label=_("Figures as of"),
+            labels=column_labels(GRID_HEADER),
+            sheet_title=f"reporting {year}",
         )
     return render(
         request,
@@ -205,6 +210,8 @@ def villages(request: HttpRequest) -> HttpResponse:
             fmt=fmt,
             as_of=_local(figures_as_of()),
             as_of_label=_("Figures as of"),
+            labels=column_labels(VILLAGES_HEADER),
+            sheet_title="villages",
         )
     return render(
         request,
@@ -292,7 +299,9 @@ def _public_response(
     if fmt == "csv":
         header, rows = public_csv_rows(page, _("Kazakhstan"))
         where = page.release.period.replace("/", "_")
-        return table_response(header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv")
+        return table_response(
+            header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv", labels=column_labels(header)
+        )
     return render(
         request,
         "public/page.html",
@@ -300,6 +309,7 @@ def _public_response(
             "page": page,
             "problems": problems,
             "period_words": span_in_words(page.release.span),
+            "period_options": [(p, period_in_words(p)) for p in page.periods],
             "charts": _public_charts(page),
             "language_links": _language_links(request, drop=drop),
             "csv_link": _link(request, drop=drop, format="csv"),
@@ -332,12 +342,15 @@ def _language_links(request: HttpRequest, *, drop: set[str]) -> list[tuple[str, 
 def _public_charts(page: PublicPage) -> dict[str, Any]:
     places = page.chosen.decimal_places
     regions = [r for r in page.rows if r.kato]
+    # A withheld count shows its mark on the map as in the table, not "no complete figure".
+    marks: dict[str, str] = {Suppression.BELOW_THRESHOLD: page.below_label, Suppression.SECONDARY: "x"}
     return {
         "map": charts.tile_map(
             [(r.kato, r.name, r.value) for r in regions],
             title=_("Map of the regions: %(measure)s") % {"measure": page.chosen.name},
             measure_label=page.chosen.name,
             places=places,
+            marks={r.kato: marks[r.value_mark] for r in regions if r.value_mark in marks},
         ),
         "ranking": charts.ranking(
             [(r.name, r.value) for r in regions],
@@ -397,10 +410,13 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
         ),
         "ranking": charts.ranking(
             [(r.name, r.measure(measure)) for r in picture.rows],
-            title=_("Regions ranked by %(measure)s") % {"measure": labels[measure]},
+            title=(_("Regions ranked by %(measure)s") if national else _("Districts ranked by %(measure)s"))
+            % {"measure": labels[measure]},
             places=places,
             suffix="%" if measure == "change" else "",
         ),
+        # A card of bars only where a unit has a figure to rank.
+        "ranked": any(r.measure(measure) is not None for r in picture.rows),
         "map": charts.tile_map(
             tiles,
             title=_("Map of the regions: %(measure)s") % {"measure": labels[measure]},

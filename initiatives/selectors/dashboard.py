@@ -41,7 +41,7 @@ from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded, 
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
-from .words import estimate_in_words, gaps_in_words, month_name, span_in_words
+from .words import estimate_in_words, gaps_in_words, month_name, span_in_words, status_in_words
 
 # The one register KPI shown with the settlements declared but not yet verified.
 ALCOHOL_FREE_KPI = "settlements.alcohol_free"
@@ -168,6 +168,7 @@ class Picture:
     measure: str
     places: int
     breakdown_notes: list[str] = field(default_factory=list)
+    breakdown_rate_notes: list[str] = field(default_factory=list)
     # For the alcohol-free count: the settlements declared (not yet verified) beside it.
     declared: int | None = None
     # The moment asked for (`as_of=`): every figure from the values as committed by then.
@@ -315,7 +316,7 @@ def dashboard_picture(
         lend_book=lambda first, last: book_for(first, last, exact=True),
     )
     places = indicator.decimal_places
-    show_rate = indicator.group == IndicatorGroup.OFFENCES
+    show_rate = indicator.has_rate_per_10k
     shown_year = span.end.year
 
     # The chart of the KPI shown is keyed by that KPI alone; what moved most, the same
@@ -392,10 +393,15 @@ def dashboard_picture(
         for r in summary.breakdown
     ]
     own = summary.own
+    # The shown region's (or nation's) missing population is a warning beside its own
+    # rate; a unit's below it only explains that unit's dash in the table.
     rate_gaps: list[Gap] = []
+    breakdown_rate_gaps: list[Gap] = []
     if show_rate:
-        for figures in [own, *summary.breakdown]:
-            rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
+        rate_gaps = own.rate_per_10k.missing if own.rate_per_10k else []
+        for figures in summary.breakdown:
+            breakdown_rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
+        breakdown_rate_gaps = [g for g in breakdown_rate_gaps if g not in rate_gaps]  # said once
     estimate = summary.estimate
     declared = register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
     return Picture(
@@ -409,6 +415,7 @@ def dashboard_picture(
         estimate_words=estimate_in_words(estimate.method, estimate.is_estimate, span.end.year) if estimate else "",
         notes=gaps_in_words(own.value.missing),
         rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
+        breakdown_rate_notes=gaps_in_words([g for g in breakdown_rate_gaps if g.kpi == POPULATION_CODE]),
         rows=rows,
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
@@ -483,7 +490,7 @@ def _value(f: Figure, places: int) -> Decimal | None:
     return plain(f.value, places) if f.complete else None
 
 
-TABLE_HEADER = ["kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status"]
+TABLE_HEADER = "kato name value previous change_percent rate_per_10k target status status_name".split()
 
 
 def picture_table(picture: Picture) -> list[list[Any]]:
@@ -501,6 +508,10 @@ def picture_table(picture: Picture) -> list[list[Any]]:
         plain(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
         plain(target, places),
         picture.summary.status,
+        status_in_words(picture.summary.status),
     ]
-    rows = [[r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status] for r in picture.rows]
+    rows = [
+        [r.kato, r.name, r.value, r.previous, r.change_percent, r.rate, r.target, r.status, status_in_words(r.status)]
+        for r in picture.rows
+    ]
     return [first, *rows]

@@ -15,6 +15,7 @@ from django.db import transaction
 from ..models import Indicator, PublicFigure, Release, Suppression
 from ..periods import Period, PeriodError
 from .releases import PUBLIC_HEADER, public_release, public_row
+from .words import status_in_words
 
 DEFAULT_KPI = "crime.registered"
 
@@ -126,14 +127,16 @@ def public_page(*, release: Release, kpi: str | None) -> PublicPage:
 
 
 def public_csv_rows(page: PublicPage, nation_name: str) -> tuple[list[str], list[list[Any]]]:
-    """The dashboard's columns plus `suppressed` ("below" or "secondary"), `value` empty where withheld."""
+    """The dashboard's columns plus `suppressed` ("below" or "secondary"), `value` empty
+    where withheld; `status_name` (the status in words) beside `status`, as on the dashboard."""
+    after = PUBLIC_HEADER.index("status") + 1
     rows = []
     for row in page.rows:
         cells = list(row.cells)
         if not row.kato:
             cells[1] = nation_name
-        rows.append(cells)
-    return PUBLIC_HEADER, rows
+        rows.append([*cells[:after], status_in_words(row.status), *cells[after:]])
+    return [*PUBLIC_HEADER[:after], "status_name", *PUBLIC_HEADER[after:]], rows
 
 
 SHOWN = Suppression.SHOWN

@@ -148,7 +148,7 @@ def public_row(f: PublicFigure) -> list[Any]:
         _plain(f.value, places),
         _plain(f.previous, places),
         f.change_percent,
-        f.rate_per_10k,
+        f.rate_per_10k if f.indicator.has_rate_per_10k else None,
         _plain(f.target, places),
         f.status,
         f.value_suppressed,

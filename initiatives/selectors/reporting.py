@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
@@ -195,7 +196,8 @@ def reporting_grid(*, user: Any, year: int, today: datetime.date) -> Grid:
 
 
 GRID_HEADER = [
-    "kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at", "timeliness", "has_coordinator",
+    "kato", "name", "agency", "period", "kind", "state", "state_name", "due_date", "submitted_at", "timeliness",
+    "has_coordinator",
 ]  # fmt: skip
 
 
@@ -208,6 +210,7 @@ def grid_table(grid: Grid) -> list[list[Any]]:
             str(cell.period),
             cell.kind,
             cell.state,
+            cell.report.get_state_display() if cell.report is not None else str(_("missing")),
             cell.due_date.isoformat(),
             timezone.localtime(cell.first_submitted).isoformat() if cell.first_submitted else None,
             cell.timeliness,

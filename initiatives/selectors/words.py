@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 from ..engine.aggregation import Gap
-from ..engine.summary import POPULATION_CODE
+from ..engine.summary import POPULATION_CODE, Status
 from ..periods import Month, Period, PeriodError
 
 NATIONAL_GAP = "KZ"
@@ -49,7 +49,8 @@ def span_in_words(span: Period) -> str:
     }
 
 
-def _period_words(text: str) -> str:
+def period_in_words(text: str) -> str:
+    """A period's code said in words; the code itself if it is not one."""
     try:
         return span_in_words(Period.parse(text))
     except PeriodError:
@@ -83,7 +84,7 @@ def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
         shown = ", ".join(where[:names_shown])
         if len(where) > names_shown:
             shown = _("%(names)s and %(count)s more") % {"names": shown, "count": len(where) - names_shown}
-        words = {"region": shown, "period": _period_words(period)}
+        words = {"region": shown, "period": period_in_words(period)}
         if kind == "population":
             lines.append(_("%(region)s: no population for %(period)s, so no rate per 10,000") % words)
         elif kind == "zero":
@@ -107,3 +108,51 @@ def estimate_in_words(method: str, is_estimate: bool, year: int) -> str:
     if "carried forward" in method:
         return _("estimate: the latest value carried forward to December")
     return _("estimate: %(method)s") % {"method": method}
+
+
+def status_in_words(status: str) -> str:
+    """A target status as the pages say it ("on track"), for the files' `status_name`;
+    nothing where there is no status (a withheld figure's)."""
+    if not status:
+        return ""
+    words = {
+        Status.ON_TRACK: _("on track"),
+        Status.AT_RISK: _("at risk"),
+        Status.OFF_TRACK: _("off track"),
+        Status.NO_TARGET: _("no target set"),
+    }
+    return str(words.get(status, _("unknown")))
+
+
+def column_labels(header: Iterable[str]) -> list[str]:
+    """The names people read above the column codes of a downloaded sheet."""
+    names = {
+        "kato": _("KATO code"),
+        "name": _("Name"),
+        "region": _("Region"),
+        "value": _("Value"),
+        "previous": _("A year before"),
+        "change_percent": _("Change on a year before, %"),
+        "rate_per_10k": _("Per 10,000 population"),
+        "target": _("Target"),
+        "status": _("Status (code)"),
+        "status_name": _("Status"),
+        "suppressed": _("Withheld (code)"),
+        "agency": _("Agency (code)"),
+        "period": _("Period"),
+        "kind": _("Kind of report (code)"),
+        "state": _("State (code)"),
+        "state_name": _("State"),
+        "due_date": _("Due date"),
+        "submitted_at": _("Submitted at"),
+        "timeliness": _("On time (code)"),
+        "stage": _("Stage (code)"),
+        "declared_on": _("Declared on"),
+        "verified_on": _("Verified on"),
+        "sustained_on": _("Sustained on"),
+        "lapsed_on": _("Lapsed on"),
+        "offences_before": _("Offences before"),
+        "offences_after": _("Offences after"),
+        "measured_at": _("Measured over"),
+    }
+    return [str(names.get(code, code)) for code in header]

@@ -160,6 +160,16 @@ def test_staff_set_targets_on_a_kpi_and_see_the_history_of_a_changed_one(staff: 
     assert Target.objects.get(pk=target.pk).history.first().history_user == office
 
 
+def test_a_kpis_targets_read_as_the_kpi_writes_them_in_boxes_that_fit_a_laptop(staff: Client) -> None:
+    indicator = IndicatorFactory(code="test.wide", decimal_places=0)
+    Target.objects.create(indicator=indicator, year=2026, target_value=Decimal("109618"), baseline_value=None)
+    page = staff.get(f"/admin/initiatives/indicator/{indicator.pk}/change/").content.decode()
+    box = re.search(r'<input[^>]*name="targets-0-target_value"[^>]*>', page)
+    assert box is not None and 'value="109618"' in box.group(0), box  # not "109618.0000"
+    note = re.search(r'<textarea[^>]*name="targets-0-note"[^>]*>', page)
+    assert note is not None and 'rows="2"' in note.group(0) and "vLargeTextField" not in note.group(0)
+
+
 def test_a_value_is_entered_with_its_period_written_as_people_write_it(staff: Client) -> None:
     response = staff.post(
         "/admin/initiatives/value/add/",

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD_BUDGET = 31  # one rollup book of the KPI shared with its summary, one of the offences, the latest release
 CACHED_BUDGET = 11  # the version counters, then the summary and the rest from the cache; the latest release
-HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status"
+HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status,status_name"
 ABAI = "100000000"
 
 
@@ -135,7 +135,29 @@ def test_the_table_downloads_as_xlsx_too(client: Client, office, through_october
     response = client.get("/dashboard/?format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert ",".join(rows[0]) == HEADER and len(rows) == 22 and rows[1][0] is None
+    # Names a person reads above the codes a program reads, on a sheet named for the KPI.
+    assert rows[0][:3] == ("KATO code", "Name", "Value") and rows[0][-2:] == ("Status (code)", "Status")
+    assert ",".join(rows[1]) == HEADER and len(rows) == 23 and rows[2][0] is None
+    assert sheet.title == "crime.registered"
+    astana = next(r for r in rows if r[0] == "710000000")
+    assert astana[-2:] == ("no_target", "no target set")
+
+
+def test_the_xlsx_headers_are_in_the_readers_language_the_csv_keeps_one_row_of_codes(
+    client: Client, office, through_october
+) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(office)
+    client.cookies["django_language"] = "ru"
+    rows = list(
+        load_workbook(io.BytesIO(client.get("/dashboard/?format=xlsx").content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0][2] == "Значение" and ",".join(rows[1]) == HEADER
+    lines = client.get("/dashboard/?format=csv").content.decode().splitlines()
+    assert lines[0] == HEADER and lines[1].startswith(",")  # the national row right under the codes
+    national = csv_rows(client.get("/dashboard/?format=csv"))[0]
+    assert (national["status"], national["status_name"]) == ("no_target", "целевое значение не задано")
 
 
 def test_the_rate_per_10000_is_shown_for_offences_and_never_for_villages(
@@ -181,7 +203,9 @@ def test_what_moved_most_lists_the_offence_group_by_change_without_formulas(
     moved = page.split('id="moved-title"')[1]
     order = [moved.index(f'data-kpi="{code}"') for code in ("crime.theft", "crime.registered", "crime.fraud")]
     assert order == sorted(order)
-    assert "-50.0%" in moved and "+10.0%" in moved and "-1000" in moved.replace("\u00a0", "").replace(",", "")
+    # Pages write a fall with a true minus (U+2212), in the table as in the bars; files keep "-".
+    assert "\u221250.0%" in moved and "+10.0%" in moved and "\u22121000" in moved.replace("\u00a0", "")
+    assert "-50.0%" not in moved and "-1000" not in moved.replace("\u00a0", "")
     assert 'data-kpi="crime.registered_per_10k"' not in moved and 'data-kpi="settlements.alcohol_free"' not in moved
 
 
@@ -348,7 +372,7 @@ def test_what_moved_mosts_bars_print_the_change_as_the_table_does(client: Client
     for language, shown in (("kk", "\u22126,5%"), ("ru", "\u22126,5%"), ("en", "\u22126.5%")):
         client.cookies["django_language"] = language
         page = client.get("/dashboard/").content.decode()
-        bars = page.split('id="moved-title"')[1].split('class="chart ranking"')[1].split("</svg>")[0]
+        bars = page.split('id="moved-title"')[1].split('class="chart ranking wide"')[1].split("</svg>")[0]
         assert f">{shown}</text>" in bars, bars  # (935 - 1000) / 1000 = -6.5 %
         assert f"{shown}</title>" in bars
 
@@ -362,3 +386,51 @@ def test_the_kpi_column_header_starts_with_a_capital_in_kazakh_and_russian(
         page = client.get("/dashboard/").content.decode()
         assert f"<th>{header}</th>" in page
         assert f"<th>{header.lower()}</th>" not in page
+
+
+@pytest.fixture
+def almaty_districts(through_october) -> list[str]:
+    """Two districts of the city of Almaty with offences; only the first knows its population,
+    the city its own."""
+    from tests.factories import RegionFactory
+
+    almaty = Region.objects.get(kato="750000000")
+    places = [RegionFactory(kato=f"7519{n}0000", kind="city_district", parent=almaty).kato for n in (1, 2)]
+    for kato in places:
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=40)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=50)
+    ValueFactory(kpi="population", kato=places[0], period="2025", value=200_000)
+    return places
+
+
+def test_a_regions_page_ranks_and_heads_its_districts_as_districts(client: Client, office, almaty_districts) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000").content.decode()
+    assert '<h2 id="ranking-title">Districts ranked</h2>' in page and "Regions ranked" not in page
+    table = page.split('id="table-title"')[1].split("</thead>")[0]
+    assert "<th>District</th>" in table and "<th>Region</th>" not in table
+
+
+def test_a_regions_page_shows_no_empty_ranking_card(client: Client, office, almaty_districts) -> None:
+    """Coloured by the rate with no district's population known, there is nothing to rank:
+    no card of bars, rather than an empty one."""
+    from django.core.cache import cache
+
+    from initiatives.models import Value
+
+    Value.objects.filter(indicator__code="population", region__kato__startswith="7519").delete()
+    cache.clear()  # a delete in bulk is no change the figures' version counters see
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000&measure=rate").content.decode()
+    assert 'id="ranking-title"' not in page and "Districts ranked" not in page and "Regions ranked" not in page
+
+
+def test_a_districts_missing_population_is_no_warning_beside_the_regions_valid_rate(
+    client: Client, office, almaty_districts
+) -> None:
+    client.force_login(office)
+    page = client.get("/dashboard/?region=750000000").content.decode()
+    headline = page.split('id="headline"')[1].split("</section>")[0]
+    assert "Per 10,000 population" in headline and "no population" not in headline
+    note = page.split('id="breakdown-rate-notes"')[1].split("</div>")[0]
+    assert "no population for October 2026" in note  # said quietly where its dash is

@@ -194,15 +194,16 @@ def test_the_public_csv_shows_no_count_below_the_threshold(three_releases, clien
             lines = client.get("/public/", {"kpi": code, "period": release.period, "format": "csv"}).content
             rows = [line.split(",") for line in lines.decode().splitlines()]
             assert rows[0] == [
-                "kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status", "suppressed",
+                "kato", "name", "value", "previous", "change_percent", "rate_per_10k", "target", "status",
+                "status_name", "suppressed",
             ]  # fmt: skip
             for row in rows[1:]:
                 for cell in (row[2], row[3]):
                     assert cell == "" or Decimal(cell) == 0 or Decimal(cell) >= THRESHOLD, (code, row)
-                if row[8]:
-                    assert row[2] == "" and row[4] == "" and row[5] == "" and row[7] == ""
+                if row[9]:
+                    assert row[2] == "" and row[4] == "" and row[5] == "" and row[7] == "" and row[8] == ""
                 if row[3] == "":
                     assert row[4] == ""
                 checked += 1
-            assert sum(1 for row in rows[1:] if row[8] == "below") >= (code == "crime.especially_grave")
+            assert sum(1 for row in rows[1:] if row[9] == "below") >= (code == "crime.especially_grave")
     assert checked == 3 * len(KPIS) * 21

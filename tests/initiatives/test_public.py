@@ -93,3 +93,63 @@ def test_the_public_pages_queries_do_not_grow_with_regions_or_kpis(
 
     assert_queries_do_not_grow(fetch, more, budget=4)  # the release, its KPIs, the figures, the periods
     assert Indicator.objects.count() > 20
+
+
+def test_a_withheld_count_shows_its_mark_on_the_map_not_no_complete_figure(release) -> None:
+    from initiatives.charts import NO_DATA
+
+    text = Client().get("/public/", {"kpi": "crime.especially_grave", "lang": "en"}).content.decode()
+    table = text.split('id="figures"')[1].split("</table>")[0]
+    hidden = [
+        row.split('data-kato="')[1].split('"')[0]
+        for row in table.split("<tr")[2:]
+        if 'class="suppressed"' in row.split("</td>")[1]
+    ]
+    assert hidden, "the fixture has small counts"
+    tilemap = text.split('class="chart tilemap"')[1].split("</svg>")[0]
+    for kato in hidden:
+        tile = tilemap.split(f'data-kato="{kato}"')[1].split("</g>")[0]
+        assert ">&lt;5</text>" in tile or ">x</text>" in tile, tile
+        assert NO_DATA not in tile and ">—</text>" not in tile
+    assert "withheld to protect a small count" in tilemap
+
+
+def test_the_period_menu_says_periods_in_words(release) -> None:
+    text = Client().get("/public/", {"lang": "en"}).content.decode()
+    menu = text.split('id="period"')[1].split("</select>")[0]
+    assert '<option value="2026-Q1" selected>quarter 1 of 2026</option>' in menu
+
+
+def test_the_annual_target_beside_a_quarters_value_names_its_year(release) -> None:
+    text = Client().get("/public/", {"lang": "en"}).content.decode()
+    assert "<th>Target for 2026</th>" in text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_no_sentence_ends_on_two_full_stops_after_a_date(release, lang: str) -> None:
+    note = Client().get("/public/", {"lang": lang}).content.decode().split('id="release-note"')[1].split("</p>")[0]
+    assert ".." not in note, note
+
+
+def test_a_count_of_villages_has_no_rate_per_10000_on_the_public_page(release) -> None:
+    villages = Client().get("/public/", {"kpi": "settlements.alcohol_free", "lang": "en"}).content.decode()
+    assert "Per 10,000 population" not in villages
+    offences = Client().get("/public/", {"kpi": "crime.registered", "lang": "en"}).content.decode()
+    assert "Per 10,000 population" in offences
+
+
+def test_the_public_csv_has_the_status_in_words_beside_its_code(release) -> None:
+    import csv
+    import io
+
+    text = Client().get("/public/", {"format": "csv", "lang": "kk"}).content.decode()
+    header = text.splitlines()[0].split(",")
+    assert header[header.index("status") + 1] == "status_name" and header[-1] == "suppressed"
+    row = next(csv.DictReader(io.StringIO(text)))
+    words = {
+        "on_track": "кестеде",
+        "at_risk": "қатерде",
+        "off_track": "артта қалуда",
+        "no_target": "нысаналы мән белгіленбеген",
+    }
+    assert row["status_name"] == words.get(row["status"], row["status_name"]) and row["status_name"] != row["status"]

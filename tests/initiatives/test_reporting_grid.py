@@ -88,7 +88,9 @@ def cell(table: list[dict[str, str]], kato: str, period: str) -> dict[str, str]:
 def test_on_time_is_judged_by_the_first_submission_whatever_happened_after(client: Client, office, reports) -> None:
     client.force_login(office)
     table = rows(client, "/dashboard/reporting/?year=2026&format=csv")
-    assert list(table[0])[:8] == ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at"]
+    assert list(table[0])[:9] == [
+        *("kato", "name", "agency", "period", "kind", "state", "state_name", "due_date", "submitted_at")
+    ]
     assert cell(table, "710000000", "2026-09")["timeliness"] == "on_time"
     assert cell(table, "710000000", "2026-10")["timeliness"] == "late"
     returned_then_late = cell(table, "750000000", "2026-10")
@@ -96,6 +98,7 @@ def test_on_time_is_judged_by_the_first_submission_whatever_happened_after(clien
     assert returned_then_late["submitted_at"].startswith("2026-11-14")
     missing = cell(table, "750000000", "2026-09")
     assert missing["state"] == "missing" and missing["timeliness"] == "not_in" and missing["due_date"] == "2026-10-15"
+    assert missing["state_name"] == "missing" and returned_then_late["state_name"] == "submitted"  # the words
     assert cell(table, "750000000", "2026-11")["timeliness"] == "not_due"
 
 
