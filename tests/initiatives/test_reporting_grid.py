@@ -206,7 +206,17 @@ def test_the_file_has_a_row_per_period_for_a_branch_without_a_coordinator(
 ) -> None:
     client.force_login(office)
     table = rows(client, "/dashboard/reporting/?year=2026&format=csv")
-    assert list(table[0])[:8] == ["kato", "name", "agency", "period", "kind", "state", "due_date", "submitted_at"]
+    assert list(table[0])[:9] == [
+        "kato",
+        "name",
+        "agency",
+        "period",
+        "kind",
+        "state",
+        "state_name",
+        "due_date",
+        "submitted_at",
+    ]
     shymkent = [r for r in table if r["kato"] == SHYMKENT]
     assert [(r["period"], r["kind"]) for r in shymkent] == [(f"2026-{m:02d}", "monthly") for m in range(1, 13)] + [
         ("2026-H1", "half_yearly"),
