@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .cache import UNREACHABLE
+from .login_lockout import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -96,5 +97,8 @@ class PersonThrottle(FixedWindowThrottle):
         if getattr(user, "throttle_ident", None):
             return None
         if not getattr(user, "is_authenticated", False):
-            return f"ip:{self.get_ident(request)}"  # as DRF's UserRateThrottle did
+            # By the client's address as the log-in lock-out reads it (TRUSTED_PROXY_COUNT):
+            # DRF's own reading believes a client's X-Forwarded-For, so each forged header
+            # would be a fresh bucket, and behind the proxy without it all would share one.
+            return f"ip:{client_address(request)}"
         return str(user.pk)

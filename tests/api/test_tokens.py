@@ -104,3 +104,23 @@ def test_requests_are_limited_per_token(client: Client, settings) -> None:
     finally:
         KeyThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         cache.clear()
+
+
+def test_anonymous_callers_are_limited_by_the_address_the_lock_out_believes(rf, settings) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+
+    from projectoffice.api_throttles import PersonThrottle
+
+    def ident(forwarded: str) -> str | None:
+        request = rf.get("/api/v1/kpis/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
+        request.user = AnonymousUser()
+        return PersonThrottle().ident(Request(request))
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    # No proxy trusted: a header the client wrote is not a new bucket.
+    assert ident("1.1.1.1") == ident("2.2.2.2") == "ip:10.0.0.9"
+    settings.TRUSTED_PROXY_COUNT = 1
+    # Behind the TLS proxy: each client by the address the proxy appended, whatever it forged.
+    assert ident("6.6.6.6, 192.0.2.7") == ident("192.0.2.7") == "ip:192.0.2.7"
+    assert ident("203.0.113.5") != ident("192.0.2.7")
