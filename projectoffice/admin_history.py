@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
@@ -151,6 +151,10 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
         self._known_id_or_404(object_id)
         if not str(version_id).isdigit():
             raise Http404
+        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
+            # django-simple-history saves a revert POST for anyone who may read the history,
+            # whether or not they may change the record (it only hides the button).
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[no-any-return]
 
     def _known_id_or_404(self, object_id: str) -> None:

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Release
 from ..periods import Period, PeriodError
 from ..services.releases import ReleaseError, release_confirm, release_erratum, release_publish, release_withdraw
 from .filters import say_refused
+from .history import WorkflowHistoryAdmin
 
 TITLES = ["title_kk", "title_ru", "title_en"]
 
@@ -45,10 +45,11 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Release)
-class ReleaseAdmin(SimpleHistoryAdmin):
+class ReleaseAdmin(WorkflowHistoryAdmin):
     """Releases: "Add" publishes one (its figures frozen as committed now); a second member
     of the office confirms it before it goes out; a wrong one is withdrawn or followed by
-    an erratum, with the reason. Nothing here edits a release's figures."""
+    an erratum, with the reason. Nothing here edits a release's figures, and its history is
+    read, never reverted (a revert would save an old state past the services)."""
 
     list_display = ["title_in_language", "period", "state", "moment", "published_by", "confirmed_by", "confirmed_at"]
     list_filter = ["state", "period"]
