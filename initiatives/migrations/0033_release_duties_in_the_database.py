@@ -1,11 +1,14 @@
 """What the database itself refuses about releases, whoever asks (the admin, a script, raw
 SQL), beside 0026's refusal to update or delete figure rows:
 
-- a figure row (release or public) added to a release that is no longer pending;
+- a figure row (release or public) added to a release that is no longer pending or has
+  ever been confirmed;
 - TRUNCATE of the figure tables (PostgreSQL; SQLite has no TRUNCATE, and its DELETE
   fires 0026's triggers);
 - a change to a confirmed release's titles, period, moment, publisher, confirmer,
-  confirmation time or the release it corrects (withdrawing it stays possible);
+  confirmation time or the release it corrects, and any change of its state but to
+  `withdrawn`; a withdrawn release never changes state again (so no figure is slipped
+  in by putting a release back to pending and out again);
 - a new confirmation without a publisher, or by the publisher. On PostgreSQL a CHECK
   added NOT VALID: releases from before, published from the command line without a
   publisher, stay as they are; the check also lets a withdrawal through, so they can
@@ -37,16 +40,20 @@ FROZEN = (
 )
 CHANGED = " OR ".join(f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in FROZEN)
 SQLITE_CHANGED = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in FROZEN)
-CONFIRMED_BY_ANOTHER = (
-    "confirmed_by_id IS NULL OR state = 'withdrawn' OR (published_by_id IS NOT NULL AND published_by_id <> confirmed_by_id)"
-)
+# A confirmed release only goes out of print; a withdrawn one stays withdrawn.
+STATE_BENT = "(OLD.confirmed_at IS NOT NULL AND NEW.state <> OLD.state AND NEW.state <> 'withdrawn')"
+WITHDRAWN_BENT = "(OLD.state = 'withdrawn' AND NEW.state <> 'withdrawn')"
+CONFIRMED_BY_ANOTHER = "confirmed_by_id IS NULL OR state = 'withdrawn' OR (published_by_id IS NOT NULL AND published_by_id <> confirmed_by_id)"
 
 POSTGRES = [
     """
     CREATE FUNCTION initiatives_refuse_figure_added() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       -- FOR SHARE waits for a confirmation under way, and then sees it.
-      IF EXISTS (SELECT 1 FROM initiatives_release WHERE id = NEW.release_id AND state <> 'pending' FOR SHARE) THEN
+      IF EXISTS (
+        SELECT 1 FROM initiatives_release
+        WHERE id = NEW.release_id AND (state <> 'pending' OR confirmed_at IS NOT NULL) FOR SHARE
+      ) THEN
         RAISE EXCEPTION 'release % has gone out: its figures are frozen (table %)', NEW.release_id, TG_TABLE_NAME
           USING ERRCODE = 'integrity_constraint_violation';
       END IF;
@@ -66,7 +73,7 @@ POSTGRES = [
     f"""
     CREATE FUNCTION initiatives_refuse_confirmed_release_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF OLD.confirmed_at IS NOT NULL AND ({CHANGED}) THEN
+      IF (OLD.confirmed_at IS NOT NULL AND ({CHANGED})) OR {STATE_BENT} OR {WITHDRAWN_BENT} THEN
         RAISE EXCEPTION 'release % has been confirmed: it is withdrawn or followed by an erratum, never edited', OLD.id
           USING ERRCODE = 'integrity_constraint_violation';
       END IF;
@@ -90,13 +97,15 @@ SQLITE_TRIGGERS = {
     **{
         f"{table}_frozen_insert": (
             f"BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {RELEASE} WHERE id = NEW.release_id AND state <> 'pending') "
+            f"WHEN EXISTS (SELECT 1 FROM {RELEASE} WHERE id = NEW.release_id "
+            "AND (state <> 'pending' OR confirmed_at IS NOT NULL)) "
             "BEGIN SELECT RAISE(ABORT, 'this release has gone out: its figures are frozen'); END"
         )
         for table in FIGURES
     },
     f"{RELEASE}_confirmed_frozen": (
-        f"BEFORE UPDATE ON {RELEASE} WHEN OLD.confirmed_at IS NOT NULL AND ({SQLITE_CHANGED}) "
+        f"BEFORE UPDATE ON {RELEASE} WHEN (OLD.confirmed_at IS NOT NULL AND ({SQLITE_CHANGED})) "
+        f"OR {STATE_BENT} OR {WITHDRAWN_BENT} "
         "BEGIN SELECT RAISE(ABORT, 'this release has been confirmed: withdraw it or publish an erratum'); END"
     ),
     # Only a new confirmation: releases confirmed before keep what they have.

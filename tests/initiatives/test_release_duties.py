@@ -209,6 +209,33 @@ def test_the_database_refuses_to_change_a_confirmed_release(confirmed, change: d
         Release.objects.filter(pk=confirmed.pk).update(**change)
 
 
+def test_a_confirmed_release_is_not_put_back_to_pending_to_slip_a_figure_in(confirmed) -> None:
+    for state in ("pending", "withdrawn"):  # straight back, or by way of a withdrawal
+        with pytest.raises(DatabaseError), transaction.atomic():
+            if state == "withdrawn":
+                Release.objects.filter(pk=confirmed.pk).update(state="withdrawn")
+            Release.objects.filter(pk=confirmed.pk).update(state="pending")
+    # Even where a script got the state back to pending, a confirmed release takes no figure.
+    spare = Indicator.objects.exclude(pk__in=confirmed.figures.values("indicator")).first()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER IF EXISTS initiatives_release_confirmed_frozen"
+            + ("" if connection.vendor == "sqlite" else " ON initiatives_release")
+        )
+        Release.objects.filter(pk=confirmed.pk).update(state="pending")
+        ReleaseFigure.objects.create(release=confirmed, indicator=spare, region=None, value=Decimal(1))
+    confirmed.refresh_from_db()
+    assert confirmed.state == "published" and not confirmed.figures.filter(indicator=spare).exists()
+
+
+def test_a_withdrawn_release_stays_withdrawn(confirmed, office) -> None:
+    release_withdraw(release=confirmed, user=office, reason="a wrong figure")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Release.objects.filter(pk=confirmed.pk).update(state="published")
+    confirmed.refresh_from_db()
+    assert confirmed.state == "withdrawn"
+
+
 def test_a_confirmed_release_can_still_be_withdrawn_and_a_pending_one_retitled(confirmed, office) -> None:
     release_withdraw(release=confirmed, user=office, reason="a typo in the title")
     pending = release_publish(period=Q1, user=office)
