@@ -16,6 +16,7 @@ from regions.reference_data import load_first_level_regions
 from .models import Agency, Membership, MembershipRole, RegionalBranch
 from .reference_data import load_agencies
 from .roles import COORDINATORS_GROUP, PROJECT_OFFICE_GROUP, sync_role_groups
+from .services import account_change_logged
 
 # The agencies with an office in every first-level region.
 AGENCIES_IN_EVERY_REGION = ("gpo", "mvd", "akimats")
@@ -41,16 +42,26 @@ def _user(username: str, first_name: str, last_name: str, password: str | None, 
         username=username,
         defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.kz"},
     )
+    if created:
+        account_change_logged(account=user, change="Added.", command="seed_demo", added=True)
     if password:
         if not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
+            account_change_logged(account=user, change="Changed password.", command="seed_demo")
     elif created:
         generated = secrets.token_urlsafe(12)
         user.set_password(generated)
         user.save(update_fields=["password"])
         result.new_passwords[username] = generated
+        account_change_logged(account=user, change="Changed password.", command="seed_demo")
     return user
+
+
+def _group_granted(user: User, group: Group) -> None:
+    if not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+        account_change_logged(account=user, change=f"Added group “{group.name}”.", command="seed_demo")
 
 
 @transaction.atomic
@@ -72,12 +83,12 @@ def seed_reference_and_people(*, password: str | None) -> DemoResult:
         if not office.is_staff:
             office.is_staff = True
             office.save(update_fields=["is_staff"])
-        office.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+        _group_granted(office, Group.objects.get(name=PROJECT_OFFICE_GROUP))
 
     coordinators = Group.objects.get(name=COORDINATORS_GROUP)
     for username, kato, first_name, last_name in DEMO_COORDINATORS:
         user = _user(username, first_name, last_name, password=password, result=result)
-        user.groups.add(coordinators)
+        _group_granted(user, coordinators)
         branch = RegionalBranch.objects.get(agency__code="gpo", region__kato=kato)
         Membership.objects.get_or_create(user=user, branch=branch, role=MembershipRole.COORDINATOR)
     return result

@@ -1,8 +1,10 @@
 """Writes of the agencies app that people make for themselves."""
 
+import getpass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import transaction
 
 from .models import Profile
@@ -35,3 +37,25 @@ def profile_language_remember(*, user: Any, language: str) -> Profile | None:
         profile.language = language
         profile.save(update_fields=["language", "updated_at"])
     return profile
+
+
+def account_change_logged(*, account: Any, change: str, command: str, added: bool = False) -> None:
+    """Write, for a change to an account made from the command line, the entry the admin
+    writes for the same change in its log (who, when, what): creating the account,
+    granting a group or setting a password are never silent. No one is logged in on the
+    command line, so the entry is filed under the account itself and names the command
+    and the operating-system user who ran it."""
+    LogEntry.objects.log_actions(
+        user_id=account.pk,
+        queryset=[account],
+        action_flag=ADDITION if added else CHANGE,
+        change_message=f"{change} (command line: {command}, run by {_os_user()})",
+        single_object=True,
+    )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container without a passwd entry for its uid
+        return "an unknown user"

@@ -79,6 +79,9 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` and `changepassword` (which write the admin's
+    # log entry, docs/security.md) stand in for Django's own.
+    "agencies",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,7 +100,6 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "regions",
-    "agencies",
     "initiatives",
     "citizens",
 ]
