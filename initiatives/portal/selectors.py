@@ -27,7 +27,7 @@ from ..models import (
 from ..periods import Month, Period
 from ..selectors.dashboard import default_span
 from ..selectors.reporting import OVERDUE_MONTHS
-from ..selectors.reports import closed_reason, due_date_for, reporting_cycles
+from ..selectors.reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
 from ..selectors.words import span_in_words
 
 
@@ -60,9 +60,11 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
     """For each of the person's branches, every report they still owe or have to fix, with
     its due date and, when the due date has passed, why it is closed (the way forward is
     then to ask the office to reopen it): last month's and the last half-year's, even
-    before they are due; every one the office's home counts as missing or late (due in
-    the last `OVERDUE_MONTHS` months, not handed in); and every returned report, however
-    old. Four queries, whatever the number of branches and reports."""
+    before they are due; every one the office counts as missing or late (due in the last
+    `OVERDUE_MONTHS` months, as its home lists them, or of this year, as its reporting
+    grid counts them, not handed in); and every returned report, however old. Only the
+    kinds the branch's agency owes (the reporting cycles' duty), returned reports aside.
+    Five queries, whatever the number of branches and reports."""
     this_month = Month.from_date(today)
     last_month = Period(this_month.plus(-1), this_month.plus(-1))
     half = 1 if last_month.end.month <= 6 else 2
@@ -71,11 +73,16 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
         last_half = last_half.shifted(-6)
     cycles = reporting_cycles()
     since = this_month.plus(-OVERDUE_MONTHS).first_day
+    duty = reporting_duty()
     owed = {(ReportKind.MONTHLY.value, last_month), (ReportKind.HALF_YEARLY.value, last_half)}
     for year in range(since.year - 1, today.year + 1):
         periods = [(ReportKind.MONTHLY.value, Period.month(year, m)) for m in range(1, 13)]
         periods += [(ReportKind.HALF_YEARLY.value, Period.half_year(year, h)) for h in (1, 2)]
-        owed |= {(k, p) for k, p in periods if since <= due_date_for(k, p, cycles) < today}
+        owed |= {
+            (k, p)
+            for k, p in periods
+            if (since <= due_date_for(k, p, cycles) or p.end.year == today.year) and due_date_for(k, p, cycles) < today
+        }
     branches = branches_of(user)
     starts = {p.first_day for _k, p in owed}
     existing = {
@@ -90,7 +97,8 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
     }
     out = []
     for branch in branches:
-        mine = {(k, p.first_day): (k, p) for k, p in owed}
+        owes = {kind for kind, agencies in duty.items() if branch.agency_id in agencies}
+        mine = {(k, p.first_day): (k, p) for k, p in owed if k in owes}
         mine.update(
             {
                 (r.kind, r.period_start): (r.kind, r.period)

@@ -124,3 +124,26 @@ def test_the_coordinators_home_links_to_their_regions_dashboard(client: Client, 
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="/dashboard/?region=710000000"' in page and "Astana: the dashboard" in page
     assert client.get("/dashboard/?region=710000000").status_code == 200
+
+
+def test_a_report_missing_since_the_spring_is_on_its_coordinators_home(client: Client, coordinator_astana) -> None:
+    # The reporting grid counts every month of the year; the home list of the office only
+    # the last three. March's report, due 15 April, is missing on both the grid and here.
+    client.force_login(coordinator_astana)
+    card = due_card(client.get("/").content.decode())
+    assert "2026-03" in card and "2026-H1" in card
+
+
+def test_a_branch_whose_agency_owes_no_report_is_not_told_it_owes_one(
+    client: Client, coordinator_astana, office
+) -> None:
+    from initiatives.models import ReportingCycle
+
+    astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    returned(astana, "2026-08", coordinator_astana, office)
+    for cycle in ReportingCycle.objects.all():
+        cycle.agencies.clear()  # the office takes the Prosecutor General's Office off every cycle
+    client.force_login(coordinator_astana)
+    card = due_card(client.get("/").content.decode())
+    assert "2026-03" not in card and "2026-11" not in card  # nothing owed any more
+    assert "2026-08" in card  # a returned report is still theirs to fix

@@ -31,9 +31,9 @@ def branch(coordinator_astana) -> RegionalBranch:
 def test_a_closed_report_due_now_offers_to_ask_the_office_to_reopen_it(client: Client, coordinator_astana) -> None:
     client.force_login(coordinator_astana)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    # The half-year's report and the months the office counts as missing (July to September:
-    # due in the last three months); last month's is open.
-    assert page.count("Ask the office to reopen it") == 4
+    # The half-year's report and the months the office counts as missing (January to
+    # September: the grid of the year counts them all); last month's is open.
+    assert page.count("Ask the office to reopen it") == 10
 
 
 def test_the_coordinators_request_reaches_the_office_which_reopens_it(
@@ -52,7 +52,7 @@ def test_the_coordinators_request_reaches_the_office_which_reopens_it(
     assert "2026-H1" in notice.subject and "the head was on leave" in notice.body
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You asked the project office to reopen it" in page
-    assert page.count("Ask the office to reopen it") == 3  # the months still missing; not the half-year
+    assert page.count("Ask the office to reopen it") == 9  # the months still missing; not the half-year
 
     client.force_login(office)
     home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
