@@ -76,7 +76,7 @@ class ValueAdminForm(forms.ModelForm[Value]):
                     '{} <a href="{}">{}</a>',
                     _("%(kpi)s for %(region)s, %(period)s already has a value: %(value)s. Nothing was saved.")
                     % {
-                        "kpi": indicator.code,
+                        "kpi": indicator.name,
                         "region": region,
                         "period": period,
                         "value": indicator.shown(there.value),

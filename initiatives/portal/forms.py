@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from regions.models import Region
 
-from ..models import Indicator, Report
+from ..models import Indicator, Report, Unit
 from ..services.reports import SettlementJoined
 from ..value_bound import MAX_DECIMAL_PLACES, validate_value_bound
 from .selectors import KpiContext
@@ -154,6 +154,14 @@ class ReportForm(forms.Form):
         for kpi in self.kpis:
             value = data.get(f"value_{kpi.pk}")
             comment = (data.get(f"comment_{kpi.pk}") or "").strip()
+            if value is not None and kpi.unit in (Unit.COUNT, Unit.PEOPLE) and value != value.to_integral_value():
+                # Events held, people reached: "12,5" is a slip of the finger, not a figure.
+                self.add_error(
+                    f"value_{kpi.pk}",
+                    _("%(kpi)s is counted in whole numbers: %(value)s is not one.")
+                    % {"kpi": kpi.name, "value": plain(value)},
+                )
+                continue
             if value is None and comment and f"value_{kpi.pk}" not in self.errors:
                 # A value cleared, or never typed, takes its comment with it: say so rather than drop it.
                 self.add_error(

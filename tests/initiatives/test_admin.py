@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from agencies.models import Agency
 from initiatives.models import Campaign, Indicator, Initiative, Target, Value
@@ -225,6 +226,8 @@ def test_adding_a_value_for_a_key_that_has_one_is_a_form_error_and_overwrites_no
     page = response.content.decode()
     assert response.status_code == 200
     assert "уже есть значение" in page and "Ничего не сохранено" in page
+    with translation.override("ru"):
+        assert f"{there.indicator.name} для" in page  # the KPI by its name, not its code
     assert f"/admin/initiatives/value/{there.pk}/change/" in page
     assert 'value="1500"' in page and 'value="2025-09"' in page and "checked by hand" in page
     assert list(Value.objects.values_list("value", flat=True)) == [Decimal(1432)]

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report
@@ -115,7 +116,7 @@ def test_the_value_field_sends_what_was_typed(client: Client, report: Report, co
 
 
 @pytest.mark.parametrize(
-    ("language", "typed", "saved"), [("ru", "12,5", "12.5"), ("kk", "1 234,5", "1234.5"), ("en", "12.5", "12.5")]
+    ("language", "typed", "saved"), [("ru", "12,0", "12"), ("kk", "1 234,0", "1234"), ("en", "12.0", "12")]
 )
 def test_a_value_is_read_as_people_write_it_in_their_language(
     client: Client, report: Report, coordinator_astana, language: str, typed: str, saved: str
@@ -124,6 +125,17 @@ def test_a_value_is_read_as_people_write_it_in_their_language(
     response = client.post(f"/reports/{report.pk}/", form_data(report, typed), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 302
     assert saved_events(report) == [Decimal(saved)]
+
+
+def test_a_count_takes_whole_numbers_only(client: Client, report: Report, coordinator_astana) -> None:
+    client.force_login(coordinator_astana)
+    response = client.post(f"/reports/{report.pk}/", form_data(report, "12,5"), HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert 'value="12,5"' in response.content.decode()
+    assert not report.lines.exists()
+    with translation.override("en"):
+        page = client.post(f"/reports/{report.pk}/", form_data(report, "12.5"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "is counted in whole numbers: 12.5 is not one." in page.content.decode()
 
 
 def test_a_comma_is_not_guessed_at_in_english(client: Client, report: Report, coordinator_astana) -> None:
