@@ -364,7 +364,9 @@ LANGUAGES = [
     ("ru", _("Russian")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then Kazakh for Django's own strings its kk catalogue lacks, kept apart so
+# that makemessages (which writes only to the first) never marks them obsolete.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_django"]
 FORMAT_MODULE_PATH = ["projectoffice.formats"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
