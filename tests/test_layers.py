@@ -34,7 +34,6 @@ WIRING = {
     "projectoffice.urls",
     "projectoffice.api",
     "projectoffice.celery",
-    "projectoffice.health",
     "projectoffice.wsgi",
     "projectoffice.asgi",
 }
