@@ -16,11 +16,9 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.i18n import set_language as django_set_language
 
 from agencies.access import coordinator_regions, is_project_office
 from agencies.models import RegionalBranch
-from agencies.services import profile_language_set
 from projectoffice.request_limits import uploads_refused
 from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
@@ -59,14 +57,6 @@ from .selectors import (
 
 def _this_month() -> Month:
     return Month.from_date(timezone.localdate())
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, remembered for the person: their e-mails speak it too."""
-    response = django_set_language(request)
-    profile_language_set(user=request.user, language=request.POST.get("language", ""))
-    return response
 
 
 @login_required
