@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +8,12 @@ from django.utils.translation import gettext_lazy as _
 class InitiativesConfig(AppConfig):
     name = "initiatives"
     verbose_name = _("Initiatives and KPIs")
+
+    def health_reports(self) -> dict[str, Callable[[], Any]]:
+        """What `/healthz` reports of this app (projectoffice/health.py asks every app that
+        has this). The nightly comparison of the KPI engine's rollups with the values: a
+        drift is reported, not failed on, as the site still serves and `rebuild_rollups`
+        mends it."""
+        from .selectors.figures import rollups_health
+
+        return {"rollups": rollups_health}

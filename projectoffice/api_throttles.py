@@ -1,4 +1,4 @@
-"""Request limits: per API key, and per logged-in person.
+"""Request rates: how many per API key, and per logged-in person (body sizes: body_size.py).
 
 A fixed window per caller: one counter per minute (or whatever the rate's period is),
 incremented in the cache. DRF's SimpleRateThrottle keeps a list of every request's time

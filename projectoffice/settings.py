@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Refuses an oversized upload from its Content-Length, before anything reads the body.
-    "projectoffice.request_limits.RequestSizeMiddleware",
+    "projectoffice.body_size.BodySizeMiddleware",
     # After authentication and the CSRF check: ends sessions idle or too old.
     "projectoffice.session_limits.SessionLimitsMiddleware",
     # Remembers the language a person's browser asks for, for their e-mails, until they choose one.

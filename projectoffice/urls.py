@@ -4,8 +4,6 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from initiatives.portal import views as portal_views
-
 from .api import NoSuchEndpoint, router
 from .api_schema import CachedSchemaView
 from .health import healthz
@@ -26,11 +24,11 @@ handler500 = "projectoffice.error_pages.server_error"
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("initiatives.portal.urls")),
+    # Log-in, log-out and the language switch, for the whole site.
+    path("", include("agencies.urls")),
     path("citizens/", include("citizens.portal.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Django's language switch, which also remembers the choice for the person's e-mails.
-    path("i18n/setlang/", portal_views.set_language, name="set_language"),
     path("api/v1/", include(router.urls)),
     # Log-in for people who use the API from a browser (coordinators are not admin staff).
     path("api/auth/", include("rest_framework.urls")),

@@ -34,7 +34,6 @@ WIRING = {
     "projectoffice.urls",
     "projectoffice.api",
     "projectoffice.celery",
-    "projectoffice.health",
     "projectoffice.wsgi",
     "projectoffice.asgi",
 }
@@ -50,6 +49,9 @@ ENTRY_MODULES = {
     "citizens.portal.urls",
     # django-import-export's resources serve the admin's import and export buttons.
     "initiatives.resources",
+    # Log-in, log-out and the language switch, for the whole site.
+    "agencies.views",
+    "agencies.urls",
     # A middleware: every request of a logged-in person passes through it.
     "agencies.browser_language",
 }

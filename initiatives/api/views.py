@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -32,6 +33,7 @@ from projectoffice.api_errors import coded_validation_error, field_error
 from projectoffice.api_pagination import KeysetPagination
 from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
+from projectoffice.body_size import body_limit
 
 from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
 from ..engine.rollups import as_of_suffix
@@ -341,6 +343,10 @@ class ImportViewSet(
                 status_codes=["202"],
             ),
         ],
+    )
+    @body_limit(
+        "MAX_IMPORT_FILE_BYTES",
+        refused=gettext_lazy("The request is %(size)s MB; a statistics file may be at most %(limit)s MB."),
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = ImportUploadSerializer(data=request.data)

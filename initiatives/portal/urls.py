@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import dashboard_views, views
@@ -9,8 +8,6 @@ urlpatterns = [
     path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("dashboard/villages/", dashboard_views.villages, name="dashboard-villages"),
     path("public/", dashboard_views.public, name="public"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reports/start/", views.report_start, name="report-start"),
     path("reports/ask-reopen/", views.report_ask_reopen, name="report-ask-reopen"),
     path("reports/<int:pk>/", views.report_page, name="report"),

@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.i18n import set_language as django_set_language
 
 from agencies.access import coordinator_regions, is_project_office
 from agencies.models import RegionalBranch
-from agencies.services import profile_language_set
-from projectoffice.request_limits import uploads_refused
+from projectoffice.body_size import body_limit, uploads_refused
 from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
 from ..models import Report, ReportEvidence, ReportKind, ReportState
@@ -59,14 +58,6 @@ from .selectors import (
 
 def _this_month() -> Month:
     return Month.from_date(timezone.localdate())
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, remembered for the person: their e-mails speak it too."""
-    response = django_set_language(request)
-    profile_language_set(user=request.user, language=request.POST.get("language", ""))
-    return response
 
 
 @login_required
@@ -159,6 +150,14 @@ def _report_or_404(request: HttpRequest, pk: int) -> Report:
     )
 
 
+@body_limit(
+    "MAX_EVIDENCE_FILE_BYTES",
+    evidence=True,
+    refused=gettext_lazy(
+        "What you sent is %(size)s MB; an evidence file may be at most %(file)s MB. "
+        "Nothing was saved: enter the values again and attach a smaller file."
+    ),
+)
 @keeps_unsaved_form
 @login_required
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -184,7 +183,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         context=context,
         submitting=request.POST.get("action") == "submit",
     )
-    # A file over the evidence limit was left out as it arrived (projectoffice/request_limits.py):
+    # A file over the evidence limit was left out as it arrived (projectoffice/body_size.py):
     # refused beside its field, everything else typed shown back, nothing saved.
     refused = uploads_refused(request) if request.method == "POST" else []
     if request.method == "POST":

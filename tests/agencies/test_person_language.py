@@ -8,10 +8,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.urls import resolve
 
+from agencies import urls as agencies_urls
 from agencies.models import Membership, MembershipRole, Profile, RegionalBranch, person_language
 from initiatives.models import Indicator, OutboxMessage
 from initiatives.periods import Period
+from initiatives.portal import urls as portal_urls
 from initiatives.services.reminders import reminders_send
 from initiatives.services.reports import report_create, report_return, report_save, report_submit
 from tests.factories import UserFactory
@@ -131,3 +134,11 @@ def test_a_browser_asking_for_a_language_the_site_does_not_speak_changes_nothing
     # Once remembered, a visit asking the same costs nothing more.
     client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
     assert Profile.objects.get(user=coordinator_astana).history.count() == 1
+
+
+def test_log_in_log_out_and_the_switcher_are_the_site_s_not_the_portal_s() -> None:
+    # They serve every app's pages (the citizen register's too), so no app's portal holds them.
+    assert resolve("/i18n/setlang/").func.__module__ == "agencies.views"
+    site_urls = {p.name for p in agencies_urls.urlpatterns}
+    assert {"login", "logout", "set_language"} <= site_urls
+    assert site_urls.isdisjoint(p.name for p in portal_urls.urlpatterns)

@@ -42,3 +42,18 @@ def test_it_reports_a_live_redis(client: Client) -> None:
 def test_it_does_not_need_a_log_in_and_is_never_cached(client: Client) -> None:
     response = client.get("/healthz")
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_an_app_s_report_is_collected_from_its_app_config_and_its_failure_spoils_nothing(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # initiatives offers its rollups report through InitiativesConfig.health_reports.
+    def broken() -> dict[str, str]:
+        raise RuntimeError("no table")
+
+    monkeypatch.setattr("initiatives.selectors.figures.rollups_health", broken)
+    with override_settings(REDIS_URL=""):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["rollups"] == {"state": "error: RuntimeError"}

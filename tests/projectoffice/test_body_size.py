@@ -8,13 +8,15 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
+from django.urls import path
 
 from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report
 from initiatives.periods import Period
 from initiatives.services.reports import report_create
-from projectoffice.request_limits import REPORT_BODY_MARGIN
+from projectoffice.body_size import REPORT_BODY_MARGIN, body_limit, uploads_refused
 from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +159,7 @@ def test_a_file_over_the_limit_is_not_stored_past_it(
     client: Client, report: Report, coordinator_astana, settings
 ) -> None:
     settings.MAX_EVIDENCE_FILE_BYTES = 200_000
-    settings.FILE_UPLOAD_HANDLERS = ["tests.projectoffice.test_request_limits.RecordingHandler"]
+    settings.FILE_UPLOAD_HANDLERS = ["tests.projectoffice.test_body_size.RecordingHandler"]
     RecordingHandler.received.clear()
     client.force_login(coordinator_astana)
     scan = SimpleUploadedFile("scan.pdf", b"%PDF" + b"0" * 5_000_000)
@@ -175,3 +177,44 @@ def test_a_body_past_the_margin_is_still_refused_unread(client: Client, report: 
     response = client.generic("POST", f"/reports/{report.pk}/", **too_long(10 * 10**6 + REPORT_BODY_MARGIN + 1))
 
     assert response.status_code == 303
+
+
+# A URLconf of views the kernel has never heard of: their limits are theirs, not its.
+@body_limit("MAX_IMPORT_FILE_BYTES", refused="Sent %(size)s MB, a file may be %(limit)s MB.")
+def any_api_upload(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("read")
+
+
+@body_limit("MAX_EVIDENCE_FILE_BYTES", refused="Sent %(size)s MB, a file may be %(file)s MB.", evidence=True)
+def any_evidence_page(request: HttpRequest) -> HttpResponse:
+    request.POST  # noqa: B018  (reads the body, through the upload handlers)
+    return HttpResponse(f"refused {len(uploads_refused(request))}")
+
+
+urlpatterns = [
+    path("api/elsewhere/", any_api_upload),
+    path("elsewhere/", any_evidence_page),
+]
+
+
+@pytest.mark.urls("tests.projectoffice.test_body_size")
+def test_a_limit_is_declared_on_its_view_and_refused_wherever_that_view_is_served(client: Client, settings) -> None:
+    settings.MAX_IMPORT_FILE_BYTES = 10**6
+
+    refused = client.generic("POST", "/api/elsewhere/", **too_long(5 * 10**6))
+
+    assert refused.status_code == 413
+    assert refused.json()["error"]["message"] == "Sent 5 MB, a file may be 1 MB."
+    # Its file's limit and the fields' beside it (2.5 MB): past the API's cap on other bodies.
+    assert client.generic("POST", "/api/elsewhere/", **too_long(3 * 10**6)).content == b"read"
+    assert client.post("/api/elsewhere/", {"file": SimpleUploadedFile("a.csv", b"x" * 3 * 2**20)}).content == b"read"
+
+
+@pytest.mark.urls("tests.projectoffice.test_body_size")
+def test_an_evidence_view_reads_a_body_a_little_over_and_leaves_its_file_out(client: Client, settings) -> None:
+    settings.MAX_EVIDENCE_FILE_BYTES = 200_000
+    big = SimpleUploadedFile("photo.jpg", b"x" * 300_000, content_type="image/jpeg")
+
+    assert client.post("/elsewhere/", {"file": big}).content == b"refused 1"
+    refused = client.generic("POST", "/elsewhere/", **too_long(REPORT_BODY_MARGIN + 300_000))
+    assert refused.status_code == 303 and refused["Location"] == "/elsewhere/"

@@ -2,21 +2,24 @@
 
 Django caps the form fields it keeps in memory (DATA_UPLOAD_MAX_MEMORY_SIZE) but streams
 file uploads to disk whatever their size, and only then does a form or serializer say
-"too large". The two places people upload (the portal's report page with its evidence
-file, the API's statistics import) are refused here from the length they declare, with
-the message each audience reads: a message on the page, or the API's error shape.
+"too large". A view that takes a file says how large with `@body_limit` (on a DRF
+viewset, on its action): the setting that caps its file and the message of a refusal.
+The middleware finds the view from the path and refuses from the length declared, with
+the message each audience reads: a message on the page, or the API's error shape. Any
+other body on the API is capped at the form fields' limit.
 
-The report page is the exception for a body a little too large: refused unread, it would
-lose every value and the narrative typed with the file. Up to the evidence limit plus
-REPORT_BODY_MARGIN it is read, through `EvidenceSizeHandler`, which stops storing a file
-once it passes the limit and says so (`uploads_refused`), so the page shows the refusal
-with all else that was typed. Only a larger body is refused unread.
+A page that takes evidence (`evidence=True`, the report page) is the exception for a body
+a little too large: refused unread, it would lose every value and the narrative typed with
+the file. Up to the file limit plus REPORT_BODY_MARGIN it is read, through
+`EvidenceSizeHandler`, which stops storing a file once it passes the limit and says so
+(`uploads_refused`), so the page shows the refusal with all else that was typed. Only a
+larger body is refused unread.
 """
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,16 +27,64 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import Resolver404, resolve
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
-REPORT_PAGE = re.compile(r"^/reports/\d+/$")
-IMPORT_UPLOAD = re.compile(r"^/api/v1/imports/$")
 
 
 # How far over the evidence limit a report page's body may be and still be read (its file
 # refused, the rest kept): a photo a little too large, not a video.
 REPORT_BODY_MARGIN = 30 * 10**6
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """The largest body a view takes: its file, capped by the setting `file_setting`, and
+    the fields beside it (or, with `evidence`, REPORT_BODY_MARGIN). `refused` is said on a
+    refusal, with `%(size)s` the body's size and `%(file)s` or `%(limit)s` the file's
+    limit, in MB."""
+
+    file_setting: str
+    refused: str | Promise
+    evidence: bool = False
+
+    def file_bytes(self) -> int:
+        return int(getattr(settings, self.file_setting))
+
+    def body_bytes(self) -> int:
+        return self.file_bytes() + (REPORT_BODY_MARGIN if self.evidence else _fields_limit())
+
+
+def body_limit(file_setting: str, *, refused: str | Promise, evidence: bool = False) -> Callable[[V], V]:
+    """Mark a view (or a DRF viewset's action) that takes a file: see BodyLimit."""
+    limit = BodyLimit(file_setting=file_setting, refused=refused, evidence=evidence)
+
+    def mark(view: V) -> V:
+        view.body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def view_body_limit(request: HttpRequest) -> BodyLimit | None:
+    """The limit the view at this request's path declares, if any. A DRF route serves
+    several actions (the list's GET and POST): the limit is any of them declares, as the
+    body is refused before the method is dispatched."""
+    try:
+        view = resolve(request.path_info, getattr(request, "urlconf", None)).func
+    except Resolver404:
+        return None
+    viewset, actions = getattr(view, "cls", None), getattr(view, "actions", None) or {}
+    for marked in (view, *(getattr(viewset, action, None) for action in actions.values())):
+        limit = getattr(marked, "body_limit", None)
+        if isinstance(limit, BodyLimit):
+            return limit
+    return None
 
 
 @dataclass(frozen=True)
@@ -87,7 +138,7 @@ def api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"status": status, "code": code, "message": message}}, status=status)
 
 
-class RequestSizeMiddleware:
+class BodySizeMiddleware:
     """After MessageMiddleware (the portal's refusal is a message); before any view or
     CSRF check reads the body."""
 
@@ -97,30 +148,22 @@ class RequestSizeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = _declared_length(request)
         path = request.path_info
-        if REPORT_PAGE.match(path):
-            limit = settings.MAX_EVIDENCE_FILE_BYTES + REPORT_BODY_MARGIN
+        # Only a body can be too big: a request without one need not find its view.
+        limit = view_body_limit(request) if length else None
+        if limit is not None and limit.evidence:
             # Before anything reads the body (the CSRF check does, in process_view).
             request.upload_handlers.insert(0, EvidenceSizeHandler(request))
-            if length > limit:
-                messages.error(
-                    request,
-                    _(
-                        "What you sent is %(size)s MB; an evidence file may be at most %(file)s MB. "
-                        "Nothing was saved: enter the values again and attach a smaller file."
-                    )
-                    % {"size": _megabytes(length), "file": _megabytes(settings.MAX_EVIDENCE_FILE_BYTES)},
-                )
-                return HttpResponseRedirect(path, status=303)
-        elif IMPORT_UPLOAD.match(path):
-            limit = settings.MAX_IMPORT_FILE_BYTES + _fields_limit()
-            if length > limit:
-                return api_error(
-                    413,
-                    "too_large",
-                    _("The request is %(size)s MB; a statistics file may be at most %(limit)s MB.")
-                    % {"size": _megabytes(length), "limit": _megabytes(settings.MAX_IMPORT_FILE_BYTES)},
-                )
-        elif path.startswith(API_PREFIX) and length > _fields_limit():
+        if limit is not None and length > limit.body_bytes():
+            words = str(limit.refused) % {
+                "size": _megabytes(length),
+                "file": _megabytes(limit.file_bytes()),
+                "limit": _megabytes(limit.file_bytes()),
+            }
+            if path.startswith(API_PREFIX):
+                return api_error(413, "too_large", words)
+            messages.error(request, words)
+            return HttpResponseRedirect(path, status=303)
+        if limit is None and path.startswith(API_PREFIX) and length > _fields_limit():
             return self._too_big()
         return self.get_response(request)
 
