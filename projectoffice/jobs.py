@@ -127,6 +127,7 @@ def job_run(
     max_attempts: int = MAX_ATTEMPTS,
     passing: tuple[type[BaseException], ...] = PASSING_ERRORS,
     claim_fields: Mapping[str, Any] | None = None,
+    passing_fields: Callable[[J, BaseException], dict[str, Any]] | None = None,
 ) -> JobRun[R]:
     """Run one job, the same way for every kind: take its lock (`lock`: the kind's key in
     job_locks.py) and claim it; give it up once claimed more than `max_attempts` times;
@@ -138,7 +139,7 @@ def job_run(
     - the soft time limit: ends failed (`Failure.TIMED_OUT`), a longer run would hit it again;
     - `passing` errors (the database): raised, the job left running for the task's retry,
       which claims it again (one more attempt), or, when the retries run out, for the
-      takeover (its lock is free);
+      takeover (its lock is free); `passing_fields` notes the error on the job meanwhile;
     - any other error: ends failed (`Failure.BROKE`) and logged, rather than tried again
       until the attempts run out.
     Safe to call twice, at once too: a second delivery leaves the job to a live runner.
@@ -157,7 +158,10 @@ def job_run(
             return _failed(job, exc.fields)
         except SoftTimeLimitExceeded as exc:
             return _failed(job, fail_fields(job, Failure.TIMED_OUT, exc))
-        except passing:
+        except passing as exc:
+            if passing_fields is not None:  # while the job is still this claim's
+                mine = model._default_manager.filter(pk=job.pk, status=job.statuses.running, attempts=job.attempts)
+                mine.update(updated_at=timezone.now(), **passing_fields(job, exc))
             raise
         except Exception as exc:
             logger.exception("%s %s stopped on an unexpected error", model._meta.model_name, job_id)

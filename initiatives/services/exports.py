@@ -171,6 +171,7 @@ def export_build(*, export_id: int) -> bool:
         fail_fields=_failed_fields,
         max_attempts=MAX_ATTEMPTS,
         passing=(*PASSING_ERRORS, OSError),
+        passing_fields=_passing_fields,
     )
     return run.failed or bool(run.result)
 
@@ -186,6 +187,11 @@ def _build(claimed: Export) -> bool:
         return _write_and_store(export, values, scope=_scope_of(caller))
     except ExportRefused as exc:
         raise JobFailed(error=str(exc)[:2000]) from None
+
+
+def _passing_fields(export: Export, error: BaseException) -> dict[str, Any]:
+    # Said to the requester: what kind of trouble, not its details (paths, hosts, SQL).
+    return {"error": _("a passing error (%(kind)s); it is tried again") % {"kind": type(error).__name__}}
 
 
 def _failed_fields(export: Export, failure: Failure, error: BaseException | None) -> dict[str, Any]:

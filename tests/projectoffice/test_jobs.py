@@ -131,9 +131,9 @@ def test_job_run_raises_passing_trouble_and_leaves_the_job_to_the_retry() -> Non
     with pytest.raises(OperationalError):
         _run(job, database_down)
     with pytest.raises(OSError):
-        _run(job, storage_down, passing=(OSError,))
+        _run(job, storage_down, passing=(OSError,), passing_fields=lambda _job, exc: {"error": str(exc)})
     job.refresh_from_db()
-    assert (job.status, job.attempts) == (Export.statuses.running, 2)
+    assert (job.status, job.attempts, job.error) == (Export.statuses.running, 2, "storage down")
     assert _run(job, _ends_done).result == "built"  # the retry takes it over
 
 
