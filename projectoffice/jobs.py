@@ -6,19 +6,27 @@ The row is the job (`model_mixins.Job`). A worker that holds the job's lock
 more attempt. It ends the job with another conditional UPDATE that names its own attempt,
 so a worker that was presumed dead and came back cannot overwrite the job of the worker
 that took it over. The sweep lists the jobs never queued; the takeover lists the running
-jobs whose worker died (their lock is free), both for the queue.
+jobs whose worker died (their lock is free), both for the queue. `job_run` puts these
+together with one policy for attempts, time limits and errors, for every kind of job.
 """
 
 import datetime
-from typing import Any, TypeVar
+import enum
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from .job_locks import jobs_held
+from .job_locks import job_lock, jobs_held
 from .model_mixins import Job
+
+logger = logging.getLogger(__name__)
 
 J = TypeVar("J", bound=Job)
 
@@ -73,3 +81,92 @@ def jobs_orphaned(
     found = list(running.order_by("started_at", "pk").values_list("pk", "attempts")[: 10 * limit])
     held = jobs_held(kind, [pk for pk, _attempts in found])
     return [(pk, attempts) for pk, attempts in found if pk not in held][:limit]
+
+
+# A job taken up this many times without finishing (workers dying on it) is given up.
+MAX_ATTEMPTS = 5
+# Trouble that passes (the database restarting, a lock timeout): the task tries again.
+PASSING_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+R = TypeVar("R")
+
+
+class JobFailed(Exception):
+    """Raised by a job's work: the job cannot be done (a refused file, a revoked token);
+    it ends failed with `fields`, for whoever asked to read."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(fields)
+        self.fields = fields
+
+
+class Failure(enum.Enum):
+    """Why `job_run` ended a job failed; the job says it in its own words (`fail_fields`)."""
+
+    GAVE_UP = "gave_up"  # taken up `max_attempts` times, never finished
+    TIMED_OUT = "timed_out"  # the soft time limit (CELERY_TASK_SOFT_TIME_LIMIT)
+    BROKE = "broke"  # an unexpected error: a bug, not a reason to try again
+
+
+@dataclass(frozen=True)
+class JobRun(Generic[R]):
+    """How one call of `job_run` went."""
+
+    claimed: bool  # this call took the job up (else it is finished, or a live worker runs it)
+    result: R | None = None  # what the work returned
+    failed: bool = False  # this call ended the job failed
+
+
+def job_run(
+    model: type[J],
+    job_id: int,
+    work: Callable[[J], R],
+    *,
+    lock: int,
+    fail_fields: Callable[[J, Failure, BaseException | None], dict[str, Any]],
+    max_attempts: int = MAX_ATTEMPTS,
+    passing: tuple[type[BaseException], ...] = PASSING_ERRORS,
+    claim_fields: Mapping[str, Any] | None = None,
+    passing_fields: Callable[[J, BaseException], dict[str, Any]] | None = None,
+) -> JobRun[R]:
+    """Run one job, the same way for every kind: take its lock (`lock`: the kind's key in
+    job_locks.py) and claim it; give it up once claimed more than `max_attempts` times;
+    then `work(job)`, which ends the job itself when it is done (`job_end`, in the same
+    transaction as what it writes when it can).
+
+    One policy for the ways it can go wrong:
+    - `JobFailed` from the work: the job ends failed with its fields;
+    - the soft time limit: ends failed (`Failure.TIMED_OUT`), a longer run would hit it again;
+    - `passing` errors (the database): raised, the job left running for the task's retry,
+      which claims it again (one more attempt), or, when the retries run out, for the
+      takeover (its lock is free); `passing_fields` notes the error on the job meanwhile;
+    - any other error: ends failed (`Failure.BROKE`) and logged, rather than tried again
+      until the attempts run out.
+    Safe to call twice, at once too: a second delivery leaves the job to a live runner.
+    """
+    with job_lock(lock, job_id) as owner:
+        if not owner:  # a live worker runs it
+            return JobRun(claimed=False)
+        job = job_claim(model, job_id, **(claim_fields or {}))
+        if job is None:  # finished already, or unknown
+            return JobRun(claimed=False)
+        if job.attempts > max_attempts:
+            return _failed(job, fail_fields(job, Failure.GAVE_UP, None))
+        try:
+            return JobRun(claimed=True, result=work(job))
+        except JobFailed as exc:
+            return _failed(job, exc.fields)
+        except SoftTimeLimitExceeded as exc:
+            return _failed(job, fail_fields(job, Failure.TIMED_OUT, exc))
+        except passing as exc:
+            if passing_fields is not None:  # while the job is still this claim's
+                mine = model._default_manager.filter(pk=job.pk, status=job.statuses.running, attempts=job.attempts)
+                mine.update(updated_at=timezone.now(), **passing_fields(job, exc))
+            raise
+        except Exception as exc:
+            logger.exception("%s %s stopped on an unexpected error", model._meta.model_name, job_id)
+            return _failed(job, fail_fields(job, Failure.BROKE, exc))
+
+
+def _failed(job: J, fields: dict[str, Any]) -> JobRun[Any]:
+    return JobRun(claimed=True, failed=job_end(job, failed=True, **fields))

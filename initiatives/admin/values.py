@@ -13,10 +13,9 @@ from django.utils.translation import ngettext
 
 from regions.models import Region
 
-from ..engine.rollups import rollups_refresh_later
-from ..models import ApprovalState, Indicator, Value, ValueSource
+from ..models import Indicator, Value, ValueSource
 from ..periods import Period, PeriodError
-from ..services.values import value_check_version, values_approve
+from ..services.values import value_check_version, value_delete, value_set, values_approve
 from .filters import TopRegionFilter, YearFilter
 from .history import WorkflowHistoryAdmin
 
@@ -107,13 +106,8 @@ class ValueAdminForm(forms.ModelForm[Value]):
 
 
 def is_official(value: Value | None) -> bool:
-    """An approved figure of the legal-statistics import: corrected only by importing again."""
-    return bool(
-        value is not None
-        and value.pk
-        and value.source == ValueSource.IMPORT
-        and value.approval_state == ApprovalState.APPROVED
-    )
+    """An official figure (`Value.is_official`): the admin opens it read-only."""
+    return value is not None and value.is_official
 
 
 @admin.register(Value)
@@ -170,21 +164,31 @@ class ValueAdmin(WorkflowHistoryAdmin):
         return response
 
     def save_model(self, request: HttpRequest, obj: Value, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
-        if change and "value" in form.changed_data:
-            # A number changed by hand is no longer the one that was approved.
-            obj.approval_state, obj.approved_at, obj.approved_by = ApprovalState.PENDING, None, None
-        super().save_model(request, obj, form, change)
-        rollups_refresh_later([obj.indicator_id])
+        # Through the service: the version seen is checked again and an add over a value
+        # already there refused (the form said both first, in the person's words); a
+        # number changed by hand is no longer the one that was approved.
+        data = form.cleaned_data
+        saved = value_set(
+            indicator=data["indicator"],
+            region=data["region"],
+            period=data["period"],
+            value=data["value"],
+            source=data["source"],
+            comment=data.get("comment") or "",
+            report=obj.report,
+            user=request.user,  # type: ignore[arg-type]
+            value_id=obj.pk if change else None,
+            version=(data.get("seen_version") or "") if change else "",
+        )
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at  # for the admin's message and redirect
 
     def delete_model(self, request: HttpRequest, obj: Value) -> None:
-        super().delete_model(request, obj)
-        rollups_refresh_later([obj.indicator_id])
+        value_delete(value=obj, user=request.user)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
-        # The bulk action bypasses delete_model: the KPIs' rollups are refreshed here too.
-        indicators = sorted(set(queryset.values_list("indicator_id", flat=True)))
-        super().delete_queryset(request, queryset)
-        rollups_refresh_later(indicators)
+        # Each through the service, as one is (the admin lets no official figure get here).
+        for value in queryset.order_by("pk"):
+            value_delete(value=value, user=request.user)  # type: ignore[arg-type]
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

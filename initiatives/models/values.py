@@ -29,6 +29,10 @@ class ValueQuerySet(models.QuerySet["Value"]):
     def approved(self) -> "ValueQuerySet":
         return self.filter(approval_state=ApprovalState.APPROVED)
 
+    def official(self) -> "ValueQuerySet":
+        """The official figures (`Value.is_official`)."""
+        return self.filter(source=ValueSource.IMPORT, approval_state=ApprovalState.APPROVED)
+
     def for_period(self, period: Period) -> "ValueQuerySet":
         return self.filter(period_start=period.first_day, period_end=period.end.first_day)
 
@@ -107,6 +111,12 @@ class Value(Timestamped):
     # table gets for every foreign key would cost each import row and serve no query.
     history = HistoricalRecords(no_db_index=["indicator", "region", "approved_by", "report", "import_batch"])
     objects = ValueQuerySet.as_manager()
+
+    @property
+    def is_official(self) -> bool:
+        """An approved figure of the legal-statistics import: corrected only by importing
+        again, never by hand (the services refuse it; the admin shows it read-only)."""
+        return self.source == ValueSource.IMPORT and self.approval_state == ApprovalState.APPROVED
 
     @property
     def version(self) -> str:

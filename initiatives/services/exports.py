@@ -1,8 +1,8 @@
 """Exports of KPI values to CSV or XLSX: asked for through the API, built by a worker.
 
 `export_request` checks the filters as `/api/v1/values/` reads them and records the job;
-the build is queued once the record is committed. `export_build` claims the job with a
-conditional UPDATE (so a task delivered twice builds one file), applies the requester's
+the build is queued once the record is committed. `export_build` runs the job through
+`projectoffice.jobs.job_run` (so a task delivered twice builds one file), applies the requester's
 rights as they are at that moment, streams the rows to a temporary file and stores it.
 The sweep queues jobs that were never queued (the broker was down) or whose worker
 died, and deletes files past their expiry.
@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,8 +30,17 @@ from agencies.access import coordinator_regions, is_project_office, may_read
 from agencies.models import TokenScope
 from agencies.tokens import AgencyCaller, is_agency_caller
 from projectoffice.cell_safety import safe_cell
-from projectoffice.job_locks import EXPORT_JOBS, job_lock
-from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
+from projectoffice.job_locks import EXPORT_JOBS
+from projectoffice.jobs import (
+    MAX_ATTEMPTS,
+    PASSING_ERRORS,
+    Failure,
+    JobFailed,
+    job_end,
+    job_run,
+    jobs_orphaned,
+    jobs_to_requeue,
+)
 from projectoffice.queueing import queue_on_commit
 
 from ..models import Export, ExportFormat, ExportStatus, Value
@@ -57,8 +65,6 @@ EXPORT_KEEP = datetime.timedelta(days=7)
 REQUEUE_AFTER = datetime.timedelta(minutes=1)
 # Jobs the sweep handles per run; the next run takes the rest.
 SWEEP_BATCH = 500
-# A job taken up this many times without finishing fails for good.
-MAX_ATTEMPTS = 5
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.XLSX: XLSX_CONTENT_TYPE}
@@ -154,27 +160,24 @@ def export_build(*, export_id: int) -> bool:
     """Build the file of one export unless it is built, failed, or being built by a live
     worker. True when this call finished the job (ready, or failed for a stated reason).
 
-    Errors the requester cannot fix by asking again differently (the database or the
-    storage failing) put the job back to waiting and are raised, so the task retries.
+    Attempts, time limits and errors: `projectoffice.jobs.job_run`. Passing trouble (the
+    database, the storage failing) is raised, so the task retries; a bug fails the job.
     """
-    with job_lock(EXPORT_JOBS, export_id) as owner:
-        if not owner:  # a live worker builds it (projectoffice/job_locks.py)
-            return False
-        return _build(export_id)
+    run = job_run(
+        Export,
+        export_id,
+        _build,
+        lock=EXPORT_JOBS,
+        fail_fields=_failed_fields,
+        max_attempts=MAX_ATTEMPTS,
+        passing=(*PASSING_ERRORS, OSError),
+        passing_fields=_passing_fields,
+    )
+    return run.failed or bool(run.result)
 
 
-def _build(export_id: int) -> bool:
-    # Holding the job's lock, a job marked running is one whose worker died: take it over.
-    if job_claim(Export, export_id) is None:
-        return False  # built, failed or unknown
-    export = Export.objects.select_related("requested_by", "token__agency").get(pk=export_id)
-    if export.attempts > MAX_ATTEMPTS:
-        _fail(
-            export,
-            _("Gave up after %(count)s attempts. Last error: %(error)s")
-            % {"count": MAX_ATTEMPTS, "error": export.error or "-"},
-        )
-        return True
+def _build(claimed: Export) -> bool:
+    export = Export.objects.select_related("requested_by", "token__agency").get(pk=claimed.pk)
     try:
         caller = _requester_now(export)
         try:
@@ -183,27 +186,28 @@ def _build(export_id: int) -> bool:
             raise ExportRefused(_("The filters no longer apply: %(errors)s") % {"errors": _messages(exc)}) from None
         return _write_and_store(export, values, scope=_scope_of(caller))
     except ExportRefused as exc:
-        _fail(export, str(exc))
-        return True
-    except SoftTimeLimitExceeded:
-        _fail(
-            export,
-            _(
-                "The export took longer than %(minutes)s minutes; "
-                "narrow the filters (kpi, region, period) and ask again."
-            )
-            % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60},
-        )
-        return True
-    except Exception as exc:
-        logger.exception("export %s: building failed; the task will try again", export_id)
+        raise JobFailed(error=str(exc)[:2000]) from None
+
+
+def _passing_fields(export: Export, error: BaseException) -> dict[str, Any]:
+    # Said to the requester: what kind of trouble, not its details (paths, hosts, SQL).
+    return {"error": _("a passing error (%(kind)s); it is tried again") % {"kind": type(error).__name__}}
+
+
+def _failed_fields(export: Export, failure: Failure, error: BaseException | None) -> dict[str, Any]:
+    if failure is Failure.GAVE_UP:
+        reason = _("Gave up after %(count)s attempts. Last error: %(error)s") % {
+            "count": MAX_ATTEMPTS,
+            "error": export.error or "-",
+        }
+    elif failure is Failure.TIMED_OUT:
+        reason = _(
+            "The export took longer than %(minutes)s minutes; narrow the filters (kpi, region, period) and ask again."
+        ) % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60}
+    else:
         # Said to the requester: what kind of trouble, not its details (paths, hosts, SQL).
-        error = _("a passing error (%(kind)s); it is tried again") % {"kind": type(exc).__name__}
-        # Back to waiting, if the job is still this claim's (the task's retry claims it again).
-        Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING, attempts=export.attempts).update(
-            status=ExportStatus.WAITING, error=error, updated_at=timezone.now()
-        )
-        raise
+        reason = _("the export stopped on an unexpected error (%(kind)s)") % {"kind": type(error).__name__}
+    return {"error": reason[:2000]}
 
 
 def _requester_now(export: Export) -> Caller:
@@ -317,10 +321,6 @@ def _write_xlsx(path: Path, values: QuerySet[Value], cap: int) -> int:
         sheet.append(cells)
     workbook.save(path)
     return written
-
-
-def _fail(export: Export, reason: str) -> None:
-    job_end(export, failed=True, error=reason[:2000])
 
 
 def _messages(exc: ValidationError) -> str:

@@ -12,18 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
-from projectoffice.job_locks import IMPORT_JOBS, job_lock
-from projectoffice.jobs import job_claim, job_end, jobs_orphaned, jobs_to_requeue
+from projectoffice.job_locks import IMPORT_JOBS
+from projectoffice.jobs import MAX_ATTEMPTS, Failure, JobFailed, job_end, job_run, jobs_orphaned, jobs_to_requeue
 from projectoffice.queueing import queue_on_commit
 from projectoffice.tabular import RowError, problems_register
 
@@ -67,27 +66,21 @@ def import_job_submit(
 
 def import_job_run(*, batch_id: int) -> ImportBatch:
     """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice,
-    at once too: a delivery that finds the job in a live worker's hands leaves it there."""
-    with job_lock(IMPORT_JOBS, batch_id) as owner:
-        if not owner:  # a live worker runs it (projectoffice/job_locks.py)
-            return ImportBatch.objects.get(pk=batch_id)
-        return _run(batch_id)
+    at once too: a delivery that finds the job in a live worker's hands leaves it there
+    (attempts, time limits and errors: `projectoffice.jobs.job_run`)."""
+    job_run(
+        ImportBatch,
+        batch_id,
+        _import,
+        lock=IMPORT_JOBS,
+        fail_fields=_failed_fields,
+        max_attempts=MAX_ATTEMPTS,
+        claim_fields={"stage": "checking", "progress_done": 0, "progress_total": 0},
+    )
+    return ImportBatch.objects.get(pk=batch_id)
 
 
-# A job taken up this many times without finishing (workers dying on it) is given up.
-MAX_ATTEMPTS = 5
-
-
-def _run(batch_id: int) -> ImportBatch:
-    batch = job_claim(ImportBatch, batch_id, stage="checking", progress_done=0, progress_total=0)
-    if batch is None:  # finished already
-        return ImportBatch.objects.get(pk=batch_id)
-    if batch.attempts > MAX_ATTEMPTS:
-        return _end(
-            batch,
-            failed=True,
-            errors=[_problem("never_finished", count=batch.attempts - 1)],
-        )
+def _import(batch: ImportBatch) -> None:
     try:
         with batch.upload.open("rb") as source:
             result = statistics_import(
@@ -96,34 +89,24 @@ def _run(batch_id: int) -> ImportBatch:
                 user=batch.uploaded_by,
                 agency=batch.agency,
                 dry_run=batch.dry_run,
-                progress=_ProgressWriter(batch_id),
+                progress=_ProgressWriter(batch.pk),
                 batch=batch,
             )
     except ImportAlreadyFinished:
-        return ImportBatch.objects.get(pk=batch_id)
+        return
     except StatisticsImportError as exc:
-        return _end(
-            batch,
-            failed=True,
-            errors=[e.stored() for e in exc.errors],
-            error_count=exc.error_count,
-        )
+        raise JobFailed(
+            stage="", errors=[e.stored() for e in exc.errors], error_count=max(exc.error_count, 1)
+        ) from None
     except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
-        logger.error("import %s: the uploaded file cannot be opened: %s", batch_id, exc)
-        return _end(batch, failed=True, errors=[_problem("upload_missing")])
-    except SoftTimeLimitExceeded:
-        minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        return _end(batch, failed=True, errors=[_problem("timed_out", minutes=minutes)])
-    except (OperationalError, InterfaceError):
-        raise  # passing trouble with the database: the task tries again later
-    except Exception as exc:
-        logger.exception("import %s stopped on an unexpected error", batch_id)
-        return _end(batch, failed=True, errors=[_problem("unexpected_error", kind=type(exc).__name__)])
+        logger.error("import %s: the uploaded file cannot be opened: %s", batch.pk, exc)
+        raise JobFailed(stage="", errors=[_problem("upload_missing")], error_count=1) from None
     finally:
-        _ProgressWriter(batch_id).forget()
+        _ProgressWriter(batch.pk).forget()
     if result.dry_run:  # checked and rolled back: record what it would have done and what it checked
-        return _end(
+        job_end(
             batch,
+            stage="",
             rows=result.rows,
             progress_done=result.rows,
             progress_total=result.rows,
@@ -132,7 +115,17 @@ def _run(batch_id: int) -> ImportBatch:
             unchanged=result.unchanged,
             skipped=result.skipped,
         )
-    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _failed_fields(batch: ImportBatch, failure: Failure, error: BaseException | None) -> dict[str, Any]:
+    """A refused job counts at least one problem."""
+    if failure is Failure.GAVE_UP:
+        problem = _problem("never_finished", count=batch.attempts - 1)
+    elif failure is Failure.TIMED_OUT:
+        problem = _problem("timed_out", minutes=settings.CELERY_TASK_SOFT_TIME_LIMIT // 60)
+    else:
+        problem = _problem("unexpected_error", kind=type(error).__name__)
+    return {"stage": "", "errors": [problem], "error_count": 1}
 
 
 def _problem(code: str, **params: Any) -> dict[str, Any]:
@@ -143,14 +136,6 @@ def import_job_errors(batch: ImportBatch) -> list[RowError]:
     """The job's problems in the active language: they are stored as codes and params, so
     each reader reads them in their own; rows stored before codes read as written."""
     return [RowError.read(stored) for stored in batch.errors or []]
-
-
-def _end(batch: ImportBatch, *, failed: bool = False, **fields: Any) -> ImportBatch:
-    """End this claim of the job; a refused one counts at least one problem."""
-    if failed:
-        fields["error_count"] = max(fields.get("error_count", 0), 1)
-    job_end(batch, failed=failed, stage="", **fields)
-    return ImportBatch.objects.get(pk=batch.pk)
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:

@@ -19,6 +19,23 @@ from ..models import ApprovalState, Indicator, Report, Value, ValueSource
 from ..periods import Period, PeriodNotOver
 
 
+class ValueExists(ValidationError):
+    """An add for a KPI, region and period that has a value already; nothing was written."""
+
+    def __init__(self, row: Value) -> None:
+        super().__init__(
+            _("%(kpi)s for %(region)s, %(period)s already has a value: %(value)s. Nothing was saved.")
+            % {
+                "kpi": row.indicator.name,
+                "region": row.region,
+                "period": row.period,
+                "value": row.indicator.shown(row.value),
+            },
+            code="value_exists",
+        )
+        self.row = row
+
+
 @transaction.atomic
 def value_set(
     *,
@@ -31,42 +48,75 @@ def value_set(
     approved: bool = False,
     comment: str = "",
     report: Report | None = None,
+    value_id: int | None = None,
+    version: str | None = None,
 ) -> Value:
-    """Record `value` for (indicator, region, period), replacing any earlier number."""
+    """Record `value` for (indicator, region, period).
+
+    `version` is what the person saw: None replaces any earlier number (an import, a
+    report's approval); "" says they saw none (an add), and a value already there is
+    refused (`ValueExists`); else the value must still be at that version (`Value.version`),
+    or `StaleValueError`. With `value_id` they edited that value (moved to this key if it
+    was elsewhere, refused if another value holds the key); an edit that leaves the number
+    as it was keeps its approval."""
     if value < 0:
         raise ValidationError(_("a KPI value cannot be negative (got %(value)s)") % {"value": value})
     if not period.is_over(timezone.localdate()):
         raise ValidationError(str(PeriodNotOver(period)))
-    row = Value.objects.select_for_update().filter(indicator=indicator, region=region).for_period(period).first()
-    if row is None:
-        row = Value(indicator=indicator, region=region)
-        row.period = period
-    elif (
-        row.source == ValueSource.IMPORT
-        and row.approval_state == ApprovalState.APPROVED
-        and source != ValueSource.IMPORT
-    ):
-        raise ValidationError(
-            _(
-                "%(code)s for %(region)s, %(period)s is an official figure from the legal-statistics import; "
-                "it is corrected by importing, not by hand"
-            )
-            % {"code": indicator.code, "region": region.kato, "period": period}
-        )
+    at_key = Value.objects.select_for_update().filter(indicator=indicator, region=region).for_period(period)
+    if value_id is not None:
+        row = value_check_version(value=Value(pk=value_id), version=version or "")
+        taken = at_key.exclude(pk=value_id).select_related("indicator", "region").first()
+        if taken is not None:
+            raise ValueExists(taken)
+    else:
+        found = at_key.select_related("indicator", "region").first()
+        if found is not None and version == "":
+            raise ValueExists(found)
+        if found is not None and version and found.version != version:
+            raise _stale(found)
+        row = found or Value()
+    if row.is_official and source != ValueSource.IMPORT:
+        raise ValidationError(_official(row))
+    keeps_approval = value_id is not None and not approved and row.value == value
+    moved_from = row.indicator_id if row.pk else indicator.pk
+    row.indicator, row.region, row.period = indicator, region, period
     row.value = value
     row.source = source
     row.comment = comment
     row.report = report
     if approved:
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.APPROVED, timezone.now(), user
-    else:
+    elif not keeps_approval:
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.PENDING, None, None
     row._history_user = user  # type: ignore[attr-defined]
     # Runs Value.clean: no formula KPI, region alive during the period.
     row.full_clean(exclude=["approved_by"], validate_unique=False, validate_constraints=False)
     row.save()
-    rollups_refresh_later([indicator.pk])
+    rollups_refresh_later(sorted({moved_from, indicator.pk}))
     return row
+
+
+def _official(row: Value) -> str:
+    return _(
+        "%(code)s for %(region)s, %(period)s is an official figure from the legal-statistics import; "
+        "it is corrected by importing, not by hand"
+    ) % {"code": row.indicator.code, "region": row.region.kato, "period": row.period}
+
+
+@transaction.atomic
+def value_delete(*, value: Value, user: User | None, version: str | None = None) -> None:
+    """Delete a value, in its history as `user`'s; with `version`, only if it is still the
+    version the person saw. An official figure is not deleted by hand: an import replaces it."""
+    if version is not None:
+        row = value_check_version(value=value, version=version)
+    else:
+        row = Value.objects.select_for_update(of=("self",)).select_related("indicator", "region").get(pk=value.pk)
+    if row.is_official:
+        raise PermissionDenied(_official(row))
+    row._history_user = user  # type: ignore[attr-defined]
+    row.delete()
+    rollups_refresh_later([row.indicator_id])
 
 
 class StaleValueError(ValidationError):

@@ -552,3 +552,26 @@ def test_a_big_export_is_queued_behind_small_ones(caller, values, settings, djan
     first, second = Export.objects.order_by("pk")
     small.assert_called_once_with(first.pk)  # the default priority, 0: first
     big.assert_called_once_with((second.pk,), priority=9)
+
+
+def test_an_unexpected_error_fails_the_export_at_once_and_passing_trouble_is_retried(caller, values) -> None:
+    """One policy with imports (projectoffice.jobs.job_run): a bug is not tried again."""
+    from unittest import mock
+
+    from initiatives.services import exports
+
+    client = caller("office")
+    broken = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
+    with mock.patch.object(exports, "_write_and_store", side_effect=KeyError("bug")):
+        assert export_build(export_id=broken["id"]) is True
+    export = Export.objects.get(pk=broken["id"])
+    assert (export.status, export.attempts) == ("failed", 1)
+    assert export.error == "the export stopped on an unexpected error (KeyError)"
+
+    passing = client.post("/api/v1/exports/", {"format": "csv"}, format="json").json()
+    with mock.patch.object(exports, "_write_and_store", side_effect=OSError("disk full")), pytest.raises(OSError):
+        export_build(export_id=passing["id"])
+    export = Export.objects.get(pk=passing["id"])
+    assert (export.status, export.error) == ("running", "a passing error (OSError); it is tried again")
+    assert export_build(export_id=passing["id"]) is True  # the task's retry
+    assert Export.objects.get(pk=passing["id"]).status == "ready"

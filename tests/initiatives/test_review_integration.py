@@ -48,7 +48,7 @@ def test_an_official_figures_history_and_its_old_versions_open(staff: Client) ->
 
 def test_the_bulk_delete_of_manual_figures_refreshes_their_kpis_rollups(staff: Client, monkeypatch) -> None:
     refreshed: list[list[int]] = []
-    monkeypatch.setattr("initiatives.admin.values.rollups_refresh_later", refreshed.append)
+    monkeypatch.setattr("initiatives.services.values.rollups_refresh_later", refreshed.append)  # the delete service
     manual = ValueFactory(kpi="crime.theft", period="2026-02", value=7, source=ValueSource.MANUAL, approved=False)
     chosen = {"action": "delete_selected", "_selected_action": [manual.pk], "post": "yes"}
 
