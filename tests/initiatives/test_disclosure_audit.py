@@ -30,7 +30,7 @@ from initiatives.models import PublicFigure, Release, ReleaseFigure
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region
-from tests.initiatives.test_releases import GRAVITY, T0, offence_months, year_months
+from tests.factories import GRAVITY, T0, offence_months, year_months
 
 pytestmark = pytest.mark.django_db
 

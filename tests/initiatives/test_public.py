@@ -11,8 +11,7 @@ from django.test import Client
 from initiatives.models import Indicator, Release, Value
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish, release_withdraw
-from tests.factories import IndicatorFactory
-from tests.initiatives.test_releases import T0, offence_months, year_months
+from tests.factories import T0, IndicatorFactory, offence_months, year_months
 
 pytestmark = pytest.mark.django_db
 
