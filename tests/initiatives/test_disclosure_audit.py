@@ -53,18 +53,6 @@ def three_releases(office, second_office, settings) -> list[Release]:  # type: i
     return out
 
 
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import Group
-
-    from agencies.roles import PROJECT_OFFICE_GROUP
-    from tests.factories import UserFactory
-
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
-
-
 class Audit:
     """The outsider's linear model: one unknown per KPI, region and month."""
 

@@ -24,18 +24,6 @@ def release(office, second_office) -> Release:  # type: ignore[no-untyped-def]
         return release_confirm(release=made, user=second_office)
 
 
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import Group
-
-    from agencies.roles import PROJECT_OFFICE_GROUP
-    from tests.factories import UserFactory
-
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
-
-
 def test_anyone_reads_the_latest_release_by_region_with_small_counts_as_below_the_threshold(release) -> None:
     page = Client().get("/public/", {"kpi": "crime.especially_grave"})
     assert page.status_code == 200
