@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from agencies.roles import PROJECT_OFFICE_GROUP
 from tests.factories import UserFactory
@@ -23,3 +24,10 @@ def second_office(db: None):  # type: ignore[no-untyped-def]
     user = UserFactory(username="office.second", is_staff=True)
     user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
     return user
+
+
+@pytest.fixture
+def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
+    """The test client logged in as the project office."""
+    client.force_login(office)
+    return client

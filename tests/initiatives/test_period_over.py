@@ -131,12 +131,6 @@ def test_the_api_import_refuses_december_and_says_so_in_russian(
 # --- the admin's "Add KPI value", and the service every other write goes through ---------
 
 
-@pytest.fixture
-def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(office)
-    return client
-
-
 def add_value(staff: Client, period: str, language: str = "en"):  # type: ignore[no-untyped-def]
     return staff.post(
         f"/admin/initiatives/value/add/?lang={language}",
