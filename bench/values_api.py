@@ -30,7 +30,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,6 +49,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from serving import free_port  # noqa: E402
 
 from agencies.models import Agency  # noqa: E402
 from agencies.tokens import agency_token_issue  # noqa: E402
@@ -125,12 +125,6 @@ def analyze() -> None:
 
 
 # --- the server and the client -------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

@@ -6,6 +6,7 @@ value that matters must come from the environment and a missing one stops start-
 """
 
 import datetime
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,8 +24,13 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# The file of settings read before the environment (values in the environment win):
+# `.env` by default, ENV_FILE to name another (the tests name one that does not exist).
+environ.Env.read_env(os.environ.get("ENV_FILE") or BASE_DIR / ".env", overwrite=False)
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An empty value is an unset one: `DATABASE_URL=` as `.env.example` writes it means SQLite,
+# never a URL without an engine.
+env.ENVIRON = {name: value for name, value in os.environ.items() if value.strip()}
 
 MODES = ("development", "test", "production")
 DJANGO_ENV: str = env.str("DJANGO_ENV", default="development")

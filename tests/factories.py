@@ -1,13 +1,17 @@
 import datetime
+import random
 from decimal import Decimal
 from typing import Any
 
 import factory
+import time_machine
 from django.contrib.auth import get_user_model
+from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, AgencyKind, Membership, MembershipRole, RegionalBranch
-from initiatives.models import Indicator
-from initiatives.periods import Period
+from initiatives.models import ApprovalState, Indicator, Release, Value, ValueSource
+from initiatives.periods import Month, Period
+from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region, RegionKind
 
 PASSWORD = "correct horse battery staple"
@@ -153,3 +157,81 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), "white").save(out, "PNG")
     return out.getvalue()
+
+
+# --- Builders of whole data sets: rows written in bulk, for the engine's and releases' tests.
+
+# When the imported values of `value` were approved.
+IMPORT_APPROVED_AT = datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC)
+MONTHS = [Month(2024, 1).plus(i) for i in range(24)]  # 2024-01 .. 2025-12
+# When `offence_months` writes its values' history.
+T0 = datetime.datetime(2026, 7, 10, 9, 0, tzinfo=datetime.UTC)
+GRAVITY = ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave")
+# Regional year-to-date figures for January-September, shares of a national total.
+HEADLINE_2025 = [5310, 4020, 3870, 5980, 4150, 3600, 4420, 2960, 6120, 3890,
+                 3350, 3980, 4210, 2870, 6840, 1240, 3960, 9180, 12330, 6220]  # fmt: skip
+HEADLINE_2024 = [5720, 4350, 4110, 6450, 4400, 3860, 4760, 3150, 6500, 4180,
+                 3600, 4230, 4520, 3080, 7310, 1330, 4260, 9870, 13170, 6723]  # fmt: skip
+
+
+def districts(per_region: int, *, start: int = 1) -> list[Region]:
+    """`per_region` districts under each of the 20 first-level regions."""
+    out = []
+    for top in Region.objects.filter(level=1).order_by("kato"):
+        for d in range(start, start + per_region):
+            out.append(RegionFactory(kato=f"{top.kato[:2]}{d:02d}00000", parent=top, kind=RegionKind.DISTRICT))
+    return out
+
+
+def value(code: str, region: Region, period: Period, number: int | str, *, approved: bool = True) -> Value:
+    row = Value(
+        indicator=Indicator.objects.get(code=code),
+        region=region,
+        value=Decimal(number),
+        source=ValueSource.IMPORT,
+        approval_state=ApprovalState.APPROVED if approved else ApprovalState.PENDING,
+        approved_at=IMPORT_APPROVED_AT if approved else None,
+    )
+    row.period = period
+    return row
+
+
+def offence_months(seed: int, months: list[Month], *, small: float = 0.3, tiny: tuple[str, ...] = ()) -> None:
+    """Form 1-M by region and month, consistent as it is (gravity classes add up to crimes,
+    crimes and misdemeanours to the total, internet fraud is part of fraud), with many
+    small counts; written with their history at T0."""
+    rng = random.Random(seed)
+    rows = []
+    for region in Region.objects.filter(level=1).order_by("kato"):
+        for m in months:
+
+            def count() -> int:
+                return rng.randint(0, 3) if rng.random() < small else rng.randint(4, 40)
+
+            gravity = {code: rng.randint(0, 2) if code in tiny else count() for code in GRAVITY}
+            crimes = sum(gravity.values())
+            misdemeanours = count()
+            fraud = count()
+            numbers = {
+                **gravity,
+                "crime.crimes": crimes,
+                "crime.misdemeanours": misdemeanours,
+                "crime.registered": crimes + misdemeanours,
+                "crime.fraud": fraud,
+                "crime.internet_fraud": rng.randint(0, min(fraud, 2))
+                if "crime.internet_fraud" in tiny
+                else rng.randint(0, fraud),
+            }
+            rows += [value(code, region, Period(m, m), n) for code, n in numbers.items()]
+    bulk_create_with_history(rows, Value, default_date=T0 - datetime.timedelta(days=1))
+
+
+def year_months(year: int, last: int) -> list[Month]:
+    return [Month(year, m) for m in range(1, last + 1)]
+
+
+def published(period: str, who: Any, confirmer: Any, title: str = "") -> Release:
+    """A release of `period` published by `who` at T0 and confirmed by `confirmer`."""
+    with time_machine.travel(T0, tick=True):
+        release = release_publish(period=Period.parse(period), title=title, user=who)
+        return release_confirm(release=release, user=confirmer)

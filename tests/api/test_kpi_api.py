@@ -10,8 +10,7 @@ import pytest
 from agencies.models import Agency
 from initiatives.models import ImportBatch, Indicator, Value
 from regions.models import Region
-from tests.factories import RegionFactory, ValueFactory
-from tests.initiatives.test_statistics_import import HEADLINE_2024, HEADLINE_2025
+from tests.factories import HEADLINE_2024, HEADLINE_2025, RegionFactory, ValueFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from agencies.models import Agency
 from agencies.tokens import agency_token_issue
 from initiatives.services.statistics import statistics_import
 from regions.models import Region
-from tests.initiatives.test_statistics_import import HEADLINE_2024, HEADLINE_2025
+from tests.factories import HEADLINE_2024, HEADLINE_2025
 
 SUMMARY = "/api/v1/kpis/crime.registered/summary/?period_from=2025-01&period_to=2025-09"
 

@@ -8,11 +8,15 @@ import datetime
 import os
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import time_machine
 
+from initiatives.models import Indicator, Value
+from initiatives.periods import Month
+from regions.models import Region
 from tests.factories import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,3 +106,27 @@ def early_november():  # type: ignore[no-untyped-def]
     """October's report is due on 15 November; the first half-year's closed on 15 July."""
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
         yield
+
+
+@pytest.fixture
+def monthly_figures() -> None:
+    """Every region's offences by month, January 2025 to October 2026 (November is not in
+    on 2 December), for the chosen KPI and two of the offence group."""
+    regions = list(Region.objects.top_level().order_by("kato"))
+    codes = {"crime.registered": 400, "crime.theft": 90, "crime.fraud": 40}
+    kpis = {k.code: k for k in Indicator.objects.filter(code__in=codes)}
+    rows = []
+    for n, region in enumerate(regions):
+        for index in range(Month(2025, 1).index, Month(2026, 10).index + 1):
+            month = Month.from_index(index)
+            for code, base in codes.items():
+                trend = 1 - 0.06 * (month.year - 2025) + 0.02 * (month.month % 6)
+                number = round(
+                    base * (1 + n / 10) * trend * (1.1 if code == "crime.fraud" and month.year == 2026 else 1)
+                )
+                value = Value(indicator=kpis[code], region=region, value=Decimal(number), source="import")
+                value.period_start = value.period_end = month.first_day
+                value.approval_state = "approved"
+                value.approved_at = datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC)
+                rows.append(value)
+    Value.objects.bulk_create(rows)

@@ -4,6 +4,7 @@ with a campaign and its KPIs, a target set and then changed, and that change's h
 import pytest
 
 from initiatives.models import Campaign, Initiative, Target
+from tests.browser.conftest import log_in
 from tests.factories import RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,16 +17,9 @@ def pick(page, field: str, search: str, option: str) -> None:
     page.locator(".select2-results__option", has_text=option).first.click()
 
 
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-
-
 def test_staff_build_an_initiative_set_a_target_and_read_its_history(page, screenshot, office) -> None:
     village = RegionFactory(kato="434030100", name_en="Akkum", name_ru="село Аккум", name_kk="Аққұм ауылы")
-    log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
     assert page.locator("#site-name").inner_text() == "Law and Order project office"
     screenshot("admin-01-index")
 
@@ -85,7 +79,7 @@ def test_staff_build_an_initiative_set_a_target_and_read_its_history(page, scree
 
 
 def test_a_coordinator_is_turned_away_from_the_admin(page, coordinator_astana) -> None:
-    log_in(page, "coordinator.astana")
+    log_in(page, "/admin/login/", "coordinator.astana")
     assert page.locator(".errornote").is_visible()
     page.goto("/admin/initiatives/target/")
     assert "/admin/login/" in page.url

@@ -12,7 +12,7 @@ from agencies.models import RegionalBranch
 from initiatives.models import Indicator
 from initiatives.periods import Period
 from initiatives.services.reports import report_approve, report_create, report_save, report_submit
-from tests.browser.test_admin_programme import log_in
+from tests.browser.conftest import log_in
 from tests.factories import ValueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_value_changed_while_the_list_was_open_is_not_approved(page, screenshot, office) -> None:
     value = ValueFactory(kpi="events.legal_literacy", approved=False, source="manual", value=100)
-    log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
     page.goto("/admin/initiatives/value/?approval_state__exact=pending")
     page.check(f"input[name=_selected_action][value='{value.pk}']")
     # Someone else corrects the number while the approver looks at 100.
@@ -58,7 +58,7 @@ def test_an_approved_reports_history_is_read_only(page, screenshot, office, coor
         report = report_submit(report=report, version=report.version, user=coordinator_astana)
         submitted = report.history.latest()
         report_approve(report=report, version=report.version, user=office)
-    log_in(page, "office")
+    log_in(page, "/admin/login/", "office")
 
     page.goto(f"/admin/initiatives/report/{report.pk}/history/")
     screenshot("admin-workflow-02-report-history")

@@ -4,18 +4,15 @@ region with a title and a legend, a tile opens its region, and nothing spills si
 Screenshots go to var/screenshots/dash-<language>-<width>-<step>.png."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 import time_machine
 
-from initiatives.models import Indicator, Value
-from initiatives.periods import Month
 from regions.models import Region
 from tests.browser.conftest import SCREENSHOTS
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct horse battery staple"
 
 # What the page says in each language: the h1, and the quarter picked below in words.
 WORDS = {
@@ -23,30 +20,6 @@ WORDS = {
     "ru": ("Общая картина по стране", "3 квартал 2026", "ru-RU"),
     "en": ("The national picture", "quarter 3 of 2026", "en-GB"),
 }
-
-
-@pytest.fixture
-def monthly_figures() -> None:
-    """Every region's offences by month, January 2025 to October 2026 (November is not in
-    on 2 December), for the chosen KPI and two of the offence group."""
-    regions = list(Region.objects.top_level().order_by("kato"))
-    codes = {"crime.registered": 400, "crime.theft": 90, "crime.fraud": 40}
-    kpis = {k.code: k for k in Indicator.objects.filter(code__in=codes)}
-    rows = []
-    for n, region in enumerate(regions):
-        for index in range(Month(2025, 1).index, Month(2026, 10).index + 1):
-            month = Month.from_index(index)
-            for code, base in codes.items():
-                trend = 1 - 0.06 * (month.year - 2025) + 0.02 * (month.month % 6)
-                number = round(
-                    base * (1 + n / 10) * trend * (1.1 if code == "crime.fraud" and month.year == 2026 else 1)
-                )
-                value = Value(indicator=kpis[code], region=region, value=Decimal(number), source="import")
-                value.period_start = value.period_end = month.first_day
-                value.approval_state = "approved"
-                value.approved_at = datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC)
-                rows.append(value)
-    Value.objects.bulk_create(rows)
 
 
 @pytest.mark.parametrize("width", [1366, 390])

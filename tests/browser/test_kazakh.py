@@ -14,11 +14,10 @@ import time_machine
 from initiatives.models import Indicator, Target
 from regions.models import Region
 from tests.browser.conftest import SCREENSHOTS
-from tests.factories import ValueFactory
+from tests.factories import PASSWORD, ValueFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "kk" / "LC_MESSAGES" / "django.po"
-PASSWORD = "correct horse battery staple"
 
 
 def english_phrases() -> set[str]:

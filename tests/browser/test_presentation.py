@@ -12,7 +12,6 @@ from django.core.management import call_command
 
 from initiatives.models import Indicator, Target
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_dashboard import monthly_figures  # noqa: F401 - a fixture
 from tests.citizens.conftest import csv_file, row
 
 from .conftest import log_in

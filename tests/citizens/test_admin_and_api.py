@@ -1,6 +1,8 @@
 """The office sees the register masked; only a holder of "view citizens' personal data"
 sees a report's data in clear, and each look is recorded. No API response carries them."""
 
+import datetime
+
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
@@ -245,3 +247,33 @@ def test_the_register_lists_still_filter_by_what_they_offer(client, office, view
     assert client.get(requests, {"report__iin_hash__startswith": "a"}).status_code == 400
     assert client.get(reveals, {"where": "admin"}).status_code == 200
     assert client.get(reveals, {"report__iin_hash__startswith": "a"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    [
+        ("admin:citizens_personaldatarequest_changelist", 5),
+        ("admin:citizens_personaldatareveal_changelist", 8),
+    ],
+)
+def test_the_admin_lists_of_requests_and_reveals_cost_the_same_queries_whatever_their_length(
+    client, imported, assert_queries_do_not_grow, url: str, budget: int
+) -> None:
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    reports = list(CitizenReport.objects.all())
+
+    def add(count: int) -> None:
+        for n in range(count):
+            report = reports[n % len(reports)]
+            PersonalDataRequest.objects.create(
+                report=report, kind="access", received_on=datetime.date(2026, 1, 1), request_text=f"asked {n}"
+            )
+            PersonalDataReveal.objects.create(report=report, user=UserFactory(), where="admin")
+
+    add(1)
+    assert_queries_do_not_grow(
+        lambda: client.get(reverse(url)).status_code == 200 or pytest.fail(url), lambda: add(20), budget=budget
+    )

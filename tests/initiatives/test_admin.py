@@ -26,12 +26,6 @@ def inline_management(prefix: str, total: int, initial: int = 0) -> dict[str, st
     }
 
 
-@pytest.fixture
-def staff(client: Client, office) -> Client:
-    client.force_login(office)
-    return client
-
-
 def test_staff_create_an_initiative_with_its_campaigns_and_kpis(staff: Client, office) -> None:
     village = RegionFactory(name_ru="село Аккум")
     registered = Indicator.objects.get(code="crime.registered")

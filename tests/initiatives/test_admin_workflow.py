@@ -25,12 +25,6 @@ def early_october():
 
 
 @pytest.fixture
-def staff(client: Client, office) -> Client:
-    client.force_login(office)
-    return client
-
-
-@pytest.fixture
 def submitted(coordinator_astana) -> Report:
     branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
     report = report_create(branch=branch, kind="monthly", period=SEPTEMBER, user=coordinator_astana)

@@ -14,7 +14,9 @@ from initiatives.models import ApprovalState, ImportBatch, Indicator, Value
 from initiatives.periods import Month, Period
 from initiatives.services.statistics import statistics_import
 from regions.models import Region
-from tests.initiatives.test_rollup_tables import MONTHS, districts, flat, value
+from tests.factories import MONTHS, districts, value
+
+from .conftest import flat
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from initiatives.models import Release
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region
-from tests.factories import UserFactory, ValueFactory
-from tests.initiatives.test_releases import T0, offence_months, year_months
+from tests.factories import T0, UserFactory, ValueFactory, offence_months, year_months
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from initiatives import charts
 from initiatives.models import Value
 from initiatives.periods import Month, Period
 from regions.models import Region
-from tests.factories import RegionFactory
-from tests.initiatives.test_rollup_tables import value
+from tests.factories import RegionFactory, value
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from initiatives.models import PublicFigure, Release, ReleaseFigure
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region
-from tests.initiatives.test_releases import GRAVITY, T0, offence_months, year_months
+from tests.factories import GRAVITY, T0, offence_months, year_months
 
 pytestmark = pytest.mark.django_db
 
@@ -51,18 +51,6 @@ def three_releases(office, second_office, settings) -> list[Release]:  # type: i
             release = release_publish(period=Period.parse(period), user=office)
             out.append(release_confirm(release=release, user=second_office))
     return out
-
-
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import Group
-
-    from agencies.roles import PROJECT_OFFICE_GROUP
-    from tests.factories import UserFactory
-
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
 
 
 class Audit:

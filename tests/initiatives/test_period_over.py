@@ -9,20 +9,17 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
 from agencies.models import RegionalBranch
-from agencies.roles import PROJECT_OFFICE_GROUP
 from initiatives.models import ImportBatch, Indicator, Release, Report, Value
 from initiatives.periods import Period, PeriodNotOver
 from initiatives.services.releases import ReleaseError, release_confirm, release_publish
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from initiatives.services.values import value_set
 from regions.models import Region
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,12 +131,6 @@ def test_the_api_import_refuses_december_and_says_so_in_russian(
 # --- the admin's "Add KPI value", and the service every other write goes through ---------
 
 
-@pytest.fixture
-def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(office)
-    return client
-
-
 def add_value(staff: Client, period: str, language: str = "en"):  # type: ignore[no-untyped-def]
     return staff.post(
         f"/admin/initiatives/value/add/?lang={language}",
@@ -216,13 +207,6 @@ def test_the_template_page_refuses_december_in_russian(staff: Client) -> None:
 
 
 # --- releases: publishing and confirming, by the service, the command and the admin -----
-
-
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
 
 
 def test_a_release_of_december_is_not_published_on_the_seventh_of_december(office) -> None:

@@ -11,8 +11,7 @@ from django.test import Client
 from initiatives.models import Indicator, Release, Value
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish, release_withdraw
-from tests.factories import IndicatorFactory
-from tests.initiatives.test_releases import T0, offence_months, year_months
+from tests.factories import T0, IndicatorFactory, offence_months, year_months
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +22,6 @@ def release(office, second_office) -> Release:  # type: ignore[no-untyped-def]
     with time_machine.travel(T0, tick=True):
         made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
         return release_confirm(release=made, user=second_office)
-
-
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import Group
-
-    from agencies.roles import PROJECT_OFFICE_GROUP
-    from tests.factories import UserFactory
-
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
 
 
 def test_anyone_reads_the_latest_release_by_region_with_small_counts_as_below_the_threshold(release) -> None:

@@ -19,12 +19,6 @@ from tests.factories import ValueFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client: Client, office) -> Client:
-    client.force_login(office)
-    return client
-
-
 def test_a_value_is_named_by_region_kpi_and_period_not_by_internal_ids() -> None:
     value = ValueFactory(kpi="crime.theft", kato="710000000", period="2026-01", value=654)
     with translation.override("en"):

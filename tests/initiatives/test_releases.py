@@ -4,20 +4,16 @@ erratum instead), and a later correction shown beside the live figure."""
 
 import datetime
 import io
-import random
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 from django.test import Client
 from openpyxl import load_workbook
-from simple_history.utils import bulk_create_with_history
 
-from agencies.roles import PROJECT_OFFICE_GROUP
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Value
 from initiatives.periods import Month, Period
@@ -29,65 +25,14 @@ from initiatives.services.releases import (
     release_withdraw,
 )
 from regions.models import Region
-from tests.factories import UserFactory
-from tests.initiatives.test_rollup_tables import value
+from tests.factories import T0, offence_months, published, year_months
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime.datetime(2026, 7, 10, 9, 0, tzinfo=datetime.UTC)
-GRAVITY = ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave")
-
-
-def offence_months(seed: int, months: list[Month], *, small: float = 0.3, tiny: tuple[str, ...] = ()) -> None:
-    """Form 1-M by region and month, consistent as it is (gravity classes add up to crimes,
-    crimes and misdemeanours to the total, internet fraud is part of fraud), with many
-    small counts; written with their history at T0."""
-    rng = random.Random(seed)
-    rows = []
-    for region in Region.objects.filter(level=1).order_by("kato"):
-        for m in months:
-
-            def count() -> int:
-                return rng.randint(0, 3) if rng.random() < small else rng.randint(4, 40)
-
-            gravity = {code: rng.randint(0, 2) if code in tiny else count() for code in GRAVITY}
-            crimes = sum(gravity.values())
-            misdemeanours = count()
-            fraud = count()
-            numbers = {
-                **gravity,
-                "crime.crimes": crimes,
-                "crime.misdemeanours": misdemeanours,
-                "crime.registered": crimes + misdemeanours,
-                "crime.fraud": fraud,
-                "crime.internet_fraud": rng.randint(0, min(fraud, 2))
-                if "crime.internet_fraud" in tiny
-                else rng.randint(0, fraud),
-            }
-            rows += [value(code, region, Period(m, m), n) for code, n in numbers.items()]
-    bulk_create_with_history(rows, Value, default_date=T0 - datetime.timedelta(days=1))
-
-
-def year_months(year: int, last: int) -> list[Month]:
-    return [Month(year, m) for m in range(1, last + 1)]
 
 
 @pytest.fixture
 def statistics() -> None:
     offence_months(18, [*year_months(2025, 6), *year_months(2026, 6)])
-
-
-@pytest.fixture
-def second_office(db: None):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="office.second", is_staff=True)
-    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    return user
-
-
-def published(period: str, who, confirmer, title: str = "") -> Release:  # type: ignore[no-untyped-def]
-    with time_machine.travel(T0, tick=True):
-        release = release_publish(period=Period.parse(period), title=title, user=who)
-        return release_confirm(release=release, user=confirmer)
 
 
 def test_a_release_freezes_every_kpi_and_region_as_of_its_moment_and_a_correction_does_not_change_it(

@@ -12,12 +12,6 @@ from tests.factories import ValueFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client: Client, office) -> Client:
-    client.force_login(office)
-    return client
-
-
 def test_the_bulk_delete_action_refuses_official_figures(staff: Client) -> None:
     official = ValueFactory(kpi="crime.theft", period="2026-01", value=654, source=ValueSource.IMPORT)
     manual = ValueFactory(kpi="crime.theft", period="2026-02", value=7, source=ValueSource.MANUAL, approved=False)

@@ -17,38 +17,15 @@ from initiatives.engine.facts import RollupBook, load_fact_book, rules_of
 from initiatives.engine.rollup_tables import differences
 from initiatives.engine.rollups import summary_cached
 from initiatives.engine.summary import kpi_summary
-from initiatives.models import ApprovalState, Indicator, Rollup, RollupCheck, Value, ValueSource
+from initiatives.models import ApprovalState, Indicator, Rollup, RollupCheck, Value
 from initiatives.periods import Month, Period
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from regions.models import Region, RegionKind
-from tests.factories import RegionFactory
+from tests.factories import IMPORT_APPROVED_AT, MONTHS, RegionFactory, districts, value
+
+from .conftest import flat
 
 pytestmark = pytest.mark.django_db
-
-APPROVED_AT = datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC)
-MONTHS = [Month(2024, 1).plus(i) for i in range(24)]  # 2024-01 .. 2025-12
-
-
-def districts(per_region: int, *, start: int = 1) -> list[Region]:
-    """`per_region` districts under each of the 20 first-level regions."""
-    out = []
-    for top in Region.objects.filter(level=1).order_by("kato"):
-        for d in range(start, start + per_region):
-            out.append(RegionFactory(kato=f"{top.kato[:2]}{d:02d}00000", parent=top, kind=RegionKind.DISTRICT))
-    return out
-
-
-def value(code: str, region: Region, period: Period, number: int | str, *, approved: bool = True) -> Value:
-    row = Value(
-        indicator=Indicator.objects.get(code=code),
-        region=region,
-        value=Decimal(number),
-        source=ValueSource.IMPORT,
-        approval_state=ApprovalState.APPROVED if approved else ApprovalState.PENDING,
-        approved_at=APPROVED_AT if approved else None,
-    )
-    row.period = period
-    return row
 
 
 def monthly(code: str, regions: list[Region], months: list[Month], rng: random.Random, gaps: float = 0) -> None:
@@ -58,15 +35,6 @@ def monthly(code: str, regions: list[Region], months: list[Month], rng: random.R
         for m in months
         if rng.random() >= gaps and (r.valid_from is None or m.first_day >= r.valid_from.replace(day=1))
     )
-
-
-def flat(summary: Any) -> str:
-    """Everything a summary says, as text: two summaries are the same figures iff equal."""
-    rows = [
-        (b.kato, b.value, b.previous, b.change_percent, b.rate_per_10k, b.population, b.target, b.status)
-        for b in summary.breakdown
-    ]
-    return repr((summary.own, summary.estimate, summary.status, rows))
 
 
 @pytest.fixture
@@ -219,7 +187,7 @@ def test_the_rollups_follow_every_way_of_writing_values(generated) -> None:  # t
     Value.objects.filter(region=generated[1], period_start__year=2024).delete()  # a bulk delete
     Value.objects.filter(region=generated[2]).update(approval_state=ApprovalState.PENDING, approved_at=None)
     Value.objects.filter(approval_state=ApprovalState.PENDING).update(
-        approval_state=ApprovalState.APPROVED, approved_at=APPROVED_AT
+        approval_state=ApprovalState.APPROVED, approved_at=IMPORT_APPROVED_AT
     )
     with connection.cursor() as cursor:  # and around the ORM altogether
         cursor.execute("UPDATE initiatives_value SET value = value + 1 WHERE region_id = %s", [generated[3].pk])
@@ -244,7 +212,7 @@ def test_a_refused_import_and_a_failed_approval_leave_the_rollups_as_they_were(g
         statistics_import(source=bad)
     with pytest.raises(RuntimeError), transaction.atomic():
         Value.objects.filter(approval_state=ApprovalState.PENDING).update(
-            approval_state=ApprovalState.APPROVED, approved_at=APPROVED_AT
+            approval_state=ApprovalState.APPROVED, approved_at=IMPORT_APPROVED_AT
         )
         raise RuntimeError("the approval fails after its write")
     after = list(Rollup.objects.values_list("indicator_id", "ancestor_id", "depth", "first_month", "total", "n"))

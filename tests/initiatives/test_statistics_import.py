@@ -14,7 +14,7 @@ from initiatives.models import ImportBatch, Indicator, Value
 from initiatives.periods import Period
 from initiatives.services.statistics import StatisticsImportError, statistics_import
 from regions.models import Region
-from tests.factories import RegionFactory
+from tests.factories import HEADLINE_2024, HEADLINE_2025, RegionFactory
 
 pytestmark = pytest.mark.django_db
 HEADER = "region,period,indicator,value"
@@ -204,13 +204,6 @@ def test_the_command_reports_what_it_wrote(tmp_path: Path) -> None:
     assert "ok.csv: rows 1; created 1, replaced 0, unchanged 0" in out.getvalue()
     assert "dry run: nothing written" in out.getvalue()
     assert not Value.objects.exists()
-
-
-# Regional year-to-date figures for January-September, shares of a national total.
-HEADLINE_2025 = [5310, 4020, 3870, 5980, 4150, 3600, 4420, 2960, 6120, 3890,
-                 3350, 3980, 4210, 2870, 6840, 1240, 3960, 9180, 12330, 6220]  # fmt: skip
-HEADLINE_2024 = [5720, 4350, 4110, 6450, 4400, 3860, 4760, 3150, 6500, 4180,
-                 3600, 4230, 4520, 3080, 7310, 1330, 4260, 9870, 13170, 6723]  # fmt: skip
 
 
 def test_the_headline_of_the_brief_is_reproduced_from_regional_figures() -> None:

@@ -24,8 +24,7 @@ from initiatives.services.statistics import StatisticsImportError, statistics_im
 from initiatives.services.values import value_set
 from initiatives.value_bound import MAX_VALUE
 from regions.models import Region
-from tests.factories import UserFactory
-from tests.initiatives.test_rollup_tables import value
+from tests.factories import UserFactory, value
 
 pytestmark = pytest.mark.django_db
 

@@ -21,6 +21,10 @@ import pytest
 import requests
 from django.db import connection
 
+from agencies.models import Agency
+from agencies.tokens import agency_token_issue
+from regions.models import Region, RegionKind
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -255,3 +259,41 @@ def stack(reference_data, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
         if report is None or report.failed:
             for service in (jobs.worker, *jobs.queue_workers, jobs.web, jobs.beat):
                 sys.stderr.write(f"\n--- {service.name} log ---\n{service.output()[-6000:]}\n")
+
+
+# --- What the tests do to the stack: an agency's token, a file pushed, districts to fill it.
+
+
+def import_token() -> str:
+    _, key = agency_token_issue(
+        agency=Agency.objects.get(code="kpssu"),
+        name="jobs test",
+        scopes=["statistics:import"],
+        expires_days=1,
+        user=None,
+    )
+    return key
+
+
+def push(stack: Stack, token: str, content: bytes, name: str) -> str:
+    response = requests.post(
+        f"{stack.url}/api/v1/imports/",
+        headers={"Authorization": f"Bearer {token}"},
+        files={"file": (name, content, "text/csv")},
+        timeout=60,
+    )
+    assert response.status_code == 202, response.text[:500]
+    assert response.json()["status"] == "pending"
+    return str(response.headers["Location"])
+
+
+def districts(count: int) -> list[str]:
+    """Synthetic districts under the real regions, for a file big enough to take seconds."""
+    top = list(Region.objects.filter(level=1).order_by("kato"))
+    made = [
+        Region(kato=f"{region.kato[:2]}{cd:02d}00000", level=2, parent=region, kind=RegionKind.DISTRICT, name_ru="р")
+        for region in top
+        for cd in range(11, 99)
+    ][:count]
+    Region.objects.bulk_create(made)
+    return [r.kato for r in made]

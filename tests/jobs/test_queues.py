@@ -14,8 +14,7 @@ from agencies.tokens import agency_token_issue
 from initiatives.models import Export, ImportBatch, Indicator, Value
 from regions.models import Region
 
-from .conftest import Stack, wait_for
-from .test_worker_faults import districts, import_token, push
+from .conftest import Stack, districts, import_token, push, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

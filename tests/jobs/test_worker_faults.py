@@ -21,39 +21,15 @@ from django.db import connection
 
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
 from agencies.roles import COORDINATORS_GROUP
-from agencies.tokens import agency_token_issue
 from initiatives.models import ImportBatch, Indicator, OutboxMessage, Report, Value
 from initiatives.periods import Period
 from initiatives.services.reports import report_create, report_save
-from regions.models import Region, RegionKind
+from regions.models import Region
 from tests.factories import PASSWORD, UserFactory
 
-from .conftest import Stack, wait_for
+from .conftest import Stack, districts, import_token, push, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def import_token() -> str:
-    _, key = agency_token_issue(
-        agency=Agency.objects.get(code="kpssu"),
-        name="jobs test",
-        scopes=["statistics:import"],
-        expires_days=1,
-        user=None,
-    )
-    return key
-
-
-def push(stack: Stack, token: str, content: bytes, name: str) -> str:
-    response = requests.post(
-        f"{stack.url}/api/v1/imports/",
-        headers={"Authorization": f"Bearer {token}"},
-        files={"file": (name, content, "text/csv")},
-        timeout=60,
-    )
-    assert response.status_code == 202, response.text[:500]
-    assert response.json()["status"] == "pending"
-    return str(response.headers["Location"])
 
 
 def poll_until_finished(location: str, token: str, timeout: float = 120) -> dict:
@@ -83,18 +59,6 @@ def test_the_worker_imports_an_uploaded_file(stack: Stack) -> None:
         ("750000000", Decimal(2100)),
     ]
     assert "initiatives.tasks.run_statistics_import" in stack.worker.output()
-
-
-def districts(count: int) -> list[str]:
-    """Synthetic districts under the real regions, for a file big enough to take seconds."""
-    top = list(Region.objects.filter(level=1).order_by("kato"))
-    made = [
-        Region(kato=f"{region.kato[:2]}{cd:02d}00000", level=2, parent=region, kind=RegionKind.DISTRICT, name_ru="р")
-        for region in top
-        for cd in range(11, 99)
-    ][:count]
-    Region.objects.bulk_create(made)
-    return [r.kato for r in made]
 
 
 def test_a_worker_killed_while_writing_leaves_the_job_to_be_done_again_and_done_once(stack: Stack) -> None:

@@ -16,6 +16,7 @@ PRINT_SETTINGS = (
     "'broker': s.CELERY_BROKER_URL, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'debug': s.DEBUG, "
     "'tz': s.TIME_ZONE, 'languages': [c for c, _ in s.LANGUAGES]}))"
 )
+NO_ENV_FILE = ROOT / "var" / "no-such.env"
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x7#Qm2!vL9pZ@r4Tk8&wN1sB6^yH3cJ0dF5gU-eA_iO+lP=zX-9kR2mT7qW4",
@@ -34,6 +35,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
         if k not in ("DJANGO_ENV", "DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     base["DJANGO_SETTINGS_MODULE"] = "projectoffice.settings"
+    base["ENV_FILE"] = str(NO_ENV_FILE)  # a developer's own .env never changes what these tests see
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
     )
@@ -53,6 +55,27 @@ def test_development_defaults_to_sqlite_debug_and_in_process_tasks() -> None:
     assert got["debug"] is True
     assert got["tz"] == "Asia/Almaty"
     assert got["languages"] == ["kk", "ru", "en"]
+
+
+def test_env_example_copied_to_env_sets_the_development_defaults() -> None:
+    """`.env.example` leaves most values empty; copied to `.env` they must read as unset."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "from django.utils.module_loading import import_string; import_string(s.EMAIL_BACKEND); "
+        "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
+        "'email': s.EMAIL_BACKEND, 'email_host': s.EMAIL_HOST, 'from': s.DEFAULT_FROM_EMAIL, "
+        "'media': str(s.MEDIA_ROOT), 'hosts': s.ALLOWED_HOSTS, 'site': s.SITE_URL, 'secret': s.SECRET_KEY, "
+        "'cache': s.CACHES['default']['BACKEND'], 'broker': s.CELERY_BROKER_URL, 'debug': s.DEBUG}))"
+    )
+    copied = run_python(code, {"ENV_FILE": str(ROOT / ".env.example")})
+    assert copied.returncode == 0, copied.stderr
+    unset = run_python(code, {})
+    assert unset.returncode == 0, unset.stderr
+    got = json.loads(copied.stdout.strip().splitlines()[-1])
+    assert got == json.loads(unset.stdout.strip().splitlines()[-1])
+    assert got["engine"] == "django.db.backends.sqlite3"
+    assert got["name"] == str(ROOT / "db.sqlite3")
+    assert got["media"] == str(ROOT / "var" / "media")
 
 
 def test_database_url_selects_postgresql_and_redis_url_the_broker_and_cache() -> None:

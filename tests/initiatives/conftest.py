@@ -1,0 +1,33 @@
+"""What the tests of initiatives share beyond the builders of tests/factories.py."""
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from agencies.roles import PROJECT_OFFICE_GROUP
+from tests.factories import UserFactory
+
+
+def flat(summary: Any) -> str:
+    """Everything a summary says, as text: two summaries are the same figures iff equal."""
+    rows = [
+        (b.kato, b.value, b.previous, b.change_percent, b.rate_per_10k, b.population, b.target, b.status)
+        for b in summary.breakdown
+    ]
+    return repr((summary.own, summary.estimate, summary.status, rows))
+
+
+@pytest.fixture
+def second_office(db: None):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="office.second", is_staff=True)
+    user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
+    return user
+
+
+@pytest.fixture
+def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
+    """The test client logged in as the project office."""
+    client.force_login(office)
+    return client
