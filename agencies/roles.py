@@ -12,7 +12,9 @@ the project office without a hand-written migration.
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
 PROJECT_OFFICE_GROUP = "Project office"
@@ -54,7 +56,12 @@ def sync_role_groups() -> None:
 
 
 def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
-    # post_migrate fires once per app; the last one sees every app's permissions.
-    if kwargs.get("app_config") is not list(apps.get_app_configs())[-1]:
+    # post_migrate fires once per app; the last one sees every app's permissions, once they
+    # are made: Django makes them in a receiver of the same signal, which may come after
+    # this one (the agencies app is first in INSTALLED_APPS), so make them here first.
+    app_configs = list(apps.get_app_configs())
+    if kwargs.get("app_config") is not app_configs[-1]:
         return
+    for app_config in app_configs:
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS))
     sync_role_groups()
