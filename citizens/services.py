@@ -28,8 +28,9 @@ from django.views.decorators.debug import sensitive_variables
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import RegionalBranch
-from initiatives.models import Indicator
+from initiatives.models import KpiRole
 from initiatives.periods import Month
+from initiatives.selectors.kpi_roles import kpis_of_roles
 from initiatives.services.register import register_counts_sync
 from regions.kato import kato_top
 
@@ -48,10 +49,7 @@ from .models import (
 from .rules import Problems, date_problems, decision_problems, personal_data_problems, reward_problems
 from .selectors import branch_ids_of, is_branch_head, retention_cutoff
 
-RECEIVED_KPI = "citizen_reports.received"
-CONFIRMED_KPI = "citizen_reports.confirmed"
-REWARDED_KPI = "citizen_reports.rewarded"
-KPIS = (RECEIVED_KPI, CONFIRMED_KPI, REWARDED_KPI)
+KPI_ROLES = (KpiRole.CITIZEN_REPORTS_RECEIVED, KpiRole.CITIZEN_REPORTS_CONFIRMED, KpiRole.CITIZEN_REPORTS_REWARDED)
 ERASE_BATCH = 500
 
 
@@ -79,7 +77,7 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
     # One recount at a time: two branches' changes committing together would otherwise
     # each count without the other's row and the later write would drop it. Waiting for
     # this lock means counting after the other transaction committed (READ COMMITTED).
-    list(Indicator.objects.select_for_update().filter(code__in=KPIS).order_by("pk").values_list("pk", flat=True))
+    list(kpis_of_roles(*KPI_ROLES).select_for_update().order_by("pk").values_list("pk", flat=True))
     # Reports dated before the register began (written before that rule, or by hand) are
     # not counted: one dated 1900 would otherwise fill 126 years of zeros.
     start = settings.CITIZENS_REGISTER_START
@@ -103,15 +101,27 @@ def citizen_kpis_sync(*, user: User | None = None, today: datetime.date | None =
         return dict(found)
 
     written = register_counts_sync(
-        code=RECEIVED_KPI, counts=counts(reports, "received_on"), first=first, through=through, user=user
+        role=KpiRole.CITIZEN_REPORTS_RECEIVED,
+        counts=counts(reports, "received_on"),
+        first=first,
+        through=through,
+        user=user,
     )
     confirmed = reports.filter(status=CitizenReportStatus.CONFIRMED, decided_on__gte=start)
     written += register_counts_sync(
-        code=CONFIRMED_KPI, counts=counts(confirmed, "decided_on"), first=first, through=through, user=user
+        role=KpiRole.CITIZEN_REPORTS_CONFIRMED,
+        counts=counts(confirmed, "decided_on"),
+        first=first,
+        through=through,
+        user=user,
     )
     rewarded = confirmed.exclude(reward=Reward.NONE)
     written += register_counts_sync(
-        code=REWARDED_KPI, counts=counts(rewarded, "decided_on"), first=first, through=through, user=user
+        role=KpiRole.CITIZEN_REPORTS_REWARDED,
+        counts=counts(rewarded, "decided_on"),
+        first=first,
+        through=through,
+        user=user,
     )
     return written
 

@@ -22,7 +22,9 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
     """
     rows = indicator_rows()
     # The group arrived after the first migrations: their historical models lack it.
-    has_group = any(f.name == "group" for f in indicator_model._meta.get_fields())
+    fields = {f.name for f in indicator_model._meta.get_fields()}
+    has_group = "group" in fields
+    has_role = "role" in fields
     agencies = {a.code: a for a in agency_model.objects.all()}
     by_code = {}
     changed = 0
@@ -39,6 +41,7 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
             "name_ru": row["name_ru"],
             "name_en": row["name_en"],
             **({"group": row["group"]} if has_group else {}),
+            **({"role": row["role"]} if has_role else {}),
         }
         indicator = indicator_model.objects.filter(code=row["code"]).first()
         if indicator is None:

@@ -152,6 +152,7 @@ class IndicatorResource(SafeCellsResource):
             "factor",
             "decimal_places",
             "is_active",
+            "role",
         ]
         export_order = fields
         skip_unchanged = True

@@ -69,7 +69,7 @@ class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
     list_select_related = ["owner_agency"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["code", "unit", "direction", "frequency", "owner_agency", "source", "is_active"]}),
+        (None, {"fields": ["code", "unit", "direction", "frequency", "owner_agency", "source", "is_active", "role"]}),
         (_("Names"), {"fields": ["name_kk", "name_ru", "name_en"]}),
         (
             _("Descriptions"),

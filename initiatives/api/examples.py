@@ -1,5 +1,9 @@
 """Example answers of the API, for its OpenAPI documentation (/api/docs/)."""
 
+# The KPIs the examples name (the only KPI codes written in the API's code).
+EXAMPLE_KPI = "crime.registered"
+ANOTHER_EXAMPLE_KPI = "crime.theft"
+
 SUMMARY_EXAMPLE = {
     "kpi": {"code": "crime.registered", "name": "Criminal offences registered", "unit": "count", "direction": "lower"},
     "period": "2025-01/2025-09",

@@ -42,6 +42,7 @@ from projectoffice.api_permissions import MethodBeforeAccess
 
 from ..models import Export, ExportFormat, ExportStatus
 from ..services.exports import CONTENT_TYPES, TooManyExports, export_download_allowed, export_request
+from .examples import ANOTHER_EXAMPLE_KPI, EXAMPLE_KPI
 from .filters import ValueFilter
 
 # --- serializers --------------------------------------------------------------------
@@ -170,7 +171,7 @@ class ExportGone(APIException):
 READY = {
     "id": 41,
     "format": "csv",
-    "filters": {"kpi": "crime.registered", "period_from": "2025-01", "period_to": "2025-09"},
+    "filters": {"kpi": EXAMPLE_KPI, "period_from": "2025-01", "period_to": "2025-09"},
     "status": "ready",
     "rows": 180,
     "error": "",
@@ -285,7 +286,7 @@ class ExportViewSet(
                 value={
                     "format": "xlsx",
                     "filters": {
-                        "kpi": "crime.registered",
+                        "kpi": EXAMPLE_KPI,
                         "region": "710000000",
                         "period_from": "2025-01",
                         "period_to": "2025-09",
@@ -296,7 +297,7 @@ class ExportViewSet(
             OpenApiExample("Accepted, waiting for a worker", value=WAITING, response_only=True, status_codes=["202"]),
             OpenApiExample(
                 "Filters at the top level",
-                value={"format": "csv", "kpi": "crime.theft", "region": "750000000"},
+                value={"format": "csv", "kpi": ANOTHER_EXAMPLE_KPI, "region": "750000000"},
                 request_only=True,
             ),
             OpenApiExample(

@@ -50,7 +50,7 @@ from ..selectors.values import (
     values_visible_to,
 )
 from ..services.import_jobs import import_job_submit
-from .examples import CAMPAIGN, REFUSED_IMPORT, SUMMARY_EXAMPLE
+from .examples import CAMPAIGN, EXAMPLE_KPI, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (
     CampaignSerializer,
@@ -244,7 +244,7 @@ class ValuePagination(KeysetPagination):
                     "results": [
                         {
                             "id": 234,
-                            "kpi": "crime.registered",
+                            "kpi": EXAMPLE_KPI,
                             "region": "710000000",
                             "period": "2025-01/2025-09",
                             "value": "11616",

@@ -100,6 +100,7 @@ class Rules:
     numerator: "Rules | None" = None
     denominator: "Rules | None" = None
     factor: Decimal | None = None
+    is_population: bool = False  # the KPI of the catalogue's population role
 
     @property
     def is_formula(self) -> bool:

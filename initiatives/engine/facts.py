@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from regions.kato import kato_prefix
 from regions.models import Region
 
-from ..models import NATION, Indicator, Rollup, Value
+from ..models import NATION, Indicator, KpiRole, Rollup, Value
 from ..periods import Month, Period
 from .aggregation import Fact, FactBook, Figure, RegionNode, Rules, children_method
 
@@ -31,6 +31,7 @@ def rules_of(indicator: Indicator) -> Rules:
         numerator=numerator,
         denominator=denominator,
         factor=indicator.factor,
+        is_population=indicator.has_role(KpiRole.POPULATION),
     )
 
 

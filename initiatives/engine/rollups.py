@@ -26,11 +26,12 @@ from django.utils import timezone, translation
 from projectoffice.queueing import send
 from regions.models import Region
 
-from ..models import Indicator
+from ..models import Indicator, KpiRole
+from ..models.indicators import roles_of
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Rules, figure
 from .facts import RollupBook, rules_of
-from .summary import POPULATION_CODE, Summary, kpi_summary, summary_rules
+from .summary import Summary, kpi_summary, summary_rules
 
 # Entries that nobody reads fall out after this long; correctness never depends on it.
 TIMEOUT_SECONDS = 24 * 60 * 60
@@ -65,7 +66,8 @@ def as_of_suffix(as_of: datetime.datetime | None) -> str:
     return f":as_of:{as_of.astimezone(datetime.UTC).isoformat()}" if as_of is not None else ""
 
 
-Catalogue = dict[int, tuple[str, int | None, int | None]]  # KPI id -> (code, numerator id, denominator id)
+# KPI id -> (code, numerator id, denominator id, whether it is population)
+Catalogue = dict[int, tuple[str, int | None, int | None, bool]]
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,18 @@ class FigureState:
         catalogue: Catalogue = {}
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 0, key, n, NULL, NULL FROM initiatives_figureversion "
-                "UNION ALL SELECT 1, code, id, numerator_id, denominator_id FROM initiatives_indicator"
+                "SELECT 0, key, n, NULL, NULL, NULL FROM initiatives_figureversion "
+                "UNION ALL SELECT 1, code, id, numerator_id, denominator_id, role FROM initiatives_indicator"
             )
-            for kind, name, number, numerator, denominator in cursor.fetchall():
+            for kind, name, number, numerator, denominator, role in cursor.fetchall():
                 if kind == 0:
                     versions[name] = number
                 else:
-                    catalogue[number] = (name, numerator, denominator)
+                    catalogue[number] = (name, numerator, denominator, KpiRole.POPULATION in roles_of(role))
         return cls(versions, catalogue)
 
     def indicator_id(self, code: str) -> int | None:
-        return next((pk for pk, (c, _n, _d) in self.catalogue.items() if c == code), None)
+        return next((pk for pk, (c, *_rest) in self.catalogue.items() if c == code), None)
 
     def summary_key(self, indicator_id: int, region_id: int | None, span: Period, compare: bool) -> str:
         """The cache key of a summary as it stands: callers may key the summary's rendered
@@ -112,10 +114,10 @@ class FigureState:
 def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
     """What each KPI's summary reads: itself, its formula's KPIs however deep, and
     population (every rate per 10,000 reads it)."""
-    population = {pk for pk, (code, _n, _d) in catalogue.items() if code == POPULATION_CODE}
+    population = {pk for pk, (*_kpi, is_population) in catalogue.items() if is_population}
 
     def closure(pk: int, seen: frozenset[int] = frozenset()) -> set[int]:
-        _code, numerator, denominator = catalogue[pk]
+        _code, numerator, denominator, _population = catalogue[pk]
         out = {pk}
         for side in (numerator, denominator):
             if side is not None and side not in seen:
@@ -142,10 +144,19 @@ def dashboard_span(today: Month) -> Period:
     return Period.year(today.year - 1) if today.month == 1 else Period(Month(today.year, 1), today.plus(-1))
 
 
-def _acceptable(f: Figure) -> bool:
+def _population_codes(rules: Rules) -> set[str]:
+    """The code of population wherever it is in the KPI's formula (or the KPI itself)."""
+    found = {rules.code} if rules.is_population else set()
+    for side in (rules.numerator, rules.denominator):
+        if side is not None:
+            found |= _population_codes(side)
+    return found
+
+
+def _acceptable(f: Figure, population: set[str]) -> bool:
     """Complete, or incomplete only for want of population: waiting will not fill that
     gap, so it must not hold the span back (the page names it instead)."""
-    return f.complete or (bool(f.missing) and all(g.kpi == POPULATION_CODE for g in f.missing))
+    return f.complete or (bool(f.missing) and all(g.kpi in population for g in f.missing))
 
 
 def latest_complete_span(book: FactBook, rules: Rules, region_id: int | None, year: int, last: Month) -> Period:
@@ -155,8 +166,9 @@ def latest_complete_span(book: FactBook, rules: Rules, region_id: int | None, ye
     it, so the worker warms the summary of it."""
     candidates = [Period(Month(year, 1), Month(year, m)) for m in range(last.month, 0, -1)]
     candidates += [Period(Month(year - 1, 1), Month(year - 1, m)) for m in range(12, 0, -1)]
+    population = _population_codes(rules)
     for span in candidates:
-        if _acceptable(figure(book, rules, region_id, span)):
+        if _acceptable(figure(book, rules, region_id, span), population):
             return span
     return candidates[0]
 

@@ -15,13 +15,12 @@ from django.utils.translation import gettext
 
 from regions.models import Region
 
-from ..models import Direction, Indicator, Target, Unit
+from ..models import Direction, Indicator, KpiRole, Target, Unit
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Gap, Rules, figure
 from .asof import AsOfBook, load_fact_book_as_of
 from .facts import RollupBook, load_fact_book, rules_of
 
-POPULATION_CODE = "population"
 RATE_FACTOR = Decimal(10_000)
 # A figure within this share of its target (on the wrong side) is "at risk", beyond it "off track".
 AT_RISK_TOLERANCE = Decimal("0.05")
@@ -150,6 +149,8 @@ class Summary:
     breakdown: list[RegionFigures] = field(default_factory=list)
     # The moment the figures are as of (committed by then); None: as they stand now.
     as_of: datetime.datetime | None = None
+    # The code of the population KPI the rate divides by (its gaps are said as such).
+    population: str | None = None
 
 
 def summary_window(span: Period) -> tuple[Month, Month]:
@@ -161,7 +162,7 @@ def summary_window(span: Period) -> tuple[Month, Month]:
 
 def summary_rules(rules: Rules) -> list[Rules]:
     """What a summary of the KPI computes from: the KPI and population (for the rate)."""
-    population = Indicator.objects.filter(code=POPULATION_CODE).first()
+    population = Indicator.objects.with_role(KpiRole.POPULATION).first()
     return [rules, *([rules_of(population)] if population else [])]
 
 
@@ -185,7 +186,7 @@ def kpi_summary(
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
     rules, *rest = summary_rules(rules_of(indicator))
     population_rules = rest[0] if rest else None
-    with_rate = indicator.unit == Unit.COUNT and population_rules is not None and indicator.code != POPULATION_CODE
+    with_rate = indicator.unit == Unit.COUNT and population_rules is not None and not rules.is_population
 
     previous_span = span.year_before()
     earliest, latest = summary_window(span)
@@ -217,7 +218,7 @@ def kpi_summary(
             else:
                 gaps = value.missing + people.missing
                 if people.complete and not people.value:
-                    gaps.append(Gap(POPULATION_CODE, kato or "KZ", str(span), "zero: no rate per 10,000"))
+                    gaps.append(Gap(population_rules.code, kato or "KZ", str(span), "zero: no rate per 10,000"))
                 rate = Figure(None, False, "rate per 10,000", gaps)
         return RegionFigures(kato, name, value, previous, change, note, rate, people)
 
@@ -246,4 +247,5 @@ def kpi_summary(
     )
     estimate = year_end_estimate(book, rules, region_id, span)
     status = traffic_light(indicator.direction, estimate.value, target.target_value if target else None)
-    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown, as_of)
+    population = population_rules.code if population_rules is not None else None
+    return Summary(indicator, region, span, previous_span, own, target, estimate, status, breakdown, as_of, population)

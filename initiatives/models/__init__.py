@@ -1,6 +1,16 @@
 from .exports import Export, ExportFormat, ExportStatus
 from .imports import ImportBatch, ImportStatus
-from .indicators import Aggregation, Direction, Frequency, Indicator, IndicatorGroup, IndicatorSource, Target, Unit
+from .indicators import (
+    Aggregation,
+    Direction,
+    Frequency,
+    Indicator,
+    IndicatorGroup,
+    IndicatorSource,
+    KpiRole,
+    Target,
+    Unit,
+)
 from .outbox import OutboxMessage
 from .programme import (
     Campaign,
@@ -38,6 +48,7 @@ __all__ = [
     "IndicatorSource",
     "Initiative",
     "InitiativeStatus",
+    "KpiRole",
     "OutboxMessage",
     "PublicFigure",
     "Release",

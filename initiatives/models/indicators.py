@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -61,9 +62,64 @@ class IndicatorGroup(models.TextChoices):
     CONTEXT = "context", _("context")
 
 
+class KpiRole(models.TextChoices):
+    """What the code asks of a KPI, kept in the catalogue (its `role` column), never as a
+    KPI code in the code: read through `selectors.kpi_roles`. A KPI may have several
+    roles (space-separated); every role but `card` belongs to one KPI at most."""
+
+    HEADLINE = "headline", _("headline (the dashboard's and the public page's first KPI)")
+    CARD = "card", _("a card on the coordinator's home page")
+    POPULATION = "population", _("population (the rate per 10,000 divides by it)")
+    OUTCOME = "outcome", _("the villages' outcome (offences before and after a village's start)")
+    ALCOHOL_FREE = "alcohol_free", _("alcohol-free villages (counted from the register)")
+    CITIZEN_REPORTS_RECEIVED = "citizen_reports_received", _("citizens' reports received (counted from the register)")
+    CITIZEN_REPORTS_CONFIRMED = (
+        "citizen_reports_confirmed",
+        _("citizens' reports confirmed (counted from the register)"),
+    )
+    CITIZEN_REPORTS_REWARDED = "citizen_reports_rewarded", _("citizens' reports rewarded (counted from the register)")
+
+
+# Roles several KPIs may share; each other role names one KPI at most.
+SHARED_ROLES = frozenset({KpiRole.CARD})
+
+
+def roles_of(text: str) -> list[str]:
+    """The roles written in a `role` cell: words separated by spaces."""
+    return text.split()
+
+
+def validate_roles(text: str) -> None:
+    known = set(KpiRole.values)
+    words = roles_of(text)
+    unknown = [w for w in words if w not in known]
+    if unknown:
+        raise ValidationError(
+            _("Unknown role(s): %(roles)s. Known roles: %(known)s.")
+            % {"roles": ", ".join(unknown), "known": ", ".join(KpiRole.values)}
+        )
+    if len(set(words)) != len(words):
+        raise ValidationError(_("A role is named twice."))
+
+
+def with_role_q(role: str) -> Q:
+    """The KPIs whose space-separated roles include `role`."""
+    return Q(role=role) | Q(role__startswith=f"{role} ") | Q(role__endswith=f" {role}") | Q(role__contains=f" {role} ")
+
+
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def active(self) -> "IndicatorQuerySet":
         return self.filter(is_active=True)
+
+    def with_role(self, *roles: str) -> "IndicatorQuerySet":
+        """The KPIs with any of these roles."""
+        found = Q(pk__in=[])
+        for role in roles:
+            found |= with_role_q(role)
+        return self.filter(found)
+
+    def without_role(self, role: str) -> "IndicatorQuerySet":
+        return self.exclude(with_role_q(role))
 
 
 class Indicator(NamedInThreeLanguages, Timestamped):
@@ -99,6 +155,16 @@ class Indicator(NamedInThreeLanguages, Timestamped):
     factor = models.DecimalField(_("factor"), max_digits=12, decimal_places=2, null=True, blank=True)
     group = models.CharField(_("group"), max_length=20, choices=IndicatorGroup.choices, blank=True)
     decimal_places = models.PositiveSmallIntegerField(_("decimal places shown"), default=0)
+    role = models.CharField(
+        _("role"),
+        max_length=200,
+        blank=True,
+        validators=[validate_roles],
+        help_text=_(
+            "What the tracker uses this KPI for, as words separated by spaces (e.g. 'headline card'); "
+            "empty for most KPIs. Every role but 'card' belongs to one KPI at most."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
@@ -123,6 +189,22 @@ class Indicator(NamedInThreeLanguages, Timestamped):
                 condition=Q(factor__isnull=True) | Q(factor__gt=0), name="indicator_factor_positive"
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        taken = []
+        for role in roles_of(self.role):
+            if role in SHARED_ROLES:
+                continue
+            if Indicator.objects.with_role(role).exclude(pk=self.pk).exists():
+                taken.append(role)
+        if taken:
+            raise ValidationError(
+                {"role": _("Another KPI already has the role(s): %(roles)s.") % {"roles": ", ".join(taken)}}
+            )
+
+    def has_role(self, role: str) -> bool:
+        return role in roles_of(self.role)
 
     @property
     def is_formula(self) -> bool:

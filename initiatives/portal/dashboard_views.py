@@ -24,7 +24,7 @@ from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
-from ..models import Suppression
+from ..models import KpiRole, Suppression
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -53,7 +53,6 @@ from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
 from ..selectors.words import column_labels, period_in_words, span_in_words
 
-DEFAULT_KPI = "crime.registered"
 # The reporting grid's first year (nothing was reported through the tracker before).
 FIRST_GRID_YEAR = 2000
 
@@ -80,7 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
     if problems:
         return _without_bad_parameters(request, problems, file=fmt in FORMATS)
-    chosen = chosen or next((k for k in kpis if k.code == DEFAULT_KPI), kpis[0] if kpis else None)
+    chosen = chosen or next((k for k in kpis if k.has_role(KpiRole.HEADLINE)), kpis[0] if kpis else None)
     if chosen is None:
         raise Http404
     period, period_error = None, None

@@ -17,6 +17,7 @@ from ..engine.rollups import FigureState, summary_cached
 from ..models import (
     Indicator,
     IndicatorSource,
+    KpiRole,
     ReopenRequest,
     Report,
     ReportKind,
@@ -26,6 +27,7 @@ from ..models import (
 )
 from ..periods import Month, Period
 from ..selectors.dashboard import default_span
+from ..selectors.kpi_roles import kpis_of_role
 from ..selectors.reporting import OVERDUE_MONTHS
 from ..selectors.reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
 from ..selectors.words import span_in_words
@@ -167,10 +169,6 @@ def kpi_context(report: Report, kpis: list[Indicator]) -> dict[int, KpiContext]:
     }
 
 
-# The figures a coordinator sees first for their region.
-CARD_KPIS = ("crime.registered", "settlements.alcohol_free")
-
-
 @dataclass(frozen=True)
 class KpiCard:
     region: str
@@ -185,26 +183,24 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
     """For each of the person's regions, the KPI engine's figures over the latest span from
     January whose figure is complete (never "incomplete" for want of last month's figures)."""
     regions = {b.region_id: b.region for b in branches_of(user)}
-    indicators = {
-        i.code: i for i in Indicator.objects.filter(code__in=CARD_KPIS).select_related("numerator", "denominator")
-    }
+    # The figures a coordinator sees first for their region: the catalogue's cards, in code order.
+    indicators = list(kpis_of_role(KpiRole.CARD).select_related("numerator", "denominator"))
     cards = []
     state = FigureState.now()  # one read of the version counters for every card
     for region in regions.values():
-        for code in CARD_KPIS:
-            if code in indicators:
-                span = default_span(indicator=indicators[code], region=region, today=today.first_day, state=state)
-                s = summary_cached(indicator=indicators[code], region=region, span=span, state=state)
-                cards.append(
-                    KpiCard(
-                        str(region),
-                        indicators[code],
-                        span_in_words(span),
-                        s.own.value.value,
-                        s.own.change_percent,
-                        s.own.value.complete,
-                    )
+        for indicator in indicators:
+            span = default_span(indicator=indicator, region=region, today=today.first_day, state=state)
+            s = summary_cached(indicator=indicator, region=region, span=span, state=state)
+            cards.append(
+                KpiCard(
+                    str(region),
+                    indicator,
+                    span_in_words(span),
+                    s.own.value.value,
+                    s.own.change_percent,
+                    s.own.value.complete,
                 )
+            )
     return cards
 
 

@@ -37,14 +37,13 @@ from ..engine.rollups import (
     latest_complete_span,
     summary_cached,
 )
-from ..engine.summary import POPULATION_CODE, Summary, percent_change, rounded, summary_rules, summary_window
-from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, Report
+from ..engine.summary import Summary, percent_change, rounded, summary_rules, summary_window
+from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
 from ..models.imports import ImportStatus
 from ..periods import Month, Period
 from .words import estimate_in_words, gaps_in_words, month_name, span_in_words, status_in_words
 
 # The one register KPI shown with the settlements declared but not yet verified.
-ALCOHOL_FREE_KPI = "settlements.alcohol_free"
 
 MEASURES = ("value", "rate", "change")
 
@@ -66,7 +65,7 @@ def dashboard_kpis() -> list[Indicator]:
         Indicator.objects.active()
         .select_related("numerator__numerator", "denominator__denominator")  # what rules_of reads
         .exclude(aggregation_regions=Aggregation.NONE)
-        .exclude(code=POPULATION_CODE)
+        .without_role(KpiRole.POPULATION)
         .order_by("group", "code")
     )
 
@@ -403,7 +402,9 @@ def dashboard_picture(
             breakdown_rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
         breakdown_rate_gaps = [g for g in breakdown_rate_gaps if g not in rate_gaps]  # said once
     estimate = summary.estimate
-    declared = register_declared(region=region, on=span.end.last_day) if indicator.code == ALCOHOL_FREE_KPI else None
+    alcohol_free = indicator.has_role(KpiRole.ALCOHOL_FREE)
+    declared = register_declared(region=region, on=span.end.last_day) if alcohol_free else None
+    population = summary.population
     return Picture(
         indicator=indicator,
         region=region,
@@ -413,9 +414,11 @@ def dashboard_picture(
         summary=summary,
         show_rate=show_rate,
         estimate_words=estimate_in_words(estimate.method, estimate.is_estimate, span.end.year) if estimate else "",
-        notes=gaps_in_words(own.value.missing),
-        rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == POPULATION_CODE]),
-        breakdown_rate_notes=gaps_in_words([g for g in breakdown_rate_gaps if g.kpi == POPULATION_CODE]),
+        notes=gaps_in_words(own.value.missing, population=population),
+        rate_notes=gaps_in_words([g for g in rate_gaps if g.kpi == population], population=population),
+        breakdown_rate_notes=gaps_in_words(
+            [g for g in breakdown_rate_gaps if g.kpi == population], population=population
+        ),
         rows=rows,
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
@@ -427,7 +430,7 @@ def dashboard_picture(
         declared=declared,
         breakdown_notes=[]
         if own.value.missing
-        else gaps_in_words([g for r in summary.breakdown for g in r.value.missing]),
+        else gaps_in_words([g for r in summary.breakdown for g in r.value.missing], population=population),
     )
 
 

@@ -12,12 +12,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from ..models import Indicator, PublicFigure, Release, Suppression
+from ..models import Indicator, KpiRole, PublicFigure, Release, Suppression
 from ..periods import Period, PeriodError
 from .releases import PUBLIC_HEADER, public_release, public_row
 from .words import status_in_words
-
-DEFAULT_KPI = "crime.registered"
 
 # Which releases the public may see, as a token that changes whenever that does (a release
 # confirmed or withdrawn): the public page's cached responses carry the token they were
@@ -91,13 +89,13 @@ def public_release_for(period: str | None) -> Release | None:
 
 
 def public_page(*, release: Release, kpi: str | None) -> PublicPage:
-    """One KPI of a release as the public may see it (the default KPI when none is named)."""
+    """One KPI of a release as the public may see it (the headline KPI when none is named)."""
     kpis = list(
         Indicator.objects.filter(pk__in=PublicFigure.objects.filter(release=release).values("indicator_id")).order_by(
             "group", "code"
         )
     )
-    chosen = next((k for k in kpis if k.code == (kpi or DEFAULT_KPI)), None)
+    chosen = next((k for k in kpis if (k.code == kpi if kpi else k.has_role(KpiRole.HEADLINE))), None)
     if chosen is None and not kpi and kpis:
         chosen = kpis[0]
     if chosen is None:

@@ -17,11 +17,11 @@ from regions.models import Region
 
 from ..engine.aggregation import Fact, over_time
 from ..engine.summary import percent_change
-from ..models import Campaign, Indicator, SettlementStage, Value
+from ..models import Campaign, KpiRole, SettlementStage, Value
 from ..periods import Month, Period
 from .dashboard import plain
+from .kpi_roles import kpi_of_role
 
-OUTCOME_KPI = "crime.registered"
 OUTCOME_MONTHS = 12
 
 
@@ -49,7 +49,7 @@ class Register:
 
 
 def _outcome(
-    facts: dict[int, list[Fact]], places: list[Region], decided: datetime.date, today: datetime.date
+    facts: dict[int, list[Fact]], places: list[Region], decided: datetime.date, today: datetime.date, code: str
 ) -> tuple[Decimal | None, Decimal | None, str, str]:
     month = Month.from_date(decided)
     before = Period(month.plus(-OUTCOME_MONTHS), month.plus(-1))
@@ -58,7 +58,7 @@ def _outcome(
         own = facts.get(place.pk, [])
         if not own:
             continue
-        was = over_time(own, before, "sum", place.kato, OUTCOME_KPI)
+        was = over_time(own, before, "sum", place.kato, code)
         if not after.is_over(today):
             return (
                 was.value if was.complete else None,
@@ -66,7 +66,7 @@ def _outcome(
                 str(place),
                 _("the 12 months after the decision are not over yet"),
             )
-        now = over_time(own, after, "sum", place.kato, OUTCOME_KPI)
+        now = over_time(own, after, "sum", place.kato, code)
         if was.complete and now.complete:
             return was.value, now.value, str(place), ""
     return None, None, "", _("no settlement- or okrug-level offence figures for the 12 months around the decision")
@@ -81,7 +81,7 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
     campaigns = list(found)
     places = {c.region.pk for c in campaigns} | {c.region.parent_id for c in campaigns if c.region.parent_id}
     facts: dict[int, list[Fact]] = {}
-    registered = Indicator.objects.filter(code=OUTCOME_KPI).first()
+    registered = kpi_of_role(KpiRole.OUTCOME)
     if registered is not None and places:
         for region_id, start, end, number in (
             Value.objects.approved()
@@ -92,13 +92,14 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
                 Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
             )
     tops = {r.kato: str(r) for r in Region.objects.top_level()}
+    outcome_code = registered.code if registered is not None else ""
     villages = []
     counts: dict[str, Counter[str]] = {}
     for c in campaigns:
         top = kato_top(c.region.kato)
         counts.setdefault(top, Counter())[c.settlement_stage] += 1
         around = [c.region, *([c.region.parent] if c.region.parent and c.region.parent.level >= 3 else [])]
-        before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, today)
+        before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, today, outcome_code)
         villages.append(Village(c, tops.get(top, top), before, after, where, note))
     stages = [(s.value, str(s.label)) for s in SettlementStage]
     by_region = [(kato, tops.get(kato, kato), dict(counts[kato])) for kato in sorted(counts)]

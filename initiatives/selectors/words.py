@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 from ..engine.aggregation import Gap
-from ..engine.summary import POPULATION_CODE, Status
+from ..engine.summary import Status
 from ..periods import Month, Period, PeriodError
 
 NATIONAL_GAP = "KZ"
@@ -57,7 +57,7 @@ def period_in_words(text: str) -> str:
         return text
 
 
-def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
+def gaps_in_words(gaps: Iterable[Gap], *, population: str | None = None, names_shown: int = 3) -> list[str]:
     """What is missing, one line per kind of gap and period, naming the regions (one query
     for the names): "Abai Region, Akmola Region and 18 more: no population for October
     2026". Regions are named, never given as KATO codes."""
@@ -67,8 +67,8 @@ def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
     grouped: dict[tuple[str, str], list[str]] = {}
     for kpi, region, period, reason in unique:
         kind = (
-            "population"
-            if kpi == POPULATION_CODE
+            "no_population"
+            if population is not None and kpi == population
             else "zero"
             if reason.startswith("zero")
             else "no_sum"
@@ -85,7 +85,7 @@ def gaps_in_words(gaps: Iterable[Gap], *, names_shown: int = 3) -> list[str]:
         if len(where) > names_shown:
             shown = _("%(names)s and %(count)s more") % {"names": shown, "count": len(where) - names_shown}
         words = {"region": shown, "period": period_in_words(period)}
-        if kind == "population":
+        if kind == "no_population":
             lines.append(_("%(region)s: no population for %(period)s, so no rate per 10,000") % words)
         elif kind == "zero":
             lines.append(_("%(region)s: zero in %(period)s, so no ratio") % words)

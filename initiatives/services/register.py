@@ -22,10 +22,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from regions.kato import kato_top
 from regions.models import Region
 
-from ..models import ApprovalState, Campaign, Indicator, Value, ValueSource
+from ..models import ApprovalState, Campaign, Indicator, KpiRole, Value, ValueSource
 from ..periods import Month
-
-ALCOHOL_FREE_KPI = "settlements.alcohol_free"
+from ..selectors.kpi_roles import kpi_of_role
 
 
 def _counted(campaign: Campaign, day: datetime.date) -> bool:
@@ -39,7 +38,7 @@ def alcohol_free_values_sync(*, through: Month | None = None, user: User | None 
     """Write the register's counts for every first-level region and month, from the
     first decision to `through` (by default the last month that is over); remove any
     figure of the KPI that did not come from the register. Returns the rows written."""
-    indicator = Indicator.objects.filter(code=ALCOHOL_FREE_KPI).first()
+    indicator = kpi_of_role(KpiRole.ALCOHOL_FREE)
     if indicator is None:
         return 0
     through = through or Month.from_date(timezone.localdate()).plus(-1)
@@ -68,20 +67,20 @@ def alcohol_free_values_sync(*, through: Month | None = None, user: User | None 
 @transaction.atomic
 def register_counts_sync(
     *,
-    code: str,
+    role: KpiRole,
     counts: Mapping[tuple[str, Month], int],
     first: Month | None,
     through: Month,
     user: User | None = None,
 ) -> int:
-    """Write a flow KPI counted by another register (the citizen register) as approved
+    """Write the flow KPI of `role` counted by another register (the citizen register) as approved
     monthly values: `counts[(first-level KATO, month)]`, zero where absent, for every
     first-level region and month from `first` to `through`, so every span inside that
     range is complete; remove the KPI's values outside it and any that did not come from
     a register (typed or imported ones). Only what differs is written. Returns the rows
     written or removed. The caller holds the register change in the same transaction,
     so the figures change with it."""
-    indicator = Indicator.objects.filter(code=code).first()
+    indicator = kpi_of_role(role)
     if indicator is None:
         return 0
     values = Value.objects.filter(indicator=indicator)

@@ -17,7 +17,7 @@ from agencies.access import is_project_office
 from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
-from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState
+from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Unit
 from ..periods import Period, PeriodNotOver
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
@@ -194,7 +194,7 @@ def _derive_public_figures(release: Release) -> None:
     indicators = {i.pk: i for i in Indicator.objects.select_related("numerator")}
     figures = list(ReleaseFigure.objects.filter(release=release).select_related("region"))
     span, before = release.span, release.span.year_before()
-    counts = {pk for pk, i in indicators.items() if i.unit == "count"}
+    counts = {pk for pk, i in indicators.items() if i.unit == Unit.COUNT}
 
     def key(f: Any, which: Period) -> CellKey:
         return (indicators[f.indicator_id].code, f.region.kato if f.region else "", which.start.index, which.end.index)

@@ -33,6 +33,7 @@ from ..models import (
     Indicator,
     IndicatorSource,
     Initiative,
+    KpiRole,
     ReopenRequest,
     Report,
     ReportEvidence,
@@ -44,12 +45,11 @@ from ..models import (
     ValueSource,
 )
 from ..periods import Period
+from ..selectors.kpi_roles import kpis_of_role
 from ..selectors.reports import EDITABLE, closed_reason, due_date_for
 from .notifications import report_notify_coordinators
 from .register import alcohol_free_values_sync
 from .values import value_set
-
-ALCOHOL_FREE_KPI = "settlements.alcohol_free"
 
 
 class StaleReportError(ValidationError):
@@ -364,7 +364,7 @@ def _publish_settlements(report: Report, user: User) -> bool:
     if not entries:
         return False
     initiative = (
-        Initiative.objects.filter(indicators__code=ALCOHOL_FREE_KPI).order_by("start_date").first()
+        Initiative.objects.filter(indicators__in=kpis_of_role(KpiRole.ALCOHOL_FREE)).order_by("start_date").first()
         or Initiative.objects.order_by("start_date").first()
     )
     if initiative is None:
