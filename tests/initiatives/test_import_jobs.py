@@ -2,6 +2,7 @@
 twice. (The real worker, killed mid-run, is in tests/jobs.)"""
 
 import datetime
+import time
 from unittest import mock
 
 import pytest
@@ -115,6 +116,17 @@ def test_a_second_delivery_leaves_a_running_job_to_its_runner() -> None:
         imported.assert_not_called()
     batch.refresh_from_db()
     assert batch.attempts == 1
+    # The server lets go of a closed session's locks when its backend exits, a moment after
+    # the client hung up (on a loaded machine, long enough for the next line to race it).
+    with connection.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+                [IMPORT_JOBS, batch.pk],
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
     assert import_job_run(batch_id=batch.pk).status == "succeeded"  # its runner is gone: taken over
 
 
