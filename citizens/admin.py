@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -29,6 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives.admin.filters import TopRegionFilter
+from projectoffice.admin_history import NeverReverted
 
 from .identity import MASK
 from .models import VIEW_PERSONAL_DATA, CitizenReport, PersonalDataRequest, PersonalDataReveal
@@ -71,7 +72,7 @@ class DeclaredFiltersOnly:
         return DeclaredFiltersChangeList
 
 
-class PersonalDataHistoryAdmin(SimpleHistoryAdmin):
+class PersonalDataHistoryAdmin(NeverReverted, SimpleHistoryAdmin):
     """History of a record with personal data. History never holds the personal fields, so
     simple-history's page of an old version fills them from today's record, in clear,
     without the reveal and its record: there every field is read-only and the personal
@@ -107,21 +108,8 @@ class PersonalDataHistoryAdmin(SimpleHistoryAdmin):
             every += list(name) if isinstance(name, (list, tuple)) else [name]
         return every
 
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.method == "POST":
-            opts = self.model._meta
-            messages.error(request, gettext("An old version is read here, never saved back: nothing was changed."))
-            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history", args=[object_id])
-            refused = HttpResponseRedirect(url)
-            refused.status_code = 303
-            return refused
-        page: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)
-        return page
+    def revert_refused(self) -> str:
+        return gettext("An old version is read here, never saved back: nothing was changed.")
 
 
 def _masked_text(text: str | None) -> str:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -136,6 +137,35 @@ def timeline(
         )
     entries.reverse()
     return [e for e in entries if e.tells_something]
+
+
+class NeverReverted:
+    """For a history admin whose old versions are read, never saved back: simple-history's
+    "Revert" writes an old version straight through the admin form, past the services
+    that govern the record. A revert POST changes nothing and answers 303 to the history
+    list with `revert_refused()`, in the reader's language."""
+
+    model: type[models.Model]
+    admin_site: Any
+
+    def revert_refused(self) -> str:
+        raise NotImplementedError
+
+    def revert_disabled(self, request: HttpRequest, obj: object = None) -> bool:
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            messages.error(request, self.revert_refused())
+            opts = self.model._meta
+            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_history", args=[object_id])
+            refused = HttpResponseRedirect(url)
+            refused.status_code = 303
+            return refused
+        page: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+        return page
 
 
 class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
