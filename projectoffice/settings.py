@@ -346,8 +346,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Content-Security-Policy on every response (django-csp): scripts, styles, images and
 # fonts only from this site, no inline script (templates load theirs from static/), no
-# plugins, never framed. Inline style is allowed: the API's documentation pages (Swagger
-# UI, ReDoc) write theirs at run time; styles cannot run code.
+# plugins, never framed. Inline style is allowed: the API's documentation page (Swagger
+# UI) writes its own at run time; styles cannot run code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -435,10 +435,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Regions, agencies, initiatives and KPIs of the Law and Order Concept.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and ReDoc from the project's own static files, never a CDN.
+    # Swagger UI from the project's own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"AggregationEnum": "initiatives.models.indicators.Aggregation"},
     # The error shape on every operation (projectoffice/api_schema.py).

@@ -15,7 +15,6 @@ from projectoffice.tabular import Row, RowError
 KATO_PATTERN = re.compile(r"^[0-9]{9}$")
 # (start, end) of each group of digits; group i is level i + 1.
 GROUPS: tuple[tuple[int, int], ...] = ((0, 2), (2, 4), (4, 6), (6, 9))
-MAX_LEVEL = len(GROUPS)
 
 
 class KatoCodeError(ValueError):

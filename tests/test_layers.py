@@ -253,3 +253,15 @@ def test_the_rules_catch_what_they_are_meant_to():
     assert breaks(Import("projectoffice.api", "initiatives.api.views", 1)) is None
     assert breaks(Import("initiatives.api.views", "initiatives.services.reports", 1)) is None
     assert _circles({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == [["a", "b", "c"]]
+
+
+def test_dead_code_stays_gone():
+    # Issue 24: code nothing called, and settings of a ReDoc page that no longer exists.
+    gone = {
+        "initiatives.engine.facts": "def span_of(",
+        "initiatives.selectors.releases": "def is_count(",
+        "regions.kato": "MAX_LEVEL",
+        "projectoffice.settings": "REDOC",
+    }
+    assert [m for m, name in gone.items() if name in MODULES[m].read_text()] == []
+    assert "ReDoc" not in MODULES["projectoffice.settings"].read_text()

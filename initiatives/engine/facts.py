@@ -83,13 +83,6 @@ def load_fact_book(*, rules: Iterable[Rules], region: Region | None, earliest: M
     return FactBook(facts=facts, regions=nodes, children=children)
 
 
-def span_of(period_from: str, period_to: str | None = None) -> Period:
-    """The span between two periods' first and last months, e.g. 2025-01 .. 2025-09."""
-    first = Period.parse(period_from)
-    last = Period.parse(period_to) if period_to else first
-    return Period(first.start, last.end)
-
-
 @dataclass(frozen=True)
 class Cell:
     """A rollup row: the sum and count of approved values `depth` levels below a region."""

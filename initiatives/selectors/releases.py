@@ -13,7 +13,7 @@ from agencies.tokens import is_agency_caller
 from regions.models import Region
 
 from ..engine.summary import kpi_summary, rounded
-from ..models import Indicator, PublicFigure, Release, ReleaseFigure, Unit
+from ..models import Indicator, PublicFigure, Release, ReleaseFigure
 from ..periods import Period
 from .dashboard import dashboard_kpis
 
@@ -157,10 +157,6 @@ def public_row(f: PublicFigure) -> list[Any]:
 
 def _plain(value: Decimal | None, places: int) -> Decimal | None:
     return rounded(value, places)
-
-
-def is_count(indicator: Indicator) -> bool:
-    return indicator.unit == Unit.COUNT
 
 
 @dataclass
