@@ -64,9 +64,14 @@ _declared: dict[tuple[str, str], dict[str, dict[str, Any]]] | None = None
 def _operations() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
     global _declared
     if _declared is None:
-        from drf_spectacular.generators import SchemaGenerator
+        from django.conf import settings
+        from django.utils import translation
 
-        schema = SchemaGenerator().get_schema(request=None, public=True)  # type: ignore[no-untyped-call]
+        from .api_schema import built_schema
+
+        # The same schema `/api/schema/` serves (names do not depend on the language).
+        with translation.override(settings.LANGUAGE_CODE):
+            schema = built_schema()
         _declared = {
             (method.upper(), path): {
                 p["name"]: p.get("schema", {}) for p in operation.get("parameters", []) if p.get("in") == "query"

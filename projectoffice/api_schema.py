@@ -123,21 +123,40 @@ def document_files(result: dict[str, Any], generator: Any, **kwargs: Any) -> dic
     return result
 
 
-class CachedSchemaView(SpectacularAPIView):
-    """`/api/schema/`, built once per process and language (the schema's text is
-    translated), then served from memory: it changes only with the code."""
+_built: dict[tuple[str, str, bool], dict[str, Any]] = {}
 
-    _built: dict[tuple[str, str, bool], dict[str, Any]] = {}
+
+def built_schema(
+    *, version: str = "", public: bool = True, generator_class: Any = None, **options: Any
+) -> dict[str, Any]:
+    """The OpenAPI schema, built once per process, language, version and audience (its
+    text is translated), then kept in memory: it changes only with the code. Served by
+    `/api/schema/` and read by the parameter check (`api_parameters`)."""
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    key = (translation.get_language() or "", version, public)
+    schema = _built.get(key)
+    if schema is None:
+        generator = (generator_class or SchemaGenerator)(api_version=version or None, **options)
+        schema = _built[key] = generator.get_schema(request=None, public=public)
+    return schema
+
+
+class CachedSchemaView(SpectacularAPIView):
+    """`/api/schema/`, from `built_schema`."""
+
+    _built = _built  # the same store, for whoever must start afresh (a test)
 
     def _get_schema_response(self, request: Request) -> Response:
-        from django.utils import translation
-
         version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (translation.get_language() or "", str(version), bool(self.serve_public))
-        schema = self._built.get(key)
-        if schema is None:
-            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
-            schema = self._built[key] = generator.get_schema(request=None, public=self.serve_public)
+        schema = built_schema(
+            version=str(version or ""),
+            public=bool(self.serve_public),
+            generator_class=self.generator_class,
+            urlconf=self.urlconf,
+            patterns=self.patterns,
+        )
         return Response(
             data=schema,
             headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
