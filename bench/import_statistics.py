@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from initiatives.models import Indicator, IndicatorSource, Value  # noqa: E402
-from initiatives.services.statistics import statistics_import  # noqa: E402
+from initiatives.statistics.services import statistics_import  # noqa: E402
 from projectoffice.celery import app  # noqa: E402
 
 # The import alone is timed: the recomputation of summaries it queues goes nowhere here.

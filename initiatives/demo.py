@@ -44,12 +44,12 @@ from .models import (
     Value,
     ValueSource,
 )
-from .models.imports import ImportStatus
 from .periods import Month, Period
 from .reference_data import load_indicators, load_reporting_cycles
 from .selectors.reports import due_date_for
 from .services.register import alcohol_free_values_sync
 from .services.reports import REOPEN_DAYS
+from .statistics.models import ImportStatus
 
 FIRST_MONTH = Month(2024, 1)
 

@@ -4,7 +4,7 @@ Rows are matched by their stable keys (KPI code; KPI + region KATO + year), so t
 file imported twice changes nothing, and a changed row keeps its old values in history.
 
 A bad cell is reported against its column with its value and what is wrong, in the
-reader's language, as the statistics import does (`statistics_file`): the widgets raise
+reader's language, as the statistics import does (`statistics/file.py`): the widgets raise
 ValueError with those words, which django-import-export shows beside the row; the
 template (`admin/initiatives/import.html`) numbers rows as the file's lines.
 """
@@ -22,7 +22,7 @@ from projectoffice.cell_safety import safe_cell
 from regions.models import Region
 
 from .models import Indicator, Target
-from .statistics_file import ValueProblem, parse_value
+from .statistics.file import ValueProblem, parse_value
 
 
 class PlainDecimalWidget(DecimalWidget):

@@ -8,13 +8,13 @@ from django.db import InterfaceError, OperationalError
 from projectoffice.queueing import requeue_orphans, requeue_unknown
 
 from .services.figures import rollups_check
-from .services.import_jobs import (
+from .services.outbox import outbox_deliver, outbox_unsent_ids
+from .statistics.jobs import (
     import_job_run,
     import_jobs_orphaned,
     import_jobs_to_requeue,
     import_uploads_delete_old,
 )
-from .services.outbox import outbox_deliver, outbox_unsent_ids
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from agencies.models import Agency
 from initiatives.models import Value
-from initiatives.services.statistics import StatisticsImportError, statistics_import
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from projectoffice.tabular import TableError, read_table
 from tests.factories import ValueFactory
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
 from ..selectors.values import VALUE_COLUMNS
-from ..services.import_jobs import import_job_errors, import_job_progress
+from ..statistics.jobs import import_job_errors, import_job_progress
 
 VALUE_HELP = (
     "The figure as an exact decimal string with the KPI's `decimal_places` "

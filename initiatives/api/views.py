@@ -49,7 +49,7 @@ from ..selectors.values import (
     values_csv,
     values_visible_to,
 )
-from ..services.import_jobs import import_job_submit
+from ..statistics.jobs import import_job_submit
 from .examples import CAMPAIGN, EXAMPLE_KPI, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
 from .serializers import (

@@ -1,5 +1,5 @@
+from ..statistics.models import ImportBatch, ImportStatus
 from .exports import Export, ExportFormat, ExportStatus
-from .imports import ImportBatch, ImportStatus
 from .indicators import (
     Aggregation,
     Direction,

@@ -39,8 +39,8 @@ from ..engine.rollups import (
 )
 from ..engine.summary import Summary, percent_change, rounded, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
-from ..models.imports import ImportStatus
 from ..periods import Month, Period
+from ..statistics.models import ImportStatus
 from .words import estimate_in_words, gaps_in_words, month_name, span_in_words, status_in_words
 
 # The one register KPI shown with the settlements declared but not yet verified.

@@ -10,7 +10,7 @@ import pytest
 
 from agencies.models import Agency
 from agencies.tokens import agency_token_issue
-from initiatives.services.statistics import statistics_import
+from initiatives.statistics.services import statistics_import
 from regions.models import Region
 from tests.factories import HEADLINE_2024, HEADLINE_2025
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from initiatives.models import Target
-from initiatives.services.import_jobs import import_job_run, import_job_submit
+from initiatives.statistics.jobs import import_job_run, import_job_submit
 
 from .conftest import log_in
 

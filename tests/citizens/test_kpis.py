@@ -232,7 +232,7 @@ def test_approving_a_report_with_a_line_left_for_a_register_kpi_does_not_overwri
 
 
 def test_legal_statistics_cannot_bring_a_figure_the_register_counts(tmp_path):
-    from initiatives.services.statistics import StatisticsImportError, statistics_import
+    from initiatives.statistics.services import StatisticsImportError, statistics_import
 
     file = tmp_path / "stats.csv"
     file.write_text("region,period,indicator,value\n710000000,2026-10,citizen_reports.received,35\n", encoding="utf-8")

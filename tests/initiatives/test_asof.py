@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import ApprovalState, ImportBatch, Indicator, Value
 from initiatives.periods import Month, Period
-from initiatives.services.statistics import statistics_import
+from initiatives.statistics.services import statistics_import
 from regions.models import Region
 from tests.factories import MONTHS, districts, value
 

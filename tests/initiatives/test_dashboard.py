@@ -97,7 +97,7 @@ def test_the_dashboards_figures_equal_the_api_summary(client: Client, office, th
 
 
 def test_importing_a_statistics_file_changes_the_dashboard_at_once(client: Client, office, through_october) -> None:
-    from initiatives.services.statistics import statistics_import
+    from initiatives.statistics.services import statistics_import
 
     client.force_login(office)
     before = csv_rows(client.get("/dashboard/?format=csv"))
@@ -271,7 +271,7 @@ def test_the_coordinators_home_shows_the_latest_complete_span_not_incomplete(
 def test_the_files_say_when_the_figures_are_as_of(client: Client, office, through_october) -> None:
     from openpyxl import load_workbook
 
-    from initiatives.services.statistics import statistics_import
+    from initiatives.statistics.services import statistics_import
 
     statistics_import(
         source=io.BytesIO(b"region,period,indicator,value\n710000000,2026-10,crime.theft,3\n"), filename="a.csv"

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from initiatives.models import ImportBatch, Value
-from initiatives.services.statistics import statistics_import
+from initiatives.statistics.services import statistics_import
 
 
 @pytest.mark.postgres

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from initiatives.models import ImportBatch, Value
-from initiatives.services import import_jobs
-from initiatives.services.import_jobs import (
+from initiatives.statistics import jobs
+from initiatives.statistics.jobs import (
     MAX_ATTEMPTS,
     import_job_run,
     import_job_submit,
@@ -49,20 +49,18 @@ def test_a_job_runs_to_its_end_once() -> None:
 
 def test_a_run_that_hits_the_time_limit_ends_refused_and_writes_nothing() -> None:
     batch = submitted()
-    with mock.patch.object(import_jobs, "statistics_import", side_effect=SoftTimeLimitExceeded()):
+    with mock.patch.object(jobs, "statistics_import", side_effect=SoftTimeLimitExceeded()):
         ended = import_job_run(batch_id=batch.pk)
     assert ended.status == "failed"
-    assert import_jobs.import_job_errors(ended)[0].message.startswith(
-        "the import took longer than 25 minutes and was stopped"
-    )
+    assert jobs.import_job_errors(ended)[0].message.startswith("the import took longer than 25 minutes and was stopped")
     assert not Value.objects.exists()
 
 
 def test_an_unexpected_error_ends_the_job_refused_rather_than_running_forever() -> None:
     batch = submitted()
-    with mock.patch.object(import_jobs, "statistics_import", side_effect=KeyError("bug")):
+    with mock.patch.object(jobs, "statistics_import", side_effect=KeyError("bug")):
         ended = import_job_run(batch_id=batch.pk)
-    assert (ended.status, import_jobs.import_job_errors(ended)[0].message) == (
+    assert (ended.status, jobs.import_job_errors(ended)[0].message) == (
         "failed",
         "the import stopped on an unexpected error (KeyError); nothing was written",
     )
@@ -71,7 +69,7 @@ def test_an_unexpected_error_ends_the_job_refused_rather_than_running_forever() 
 def test_passing_database_trouble_is_left_to_the_tasks_retry() -> None:
     batch = submitted()
     with (
-        mock.patch.object(import_jobs, "statistics_import", side_effect=OperationalError("lock timeout")),
+        mock.patch.object(jobs, "statistics_import", side_effect=OperationalError("lock timeout")),
         pytest.raises(OperationalError),
     ):
         import_job_run(batch_id=batch.pk)
@@ -86,7 +84,7 @@ def test_a_job_its_workers_keep_dying_on_is_given_up() -> None:
     ended = import_job_run(batch_id=batch.pk)
     assert ended.status == "failed"
     assert (
-        import_jobs.import_job_errors(ended)[0].message
+        jobs.import_job_errors(ended)[0].message
         == "the import was started 5 times and never finished; nothing was written"
     )
     assert not Value.objects.exists()
@@ -95,7 +93,7 @@ def test_a_job_its_workers_keep_dying_on_is_given_up() -> None:
 def test_a_lost_file_ends_the_job_refused() -> None:
     batch = submitted()
     batch.upload.delete(save=False)
-    assert import_jobs.import_job_errors(import_job_run(batch_id=batch.pk))[0].message == "the uploaded file is missing"
+    assert jobs.import_job_errors(import_job_run(batch_id=batch.pk))[0].message == "the uploaded file is missing"
 
 
 @pytest.mark.postgres
@@ -111,7 +109,7 @@ def test_a_second_delivery_leaves_a_running_job_to_its_runner() -> None:
         host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"], autocommit=True
     ) as runner:
         runner.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_JOBS, batch.pk])
-        with mock.patch.object(import_jobs, "statistics_import") as imported:
+        with mock.patch.object(jobs, "statistics_import") as imported:
             assert import_job_run(batch_id=batch.pk).status == "running"
         imported.assert_not_called()
     batch.refresh_from_db()
@@ -190,4 +188,4 @@ def test_a_dry_run_job_reports_the_rows_it_checked_not_0_of_0() -> None:
     batch = import_job_submit(upload=SimpleUploadedFile("c.csv", two_rows), user=None, agency=None, dry_run=True)
     ended = import_job_run(batch_id=batch.pk)
     assert (ended.rows, ended.progress_done, ended.progress_total) == (2, 2, 2)
-    assert import_jobs.import_job_progress(ended) == {"stage": "", "done": 2, "total": 2}
+    assert jobs.import_job_progress(ended) == {"stage": "", "done": 2, "total": 2}

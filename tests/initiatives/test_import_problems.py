@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from initiatives.models import ImportBatch
-from initiatives.services.import_jobs import import_job_errors, import_job_run, import_job_submit
-from initiatives.services.statistics import StatisticsImportError, statistics_import
+from initiatives.statistics.jobs import import_job_errors, import_job_run, import_job_submit
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from projectoffice.tabular import RowError
 
 pytestmark = pytest.mark.django_db

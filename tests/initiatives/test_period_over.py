@@ -17,8 +17,8 @@ from agencies.models import RegionalBranch
 from initiatives.models import ImportBatch, Indicator, Release, Report, Value
 from initiatives.periods import Period, PeriodNotOver
 from initiatives.services.releases import ReleaseError, release_confirm, release_publish
-from initiatives.services.statistics import StatisticsImportError, statistics_import
 from initiatives.services.values import value_set
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from regions.models import Region
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from initiatives.engine.rollups import summary_cached
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import ApprovalState, Indicator, Rollup, RollupCheck, Value
 from initiatives.periods import Month, Period
-from initiatives.services.statistics import StatisticsImportError, statistics_import
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from regions.models import Region, RegionKind
 from tests.factories import IMPORT_APPROVED_AT, MONTHS, RegionFactory, districts, value
 

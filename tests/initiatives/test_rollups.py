@@ -13,8 +13,8 @@ from initiatives.engine import rollups
 from initiatives.engine.rollups import dashboard_span, rollups_refresh, summary_cached
 from initiatives.models import Indicator, Target, Value
 from initiatives.periods import Month, Period
-from initiatives.services.statistics import statistics_import
 from initiatives.services.values import value_set
+from initiatives.statistics.services import statistics_import
 from regions.models import Region
 from tests.factories import ValueFactory
 

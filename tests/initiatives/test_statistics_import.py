@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import ImportBatch, Indicator, Value
 from initiatives.periods import Period
-from initiatives.services.statistics import StatisticsImportError, statistics_import
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from regions.models import Region
 from tests.factories import HEADLINE_2024, HEADLINE_2025, RegionFactory
 
@@ -284,7 +284,7 @@ def test_a_file_streamed_from_a_non_seekable_source_lands_the_same_way() -> None
 
 def test_a_kpi_counted_from_the_register_is_refused_with_its_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from initiatives.models import Value
-    from initiatives.services.statistics import StatisticsImportError, statistics_import
+    from initiatives.statistics.services import StatisticsImportError, statistics_import
 
     file = tmp_path / "villages.csv"
     file.write_text("region,period,indicator,value\n710000000,2026-10,settlements.alcohol_free,35\n", encoding="utf-8")
@@ -354,6 +354,6 @@ def test_a_value_the_office_enters_while_an_agency_import_runs_is_not_overwritte
 
 
 def test_the_whitespace_the_staging_strips_is_what_python_strips() -> None:
-    from initiatives.statistics_staging import WHITESPACE
+    from initiatives.statistics.staging import WHITESPACE
 
     assert WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from agencies.roles import PROJECT_OFFICE_GROUP
 from initiatives.models import ImportBatch, Indicator, IndicatorSource, Value
 from initiatives.periods import Period
-from initiatives.selectors.statistics_template import previous_period, statistics_template_read
-from initiatives.services.statistics import StatisticsImportError, statistics_import
-from initiatives.statistics_template import statistics_template_xlsx
+from initiatives.statistics.selectors import previous_period, statistics_template_read
+from initiatives.statistics.services import StatisticsImportError, statistics_import
+from initiatives.statistics.template import statistics_template_xlsx
 from regions.models import Region, RegionKind
 from tests.factories import RegionFactory, UserFactory
 

@@ -20,8 +20,8 @@ from initiatives.models import Indicator, ReleaseFigure, Value, ValueSource
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish
 from initiatives.services.reports import report_create
-from initiatives.services.statistics import StatisticsImportError, statistics_import
 from initiatives.services.values import value_set
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from initiatives.value_bound import MAX_VALUE
 from regions.models import Region
 from tests.factories import UserFactory, value

@@ -3,7 +3,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from initiatives.services.statistics import StatisticsImportError, statistics_import
+from initiatives.statistics.services import StatisticsImportError, statistics_import
 from projectoffice.file_commands import FileImportCommand
 
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from initiatives.periods import Period, PeriodError
-from initiatives.selectors.statistics_template import statistics_template_read
-from initiatives.statistics_template import statistics_template_xlsx
+from initiatives.statistics.selectors import statistics_template_read
+from initiatives.statistics.template import statistics_template_xlsx
 from regions.models import Region
 
 

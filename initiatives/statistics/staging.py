@@ -17,7 +17,7 @@ from django.db.backends.utils import CursorWrapper
 from projectoffice.tabular import CSV_CHUNK_BYTES
 
 COLUMNS = ("region", "period", "indicator", "value")
-# What a pre-filled template adds (statistics_template.py): names and reference figures,
+# What a pre-filled template adds (template.py): names and reference figures,
 # read past by the import.
 TEMPLATE_COLUMNS = ("region_name", "indicator_name", "last_year", "last_period")
 

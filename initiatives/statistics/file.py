@@ -27,16 +27,16 @@ from django.utils.translation import gettext_lazy
 from projectoffice.tabular import RowError, problems_register
 from regions.models import Region
 
-from .models import ApprovalState, Indicator, IndicatorSource, Unit, Value, ValueSource
-from .periods import ACCEPTED_FORMS, Period, PeriodError
-from .statistics_staging import (
+from ..models import ApprovalState, Indicator, IndicatorSource, Unit, Value, ValueSource
+from ..periods import ACCEPTED_FORMS, Period, PeriodError
+from ..value_bound import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, VALUE_TOO_LARGE, value_too_large_params
+from .staging import (
     CHECKED,
     INDICATORS,
     PERIODS,
     RAW,
     temporary,
 )
-from .value_bound import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, VALUE_TOO_LARGE, value_too_large_params
 
 # Reported problems stop here; the count of all of them is still given.
 MAX_REPORTED_ERRORS = 1000

@@ -4,7 +4,7 @@ Imported figures are official: they are approved the moment they land. Importing
 same key again replaces the value and keeps the old one in history.
 
 The work happens in the database, set-based (docs/performance.md): the file is streamed
-into a staging table and checked there (`statistics_file`), then new values are inserted,
+into a staging table and checked there (`file.py`), then new values are inserted,
 changed ones updated and history written, each by one statement, and nothing at all is
 written for rows that did not change.
 """
@@ -27,8 +27,8 @@ from projectoffice.tabular import RowError, TableError, problems_register, read_
 
 from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
-from ..statistics_file import check_staged
-from ..statistics_staging import (
+from .file import check_staged
+from .staging import (
     CHECKED,
     COLUMNS,
     TEMPLATE_COLUMNS,
@@ -300,7 +300,7 @@ _HISTORY_EXTRA = "history_date, history_change_reason, history_type, history_use
 _IN_BLOCKS = "ctid >= %(first_block)s::tid AND ctid < %(end_block)s::tid"
 # New rows written per statement: short statements (as the 5,000-row rounds before), so a
 # worker killed mid-write has its database session end within moments and its job can be
-# taken over at once (import_jobs checks the dead worker's session lock); a hundredth of
+# taken over at once (`jobs.py` checks the dead worker's session lock); a hundredth of
 # a large file, so a million rows cost a hundred statements (measured: as fast as one).
 WRITE_CHUNK_ROWS = 5_000
 

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from agencies.access import is_project_office
 from regions.models import Region
 
+from ..admin.records import RecordAdmin
 from ..models import ImportBatch, ImportStatus
 from ..periods import Period, PeriodError
-from ..selectors.statistics_template import statistics_template_read
-from ..services.import_jobs import import_job_errors, import_job_progress
-from ..statistics_template import statistics_template_xlsx
-from .records import RecordAdmin
+from .jobs import import_job_errors, import_job_progress
+from .selectors import statistics_template_read
+from .template import statistics_template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -27,7 +27,7 @@ from projectoffice.queueing import queue_on_commit
 from projectoffice.tabular import RowError, problems_register
 
 from ..models import ImportBatch, ImportStatus
-from .statistics import ImportAlreadyFinished, StatisticsImportError, statistics_import
+from .services import ImportAlreadyFinished, StatisticsImportError, statistics_import
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from projectoffice.cell_safety import safe_cell
 from regions.models import Region
 
-from .periods import Period
-from .statistics_staging import TEMPLATE_COLUMNS
+from ..periods import Period
+from .staging import TEMPLATE_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ..engine.aggregation import figure
 from ..engine.facts import load_fact_book, rules_of
 from ..models import Indicator, IndicatorSource
 from ..periods import Period
-from ..statistics_template import StatisticsTemplate, TemplateRow
+from .template import StatisticsTemplate, TemplateRow
 
 
 def previous_period(period: Period) -> Period:
