@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
@@ -184,6 +185,18 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+# --- Moments the tests travel to; a module that lives there says so with
+# `pytestmark = pytest.mark.usefixtures("second_of_december")`. --------------------------
+
+
+@pytest.fixture
+def second_of_december() -> Iterator[time_machine.Traveller]:
+    """2 December 2026, 09:00 UTC, the clock running: November is over, but its statistics
+    are not in yet."""
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller
 
 
 # --- The API's cast: people log in, agency systems present tokens. ---------------------

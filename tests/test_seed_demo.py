@@ -89,7 +89,7 @@ def test_the_2026_target_is_five_percent_below_the_2025_total(seeded) -> None:
 
 @pytest.mark.django_db
 def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
     from initiatives.models import Report
     from initiatives.selectors.reports import closed_reason
 
@@ -105,7 +105,7 @@ def test_each_demo_coordinator_finds_last_months_report_open(seeded) -> None:
 def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -> None:
     from django.contrib.auth.models import User
 
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
     from initiatives.selectors.reporting import reporting_grid
 
     office = User.objects.get(username="office")
@@ -129,7 +129,7 @@ def test_the_demo_office_has_reports_on_time_late_missing_and_returned(seeded) -
 def test_the_demo_grid_covers_the_reporting_agencys_branch_in_every_region(seeded) -> None:
     from django.contrib.auth.models import User
 
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
     from initiatives.selectors.reporting import reporting_grid
     from regions.models import Region
 
@@ -147,7 +147,7 @@ def test_the_demo_grid_covers_the_reporting_agencys_branch_in_every_region(seede
 
 @pytest.mark.django_db
 def test_the_demo_statistics_run_to_the_last_month_that_is_over(seeded) -> None:
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
 
     newest = Value.objects.filter(indicator__code="crime.registered").order_by("-period_start").first()
     assert newest is not None and newest.period_start == last_month().first_day
@@ -155,7 +155,7 @@ def test_the_demo_statistics_run_to_the_last_month_that_is_over(seeded) -> None:
 
 @pytest.mark.django_db
 def test_every_kpi_coordinators_report_has_this_years_target_in_every_region(seeded) -> None:
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
     from initiatives.models import IndicatorSource
     from regions.models import Region
 
@@ -178,7 +178,7 @@ def test_every_kpi_coordinators_report_has_this_years_target_in_every_region(see
 
 @pytest.mark.django_db
 def test_the_public_page_shows_the_demo_release_confirmed_by_a_second_person(seeded, client) -> None:
-    from initiatives.management.demo_reports import last_month
+    from initiatives.demo.statistics import last_month
     from initiatives.models import Release
 
     last = last_month()

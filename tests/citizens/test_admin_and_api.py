@@ -4,7 +4,6 @@ sees a report's data in clear, and each look is recorded. No API response carrie
 import datetime
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
@@ -14,13 +13,7 @@ from citizens.models import CitizenReport, PersonalDataRequest, PersonalDataReve
 
 from .conftest import PEOPLE, csv_file, three_people
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel("2026-12-02 09:00 +0000", tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 
 @pytest.fixture

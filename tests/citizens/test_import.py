@@ -5,7 +5,6 @@ import shutil
 import subprocess
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from openpyxl import Workbook
@@ -16,13 +15,7 @@ from citizens.models import CitizenReport, CitizenReportStatus
 
 from .conftest import PEOPLE, csv_file, iins, row, three_people
 
-pytestmark = pytest.mark.django_db(transaction=False)
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel("2026-12-02 09:00 +0000", tick=True):
-        yield
+pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.usefixtures("second_of_december")]
 
 
 def refused(path) -> str:

@@ -21,15 +21,9 @@ from tests.factories import ValueFactory
 
 from .conftest import iins
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 KPIS = ("citizen_reports.received", "citizen_reports.confirmed", "citizen_reports.rewarded")
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel("2026-12-02 09:00 +0000", tick=True):
-        yield
 
 
 def _register(seed: int) -> list[CitizenReport]:

@@ -5,7 +5,6 @@ clear nor written back into the page."""
 import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from citizens.models import CitizenReport, PersonalDataReveal
@@ -14,13 +13,7 @@ from initiatives.models import Value
 
 from .conftest import PEOPLE, iins
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel("2026-12-02 09:00 +0000", tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 
 def form(branch, **changes):

@@ -1,8 +1,11 @@
 """What the tests of initiatives share beyond the builders of tests/factories.py."""
 
+import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -31,3 +34,11 @@ def staff(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
     """The test client logged in as the project office."""
     client.force_login(office)
     return client
+
+
+@pytest.fixture
+def early_october() -> Iterator[time_machine.Traveller]:
+    """5 October 2025, 10:00 UTC, the clock running: before September's report is due (the
+    15th). A test that moves the clock on asks for it by name (`early_october.shift(...)`)."""
+    with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller

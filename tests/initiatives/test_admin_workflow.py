@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from agencies.models import RegionalBranch
@@ -14,14 +13,8 @@ from initiatives.periods import Period
 from initiatives.services.reports import report_approve, report_create, report_save, report_submit
 from tests.factories import ValueFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_october")]
 SEPTEMBER = Period.parse("2025-09")
-
-
-@pytest.fixture(autouse=True)
-def early_october():
-    with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ language, and shows its default; never a bare "not found". A file asked for that
 not found (a file of other figures than asked for would mislead), and a coordinator
 asking for another region's dashboard still gets "not found"."""
 
-import datetime
-
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
@@ -17,7 +15,7 @@ from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region
 from tests.factories import T0, UserFactory, ValueFactory, offence_months, year_months
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 
 @pytest.fixture
@@ -35,12 +33,6 @@ def release(office) -> Release:  # type: ignore[no-untyped-def]
     with time_machine.travel(T0, tick=True):
         made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
         return release_confirm(release=made, user=deputy)
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 def notices(page: str) -> str:

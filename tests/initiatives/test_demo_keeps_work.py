@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from initiatives.management.demo_reports import last_month
+from initiatives.demo.statistics import last_month
 from initiatives.models import Report, ReportState, Value, ValueSource
 from initiatives.periods import Period
 from initiatives.services.reports import report_approve, report_return, report_save, report_submit

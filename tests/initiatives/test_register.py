@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from initiatives.models import Campaign, Value
@@ -13,13 +12,7 @@ from initiatives.services.campaigns import campaign_advance_settlement
 from initiatives.services.register import alcohol_free_values_sync
 from tests.factories import CampaignFactory, RegionFactory, ValueFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 
 def village(stage: str, declared: str, **dates: str) -> Campaign:

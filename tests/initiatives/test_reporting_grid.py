@@ -23,7 +23,7 @@ from initiatives.services.reports import (
 )
 from regions.models import Region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 # session, user, office check, who owes (cycles' agencies), branches, reports, first submissions, cycles, as of x2
 GRID_BUDGET = 10
@@ -67,12 +67,6 @@ def reports(coordinator_astana, coordinator_almaty, office) -> dict[str, Report]
         report = report_reopen(report=Report.objects.get(pk=made["almaty-10"].pk), user=office)
         made["almaty-10"] = report_submit(report=report, version=report.version, user=coordinator_almaty)
     return made
-
-
-@pytest.fixture(autouse=True)
-def second_of_december():
-    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 def rows(client: Client, url: str) -> list[dict[str, str]]:

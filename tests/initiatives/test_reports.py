@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -23,15 +22,8 @@ from initiatives.services.reports import (
 )
 from tests.factories import ValueFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_october")]
 SEPTEMBER = Period.parse("2025-09")  # due on 2025-10-15
-
-
-@pytest.fixture(autouse=True)
-def early_october():
-    """Before September's report is due."""
-    with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
-        yield traveller
 
 
 @pytest.fixture

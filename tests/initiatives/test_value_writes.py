@@ -1,11 +1,9 @@
 """Every write of a value goes through the value services, the admin's too: the version
 seen, an add over a value already there, an official figure, and who deleted what."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -14,14 +12,8 @@ from initiatives.periods import Period
 from initiatives.services.values import StaleValueError, ValueExists, value_delete, value_set
 from tests.factories import ValueFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_october")]
 SEPTEMBER = Period.parse("2025-09")
-
-
-@pytest.fixture(autouse=True)
-def early_october():
-    with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
-        yield traveller
 
 
 def _set(there: Value, number: int, office, **seen) -> Value:

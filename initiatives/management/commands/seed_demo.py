@@ -4,8 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 from agencies.demo import seed_reference_and_people
-from initiatives.demo import seed_programme
-from initiatives.management.demo_release import seed_release
+from initiatives.demo import seed_programme, seed_release
 
 
 class Command(BaseCommand):

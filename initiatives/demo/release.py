@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from ..models import Release
 from ..periods import Month, Period
 from ..services.releases import release_confirm, release_publish
-from .demo_reports import last_month
+from .statistics import last_month
 
 
 def seed_release() -> str:

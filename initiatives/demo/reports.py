@@ -1,7 +1,8 @@
 """The demo coordinators' reports of the year, as a real office's look: most on time and
 approved, one late (after a reopening), one returned, one waiting for review, one
 missing. Written with their history at the moments they happened, so the reporting
-grid reads them as it reads real ones. Used by `seed_demo` (`initiatives.demo`)."""
+grid reads them as it reads real ones; and last month's, open to each demo coordinator.
+Used by `seed_demo` (`initiatives.demo`)."""
 
 import datetime
 from decimal import Decimal
@@ -15,12 +16,8 @@ from agencies.models import Membership, RegionalBranch
 from ..models import Indicator, Report, ReportKind, ReportLine, ReportState, Value
 from ..periods import Month, Period
 from ..selectors.reports import due_date_for
-
-
-def last_month() -> Month:
-    """The last month that is over: the statistics of the month running are not in yet."""
-    return Month.from_date(timezone.localdate()).plus(-1)
-
+from ..services.reports import REOPEN_DAYS
+from .statistics import last_month
 
 # What happened to the demo coordinators' reports, by region, for the months before last
 # month (1 = the month before it); any other month of the year went in on time and was
@@ -98,3 +95,23 @@ def demo_report_history(owner: User | None) -> None:
         half = Period.half_year(first.year, 1)
         if half.end < last:
             _demo_report(branch, ReportKind.HALF_YEARLY, half, "on_time", owner, None)
+
+
+def _open_demo_reports() -> None:
+    """Last month's report for each demo coordinator, open for the demo even when its
+    due date has passed (a reopening, as staff would grant; set once, kept after)."""
+    last_month = Month.from_date(timezone.localdate()).plus(-1)
+    period = Period(last_month, last_month)
+    for membership in (
+        Membership.objects.active().filter(user__username__startswith="coordinator.").select_related("branch")
+    ):
+        report, _created = Report.objects.get_or_create(
+            branch=membership.branch,
+            kind=ReportKind.MONTHLY,
+            period_start=period.first_day,
+            period_end=period.end.first_day,
+            defaults={"due_date": due_date_for(ReportKind.MONTHLY, period)},
+        )
+        if report.due_date < timezone.localdate() and report.reopened_until is None:
+            report.reopened_until = timezone.now() + datetime.timedelta(days=REOPEN_DAYS)
+            report.save(update_fields=["reopened_until", "updated_at"])
