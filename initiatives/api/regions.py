@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
@@ -19,8 +21,9 @@ from regions.models import Region
 
 from ..selectors.population import population_counted_on, regions_with_population
 
-# The fields keep the shape the former `Region.population` column gave them (a positive
-# integer of the database's range, a date), so that the schema does not change.
+# The fields keep the shape the former `Region.population` columns gave them (a positive
+# integer of the database's range, a date, their translated labels), so that the schema
+# does not change.
 _LARGEST_POPULATION = connection.ops.integer_field_range("PositiveIntegerField")[1]
 
 
@@ -34,8 +37,16 @@ class PopulationAsOfField(serializers.DateField):
 class RegionSerializer(serializers.ModelSerializer[Region]):
     parent = serializers.SlugRelatedField(slug_field="kato", read_only=True, allow_null=True)
     name = serializers.CharField(read_only=True)
-    population = serializers.IntegerField(allow_null=True, required=False, min_value=0, max_value=_LARGEST_POPULATION)
-    population_as_of = PopulationAsOfField(allow_null=True, required=False, source="population_period_end")
+    population = serializers.IntegerField(
+        label=capfirst(_("population")),
+        allow_null=True,
+        required=False,
+        min_value=0,
+        max_value=_LARGEST_POPULATION,
+    )
+    population_as_of = PopulationAsOfField(
+        label=capfirst(_("population as of")), allow_null=True, required=False, source="population_period_end"
+    )
 
     class Meta:
         model = Region

@@ -148,3 +148,20 @@ def test_the_regions_list_reads_population_without_a_query_per_row(
     rows = b"".join(csv.streaming_content).decode().splitlines()
     assert rows[0].split(",")[9:11] == ["population", "population_as_of"]
     assert any(row.startswith("710000000,") and ",1638233,2026-01-01," in row for row in rows)
+
+
+def test_the_regions_population_fields_keep_their_schema_in_every_language() -> None:
+    from django.utils import translation
+
+    from projectoffice.api_schema import built_schema
+
+    with translation.override("ru"):
+        region = built_schema()["components"]["schemas"]["Region"]["properties"]
+    assert region["population"]["title"] == "Численность населения"  # as the former column's
+    assert region["population"]["nullable"] and region["population"]["minimum"] == 0
+    assert region["population_as_of"] == {
+        "type": "string",
+        "format": "date",
+        "nullable": True,
+        "title": "Численность населения на дату",
+    }
