@@ -85,8 +85,8 @@ def prepare(districts: int, years: int) -> None:
         cursor.execute(
             """
             INSERT INTO regions_region (name_kk, name_ru, name_en, created_at, updated_at, kato, level, kind,
-                                        iso_3166_2, population_source, parent_id)
-            SELECT 'Аудан ' || k, 'Район ' || k, 'District ' || k, now(), now(), k, 2, 'district', '', '', p.id
+                                        iso_3166_2, parent_id)
+            SELECT 'Аудан ' || k, 'Район ' || k, 'District ' || k, now(), now(), k, 2, 'district', '', p.id
             FROM regions_region p CROSS JOIN generate_series(11, 10 + %s) d
             CROSS JOIN LATERAL (SELECT substr(p.kato, 1, 2) || lpad(d::text, 2, '0') || '00000' AS k) x
             WHERE p.level = 1

@@ -225,3 +225,20 @@ class Period:
     @property
     def last_day(self) -> datetime.date:
         return self.end.last_day
+
+
+def stock_period_at(day: datetime.date) -> Period:
+    """The period a stock counted on `day` is recorded for. The engine reads a stock as at
+    the end of its period, so a count on 1 January 2026 (as the statistics bureau dates the
+    population) is the figure of the year 2025; a count on any other day stands at the end
+    of the month of the day before it (a year when that month is December)."""
+    before = day - datetime.timedelta(days=1)
+    month = Month.from_date(before)
+    return Period.year(before.year) if before.month == 12 else Period(month, month)
+
+
+def stock_counted_on(period: Period) -> datetime.date:
+    """The day a stock recorded for `period` was counted on: the day after the period's
+    last (`stock_period_at` read back; a count dated inside a month reads back as the 1st
+    of the month after)."""
+    return period.last_day + datetime.timedelta(days=1)

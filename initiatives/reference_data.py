@@ -2,9 +2,13 @@
 a data migration and re-synced by `seed_demo`."""
 
 import csv
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from regions.reference_data import first_level_rows
 
 INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.csv"
 
@@ -12,6 +16,32 @@ INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.csv"
 def indicator_rows() -> list[dict[str, str]]:
     with INDICATORS_FILE.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class ReferencePopulation:
+    """A first-level region's population as the regions' reference file gives it."""
+
+    kato: str
+    population: int
+    counted_on: datetime.date
+    source: str
+
+
+def first_level_population() -> dict[str, ReferencePopulation]:
+    """The population figures of `regions/data/regions_level1.csv`, by KATO (a region the
+    file has none for is left out). They are not a region's: they load into values of the
+    population KPI (the demo does)."""
+    return {
+        row["kato"]: ReferencePopulation(
+            row["kato"],
+            int(row["population"]),
+            datetime.date.fromisoformat(row["population_date"]),
+            row["population_source"],
+        )
+        for row in first_level_rows()
+        if row["population"]
+    }
 
 
 def load_indicators(indicator_model: Any, agency_model: Any) -> int:

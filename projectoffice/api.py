@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
 from initiatives.api.exports import ExportViewSet
+from initiatives.api.regions import RegionViewSet
 from initiatives.api.releases import ReleaseViewSet
 from initiatives.api.views import (
     CampaignViewSet,
@@ -19,7 +20,6 @@ from initiatives.api.views import (
     ReportViewSet,
     ValueViewSet,
 )
-from regions.api import RegionViewSet
 
 from .api_permissions import MethodBeforeAccess
 

@@ -60,9 +60,6 @@ class Region(NamedInThreeLanguages, Timestamped):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=RegionKind.choices)
     iso_3166_2 = models.CharField(_("ISO 3166-2 code"), max_length=6, blank=True)
-    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
-    population_as_of = models.DateField(_("population as of"), null=True, blank=True)
-    population_source = models.CharField(_("population source"), max_length=500, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 

@@ -1,5 +1,8 @@
 """The project's own copy of the 20 first-level units (17 oblasts and the cities of
-Astana, Almaty and Shymkent), loaded by a data migration and re-synced by `seed_demo`."""
+Astana, Almaty and Shymkent), loaded by a data migration and re-synced by `seed_demo`.
+
+The file's population columns are not a region's: population is kept as values of the
+population KPI, and `initiatives/reference_data.py` reads them from here."""
 
 import csv
 import datetime
@@ -35,9 +38,6 @@ def load_first_level_regions(region_model: Any) -> int:
             "name_ru": row["name_ru"],
             "name_en": row["name_en"],
             "valid_from": _date(row["valid_from"]),
-            "population": int(row["population"]) if row["population"] else None,
-            "population_as_of": _date(row["population_date"]),
-            "population_source": row["population_source"] if row["population"] else "",
         }
         region = region_model.objects.filter(kato=row["kato"]).first()
         if region is None:

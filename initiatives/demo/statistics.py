@@ -14,8 +14,9 @@ from simple_history.utils import bulk_create_with_history
 from regions.models import Region
 
 from ..models import ApprovalState, ImportBatch, Indicator, Value, ValueSource
-from ..statistics.models import ImportStatus
 from ..periods import Month, Period
+from ..reference_data import first_level_population
+from ..statistics.models import ImportStatus
 
 
 def last_month() -> Month:
@@ -80,9 +81,11 @@ class GeneratedValue:
 def generate_values(regions: list[Region]) -> list[GeneratedValue]:
     """The demo's KPI values, the same on every run."""
     out: list[GeneratedValue] = []
+    reference = first_level_population()
     for region in regions:
         rng = random.Random(f"demo-values-{region.kato}")  # noqa: S311 - demo numbers, not secrets
-        population = region.population or FALLBACK_POPULATION
+        known = reference.get(region.kato)
+        population = known.population if known else FALLBACK_POPULATION
         alcohol_free = rng.randint(3, 25)
         for month in _months():
             period = Period(month, month)
@@ -124,16 +127,16 @@ def generate_values(regions: list[Region]) -> list[GeneratedValue]:
             # Citizens rewarded are counted from the citizen register (`citizens`); the
             # draw stays so that the figures after it are the same as before.
             rng.randint(5, 40)
-        if region.population:
-            # A stock is read as at the end of its period: the population on 1 January 2026
-            # is the figure for the end of 2025.
+        if known:
+            # The reference file's population, as the demo's figure for the end of 2025 (a
+            # stock is read as at the end of its period), whatever day the file dates it.
             for year, scale in ((2023, Decimal("0.98")), (2024, Decimal("0.99")), (2025, Decimal(1))):
                 out.append(
                     GeneratedValue(
                         "population",
                         region.kato,
                         Period.year(year),
-                        Decimal(round(region.population * scale)),
+                        Decimal(round(known.population * scale)),
                         ValueSource.IMPORT,
                     )
                 )

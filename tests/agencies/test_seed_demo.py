@@ -10,7 +10,7 @@ def state() -> dict[str, object]:
     """Everything seed_demo writes, with its history, as comparable values."""
     user_model = get_user_model()
     return {
-        "regions": list(Region.objects.values_list("kato", "name_ru", "population")),
+        "regions": list(Region.objects.values_list("kato", "name_ru")),  # population: KPI values, not seeded here
         "agencies": list(
             Agency.objects.values_list("code", "name_ru", "parent__code", "predecessor__code", "is_active")
         ),

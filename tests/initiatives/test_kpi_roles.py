@@ -51,7 +51,12 @@ def _allowed(relative: str) -> bool:
 
 
 def _field_names() -> set[str]:
-    return {f.name for model in apps.get_models() for f in model._meta.get_fields()}
+    """The models' fields and the API's (a region's `population` is a field of
+    `/api/v1/regions/`, read from KPI values, no longer a model's)."""
+    from projectoffice.api_schema import built_schema
+
+    api = {name for shape in built_schema()["components"]["schemas"].values() for name in shape.get("properties", {})}
+    return {f.name for model in apps.get_models() for f in model._meta.get_fields()} | api
 
 
 def literal_codes(source: str, codes: set[str], field_names: set[str]) -> list[tuple[int, str]]:
