@@ -25,6 +25,16 @@ from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
 from ..models import Report, ReportEvidence, ReportKind, ReportState
 from ..periods import Month, Period, PeriodError
+from ..selectors.portal import (
+    due_reports,
+    is_branch_coordinator,
+    kpi_cards,
+    kpi_context,
+    register_figures,
+    reopen_request_waiting,
+    reopen_requests_waiting,
+    reported_kpis,
+)
 from ..selectors.reporting import overdue_reports
 from ..selectors.reports import (
     EDITABLE,
@@ -44,16 +54,6 @@ from ..services.reports import (
     report_save_all,
 )
 from .forms import ReportForm, ReviewForm, evidence_too_large
-from .selectors import (
-    due_reports,
-    is_branch_coordinator,
-    kpi_cards,
-    kpi_context,
-    register_figures,
-    reopen_request_waiting,
-    reopen_requests_waiting,
-    reported_kpis,
-)
 
 
 def _this_month() -> Month:
