@@ -144,10 +144,6 @@ class Report(Timestamped):
     def period(self) -> Period:
         return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
 
-    @property
-    def is_locked(self) -> bool:
-        return self.state in (ReportState.SUBMITTED, ReportState.APPROVED)
-
 
 class ReportLine(Timestamped):
     """One KPI value in a report, with the coordinator's comment and, when the reviewer

@@ -5,26 +5,23 @@ charts are drawn by `initiatives.charts`, the files by `projectoffice.table_down
 """
 
 import datetime
-import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from agencies.access import is_project_office
 from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
-from ..models import KpiRole, Suppression
+from ..models import KpiRole
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -39,19 +36,11 @@ from ..selectors.dashboard import (
     picture_table,
     plain,
 )
-from ..selectors.public import (
-    GENERATION_KEY,
-    NoSuchRelease,
-    PublicPage,
-    public_csv_rows,
-    public_generation,
-    public_page,
-    public_release_for,
-)
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
-from ..selectors.words import column_labels, period_in_words, span_in_words
+from ..selectors.words import column_labels, span_in_words
+from .links import asked, link
 
 # The reporting grid's first year (nothing was reported through the tracker before).
 FIRST_GRID_YEAR = 2000
@@ -66,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         region = dashboard_region(request.user, request.GET.get("region"))
     except NoSuchRegion:
         problems["region"] = _("No region has the code “%(code)s”; showing the default.") % {
-            "code": _asked(request, "region")
+            "code": asked(request, "region")
         }
     except NotVisible:
         raise Http404 from None  # another region's: its existence is not told
@@ -75,7 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chosen = next((k for k in kpis if k.code == asked_kpi), None)
     if asked_kpi and chosen is None:
         problems["kpi"] = _("No KPI on the dashboard has the code “%(code)s”; showing the default.") % {
-            "code": _asked(request, "kpi")
+            "code": asked(request, "kpi")
         }
     if problems:
         return _without_bad_parameters(request, problems, file=fmt in FORMATS)
@@ -143,7 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "table": [
                 (r, spark, revisions.get(r.kato)) for r, spark in zip(picture.rows, drawn["sparks"], strict=True)
             ],
-            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+            "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
     )
 
@@ -159,7 +148,7 @@ def reporting(request: HttpRequest) -> HttpResponse:
         year = 0
     if not FIRST_GRID_YEAR <= year <= today.year + 1:
         problem = _("“%(year)s” is not a year of the grid (%(first)s to %(last)s); showing this year.") % {
-            "year": _asked(request, "year"),
+            "year": asked(request, "year"),
             "first": FIRST_GRID_YEAR,
             "last": today.year + 1,
         }
@@ -185,7 +174,7 @@ def reporting(request: HttpRequest) -> HttpResponse:
             "years": list(range(today.year, today.year - 4, -1)),
             "office": is_project_office(request.user),
             "as_of": figures_as_of(),
-            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+            "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
     )
 
@@ -219,107 +208,9 @@ def villages(request: HttpRequest) -> HttpResponse:
             "register": register,
             "region": region,
             "as_of": figures_as_of(),
-            "download": {fmt: _link(request, format=fmt) for fmt in FORMATS},
+            "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
     )
-
-
-# A public page stays cached this long (a new release has a key of its own at once).
-PUBLIC_CACHE_SECONDS = 24 * 60 * 60
-
-
-@require_GET
-def public(request: HttpRequest) -> HttpResponse:
-    """The latest published release (or that of `?period=`) for everyone, without a log-in:
-    one KPI (`?kpi=`) by first-level region with its charts, or `?format=csv`. Small
-    counts are withheld (the public figures frozen at confirmation). Whole responses are
-    cached per language, KPI, period and format under the release they show and the
-    token of what the public may see: a cached one costs one cache read, no query."""
-    language = translation.get_language()
-    kpi, period = request.GET.get("kpi", "")[:80], request.GET.get("period", "")[:40]
-    fmt = "csv" if request.GET.get("format") == "csv" else "html"
-    key = "public:" + hashlib.sha256(repr((language, kpi, period, fmt)).encode()).hexdigest()
-    # One round trip: the response and the token of what the public may see; a response
-    # made under another token (a release confirmed or withdrawn since) is made again.
-    found = cache.get_many([GENERATION_KEY, key])
-    entry = found.get(key)
-    if entry is None or entry[0] != found.get(GENERATION_KEY):
-        generation = public_generation()
-        # A period or KPI the public page cannot show is said on the page, above the
-        # default shown instead; such a page is not kept (any text would fill the cache).
-        problems, bad = [], set()
-        try:
-            release = public_release_for(period or None)
-        except NoSuchRelease:
-            bad.add("period")
-            problems.append(
-                _("No published release covers the period “%(period)s”; showing the latest.")
-                % {"period": _asked(request, "period")}
-            )
-            release = public_release_for(None)
-        page = None
-        if release is not None:
-            try:
-                page = public_page(release=release, kpi=kpi or None)
-            except NoSuchRelease:
-                bad.add("kpi")
-                problems.append(
-                    _("The release has no indicator with the code “%(code)s”; showing the default.")
-                    % {"code": _asked(request, "kpi")}
-                )
-                try:
-                    page = public_page(release=release, kpi=None)
-                except NoSuchRelease:
-                    raise Http404 from None  # a release without a figure
-        if problems and fmt == "csv":
-            raise Http404  # a file of other figures than asked for would mislead
-        if page is None:
-            return render(
-                request,
-                "public/page.html",
-                {"page": None, "problems": problems, "language_links": _language_links(request, drop=bad)},
-            )
-        made = _public_response(request, page, fmt, problems, drop=bad)
-        if problems:
-            return made
-        entry = (generation, page.release.pk, made.content, made["Content-Type"], made.get("Content-Disposition", ""))
-        cache.set(key, entry, timeout=PUBLIC_CACHE_SECONDS)
-    _generation, _release, body, content_type, disposition = entry
-    response = HttpResponse(body, content_type=content_type)
-    if disposition:
-        response["Content-Disposition"] = disposition
-    response["Cache-Control"] = "public, max-age=60"
-    return response
-
-
-def _public_response(
-    request: HttpRequest, page: PublicPage, fmt: str, problems: list[str], *, drop: set[str]
-) -> HttpResponse:
-    if fmt == "csv":
-        header, rows = public_csv_rows(page, _("Kazakhstan"))
-        where = page.release.period.replace("/", "_")
-        return table_response(
-            header, rows, filename=f"public-{page.chosen.code}-{where}", fmt="csv", labels=column_labels(header)
-        )
-    return render(
-        request,
-        "public/page.html",
-        {
-            "page": page,
-            "problems": problems,
-            "period_words": span_in_words(page.release.span),
-            "period_options": [(p, period_in_words(p)) for p in page.periods],
-            "charts": _public_charts(page),
-            "language_links": _language_links(request, drop=drop),
-            "csv_link": _link(request, drop=drop, format="csv"),
-        },
-    )
-
-
-def _asked(request: HttpRequest, name: str) -> str:
-    """What the reader typed for `name`, short enough to quote back to them."""
-    text = request.GET.get(name, "")
-    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _without_bad_parameters(request: HttpRequest, problems: dict[str, str], *, file: bool) -> HttpResponse:
@@ -332,31 +223,6 @@ def _without_bad_parameters(request: HttpRequest, problems: dict[str, str], *, f
         messages.warning(request, problem)
     query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k not in problems}
     return redirect(f"{request.path}?{urlencode(query)}" if query else request.path)
-
-
-def _language_links(request: HttpRequest, *, drop: set[str]) -> list[tuple[str, str]]:
-    return [(code, _link(request, drop=drop, lang=code)) for code in ("kk", "ru", "en")]
-
-
-def _public_charts(page: PublicPage) -> dict[str, Any]:
-    places = page.chosen.decimal_places
-    regions = [r for r in page.rows if r.kato]
-    # A withheld count shows its mark on the map as in the table, not "no complete figure".
-    marks: dict[str, str] = {Suppression.BELOW_THRESHOLD: page.below_label, Suppression.SECONDARY: "x"}
-    return {
-        "map": charts.tile_map(
-            [(r.kato, r.name, r.value) for r in regions],
-            title=_("Map of the regions: %(measure)s") % {"measure": page.chosen.name},
-            measure_label=page.chosen.name,
-            places=places,
-            marks={r.kato: marks[r.value_mark] for r in regions if r.value_mark in marks},
-        ),
-        "ranking": charts.ranking(
-            [(r.name, r.value) for r in regions],
-            title=_("Regions ranked by %(measure)s") % {"measure": page.chosen.name},
-            places=places,
-        ),
-    }
 
 
 def _moment(text: str) -> datetime.datetime | None:
@@ -377,13 +243,6 @@ def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(moment) if moment is not None else None
 
 
-def _link(request: HttpRequest, drop: set[str] | frozenset[str] = frozenset(), **changes: str) -> str:
-    """This page's URL with `changes`, without `format` and the parameters in `drop`."""
-    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format" and k not in drop}
-    query.update(changes)
-    return f"{request.path}?{urlencode(query)}"
-
-
 def _region_choices() -> list[tuple[str, str]]:
     """The office may open the nation or any first-level region."""
     return [(r.kato, str(r)) for r in Region.objects.top_level().order_by("kato")]
@@ -398,7 +257,7 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
     }
     places = 1 if measure in ("rate", "change") else picture.places
     tiles = [(r.kato, r.name, r.measure(measure)) for r in picture.rows]
-    links = {r.kato: _link(request, region=r.kato) for r in picture.rows}
+    links = {r.kato: link(request, region=r.kato) for r in picture.rows}
     national = picture.region is None
     return {
         "trend": charts.trend(

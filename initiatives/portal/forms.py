@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 from ..models import Indicator, Report, Unit
+from ..selectors.portal import KpiContext
 from ..services.reports import SettlementJoined
 from ..value_bound import MAX_DECIMAL_PLACES, validate_value_bound
-from .selectors import KpiContext
 
 # A value more than this share away from last period's (or last year's) needs a comment.
 OUTLIER_SHARE = Decimal("0.5")

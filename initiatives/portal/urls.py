@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import dashboard_views, views
+from . import dashboard_views, public_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("dashboard/villages/", dashboard_views.villages, name="dashboard-villages"),
-    path("public/", dashboard_views.public, name="public"),
+    path("public/", public_views.public, name="public"),
     path("reports/start/", views.report_start, name="report-start"),
     path("reports/ask-reopen/", views.report_ask_reopen, name="report-ask-reopen"),
     path("reports/<int:pk>/", views.report_page, name="report"),

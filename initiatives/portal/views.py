@@ -23,13 +23,24 @@ from agencies.models import RegionalBranch
 from projectoffice.body_size import body_limit, uploads_refused
 from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
-from ..models import Report, ReportEvidence, ReportKind, ReportState
+from ..models import Report, ReportEvidence, ReportKind
 from ..periods import Month, Period, PeriodError
+from ..selectors.portal import (
+    due_reports,
+    is_branch_coordinator,
+    kpi_cards,
+    kpi_context,
+    register_figures,
+    reopen_request_waiting,
+    reopen_requests_waiting,
+    reported_kpis,
+)
 from ..selectors.reporting import overdue_reports
 from ..selectors.reports import (
     EDITABLE,
     closed_reason,
     reopened_notice,
+    report_editable_by,
     reports_to_review,
     reports_visible_to,
     values_at_last_return,
@@ -44,16 +55,6 @@ from ..services.reports import (
     report_save_all,
 )
 from .forms import ReportForm, ReviewForm, evidence_too_large
-from .selectors import (
-    due_reports,
-    is_branch_coordinator,
-    kpi_cards,
-    kpi_context,
-    register_figures,
-    reopen_request_waiting,
-    reopen_requests_waiting,
-    reported_kpis,
-)
 
 
 def _this_month() -> Month:
@@ -164,9 +165,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
     kpis = list(reported_kpis())
     context = kpi_context(report, kpis)
-    lock = closed_reason(report)
-    if lock and is_project_office(request.user) and report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
-        lock = None  # the office may still correct a closed draft
+    lock = None if report_editable_by(report, request.user) else closed_reason(report)
     # Closed by its due date: its coordinator's way forward is to ask the office to reopen it.
     may_ask_reopen = bool(lock) and report.state in EDITABLE and is_branch_coordinator(request.user, report.branch)
     # What was typed when the session ended (projectoffice/session_limits.py): back in the form, unsaved.

@@ -261,6 +261,31 @@ def default_span(
     return found  # type: ignore[no-any-return]
 
 
+class PictureBooks:
+    """The book cache of one picture: one book of the chosen KPI (and population) for the
+    default span, the summary, the trend and the sparklines, read once; a span reaching
+    further needs its own. The summary takes only a book of exactly its months: the
+    figures then cannot differ from the API's (how deep the tree goes depends on the
+    months read)."""
+
+    def __init__(self, *, rules: Rules, region: Region | None, as_of: datetime.datetime | None) -> None:
+        self.rules, self.region, self.as_of = rules, region, as_of
+        self._books: dict[tuple[int, int], RollupBook] = {}
+        self._book_rules: list[Rules] = []
+
+    def covering(self, earliest: Month, latest: Month, exact: bool = False) -> RollupBook:
+        for (first, end), found in self._books.items():
+            if (first, end) == (earliest.index, latest.index) or (
+                not exact and first <= earliest.index and latest.index <= end
+            ):
+                return found
+        if not self._book_rules:
+            self._book_rules.extend(summary_rules(self.rules))
+        made = _book(rules=self._book_rules, region=self.region, earliest=earliest, latest=latest, as_of=self.as_of)
+        self._books[(earliest.index, latest.index)] = made
+        return made
+
+
 def dashboard_picture(
     *,
     indicator: Indicator,
@@ -270,38 +295,21 @@ def dashboard_picture(
     measure: str,
     as_of: datetime.datetime | None = None,
 ) -> Picture:
+    """The dashboard of one KPI for the nation or one region, over `period` (the default
+    span when None): the summary's headline and rows, with the trend, the sparklines and
+    what moved most."""
     rules = rules_of(indicator)  # `indicator` from dashboard_kpis(), its formula fetched with it
     offences = _offence_kpis()
-    offence_rules = {k.pk: rules_of(k) for k in offences}
-    region_id = region.pk if region is not None else None
     year, last = reporting_year_months(today)
     state = FigureState.now()
-    books: dict[tuple[int, int], RollupBook] = {}
-    book_rules: list[Rules] = []
-
-    def book_for(earliest: Month, latest: Month, exact: bool = False) -> RollupBook:
-        """One book of the chosen KPI (and population) for the default span, the summary,
-        the trend and the sparklines, read once; a span reaching further needs its own.
-        The summary takes only a book of exactly its months: the figures then cannot
-        differ from the API's (how deep the tree goes depends on the months read)."""
-        for (first, end), found in books.items():
-            if (first, end) == (earliest.index, latest.index) or (
-                not exact and first <= earliest.index and latest.index <= end
-            ):
-                return found
-        if not book_rules:
-            book_rules.extend(summary_rules(rules))
-        made = _book(rules=book_rules, region=region, earliest=earliest, latest=latest, as_of=as_of)
-        books[(earliest.index, latest.index)] = made
-        return made
-
+    books = PictureBooks(rules=rules, region=region, as_of=as_of)
     if period is None:
         span = default_span(
             indicator=indicator,
             region=region,
             today=today,
             state=state,
-            book=lambda: book_for(Month(year - 1, 1), Month(year, 12)),
+            book=lambda: books.covering(Month(year - 1, 1), Month(year, 12)),
             as_of=as_of,
         )
     else:
@@ -312,98 +320,17 @@ def dashboard_picture(
         span=span,
         state=state,
         as_of=as_of,
-        lend_book=lambda first, last: book_for(first, last, exact=True),
+        lend_book=lambda first, last: books.covering(first, last, exact=True),
+    )
+    extras, moved = _extras_and_moved(
+        indicator=indicator, offences=offences, books=books, span=span, last=last, state=state
     )
     places = indicator.decimal_places
     show_rate = indicator.has_rate_per_10k
     shown_year = span.end.year
-
-    # The chart of the KPI shown is keyed by that KPI alone; what moved most, the same
-    # whichever offence is shown, by the whole group.
-    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", [indicator.pk], region, span)
-    moved_key = _extras_key(state, f"moved{as_of_suffix(as_of)}", sorted(offence_rules), region, span)
-    found = cache.get_many([key, moved_key])
-    extras: Extras | None = found.get(key)
-    moved_numbers: MovedNumbers | None = found.get(moved_key)
-    if moved_numbers is None:
-        moved_numbers = _moved_all(offences, offence_rules, region, span, as_of)
-        cache.set(moved_key, moved_numbers, timeout=TIMEOUT_SECONDS)
-    if extras is None:
-        book = book_for(*summary_window(span))  # the summary's own, when it was computed here
-        # This year's line runs to the last month that is over; a past year's to December.
-        months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
-        spark_span = Period(Month(shown_year, 1), span.end)
-        children = {c.kato: c.id for c in book.children_during(region_id, span)}
-        months = {y: range(1, (months_shown if y == shown_year else 12) + 1) for y in (shown_year, shown_year - 1)}
-        by_month: dict[tuple[int, int], dict[str, Decimal | None]] = {}
-        if region_id is None:
-            # Each region's month is computed once, for its sparkline and the national
-            # trend alike: the nation has no values of its own, so for a KPI that adds up
-            # across regions its month is the regions' sum when all are complete (as
-            # `figure` adds them). A formula is a ratio of sums: the nation's own figure.
-            summable = rules.aggregation_regions == "sum" and not rules.is_formula
-            trend = {}
-            for y, ms in months.items():
-                for m in ms:
-                    month = Period.month(y, m)
-                    alive = {c.kato: c.id for c in book.children_during(None, month)}
-                    by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
-                    trend[(y, m)] = (
-                        _total(by_month[(y, m)], places)
-                        if summable
-                        else _value(figure(book, rules, None, month), places)
-                    )
-        else:
-            trend = {
-                (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)
-                for y, ms in months.items()
-                for m in ms
-            }
-        extras = Extras(
-            this_year=[trend[(shown_year, m)] for m in months[shown_year]],
-            last_year=[trend[(shown_year - 1, m)] for m in months[shown_year - 1]],
-            sparks={
-                kato: [
-                    by_month[(p.end.year, p.end.month)].get(kato)
-                    if (p.end.year, p.end.month) in by_month
-                    else _value(figure(book, rules, child, p), places)
-                    for p in spark_span.each_month()
-                ]
-                for kato, child in children.items()
-            },
-        )
-        cache.set(key, extras, timeout=TIMEOUT_SECONDS)
-    by_pk = {k.pk: k for k in offences}
-    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in moved_numbers]
-    moved.sort(key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
-
-    rows = [
-        Row(
-            kato=r.kato or "",
-            name=r.name,
-            value=plain(r.value.value, places),
-            previous=plain(r.previous.value, places),
-            change_percent=r.change_percent,
-            rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
-            target=plain(r.target, places),
-            status=r.status,
-            spark=extras.sparks.get(r.kato or "", []),
-        )
-        for r in summary.breakdown
-    ]
     own = summary.own
-    # The shown region's (or nation's) missing population is a warning beside its own
-    # rate; a unit's below it only explains that unit's dash in the table.
-    rate_gaps: list[Gap] = []
-    breakdown_rate_gaps: list[Gap] = []
-    if show_rate:
-        rate_gaps = own.rate_per_10k.missing if own.rate_per_10k else []
-        for figures in summary.breakdown:
-            breakdown_rate_gaps += figures.rate_per_10k.missing if figures.rate_per_10k else []
-        breakdown_rate_gaps = [g for g in breakdown_rate_gaps if g not in rate_gaps]  # said once
+    rate_gaps, breakdown_rate_gaps = _rate_gaps(summary) if show_rate else ([], [])
     estimate = summary.estimate
-    alcohol_free = indicator.has_role(KpiRole.ALCOHOL_FREE)
-    declared = register_declared(region=region, on=span.end.last_day) if alcohol_free else None
     population = summary.population
     return Picture(
         indicator=indicator,
@@ -419,7 +346,7 @@ def dashboard_picture(
         breakdown_rate_notes=gaps_in_words(
             [g for g in breakdown_rate_gaps if g.kpi == population], population=population
         ),
-        rows=rows,
+        rows=_rows(summary, extras, places=places, show_rate=show_rate),
         trend_labels=[month_name(Month(shown_year, m))[:3] for m in range(1, 13)],
         trend=[(str(shown_year), extras.this_year), (str(shown_year - 1), extras.last_year)],
         moved=moved,
@@ -427,11 +354,147 @@ def dashboard_picture(
         asked_as_of=as_of,
         measure=measure if measure in MEASURES and (measure != "rate" or show_rate) else "value",
         places=places,
-        declared=declared,
+        declared=_declared_beside(indicator, region, span),
         breakdown_notes=[]
         if own.value.missing
         else gaps_in_words([g for r in summary.breakdown for g in r.value.missing], population=population),
     )
+
+
+def _extras_and_moved(
+    *,
+    indicator: Indicator,
+    offences: list[Indicator],
+    books: PictureBooks,
+    span: Period,
+    last: Month,
+    state: FigureState,
+) -> tuple[Extras, list[Moved]]:
+    """The chosen KPI's trend and sparklines and what moved most, from the cache (one
+    read of both) or computed and kept there. The chart of the KPI shown is keyed by
+    that KPI alone; what moved most, the same whichever offence is shown, by the whole
+    group."""
+    region, as_of = books.region, books.as_of
+    offence_rules = {k.pk: rules_of(k) for k in offences}
+    key = _extras_key(state, f"extras:{last}{as_of_suffix(as_of)}", [indicator.pk], region, span)
+    moved_key = _extras_key(state, f"moved{as_of_suffix(as_of)}", sorted(offence_rules), region, span)
+    found = cache.get_many([key, moved_key])
+    extras: Extras | None = found.get(key)
+    moved_numbers: MovedNumbers | None = found.get(moved_key)
+    if moved_numbers is None:
+        moved_numbers = _moved_all(offences, offence_rules, region, span, as_of)
+        cache.set(moved_key, moved_numbers, timeout=TIMEOUT_SECONDS)
+    if extras is None:
+        # The summary's own book, when it was computed here.
+        extras = picture_extras(
+            book=books.covering(*summary_window(span)),
+            rules=books.rules,
+            region=region,
+            span=span,
+            last=last,
+            places=indicator.decimal_places,
+        )
+        cache.set(key, extras, timeout=TIMEOUT_SECONDS)
+    by_pk = {k.pk: k for k in offences}
+    moved = [Moved(by_pk[pk], *numbers) for pk, *numbers in moved_numbers]
+    moved.sort(key=lambda m: (m.change_percent is None, m.change_percent or 0, m.indicator.code))
+    return extras, moved
+
+
+def picture_extras(
+    *, book: RollupBook, rules: Rules, region: Region | None, span: Period, last: Month, places: int
+) -> Extras:
+    """The monthly trend of the span's year against the year before, and a sparkline per
+    unit of the breakdown from January to the span's end, computed on `book`."""
+    shown_year = span.end.year
+    region_id = region.pk if region is not None else None
+    # This year's line runs to the last month that is over; a past year's to December.
+    months_shown = 12 if shown_year < last.year else (last.month if shown_year == last.year else 0)
+    spark_span = Period(Month(shown_year, 1), span.end)
+    children = {c.kato: c.id for c in book.children_during(region_id, span)}
+    months = {y: range(1, (months_shown if y == shown_year else 12) + 1) for y in (shown_year, shown_year - 1)}
+    by_month: dict[tuple[int, int], dict[str, Decimal | None]] = {}
+    if region_id is None:
+        trend = _national_trend(book, rules, months, places, by_month)
+    else:
+        trend = {
+            (y, m): _value(figure(book, rules, region_id, Period.month(y, m)), places)
+            for y, ms in months.items()
+            for m in ms
+        }
+    return Extras(
+        this_year=[trend[(shown_year, m)] for m in months[shown_year]],
+        last_year=[trend[(shown_year - 1, m)] for m in months[shown_year - 1]],
+        sparks={
+            kato: [
+                by_month[(p.end.year, p.end.month)].get(kato)
+                if (p.end.year, p.end.month) in by_month
+                else _value(figure(book, rules, child, p), places)
+                for p in spark_span.each_month()
+            ]
+            for kato, child in children.items()
+        },
+    )
+
+
+def _national_trend(
+    book: RollupBook,
+    rules: Rules,
+    months: dict[int, range],
+    places: int,
+    by_month: dict[tuple[int, int], dict[str, Decimal | None]],
+) -> dict[tuple[int, int], Decimal | None]:
+    """The nation's months, each region's month computed once (kept in `by_month` for its
+    sparkline): the nation has no values of its own, so for a KPI that adds up across
+    regions its month is the regions' sum when all are complete (as `figure` adds them).
+    A formula is a ratio of sums: the nation's own figure."""
+    summable = rules.aggregation_regions == "sum" and not rules.is_formula
+    trend = {}
+    for y, ms in months.items():
+        for m in ms:
+            month = Period.month(y, m)
+            alive = {c.kato: c.id for c in book.children_during(None, month)}
+            by_month[(y, m)] = {k: _value(figure(book, rules, c, month), places) for k, c in alive.items()}
+            trend[(y, m)] = (
+                _total(by_month[(y, m)], places) if summable else _value(figure(book, rules, None, month), places)
+            )
+    return trend
+
+
+def _rows(summary: Summary, extras: Extras, *, places: int, show_rate: bool) -> list[Row]:
+    """A row per unit of the summary's breakdown, with its sparkline."""
+    return [
+        Row(
+            kato=r.kato or "",
+            name=r.name,
+            value=plain(r.value.value, places),
+            previous=plain(r.previous.value, places),
+            change_percent=r.change_percent,
+            rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
+            target=plain(r.target, places),
+            status=r.status,
+            spark=extras.sparks.get(r.kato or "", []),
+        )
+        for r in summary.breakdown
+    ]
+
+
+def _rate_gaps(summary: Summary) -> tuple[list[Gap], list[Gap]]:
+    """The shown region's (or nation's) missing population is a warning beside its own
+    rate; a unit's below it only explains that unit's dash in the table (said once)."""
+    own = summary.own
+    rate_gaps = own.rate_per_10k.missing if own.rate_per_10k else []
+    breakdown: list[Gap] = []
+    for figures in summary.breakdown:
+        breakdown += figures.rate_per_10k.missing if figures.rate_per_10k else []
+    return rate_gaps, [g for g in breakdown if g not in rate_gaps]
+
+
+def _declared_beside(indicator: Indicator, region: Region | None, span: Period) -> int | None:
+    """For the alcohol-free count only: the settlements declared, not yet verified."""
+    if not indicator.has_role(KpiRole.ALCOHOL_FREE):
+        return None
+    return register_declared(region=region, on=span.end.last_day)
 
 
 def register_declared(*, region: Region | None, on: datetime.date) -> int:

@@ -3,7 +3,9 @@ and one KPI's figures by first-level region as the public may see them. Never li
 data: only the public figures frozen when a release was confirmed. A fixed number of
 queries whatever the number of regions or KPIs."""
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
 
 from ..models import Indicator, KpiRole, PublicFigure, Release, Suppression
 from ..periods import Period, PeriodError
@@ -138,3 +142,71 @@ def public_csv_rows(page: PublicPage, nation_name: str) -> tuple[list[str], list
 
 
 SHOWN = Suppression.SHOWN
+
+
+# A public response stays cached this long (a new release has a key of its own at once).
+PUBLIC_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class PublicChoice:
+    """What the public page shows for what was asked: `unknown` names the parameters
+    ("period", "kpi") that no published release answers; the default is shown instead."""
+
+    page: PublicPage | None  # None: nothing published yet
+    unknown: tuple[str, ...]
+
+
+def public_choice(*, kpi: str, period: str) -> PublicChoice:
+    """The release of `period` (the latest when none or an unknown one is asked for) and
+    its KPI `kpi` (the headline when none or an unknown one). NoSuchRelease: a release
+    without a figure."""
+    unknown: list[str] = []
+    try:
+        release = public_release_for(period or None)
+    except NoSuchRelease:
+        unknown.append("period")
+        release = public_release_for(None)
+    page = None
+    if release is not None:
+        try:
+            page = public_page(release=release, kpi=kpi or None)
+        except NoSuchRelease:
+            unknown.append("kpi")
+            page = public_page(release=release, kpi=None)
+    return PublicChoice(page, tuple(unknown))
+
+
+def public_page_response(
+    *, kpi: str, period: str, fmt: str, respond: Callable[[PublicChoice], HttpResponse]
+) -> tuple[HttpResponse, bool]:
+    """The public page's response made by `respond`, kept whole per language, KPI, period
+    and format under the release it shows and the token of what the public may see: a
+    kept one costs one cache read, no query. Also says whether the response is a kept one
+    (the same for everyone); a page saying that something asked for is not published is
+    never kept (any text would fill the cache), nor is the page of nothing published."""
+    language = translation.get_language()
+    key = "public:" + hashlib.sha256(repr((language, kpi, period, fmt)).encode()).hexdigest()
+    # One round trip: the response and the token of what the public may see; a response
+    # made under another token (a release confirmed or withdrawn since) is made again.
+    found = cache.get_many([GENERATION_KEY, key])
+    entry = found.get(key)
+    if entry is None or entry[0] != found.get(GENERATION_KEY):
+        generation = public_generation()
+        choice = public_choice(kpi=kpi, period=period)
+        made = respond(choice)
+        if choice.page is None or choice.unknown:
+            return made, False
+        entry = (
+            generation,
+            choice.page.release.pk,
+            made.content,
+            made["Content-Type"],
+            made.get("Content-Disposition", ""),
+        )
+        cache.set(key, entry, timeout=PUBLIC_CACHE_SECONDS)
+    _generation, _release, body, content_type, disposition = entry
+    response = HttpResponse(body, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response, True

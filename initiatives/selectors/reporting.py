@@ -232,7 +232,7 @@ class Overdue:
 
 
 # How far back the office's home lists reports missing or late, and the coordinator's home
-# the same reports (`initiatives.portal.selectors.due_reports`): due in the last 3 months.
+# the same reports (`initiatives.selectors.portal.due_reports`): due in the last 3 months.
 OVERDUE_MONTHS = 3
 
 

@@ -10,6 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from agencies.access import is_project_office, region_is_visible
+from agencies.tokens import is_agency_caller
+from regions.models import Region
+
 from ..models import Report, ReportingCycle, ReportLine, ReportState
 from ..periods import Period
 
@@ -74,6 +78,23 @@ def closed_reason(report: Report, now: datetime.datetime | None = None) -> str |
             "The project office can reopen it for a limited time."
         ) % {"due": date_format(report.due_date, "SHORT_DATE_FORMAT")}
     return None
+
+
+def may_report_for(user: Any, region: Region) -> bool:
+    """May this caller write reports of `region`? The office, or people of the region;
+    never an agency system (agencies read reports, people write them)."""
+    if is_agency_caller(user):
+        return False
+    return is_project_office(user) or region_is_visible(user, region)
+
+
+def report_editable_by(report: Report, user: Any) -> bool:
+    """May this person still change the report? The one lock rule: only a draft or a
+    returned report of a region they may report for, and past its due date only while
+    the office has reopened it; the office may still correct a closed draft."""
+    if not may_report_for(user, report.branch.region) or report.state not in EDITABLE:
+        return False
+    return is_project_office(user) or closed_reason(report) is None
 
 
 def reopened_notice(report: Report, now: datetime.datetime | None = None) -> str | None:

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
-from ..models import ReopenRequest, Report, ReportState
+from ..models import ReopenRequest, Report
 from ..periods import Period
-from ..selectors.reports import closed_reason
+from ..selectors.reports import EDITABLE, closed_reason
 from .notifications import reopen_request_notify_office
 from .reports import report_create
 
@@ -26,7 +26,7 @@ def reopen_request_create(
         raise PermissionDenied(_("Only the branch's coordinator asks to reopen its reports."))
     report = report_create(branch=branch, kind=kind, period=period, user=user)
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.state not in (ReportState.DRAFT, ReportState.RETURNED) or closed_reason(report) is None:
+    if report.state not in EDITABLE or closed_reason(report) is None:
         raise ValidationError(_("This report is not closed by its due date; there is nothing to reopen."))
     waiting = ReopenRequest.objects.waiting().filter(report=report).first()
     if waiting is not None:

@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,9 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.access import is_project_office, region_is_visible
+from agencies.access import is_project_office
 from agencies.models import RegionalBranch
-from agencies.tokens import is_agency_caller
 from projectoffice.file_content import check_file_content
 from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
@@ -46,7 +44,7 @@ from ..models import (
 )
 from ..periods import Period
 from ..selectors.kpi_roles import kpis_of_role
-from ..selectors.reports import EDITABLE, closed_reason, due_date_for
+from ..selectors.reports import EDITABLE, closed_reason, due_date_for, may_report_for, report_editable_by
 from .notifications import report_notify_coordinators
 from .register import alcohol_free_values_sync
 from .values import value_set
@@ -60,12 +58,6 @@ class StaleReportError(ValidationError):
 REOPEN_DAYS = 7
 
 
-def _may_edit(user: Any, report: Report) -> bool:
-    if is_agency_caller(user):
-        return False  # agency systems read reports; people write them
-    return is_project_office(user) or region_is_visible(user, report.branch.region)
-
-
 def _locked(report: Report) -> Report:
     return Report.objects.select_for_update().select_related("branch__region").get(pk=report.pk)
 
@@ -73,20 +65,20 @@ def _locked(report: Report) -> Report:
 def _check_open(report: Report, user: User) -> Report:
     """The report, locked, once it is certain this person may still change it."""
     report = _locked(report)
-    if not _may_edit(user, report):
-        raise PermissionDenied(_("You may report only for your own region."))
-    _ensure_open(report, user)
+    if not report_editable_by(report, user):
+        _refuse(report, user)
     return report
 
 
-def _ensure_open(report: Report, user: User) -> None:
+def _refuse(report: Report, user: User) -> None:
+    """Why `report_editable_by` says no, as the error to raise."""
+    if not may_report_for(user, report.branch.region):
+        raise PermissionDenied(_("You may report only for your own region."))
     if report.state not in EDITABLE:
         raise ValidationError(
             _("This report is %(state)s and can no longer be changed.") % {"state": report.get_state_display()}
         )
-    reason = closed_reason(report)
-    if reason and not is_project_office(user):
-        raise ValidationError(reason)
+    raise ValidationError(closed_reason(report) or "")
 
 
 def _check_seen(report: Report, version: int | None) -> None:
@@ -103,7 +95,7 @@ def _check_seen(report: Report, version: int | None) -> None:
 
 @transaction.atomic
 def report_create(*, branch: RegionalBranch, kind: str, period: Period, user: User) -> Report:
-    if is_agency_caller(user) or not (is_project_office(user) or region_is_visible(user, branch.region)):
+    if not may_report_for(user, branch.region):
         raise PermissionDenied(_("You may report only for your own region."))
     if kind == ReportKind.HALF_YEARLY and period.kind != "half_year":
         raise ValidationError(_("A half-yearly report covers a half-year, e.g. 2025-H1."))
@@ -161,11 +153,12 @@ def report_save(
 def report_submit(*, report: Report, version: int, user: User) -> Report:
     """Submit once: a second click on the same version changes nothing."""
     report = _locked(report)
-    if not _may_edit(user, report):
+    if not may_report_for(user, report.branch.region):
         raise PermissionDenied(_("You may report only for your own region."))
     if report.state == ReportState.SUBMITTED and report.version == version + 1:
         return report  # the same submission, clicked twice
-    _ensure_open(report, user)
+    if not report_editable_by(report, user):
+        _refuse(report, user)
     if report.version != version:
         raise StaleReportError(_("Someone saved this report after you opened it; reload it before submitting."))
     if not report.lines.exists():

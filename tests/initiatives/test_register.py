@@ -74,7 +74,7 @@ def test_the_dashboard_shows_the_declared_villages_beside_the_count(client: Clie
 
 
 def test_the_coordinators_report_no_longer_asks_for_the_number() -> None:
-    from initiatives.portal.selectors import reported_kpis
+    from initiatives.selectors.portal import reported_kpis
 
     assert "settlements.alcohol_free" not in set(reported_kpis().values_list("code", flat=True))
 

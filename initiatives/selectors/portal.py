@@ -26,11 +26,11 @@ from ..models import (
     Value,
 )
 from ..periods import Month, Period
-from ..selectors.dashboard import default_span
-from ..selectors.kpi_roles import kpis_of_role
-from ..selectors.reporting import OVERDUE_MONTHS
-from ..selectors.reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
-from ..selectors.words import span_in_words
+from .dashboard import default_span
+from .kpi_roles import kpis_of_role
+from .reporting import OVERDUE_MONTHS
+from .reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
+from .words import span_in_words
 
 
 def branches_of(user: Any) -> list[RegionalBranch]:
