@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 from agencies.access import is_project_office
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
-from ..engine.rollups import FigureState, summary_cached
+from ..engine.rollups import FigureState
 from ..models import (
     Indicator,
     IndicatorSource,
@@ -30,6 +30,7 @@ from ..selectors.dashboard import default_span
 from ..selectors.kpi_roles import kpis_of_role
 from ..selectors.reporting import OVERDUE_MONTHS
 from ..selectors.reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
+from ..selectors.summary_cache import summary_cached
 from ..selectors.words import span_in_words
 
 

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
-from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..statistics_file import check_staged
 from ..statistics_staging import (
@@ -37,6 +36,7 @@ from ..statistics_staging import (
     stage_skip_unfilled,
     staging_drop,
 )
+from .figures import rollups_refresh_later
 
 logger = logging.getLogger(__name__)
 
