@@ -41,10 +41,10 @@ from serving import gunicorn_serving  # noqa: E402
 
 from agencies.models import Agency  # noqa: E402
 from agencies.tokens import agency_token_issue  # noqa: E402
-from initiatives.engine.rollups import summary_cached  # noqa: E402
 from initiatives.engine.summary import kpi_summary  # noqa: E402
 from initiatives.models import Indicator, IndicatorGroup, Value  # noqa: E402
 from initiatives.periods import Period  # noqa: E402
+from initiatives.selectors.summary_cache import summary_cached  # noqa: E402
 
 SPAN = "2026-01/2026-09"
 

@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 
 from projectoffice.queueing import requeue_orphans, requeue_unknown
 
-from .services.figures import rollups_check
+from .services.figures import rollups_check, rollups_refresh
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 from .statistics.jobs import (
     import_job_run,
@@ -77,8 +77,6 @@ def delete_expired_exports() -> dict[str, int]:
 @shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, max_retries=5)
 def refresh_rollups(indicator_ids: list[int]) -> int:
     """Recompute the summaries over KPIs whose approved values changed."""
-    from .engine.rollups import rollups_refresh
-
     return rollups_refresh(indicator_ids)
 
 

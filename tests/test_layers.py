@@ -284,3 +284,49 @@ def test_dead_code_stays_gone():
     }
     assert [m for m, name in gone.items() if name in MODULES[m].read_text()] == []
     assert "ReDoc" not in MODULES["projectoffice.settings"].read_text()
+
+
+# What the engine may not do: it computes figures from facts (and loads those facts);
+# keeping them in a cache is the selectors' business, queueing work the services'.
+IMPURE_IMPORTS = ("django.core.cache", "celery", "projectoffice.queueing")
+IMPURE_CALLS = {"on_commit", "delay", "apply_async", "send_task"}
+
+
+def _impurities(path: Path) -> list[tuple[int, str]]:
+    """(line, what) of each cache or queue an engine module reaches for."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if any(name == banned or name.startswith(banned + ".") for banned in IMPURE_IMPORTS):
+                found.add((node.lineno, f"imports {name}"))
+            if name.rpartition(".")[2] in IMPURE_CALLS:
+                found.add((node.lineno, f"imports {name}"))
+        if isinstance(node, ast.Attribute) and node.attr in IMPURE_CALLS:
+            found.add((node.lineno, f"calls {node.attr}"))
+    return sorted(found)
+
+
+def test_the_engine_neither_caches_nor_queues():
+    engine = [path for module, path in MODULES.items() if module.split(".")[:2] == ["initiatives", "engine"]]
+    assert len(engine) > 5
+    assert [f"{path.name}:{line} {what}" for path in sorted(engine) for line, what in _impurities(path)] == []
+
+
+def test_the_purity_check_catches_a_cache_a_queue_and_an_on_commit(tmp_path: Path):
+    impure = tmp_path / "impure.py"
+    impure.write_text(
+        "from django.core.cache import cache\n"
+        "from django.core import cache as c\n"
+        "import celery\n"
+        "from projectoffice.queueing import send\n"
+        "from django.db import transaction\n"
+        "from django.db.transaction import on_commit\n"
+        "transaction.on_commit(print)\n"
+        "task.delay(1)\n"
+    )
+    assert [line for line, _what in _impurities(impure)] == [1, 2, 3, 4, 6, 7, 8]

@@ -7,7 +7,6 @@ through selectors and the KPI engine; the one write (an import) goes through its
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -35,11 +34,9 @@ from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 from projectoffice.body_size import body_limit
 
-from ..engine.rollups import TIMEOUT_SECONDS as SUMMARY_TIMEOUT_SECONDS
-from ..engine.rollups import as_of_suffix
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
 from ..periods import Period, PeriodError
-from ..selectors.figures import figure_state, kpi_summary_read
+from ..selectors.figures import figure_state, kpi_summary_read, kpi_summary_rendered
 from ..selectors.reports import reports_visible_to
 from ..selectors.values import (
     ValueFormat,
@@ -157,19 +154,15 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
             }
             if request.accepted_renderer.format != "json":  # CSV, the browsable API
                 return Response(summary_as_dict(kpi_summary_read(**asked), compare=compare))
-            # What agencies' systems ask again and again: the rendered bytes are kept under
-            # the summary's own key, so nothing is rebuilt while it stands.
-            key = f"{state.summary_key(indicator_id, region.pk if region else None, span, compare)}"
-            key = f"{key}{as_of_suffix(as_of)}:{request.accepted_media_type}"
-            body = cache.get(key)
-            if body is None:
-                body = request.accepted_renderer.render(
-                    summary_as_dict(kpi_summary_read(**asked), compare=compare),
-                    request.accepted_media_type,
-                    self.get_renderer_context(),
-                )
-                cache.set(key, body, timeout=SUMMARY_TIMEOUT_SECONDS)
-            return HttpResponse(body, content_type=request.accepted_renderer.media_type)
+            renderer, media_type = request.accepted_renderer, request.accepted_media_type
+            body = kpi_summary_rendered(
+                **asked,
+                media_type=media_type,
+                render=lambda summary: renderer.render(
+                    summary_as_dict(summary, compare=compare), media_type, self.get_renderer_context()
+                ),
+            )
+            return HttpResponse(body, content_type=renderer.media_type)
         except PeriodError as exc:  # a span too near the calendar's ends for its year before
             raise field_error("period_from", "period_out_of_range", str(exc), value=str(span)) from None
 

@@ -1,70 +1,28 @@
-"""KPI summaries kept ready in the cache, and recomputed when the figures under them change.
+"""What a KPI summary is computed from, and which span the dashboard opens on.
 
-Figures come from the rollups the database keeps (`facts.RollupBook`), so a national
-summary reads a few hundred rows; the dashboard and the agencies still ask for the same
-few again and again, so each is cached under the version counters of everything it is
-computed from: the KPI, every KPI of its formula however deep, population, the targets,
-the regions, the KPI catalogue, and the engine's own code. The database's triggers bump
-the counters in the transaction of every write (import, report approval, admin, a bulk
-update, raw SQL), so a stale summary is never served, and a cached read costs one small
-query whatever the number of values. After a change the worker recomputes the summaries
-the dashboard shows (`rollups_refresh_later`), so the first reader does not wait.
+Figures come from the rollups the database keeps (`facts.RollupBook`). `FigureState` reads,
+in one small query, the version counters of everything a summary is computed from (the
+KPI, every KPI of its formula however deep, population, the targets, the regions, the KPI
+catalogue) with the catalogue itself; the database's triggers bump the counters in the
+transaction of every write (import, report approval, admin, a bulk update, raw SQL).
+`FigureState.summary_key` names a summary as it stands from them, with the engine's own
+code: what changes the answer changes the name. Keeping summaries under that name is the
+selectors' business (`selectors/summary_cache.py`), and having the worker recompute them
+after a change the services' (`services/figures.py`); nothing here caches or queues.
 """
 
-import datetime
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.db import connection
+from django.utils import translation
 
-from projectoffice.queueing import send
-from regions.models import Region
-
-from ..models import Indicator, KpiRole
+from ..models import KpiRole
 from ..models.indicators import roles_of
 from ..periods import Month, Period
 from .aggregation import FactBook, Figure, Rules, figure
-from .facts import RollupBook, rules_of
-from .summary import Summary, kpi_summary, summary_rules
-
-# Entries that nobody reads fall out after this long; correctness never depends on it.
-TIMEOUT_SECONDS = 24 * 60 * 60
-
-
-def summary_cached(
-    *,
-    indicator: Indicator,
-    region: Region | None,
-    span: Period,
-    compare: bool = True,
-    state: "FigureState | None" = None,
-    lend_book: Callable[[Month, Month], FactBook] | None = None,
-    as_of: datetime.datetime | None = None,
-) -> Summary:
-    """kpi_summary, from the cache when nothing under it changed since it was computed.
-    `as_of`: as committed by that moment, cached under the same counters and the moment."""
-    key = (state or FigureState.now()).summary_key(indicator.pk, region.pk if region else None, span, compare)
-    key += as_of_suffix(as_of)
-    found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    summary = kpi_summary(
-        indicator=indicator, region=region, span=span, compare=compare, as_of=as_of, lend_book=lend_book
-    )
-    cache.set(key, summary, timeout=TIMEOUT_SECONDS)
-    return summary
-
-
-def as_of_suffix(as_of: datetime.datetime | None) -> str:
-    """What a cache key of figures as of a moment adds to the key of the live ones."""
-    return f":as_of:{as_of.astimezone(datetime.UTC).isoformat()}" if as_of is not None else ""
-
 
 # KPI id -> (code, numerator id, denominator id, whether it is population)
 Catalogue = dict[int, tuple[str, int | None, int | None, bool]]
@@ -100,8 +58,10 @@ class FigureState:
         return next((pk for pk, (c, *_rest) in self.catalogue.items() if c == code), None)
 
     def summary_key(self, indicator_id: int, region_id: int | None, span: Period, compare: bool) -> str:
-        """The cache key of a summary as it stands: callers may key the summary's rendered
-        forms by it too (the API keeps its JSON under it)."""
+        """The name of a summary as it stands: everything that changes it (the KPI, the
+        region, the span, the comparison, the language, the counters of what it reads, the
+        engine's code). The selectors keep the summary under it, and its rendered forms
+        (`selectors/summary_cache.py`)."""
         read = _reads(self.catalogue).get(indicator_id, (indicator_id,))
         fingerprint = (
             tuple(self.versions.get(f"kpi:{pk}", 0) for pk in read),
@@ -109,6 +69,12 @@ class FigureState:
         )
         what = (indicator_id, region_id, str(span), compare, translation.get_language())
         return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
+
+    def kpis_reading(self, changed: Iterable[int]) -> set[int]:
+        """The KPIs whose summaries read any of these: themselves, formulas over them at
+        any depth; all of them when population changed (every rate reads it)."""
+        ids = set(changed)
+        return {pk for pk, read in _reads(self.catalogue).items() if ids & set(read)}
 
 
 def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
@@ -171,47 +137,3 @@ def latest_complete_span(book: FactBook, rules: Rules, region_id: int | None, ye
         if _acceptable(figure(book, rules, region_id, span), population):
             return span
     return candidates[0]
-
-
-def rollups_refresh_later(indicator_ids: Iterable[int]) -> None:
-    """After the caller's transaction commits, have the worker recompute the summaries
-    that depend on these KPIs: once per transaction, however many writes it made (a
-    report's approval writes a value per line). A broker that is down costs only speed."""
-    connection = transaction.get_connection()
-    pending: set[int] = connection.__dict__.setdefault("rollups_pending", set())
-    pending.update(int(i) for i in indicator_ids)
-    if pending:
-        transaction.on_commit(lambda: _enqueue(connection))
-
-
-def _enqueue(connection: Any) -> None:
-    ids = sorted(connection.__dict__.pop("rollups_pending", set()))
-    if not ids:  # an earlier callback of the same transaction took them
-        return
-    send("initiatives.tasks.refresh_rollups", ids)  # a broker that is down is logged there
-
-
-def rollups_refresh(indicator_ids: Iterable[int]) -> int:
-    """Recompute the national dashboard summary, in every language, of each KPI that reads
-    these (itself, formulas over it at any depth; all of them when population changed).
-    Returns how many summaries were computed."""
-    changed = set(indicator_ids)
-    state = FigureState.now()
-    reads = _reads(state.catalogue)  # population is among what every summary reads
-    last = dashboard_span(Month.from_date(timezone.localdate())).end
-    done = 0
-    kpis = Indicator.objects.active().select_related("numerator__numerator", "denominator__denominator")
-    for indicator in kpis.order_by("code"):
-        if not changed & set(reads.get(indicator.pk, ())):
-            continue
-        rules = rules_of(indicator)
-        # The book the dashboard chooses its span on (`selectors.dashboard.default_span`).
-        book = RollupBook(
-            rules=summary_rules(rules), region=None, earliest=Month(last.year - 1, 1), latest=Month(last.year, 12)
-        )
-        span = latest_complete_span(book, rules, None, last.year, last)
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                summary_cached(indicator=indicator, region=None, span=span, state=state)
-            done += 1
-    return done

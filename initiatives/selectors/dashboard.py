@@ -29,18 +29,12 @@ from regions.models import Region
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import (
-    TIMEOUT_SECONDS,
-    FigureState,
-    as_of_suffix,
-    dashboard_span,
-    latest_complete_span,
-    summary_cached,
-)
+from ..engine.rollups import FigureState, dashboard_span, latest_complete_span
 from ..engine.summary import Summary, percent_change, rounded, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
 from ..periods import Month, Period
 from ..statistics.models import ImportStatus
+from .summary_cache import TIMEOUT_SECONDS, as_of_suffix, summary_cached
 from .words import estimate_in_words, gaps_in_words, month_name, span_in_words, status_in_words
 
 # The one register KPI shown with the settlements declared but not yet verified.

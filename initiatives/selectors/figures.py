@@ -2,14 +2,16 @@
 what the engine reads is in step with the values."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from regions.models import Region
 
-from ..engine.rollups import FigureState, summary_cached
+from ..engine.rollups import FigureState
 from ..engine.summary import Summary
 from ..models import Indicator, RollupCheck
 from ..periods import Period
+from .summary_cache import as_of_suffix, rendered_cached, summary_cached
 
 
 def figure_state() -> FigureState:
@@ -32,6 +34,34 @@ def kpi_summary_read(
     values as committed by then."""
     indicator = Indicator.objects.get(pk=indicator_id)
     return summary_cached(indicator=indicator, region=region, span=span, compare=compare, state=state, as_of=as_of)
+
+
+def kpi_summary_rendered(
+    *,
+    state: FigureState,
+    indicator_id: int,
+    region: Region | None,
+    span: Period,
+    compare: bool,
+    as_of: datetime.datetime | None = None,
+    media_type: str,
+    render: Callable[[Summary], str | bytes],
+) -> str | bytes:
+    """The summary as `render` writes it in `media_type`, from the cache while nothing
+    under it changed: what agencies' systems ask again and again. Kept under the summary's
+    own key (KPI, region, span, comparison, language, the figures' version), the moment
+    of `as_of` and the media type. Who asks is not in the key: the view has checked first
+    that the caller may see `region`, and a region's summary is the same for all who may."""
+    key = f"{state.summary_key(indicator_id, region.pk if region else None, span, compare)}"
+    key = f"{key}{as_of_suffix(as_of)}:{media_type}"
+
+    def build() -> str | bytes:
+        summary = kpi_summary_read(
+            state=state, indicator_id=indicator_id, region=region, span=span, compare=compare, as_of=as_of
+        )
+        return render(summary)
+
+    return rendered_cached(key, build)
 
 
 def rollups_health() -> dict[str, Any]:

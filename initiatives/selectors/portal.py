@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 from agencies.access import is_project_office
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
-from ..engine.rollups import FigureState, summary_cached
+from ..engine.rollups import FigureState
 from ..models import (
     Indicator,
     IndicatorSource,
@@ -30,6 +30,7 @@ from .dashboard import default_span
 from .kpi_roles import kpis_of_role
 from .reporting import OVERDUE_MONTHS
 from .reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
+from .summary_cache import summary_cached
 from .words import span_in_words
 
 

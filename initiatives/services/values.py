@@ -14,9 +14,9 @@ from simple_history.utils import bulk_update_with_history
 from agencies.access import is_project_office
 from regions.models import Region
 
-from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
 from ..periods import Period, PeriodNotOver
+from .figures import rollups_refresh_later
 
 
 class ValueExists(ValidationError):

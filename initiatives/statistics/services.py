@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
-from ..engine.rollups import rollups_refresh_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
+from ..services.figures import rollups_refresh_later
 from .file import check_staged
 from .staging import (
     CHECKED,

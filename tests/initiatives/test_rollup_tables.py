@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from initiatives.engine.aggregation import figure
 from initiatives.engine.facts import RollupBook, load_fact_book, rules_of
 from initiatives.engine.rollup_tables import differences
-from initiatives.engine.rollups import summary_cached
 from initiatives.engine.summary import kpi_summary
 from initiatives.models import ApprovalState, Indicator, Rollup, RollupCheck, Value
 from initiatives.periods import Month, Period
+from initiatives.selectors.summary_cache import summary_cached
 from initiatives.statistics.services import StatisticsImportError, statistics_import
 from regions.models import Region, RegionKind
 from tests.factories import IMPORT_APPROVED_AT, MONTHS, RegionFactory, districts, value

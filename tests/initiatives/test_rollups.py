@@ -9,10 +9,12 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from initiatives.engine import rollups
-from initiatives.engine.rollups import dashboard_span, rollups_refresh, summary_cached
+from initiatives.engine.rollups import dashboard_span
 from initiatives.models import Indicator, Target, Value
 from initiatives.periods import Month, Period
+from initiatives.selectors import summary_cache
+from initiatives.selectors.summary_cache import summary_cached
+from initiatives.services.figures import rollups_refresh
 from initiatives.services.values import value_set
 from initiatives.statistics.services import statistics_import
 from regions.models import Region
@@ -38,7 +40,7 @@ def national(indicator: Indicator, span: Period = SEPTEMBER) -> Decimal | None:
 def test_the_second_reader_gets_the_same_summary_from_the_cache(registered, monkeypatch) -> None:
     assert national(registered) == 1300 + 2100
     computed = []
-    monkeypatch.setattr(rollups, "kpi_summary", lambda **kw: computed.append(kw))
+    monkeypatch.setattr(summary_cache, "kpi_summary", lambda **kw: computed.append(kw))
     assert national(registered) == 3400
     assert computed == []
 
@@ -86,7 +88,7 @@ def test_an_import_has_the_worker_recompute_the_dashboard_in_every_language(
         assert span == Period.parse("2025-01/2025-09")
         registered = Indicator.objects.get(code="crime.registered")
         per_10k = Indicator.objects.get(code="crime.registered_per_10k")
-        monkeypatch.setattr(rollups, "kpi_summary", lambda **kw: pytest.fail("not recomputed by the worker"))
+        monkeypatch.setattr(summary_cache, "kpi_summary", lambda **kw: pytest.fail("not recomputed by the worker"))
         for language in ("kk", "ru", "en"):
             with translation.override(language):
                 summary = summary_cached(indicator=registered, region=None, span=span)
