@@ -10,6 +10,7 @@ import datetime
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -21,6 +22,9 @@ from rest_framework.test import APIClient
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
 from agencies.roles import COORDINATORS_GROUP, PROJECT_OFFICE_GROUP
 from agencies.tokens import agency_token_issue, agency_token_revoke
+from initiatives.models import Indicator
+from initiatives.periods import Period
+from initiatives.services.reports import report_create, report_save, report_submit
 from regions.models import Region
 
 from .factories import UserFactory
@@ -197,6 +201,27 @@ def second_of_december() -> Iterator[time_machine.Traveller]:
     are not in yet."""
     with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC), tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def early_november() -> Iterator[time_machine.Traveller]:
+    """5 November 2026, 09:00 UTC, the clock running: October's report is due on 15
+    November; the first half-year's closed on 15 July."""
+    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def submitted(coordinator_astana, astana):  # type: ignore[no-untyped-def]
+    """Astana's October report with one legal-literacy figure, submitted on 5 November."""
+    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
+        branch = RegionalBranch.objects.get(region=astana)
+        report = report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+        kpi = Indicator.objects.get(code="events.legal_literacy")
+        report = report_save(
+            report=report, version=report.version, values={kpi: (Decimal(5), "")}, narrative="", user=coordinator_astana
+        )
+        return report_submit(report=report, version=report.version, user=coordinator_astana)
 
 
 # --- The API's cast: people log in, agency systems present tokens. ---------------------

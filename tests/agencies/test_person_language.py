@@ -2,21 +2,18 @@
 the e-mails written to them speak it."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import resolve
 
 from agencies import urls as agencies_urls
 from agencies.models import Membership, MembershipRole, Profile, RegionalBranch, person_language
-from initiatives.models import Indicator, OutboxMessage
-from initiatives.periods import Period
+from initiatives.models import OutboxMessage
 from initiatives.portal import urls as portal_urls
 from initiatives.services.reminders import reminders_send
-from initiatives.services.reports import report_create, report_return, report_save, report_submit
+from initiatives.services.reports import report_return
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,18 +40,6 @@ def test_an_unknown_language_is_not_remembered(client: Client, coordinator_astan
     client.force_login(coordinator_astana)
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert not Profile.objects.exists()
-
-
-@pytest.fixture
-def submitted(coordinator_astana, astana):
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        branch = RegionalBranch.objects.get(region=astana)
-        report = report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
-        kpi = Indicator.objects.get(code="events.legal_literacy")
-        report = report_save(
-            report=report, version=report.version, values={kpi: (Decimal(5), "")}, narrative="", user=coordinator_astana
-        )
-        return report_submit(report=report, version=report.version, user=coordinator_astana)
 
 
 def test_a_kazakh_speaking_coordinator_gets_the_notice_in_kazakh(

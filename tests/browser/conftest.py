@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from initiatives.models import Indicator, Value
 from initiatives.periods import Month
@@ -99,13 +98,6 @@ def log_in(page, path: str, username: str) -> None:  # type: ignore[no-untyped-d
     page.fill("#id_password", PASSWORD)
     page.locator("#id_password").press("Enter")
     page.wait_for_load_state()
-
-
-@pytest.fixture
-def early_november():  # type: ignore[no-untyped-def]
-    """October's report is due on 15 November; the first half-year's closed on 15 July."""
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 @pytest.fixture

@@ -1,10 +1,7 @@
 """A coordinator's session ends while they type a long report: after logging in again,
 what they typed is back in the form, unsaved, for them to save. No JavaScript needed."""
 
-import datetime
-
 import pytest
-import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 
 from agencies.models import RegionalBranch
@@ -17,12 +14,6 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NARRATIVE = "Legal literacy week in all schools of Astana; 38 lectures, 2,100 pupils, three parents' evenings."
-
-
-@pytest.fixture
-def early_november():
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 def log_in(page, username: str) -> None:

@@ -42,3 +42,11 @@ def early_october() -> Iterator[time_machine.Traveller]:
     15th). A test that moves the clock on asks for it by name (`early_october.shift(...)`)."""
     with time_machine.travel(datetime.datetime(2025, 10, 5, 10, 0, tzinfo=datetime.UTC), tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def seventh_of_december() -> Iterator[time_machine.Traveller]:
+    """7 December 2026, 04:00 UTC (09:00 in Astana), the clock running: November is over,
+    December is not."""
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 4, 0, tzinfo=datetime.UTC), tick=True) as traveller:
+        yield traveller

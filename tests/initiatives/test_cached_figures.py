@@ -4,13 +4,11 @@ cached thing is opened for two of each, in either order from an empty cache, and
 drawn is compared with the values it was drawn from: the first reader never decides what
 the second one sees."""
 
-import datetime
 import re
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -21,17 +19,11 @@ from initiatives.periods import Month, Period
 from regions.models import Region
 from tests.factories import RegionFactory, value
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seventh_of_december")]
 
 ASTANA, ALMATY = "710000000", "750000000"
 KPIS = ("crime.registered", "crime.hooliganism")
 MONTHS = [Month(2026, m) for m in range(1, 12)]  # to November: on 7 December, the last month that is over
-
-
-@pytest.fixture(autouse=True)
-def seventh_of_december():
-    with time_machine.travel(datetime.datetime(2026, 12, 7, 4, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 def monthly_number(kpi: str, place: int, month: Month) -> int:

@@ -21,7 +21,7 @@ from initiatives.services.values import value_set
 from initiatives.statistics.services import StatisticsImportError, statistics_import
 from regions.models import Region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seventh_of_december")]
 
 # 09:00 in Astana on 7 December 2026.
 SEVENTH_OF_DECEMBER = datetime.datetime(2026, 12, 7, 4, 0, tzinfo=datetime.UTC)
@@ -30,12 +30,6 @@ NOT_OVER = {
     "ru": "период 2026-12 ещё не завершён",
     "kk": "2026-12 кезеңі әлі аяқталған жоқ",
 }
-
-
-@pytest.fixture(autouse=True)
-def seventh_of_december():
-    with time_machine.travel(SEVENTH_OF_DECEMBER, tick=True):
-        yield
 
 
 # --- the rule ----------------------------------------------------------------------------

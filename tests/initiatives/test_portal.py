@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 from django.utils import translation
 
@@ -14,13 +13,7 @@ from initiatives.periods import Period
 from initiatives.services.reports import report_create, report_save
 from tests.factories import png_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def early_november():
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 
 @pytest.fixture

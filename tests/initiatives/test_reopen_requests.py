@@ -5,22 +5,15 @@ office's decision, kept in history."""
 import datetime
 
 import pytest
-import time_machine
 from django.test import Client
 
 from agencies.models import RegionalBranch
 from initiatives.models import OutboxMessage, ReopenRequest, Report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 # Early November 2026: the first half-year's report was due on 15 July, and is closed.
 ASK = {"kind": "half_yearly", "period": "2026-H1", "reason": "the head was on leave"}
-
-
-@pytest.fixture(autouse=True)
-def early_november():
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -16,15 +15,9 @@ from initiatives.periods import Period
 from initiatives.services.reports import SettlementJoined, report_create, report_save_all
 from tests.factories import RegionFactory, png_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 PNG = png_bytes()
-
-
-@pytest.fixture(autouse=True)
-def early_november():
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        yield
 
 
 @pytest.fixture

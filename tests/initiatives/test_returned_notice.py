@@ -1,30 +1,13 @@
 """The e-mail a coordinator gets when their report is returned says everything to fix,
 the report's reason and each value's, and links to the report's page."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
-import time_machine
 
-from agencies.models import Profile, RegionalBranch
-from initiatives.models import Indicator, OutboxMessage
-from initiatives.periods import Period
-from initiatives.services.reports import report_create, report_return, report_save, report_submit
+from agencies.models import Profile
+from initiatives.models import OutboxMessage
+from initiatives.services.reports import report_return
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submitted(coordinator_astana, astana):
-    with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
-        branch = RegionalBranch.objects.get(region=astana)
-        report = report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
-        kpi = Indicator.objects.get(code="events.legal_literacy")
-        report = report_save(
-            report=report, version=report.version, values={kpi: (Decimal(5), "")}, narrative="", user=coordinator_astana
-        )
-        return report_submit(report=report, version=report.version, user=coordinator_astana)
 
 
 def test_the_returned_notice_lists_each_values_reason_and_links_to_the_report(
