@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import total_ordering
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -225,3 +226,9 @@ class Period:
     @property
     def last_day(self) -> datetime.date:
         return self.end.last_day
+
+
+def period_over(text: str) -> Period:
+    """The period `text` names, if it is over today: the only periods whose figures staff
+    may enter, template, import or release. PeriodError (in the reader's words) if not."""
+    return Period.parse(text).check_over(timezone.localdate())
