@@ -21,6 +21,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, Membership
+from projectoffice.dates import iso_date
 from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
@@ -242,10 +243,6 @@ REGION_CAMPAIGNS = [
 ]
 
 
-def _date(text: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(text) if text else None
-
-
 def _months() -> list[Month]:
     return [Month.from_index(i) for i in range(FIRST_MONTH.index, last_month().index + 1)]
 
@@ -379,10 +376,10 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
                 "start_date": datetime.date.fromisoformat(declared),
                 "status": CampaignStatus.COMPLETED if stage == SettlementStage.LAPSED else CampaignStatus.ACTIVE,
                 "settlement_stage": stage,
-                "declared_on": _date(declared),
-                "verified_on": _date(verified),
-                "sustained_on": _date(sustained),
-                "lapsed_on": _date(lapsed),
+                "declared_on": iso_date(declared),
+                "verified_on": iso_date(verified),
+                "sustained_on": iso_date(sustained),
+                "lapsed_on": iso_date(lapsed),
                 "evidence": f"{declared}: decision of the village assembly (protocol No. 1)",
             },
         )

@@ -2,9 +2,10 @@
 Astana, Almaty and Shymkent), loaded by a data migration and re-synced by `seed_demo`."""
 
 import csv
-import datetime
 from pathlib import Path
 from typing import Any
+
+from projectoffice.dates import iso_date
 
 from .kato import kato_level
 
@@ -14,10 +15,6 @@ FIRST_LEVEL_FILE = Path(__file__).resolve().parent / "data" / "regions_level1.cs
 def first_level_rows() -> list[dict[str, str]]:
     with FIRST_LEVEL_FILE.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _date(value: str) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
 
 
 def load_first_level_regions(region_model: Any) -> int:
@@ -34,9 +31,9 @@ def load_first_level_regions(region_model: Any) -> int:
             "name_kk": row["name_kk"],
             "name_ru": row["name_ru"],
             "name_en": row["name_en"],
-            "valid_from": _date(row["valid_from"]),
+            "valid_from": iso_date(row["valid_from"]),
             "population": int(row["population"]) if row["population"] else None,
-            "population_as_of": _date(row["population_date"]),
+            "population_as_of": iso_date(row["population_date"]),
             "population_source": row["population_source"] if row["population"] else "",
         }
         region = region_model.objects.filter(kato=row["kato"]).first()
