@@ -4,6 +4,7 @@ region(s) and everything below, an agency token what its scopes allow.
 These are selectors: they answer with querysets and filters, and views apply them.
 """
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
@@ -11,7 +12,7 @@ from django.db.models import Q, QuerySet
 from regions.kato import kato_prefix
 from regions.models import Region
 
-from .models import Membership
+from .models import Membership, RegionalBranch
 from .roles import PROJECT_OFFICE_GROUP
 from .tokens import is_agency_caller
 
@@ -53,6 +54,18 @@ def coordinator_regions(user: Any) -> list[Region]:
             m.branch.region for m in Membership.objects.active().filter(user=user).select_related("branch__region")
         ]
     return list(user._coordinator_regions)
+
+
+def branches_of(user: Any, roles: Iterable[str] | None = None) -> QuerySet[RegionalBranch]:
+    """The branches a person works in through active memberships (in `roles`, if given),
+    each once, in the branches' order; none for an anonymous caller or an agency token.
+    The project office keeps no branch's work: the pages that treat it apart say so."""
+    if is_agency_caller(user) or not getattr(user, "is_authenticated", False):
+        return RegionalBranch.objects.none()
+    memberships = Membership.objects.active().filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return RegionalBranch.objects.filter(pk__in=memberships.values("branch_id")).select_related("agency", "region")
 
 
 def within_regions(regions: list[Region], field: str = "region") -> Q:

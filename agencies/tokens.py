@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from projectoffice.audit import audited
+
 from .models import Agency, AgencyToken
 
 DEFAULT_TOKEN_DAYS = 365
@@ -71,7 +73,7 @@ def agency_token_issue(
     )
     token.full_clean(exclude=["id", "prefix", "hashed_key"])
     key = AgencyToken.objects.assign_key(token)
-    token._history_user = user  # type: ignore[attr-defined]
+    audited(token, user)
     token.save()
     return token, key
 
@@ -79,7 +81,7 @@ def agency_token_issue(
 def agency_token_revoke(*, token: AgencyToken, user: User | None) -> None:
     if not token.revoked:
         token.revoked = True
-        token._history_user = user  # type: ignore[attr-defined]
+        audited(token, user)
         token.save(update_fields=["revoked"])
 
 

@@ -18,6 +18,7 @@ from typing import IO
 from django.utils.translation import gettext as _
 
 from agencies.models import RegionalBranch
+from projectoffice.dates import iso_date
 from projectoffice.tabular import RowError, TableError, read_table
 
 from .models import Channel, CitizenReport, CitizenReportStatus, Offence, Reward
@@ -58,16 +59,13 @@ class CheckResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _date(value: str, column: str, line: int, errors: list[RowError]) -> datetime.date | None:
-    if not value:
-        return None
+def _date_cell(value: str, column: str, line: int, errors: list[RowError]) -> datetime.date | None:
+    """The date in a cell, or None with the problem added to `errors`."""
     try:
-        if len(value) == 10:
-            return datetime.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
-        pass
-    errors.append(RowError(line, column, _("not a date written YYYY-MM-DD")))
-    return None
+        errors.append(RowError(line, column, _("not a date written YYYY-MM-DD")))
+        return None
 
 
 def _choice(value: str, column: str, allowed: list[str], line: int, errors: list[RowError]) -> str | None:
@@ -89,14 +87,14 @@ def _check_row(
         errors.append(
             RowError(line, "region", _("no branch of the register has this agency code and this region code"))
         )
-    received_on = _date(v["received_on"], "received_on", line, errors)
+    received_on = _date_cell(v["received_on"], "received_on", line, errors)
     if received_on is None and not v["received_on"]:
         errors.append(RowError(line, "received_on", _("the date received is required")))
     channel = _choice(v["channel"], "channel", Channel.values, line, errors)
     offence = _choice(v["offence"], "offence", Offence.values, line, errors)
     status = _choice(v["status"], "status", CitizenReportStatus.values, line, errors)
-    decided_on = _date(v["decided_on"], "decided_on", line, errors)
-    awarded_on = _date(v["awarded_on"], "awarded_on", line, errors)
+    decided_on = _date_cell(v["decided_on"], "decided_on", line, errors)
+    awarded_on = _date_cell(v["awarded_on"], "awarded_on", line, errors)
     reward = _choice(v["reward"] or Reward.NONE, "reward", Reward.values, line, errors)
     staff = YES_NO.get(v["law_enforcement_staff"].lower())
     if staff is None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from agencies.access import branches_of
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
 from .models import CitizenReport, CitizenReportStatus, Reward
@@ -16,13 +17,8 @@ KEEPER_ROLES = (MembershipRole.COORDINATOR, MembershipRole.REGIONAL_HEAD)
 
 
 def branch_ids_of(user: Any) -> set[int]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    return set(Membership.objects.active().filter(user=user, role__in=KEEPER_ROLES).values_list("branch_id", flat=True))
-
-
-def branches_of(user: Any) -> QuerySet[RegionalBranch]:
-    return RegionalBranch.objects.filter(pk__in=branch_ids_of(user)).select_related("agency", "region")
+    """The branches whose register the person keeps."""
+    return set(branches_of(user, roles=KEEPER_ROLES).values_list("pk", flat=True))
 
 
 def is_branch_head(user: Any, branch: RegionalBranch) -> bool:

@@ -32,6 +32,7 @@ from initiatives.models import KpiRole
 from initiatives.periods import Month
 from initiatives.selectors.kpi_roles import kpis_of_roles
 from initiatives.services.register import register_counts_sync
+from projectoffice.audit import audited
 from regions.kato import kato_top
 
 from .identity import iin_hash, normalized_phone
@@ -162,7 +163,7 @@ def citizen_report_register(
         law_enforcement_staff=law_enforcement_staff,
     )
     _set_personal_data(report, iin=iin, full_name=full_name, phone=phone)
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.full_clean()
     report.save()
     citizen_kpis_sync(user=user)
@@ -191,7 +192,7 @@ def citizen_report_decide(
         + date_problems(field="decided_on", day=decided_on, today=timezone.localdate())
     )
     report.status, report.decided_on, report.decision_no, report.decided_by = status, decided_on, decision_no, user
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     citizen_kpis_sync(user=user)
     return report
@@ -232,7 +233,7 @@ def citizen_report_reward(
     report.reward, report.amount_kzt, report.awarded_on, report.paid_on = reward, amount_kzt, awarded_on, paid_on
     report.law_enforcement_staff = law_enforcement_staff
     report.rewarded_by = user
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     citizen_kpis_sync(user=user)
     return report
@@ -270,7 +271,7 @@ def personal_data_correct(*, report: CitizenReport, iin: str, full_name: str, ph
     iin = iin.strip()
     _refuse(personal_data_problems(iin=iin, full_name=full_name.strip(), phone=phone))
     _set_personal_data(report, iin=iin, full_name=full_name, phone=phone)
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     return report
 
@@ -285,7 +286,7 @@ def personal_data_request_answer(
     request = PersonalDataRequest.objects.select_for_update().get(pk=request.pk)
     request.answer_text, request.answered_on, request.answered_by = answer_text, answered_on, user
     request.status = DataRequestStatus.ANSWERED
-    request._history_user = user  # type: ignore[attr-defined]
+    audited(request, user)
     request.save()
     return request
 
@@ -382,6 +383,6 @@ def personal_data_request_record(
     _require_permission(user)
     _refuse(date_problems(field="received_on", day=received_on, today=timezone.localdate()))
     request = PersonalDataRequest(report=report, kind=kind, received_on=received_on, request_text=request_text)
-    request._history_user = user  # type: ignore[attr-defined]
+    audited(request, user)
     request.save()
     return request

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import total_ordering
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -242,3 +243,9 @@ def stock_counted_on(period: Period) -> datetime.date:
     last (`stock_period_at` read back; a count dated inside a month reads back as the 1st
     of the month after)."""
     return period.last_day + datetime.timedelta(days=1)
+
+
+def period_over(text: str) -> Period:
+    """The period `text` names, if it is over today: the only periods whose figures staff
+    may enter, template, import or release. PeriodError (in the reader's words) if not."""
+    return Period.parse(text).check_over(timezone.localdate())

@@ -66,12 +66,19 @@ def table_response(
     return response
 
 
+def xlsx_number(value: Decimal | None) -> int | float | None:
+    """A Decimal as a number in a sheet: a whole one as an integer (400, not 400.0)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _xlsx_cell(value: Any) -> Any:
     """Decimals become numbers in the sheet; text (a KATO code too) stays text."""
     if value is None or value == "":
         return None
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return xlsx_number(value)
     return safe_cell(value)  # openpyxl would store "=..." as a formula
 
 

@@ -5,9 +5,10 @@ The file's population columns are not a region's: population is kept as values o
 population KPI, and `initiatives/reference_data.py` reads them from here."""
 
 import csv
-import datetime
 from pathlib import Path
 from typing import Any
+
+from projectoffice.dates import iso_date
 
 from .kato import kato_level
 
@@ -17,10 +18,6 @@ FIRST_LEVEL_FILE = Path(__file__).resolve().parent / "data" / "regions_level1.cs
 def first_level_rows() -> list[dict[str, str]]:
     with FIRST_LEVEL_FILE.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _date(value: str) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
 
 
 def load_first_level_regions(region_model: Any) -> int:
@@ -37,7 +34,7 @@ def load_first_level_regions(region_model: Any) -> int:
             "name_kk": row["name_kk"],
             "name_ru": row["name_ru"],
             "name_en": row["name_en"],
-            "valid_from": _date(row["valid_from"]),
+            "valid_from": iso_date(row["valid_from"]),
         }
         region = region_model.objects.filter(kato=row["kato"]).first()
         if region is None:

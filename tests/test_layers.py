@@ -330,3 +330,25 @@ def test_the_purity_check_catches_a_cache_a_queue_and_an_on_commit(tmp_path: Pat
         "task.delay(1)\n"
     )
     assert [line for line, _what in _impurities(impure)] == [1, 2, 3, 4, 6, 7, 8]
+
+
+def test_small_things_exist_once():
+    # Issue 24: each lives in one place (the kernel, or agencies for the branches a person
+    # works in); a second definition, or history's user set by hand, is a copy again.
+    once = {
+        "def clean_period(": [],  # projectoffice.form_fields.PeriodField
+        "def _date(": [],  # projectoffice.dates.iso_date
+        "def _number(": [],  # projectoffice.numbers.decimal_read, table_download.xlsx_number
+        "def plain(": [],  # projectoffice.numbers.rounded (and exact_text, rounded_text)
+        "def _plain(": [],
+        "def _quantize(": [],
+        "def _audited(": [],
+        "def rounded(": ["projectoffice.numbers"],
+        "def branches_of(": ["agencies.access"],
+        "._history_user = ": ["projectoffice.audit"],
+    }
+    found = {
+        text: sorted(m for m, path in MODULES.items() if ".migrations." not in m and text in path.read_text())
+        for text in once
+    }
+    assert found == once

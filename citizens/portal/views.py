@@ -14,9 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from agencies.access import branches_of
+
 from ..models import CitizenReportStatus
 from ..selectors import (
-    branches_of,
+    KEEPER_ROLES,
     citizen_reports_kept_by,
     is_branch_head,
     register_counts,
@@ -54,7 +56,7 @@ PERSONAL_POST = ("iin", "full_name", "phone")
 @login_required
 def register_page(request: HttpRequest) -> HttpResponse:
     reports = _own_reports(request)
-    branches = branches_of(request.user)
+    branches = branches_of(request.user, roles=KEEPER_ROLES)
     form = CitizenReportForm(request.POST or None, branches=branches)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

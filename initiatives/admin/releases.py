@@ -3,17 +3,18 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projectoffice.form_fields import PeriodField
+
 from ..models import Release
-from ..periods import Period, PeriodError
+from ..periods import period_over
 from ..services.releases import ReleaseError, release_confirm, release_erratum, release_publish, release_withdraw
 from .filters import say_refused
 from .history import WorkflowHistoryAdmin
@@ -25,19 +26,16 @@ class PublishForm(forms.ModelForm[Release]):
     """What a member of the office gives to publish: the period and its title in each
     language (one left empty: "Figures for ..." in that language)."""
 
+    period = PeriodField(
+        parse=period_over,
+        label=_("period"),
+        max_length=Release._meta.get_field("period").max_length,
+        help_text=_("Any period form: 2026-09, 2026-Q3, 2026-H1, 2026, 2026-01/2026-09."),
+    )
+
     class Meta:
         model = Release
         fields = ["period", *TITLES]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["period"].help_text = _("Any period form: 2026-09, 2026-Q3, 2026-H1, 2026, 2026-01/2026-09.")
-
-    def clean_period(self) -> str:
-        try:
-            return str(Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate()))
-        except PeriodError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 class ReasonForm(forms.Form):
@@ -78,7 +76,7 @@ class ReleaseAdmin(WorkflowHistoryAdmin):
         if change:
             return  # a release is never edited
         release = release_publish(
-            period=Period.parse(form.cleaned_data["period"]),
+            period=form.cleaned_data["period"],
             titles={field.removeprefix("title_"): form.cleaned_data[field] for field in TITLES},
             user=request.user,
         )

@@ -5,16 +5,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from projectoffice.form_fields import PeriodField
 from regions.models import Region
 
 from ..models import Indicator, Value, ValueSource
-from ..periods import Period, PeriodError
+from ..periods import Period, period_over
 from ..services.values import value_check_version, value_delete, value_set, values_approve
 from .filters import TopRegionFilter, YearFilter
 from .history import WorkflowHistoryAdmin
@@ -23,7 +23,9 @@ from .history import WorkflowHistoryAdmin
 class ValueAdminForm(forms.ModelForm[Value]):
     """Staff type the period the way the brief writes it (2025-09, 2025-Q3, 2025-01/2025-09)."""
 
-    period = forms.CharField(label=_("period"), help_text=_("2025-09, 2025-Q3, 2025-H1, 2025 or 2025-01/2025-09"))
+    period = PeriodField(
+        parse=period_over, label=_("period"), help_text=_("2025-09, 2025-Q3, 2025-H1, 2025 or 2025-01/2025-09")
+    )
     # The version the person opened: a save over someone else's newer one is refused.
     seen_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -92,12 +94,6 @@ class ValueAdminForm(forms.ModelForm[Value]):
             # Said here in the reader's words; the database's own refusal names only its constraint.
             raise forms.ValidationError(_("A KPI value cannot be negative."), code="negative")
         return value
-
-    def clean_period(self) -> Period:
-        try:
-            return Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate())
-        except PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
 
     def _post_clean(self) -> None:
         if isinstance(self.cleaned_data.get("period"), Period):

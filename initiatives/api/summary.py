@@ -4,30 +4,24 @@ The engine computes figures; how they are written for a caller (exact decimal st
 which keys a comparison adds) is the API's business, so it lives here.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from projectoffice.api_csv import CSVRenderer, csv_lines
+from projectoffice.numbers import rounded_text
 
 from ..engine.aggregation import Figure
-from ..engine.summary import RegionFigures, Summary, rounded
-
-
-def _quantize(value: Decimal | None, places: int) -> str | None:
-    """Numbers leave as exact decimal strings ("98500", "-6.7"): JSON floats would round them."""
-    number = rounded(value, places)
-    return None if number is None else str(number)
+from ..engine.summary import RegionFigures, Summary
 
 
 def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:
     if f is None:
         return None
     return {
-        "value": _quantize(f.value, places),
+        "value": rounded_text(f.value, places),
         "complete": f.complete,
         "method": f.method,
         "missing": [g.as_dict() for g in f.missing],
-        "partial_value": _quantize(f.partial_value, places),
+        "partial_value": rounded_text(f.partial_value, places),
     }
 
 
@@ -41,11 +35,11 @@ def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]
         out["change_percent"] = None if r.change_percent is None else str(r.change_percent)
         out["change_note"] = r.change_note
     if r.target is not None:
-        out["target"] = _quantize(r.target, places)
+        out["target"] = rounded_text(r.target, places)
         out["status"] = r.status
     if r.rate_per_10k is not None:
         out["rate_per_10k"] = _figure_dict(r.rate_per_10k, 1)
-        out["population"] = _quantize(r.population.value, 0) if r.population else None
+        out["population"] = rounded_text(r.population.value, 0) if r.population else None
     return out
 
 
@@ -66,14 +60,14 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
     if summary.target is not None:
         out["target"] = {
             "year": summary.target.year,
-            "value": _quantize(summary.target.target_value, places),
-            "baseline": _quantize(summary.target.baseline_value, places),
+            "value": rounded_text(summary.target.target_value, places),
+            "baseline": rounded_text(summary.target.baseline_value, places),
             "baseline_year": summary.target.baseline_year,
         }
     if summary.estimate is not None:
         out["estimate"] = {
             "year": summary.span.end.year,
-            "value": _quantize(summary.estimate.value, places),
+            "value": rounded_text(summary.estimate.value, places),
             "method": summary.estimate.method,
             "is_estimate": summary.estimate.is_estimate,
         }

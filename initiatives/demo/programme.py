@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from agencies.models import Agency
+from projectoffice.dates import iso_date
 from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
@@ -191,10 +192,6 @@ REGION_CAMPAIGNS = [
 ]
 
 
-def _date(text: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(text) if text else None
-
-
 def _settlements() -> list[Region]:
     """The demo villages with their districts and okrugs, created when missing."""
     villages = []
@@ -248,10 +245,10 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
                 "start_date": datetime.date.fromisoformat(declared),
                 "status": CampaignStatus.COMPLETED if stage == SettlementStage.LAPSED else CampaignStatus.ACTIVE,
                 "settlement_stage": stage,
-                "declared_on": _date(declared),
-                "verified_on": _date(verified),
-                "sustained_on": _date(sustained),
-                "lapsed_on": _date(lapsed),
+                "declared_on": iso_date(declared),
+                "verified_on": iso_date(verified),
+                "sustained_on": iso_date(sustained),
+                "lapsed_on": iso_date(lapsed),
                 "evidence": f"{declared}: decision of the village assembly (protocol No. 1)",
             },
         )

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import connection
 
+from projectoffice.numbers import decimal_read
 from regions.kato import kato_prefix
 from regions.models import Region
 
@@ -61,11 +62,7 @@ def _stamp(moment: datetime.datetime) -> Any:
 
 
 # As the ORM reads a value (SQLite's raw cursor gives ints and floats).
-_PLACES = Decimal(1).scaleb(-Value._meta.get_field("value").decimal_places)
-
-
-def _number(raw: Any) -> Decimal:
-    return raw if isinstance(raw, Decimal) else Decimal(str(raw)).quantize(_PLACES)
+_PLACES = Value._meta.get_field("value").decimal_places
 
 
 def _day(value: Any) -> datetime.date:
@@ -192,12 +189,12 @@ class AsOfBook(RollupBook):
             first, last = Month.from_date(_day(start)).index, Month.from_date(_day(end)).index
             if kind == 1:
                 self.own_changes.setdefault(place, []).append(
-                    (int(n), indicator, Fact(place, first, last, _number(total)))
+                    (int(n), indicator, Fact(place, first, last, decimal_read(total, _PLACES)))
                 )
                 continue
             cells = self.deltas.setdefault((indicator, place), {})
             was_total, was_n = cells.get((depth, level, first, last), (Decimal(0), 0))
-            cells[(depth, level, first, last)] = (was_total + _number(total), was_n + int(n))
+            cells[(depth, level, first, last)] = (was_total + decimal_read(total, _PLACES), was_n + int(n))
 
     def _near(self, region_id: int) -> bool:
         """The region asked about, or one of its children: fetched with the book."""
@@ -218,7 +215,10 @@ class AsOfBook(RollupBook):
             )
             for place, indicator, start, end, number, sign in cursor.fetchall():
                 fact = Fact(
-                    place, Month.from_date(_day(start)).index, Month.from_date(_day(end)).index, _number(number)
+                    place,
+                    Month.from_date(_day(start)).index,
+                    Month.from_date(_day(end)).index,
+                    decimal_read(number, _PLACES),
                 )
                 self.own_changes.setdefault(place, []).append((int(sign), indicator, fact))
 
@@ -288,7 +288,7 @@ def load_fact_book_as_of(
                     region_id,
                     Month.from_date(_day(start)).index,
                     Month.from_date(_day(end)).index,
-                    _number(number),
+                    decimal_read(number, _PLACES),
                 )
             )
             deepest = max(deepest, level)

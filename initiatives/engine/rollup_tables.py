@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from ..models import Indicator
+from projectoffice.numbers import decimal_read
+
+from ..models import Indicator, Rollup
 from ..periods import Month
 
 _MONTH = {
@@ -60,9 +62,8 @@ def rebuild(indicator_ids: Iterable[int] | None = None) -> int:
     return written
 
 
-def _number(raw: object) -> Decimal:
-    """A sum as the database gives it (SQLite: a float for fractions) to 4 places."""
-    return Decimal(str(raw)).quantize(Decimal("0.0001"))
+# A sum as the database gives it (SQLite: a float for fractions), to the rollup's places.
+_PLACES = Rollup._meta.get_field("total").decimal_places
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,9 @@ def differences(indicator_ids: Iterable[int] | None = None) -> list[Difference]:
             # Both sides from one snapshot, so a write in between is no difference.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(f"SELECT {_COLUMNS} FROM initiatives_rollup WHERE n <> 0 {only}", params)  # noqa: S608
-        stored = {tuple(row[:6]): (_number(row[6]), row[7]) for row in cursor.fetchall()}
+        stored = {tuple(row[:6]): (decimal_read(row[6], _PLACES), row[7]) for row in cursor.fetchall()}
         cursor.execute(fresh_sql, params)
-        fresh = {tuple(row[:6]): (_number(row[6]), row[7]) for row in cursor.fetchall()}
+        fresh = {tuple(row[:6]): (decimal_read(row[6], _PLACES), row[7]) for row in cursor.fetchall()}
     out = []
     for key in sorted(stored.keys() | fresh.keys()):
         mine, theirs = stored.get(key), fresh.get(key)

@@ -9,10 +9,11 @@ value changes every summary that uses it.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext
 
+from projectoffice.numbers import rounded
 from regions.models import Region
 
 from ..models import Direction, Indicator, KpiRole, Target, Unit
@@ -24,7 +25,6 @@ from .facts import RollupBook, load_fact_book, rules_of
 RATE_FACTOR = Decimal(10_000)
 # A figure within this share of its target (on the wrong side) is "at risk", beyond it "off track".
 AT_RISK_TOLERANCE = Decimal("0.05")
-ONE_DECIMAL = Decimal("0.1")
 
 
 class Status:
@@ -33,14 +33,6 @@ class Status:
     OFF_TRACK = "off_track"
     NO_TARGET = "no_target"
     UNKNOWN = "unknown"
-
-
-def rounded(value: Decimal | None, places: int) -> Decimal | None:
-    """`value` to `places` decimals, halves away from zero, never "-0"."""
-    if value is None:
-        return None
-    result = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return result if result else abs(result)
 
 
 def percent_change(now: Decimal, before: Decimal) -> Decimal | None:
@@ -112,7 +104,7 @@ def year_end_estimate(book: FactBook, rules: Rules, region_id: int | None, span:
     if last_same.complete and last_full.complete and last_same.value and last_full.value:
         share = last_same.value / last_full.value
         if 0 < share <= 1:
-            percent = (share * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+            percent = rounded(share * 100, 1)
             return Estimate(
                 now.value / share,
                 f"year to date {ytd} scaled by {year - 1}'s seasonal shape "

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
+from projectoffice.numbers import rounded
 from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
@@ -34,7 +35,6 @@ from ..selectors.dashboard import (
     figures_as_of,
     period_choices,
     picture_table,
-    plain,
 )
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
@@ -111,7 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     own = picture.summary.own
     live = {r.kato: r.value for r in picture.rows}
     live[picture.region.kato if picture.region else ""] = (
-        plain(own.value.value, picture.places) if own.value.complete else None
+        rounded(own.value.value, picture.places) if own.value.complete else None
     )
     revisions = {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=live)
     regions = [] if not is_project_office(request.user) else _region_choices()

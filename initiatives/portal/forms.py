@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from projectoffice.numbers import exact_text
 from regions.models import Region
 
 from ..models import Indicator, Report, Unit
@@ -19,11 +20,6 @@ from ..value_bound import MAX_DECIMAL_PLACES, validate_value_bound
 
 # A value more than this share away from last period's (or last year's) needs a comment.
 OUTLIER_SHARE = Decimal("0.5")
-
-
-def plain(number: Decimal) -> str:
-    """12.5, 400 and 40 as people write them (never 4E+2)."""
-    return format(number.normalize(), "f")
 
 
 # Digits, one decimal point, a minus sign (refused as negative, by min_value, in its own words).
@@ -115,7 +111,7 @@ class ReportForm(forms.Form):
                 min_value=Decimal(0),
                 decimal_places=MAX_DECIMAL_PLACES,
                 validators=[validate_value_bound],
-                initial=plain(line.value) if line else None,
+                initial=exact_text(line.value, 0) if line else None,
                 widget=forms.TextInput(
                     attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": _("Value")}
                 ),
@@ -159,7 +155,7 @@ class ReportForm(forms.Form):
                 self.add_error(
                     f"value_{kpi.pk}",
                     _("%(kpi)s is counted in whole numbers: %(value)s is not one.")
-                    % {"kpi": kpi.name, "value": plain(value)},
+                    % {"kpi": kpi.name, "value": exact_text(value, 0)},
                 )
                 continue
             if value is None and comment and f"value_{kpi.pk}" not in self.errors:
@@ -176,7 +172,7 @@ class ReportForm(forms.Form):
                     self.add_error(
                         f"comment_{kpi.pk}",
                         _("%(value)s is far from %(reference)s %(when)s: say why in the comment.")
-                        % {"value": plain(value), "reference": plain(reference), "when": when},
+                        % {"value": exact_text(value, 0), "reference": exact_text(reference, 0), "when": when},
                     )
                     break
         return data

@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from agencies.access import coordinator_regions, is_project_office, region_is_visible
+from projectoffice.numbers import rounded
 from regions.kato import KATO_PATTERN
 from regions.models import Region
 
@@ -30,7 +31,7 @@ from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
 from ..engine.rollups import FigureState, dashboard_span, latest_complete_span
-from ..engine.summary import Summary, percent_change, rounded, summary_rules, summary_window
+from ..engine.summary import Summary, percent_change, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
 from ..periods import Month, Period
 from ..statistics.models import ImportStatus
@@ -110,10 +111,6 @@ def period_choices(today: datetime.date) -> list[tuple[str, list[tuple[str, str]
         (_("Half-year"), done(halves)),
         (_("Year"), done(years)),
     ]
-
-
-# A number as the files write it: rounded to the KPI's places, no grouping.
-plain = rounded
 
 
 @dataclass
@@ -461,11 +458,11 @@ def _rows(summary: Summary, extras: Extras, *, places: int, show_rate: bool) -> 
         Row(
             kato=r.kato or "",
             name=r.name,
-            value=plain(r.value.value, places),
-            previous=plain(r.previous.value, places),
+            value=rounded(r.value.value, places),
+            previous=rounded(r.previous.value, places),
             change_percent=r.change_percent,
-            rate=plain(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
-            target=plain(r.target, places),
+            rate=rounded(r.rate_per_10k.value, 1) if show_rate and r.rate_per_10k else None,
+            target=rounded(r.target, places),
             status=r.status,
             spark=extras.sparks.get(r.kato or "", []),
         )
@@ -525,7 +522,7 @@ def _moved_all(
 
 def _total(row: dict[str, Decimal | None], places: int) -> Decimal | None:
     known = [v for v in row.values() if v is not None]
-    return plain(sum(known, Decimal(0)), places) if row and len(known) == len(row) else None
+    return rounded(sum(known, Decimal(0)), places) if row and len(known) == len(row) else None
 
 
 def _moved(
@@ -539,15 +536,15 @@ def _moved(
         percent = percent_change(now.value, before.value)
     return (
         pk,
-        plain(now.value, places) if now.complete else None,
-        plain(before.value, places) if before.complete else None,
-        plain(change, places),
+        rounded(now.value, places) if now.complete else None,
+        rounded(before.value, places) if before.complete else None,
+        rounded(change, places),
         percent,
     )
 
 
 def _value(f: Figure, places: int) -> Decimal | None:
-    return plain(f.value, places) if f.complete else None
+    return rounded(f.value, places) if f.complete else None
 
 
 TABLE_HEADER = "kato name value previous change_percent rate_per_10k target status status_name".split()
@@ -562,11 +559,11 @@ def picture_table(picture: Picture) -> list[list[Any]]:
     first = [
         own.kato or "",
         own.name,
-        plain(own.value.value, places),
-        plain(own.previous.value, places),
+        rounded(own.value.value, places),
+        rounded(own.previous.value, places),
         own.change_percent,
-        plain(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
-        plain(target, places),
+        rounded(own.rate_per_10k.value, 1) if picture.show_rate and own.rate_per_10k else None,
+        rounded(target, places),
         picture.summary.status,
         status_in_words(picture.summary.status),
     ]

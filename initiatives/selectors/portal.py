@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from agencies.access import is_project_office
+from agencies.access import branches_of
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
 from ..engine.rollups import FigureState
@@ -32,15 +32,6 @@ from .reporting import OVERDUE_MONTHS
 from .reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
 from .summary_cache import summary_cached
 from .words import span_in_words
-
-
-def branches_of(user: Any) -> list[RegionalBranch]:
-    if is_project_office(user):
-        return []
-    return [
-        m.branch
-        for m in Membership.objects.active().filter(user=user).select_related("branch__agency", "branch__region")
-    ]
 
 
 def reported_kpis() -> QuerySet[Indicator]:
@@ -86,7 +77,7 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
             for k, p in periods
             if (since <= due_date_for(k, p, cycles) or p.end.year == today.year) and due_date_for(k, p, cycles) < today
         }
-    branches = branches_of(user)
+    branches = list(branches_of(user))
     starts = {p.first_day for _k, p in owed}
     existing = {
         (r.branch_id, r.kind, r.period_start): r

@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 
 from agencies.access import coordinator_regions, is_project_office, may_read, within_regions
 from agencies.tokens import is_agency_caller
+from projectoffice.numbers import rounded
 from regions.models import Region
 
-from ..engine.summary import kpi_summary, rounded
+from ..engine.summary import kpi_summary
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure
 from ..periods import Period
 from .dashboard import dashboard_kpis
@@ -99,11 +100,11 @@ def release_table(release: Release, *, kpi: str | None = None, regions: list[Reg
             f.indicator.code,
             f.region.kato if f.region else "",
             str(f.region) if f.region else "",
-            _plain(f.value, f.indicator.decimal_places),
-            _plain(f.previous, f.indicator.decimal_places),
+            rounded(f.value, f.indicator.decimal_places),
+            rounded(f.previous, f.indicator.decimal_places),
             f.change_percent,
             f.rate_per_10k,
-            _plain(f.target, f.indicator.decimal_places),
+            rounded(f.target, f.indicator.decimal_places),
             f.status,
         ]
         for f in rows
@@ -145,18 +146,14 @@ def public_row(f: PublicFigure) -> list[Any]:
     return [
         f.region.kato if f.region else "",
         str(f.region) if f.region else "",
-        _plain(f.value, places),
-        _plain(f.previous, places),
+        rounded(f.value, places),
+        rounded(f.previous, places),
         f.change_percent,
         f.rate_per_10k if f.indicator.has_rate_per_10k else None,
-        _plain(f.target, places),
+        rounded(f.target, places),
         f.status,
         f.value_suppressed,
     ]
-
-
-def _plain(value: Decimal | None, places: int) -> Decimal | None:
-    return rounded(value, places)
 
 
 @dataclass
@@ -180,6 +177,6 @@ def revisions_since_release(
         "region__kato", "value"
     ):
         key = kato or ""
-        if key in live and _plain(value, indicator.decimal_places) != live[key]:
-            out[key] = Revision(release, _plain(value, indicator.decimal_places))
+        if key in live and rounded(value, indicator.decimal_places) != live[key]:
+            out[key] = Revision(release, rounded(value, indicator.decimal_places))
     return out

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
+from projectoffice.numbers import rounded
 from regions.kato import kato_top
 from regions.models import Region
 
@@ -19,7 +20,6 @@ from ..engine.aggregation import Fact, over_time
 from ..engine.summary import percent_change
 from ..models import Campaign, KpiRole, SettlementStage, Value
 from ..periods import Month, Period
-from .dashboard import plain
 from .kpi_roles import kpi_of_role
 
 OUTCOME_MONTHS = 12
@@ -135,8 +135,8 @@ def register_table(register: Register) -> list[list[Any]]:
             day(v.campaign.verified_on),
             day(v.campaign.sustained_on),
             day(v.campaign.lapsed_on),
-            plain(v.before, 0),
-            plain(v.after, 0),
+            rounded(v.before, 0),
+            rounded(v.after, 0),
             v.measured_at or None,
         ]
         for v in register.villages

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
+from projectoffice.audit import audited
 
 from ..models import Campaign, CampaignKind, SettlementStage
 from .register import alcohol_free_values_sync
@@ -59,7 +60,7 @@ def campaign_advance_settlement(
     setattr(campaign, DATE_FIELD[stage], on_date)
     if evidence:
         campaign.evidence = f"{campaign.evidence}\n{on_date}: {evidence}".strip()
-    campaign._history_user = user  # type: ignore[attr-defined]
+    audited(campaign, user)
     campaign.save()
     alcohol_free_values_sync(user=user)  # the register is the KPI's one source
     return campaign

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
+from projectoffice.audit import audited
 
 from ..models import Initiative
 
@@ -19,7 +20,7 @@ def initiatives_set_status(*, initiatives: list[Initiative], status: str, user: 
     for initiative in Initiative.objects.select_for_update().filter(pk__in=[i.pk for i in initiatives]).order_by("pk"):
         if initiative.status != status:
             initiative.status = status
-            initiative._history_user = user  # type: ignore[attr-defined]
+            audited(initiative, user)
             initiative.save(update_fields=["status", "updated_at"])
             changed += 1
     return changed

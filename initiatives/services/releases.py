@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
+from projectoffice.audit import audited
 from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
@@ -35,11 +36,6 @@ def _refuse_unless_over(period: Period) -> None:
         period.check_over(timezone.localdate())
     except PeriodNotOver as exc:
         raise ReleaseError(str(exc)) from None
-
-
-def _audited(release: Release, user: Any, reason: str) -> None:
-    release._history_user = user  # type: ignore[attr-defined]
-    release._change_reason = reason  # type: ignore[attr-defined]
 
 
 def _titles(title: str, titles: Mapping[str, str] | None, default: Callable[[str], str]) -> dict[str, str]:
@@ -85,7 +81,7 @@ def release_publish(
         corrects=corrects,
         erratum_reason=reason.strip() if corrects is not None else "",
     )
-    _audited(release, user, "published" if corrects is None else f"erratum to release {corrects.pk}")
+    audited(release, user, "published" if corrects is None else f"erratum to release {corrects.pk}")
     release.save()
     ReleaseFigure.objects.bulk_create(
         ReleaseFigure(
@@ -127,7 +123,7 @@ def release_confirm(*, release: Release, user: Any) -> Release:
     _derive_public_figures(release)
     release.state = ReleaseState.PUBLISHED
     release.confirmed_by, release.confirmed_at = user, timezone.now()
-    _audited(release, user, "confirmed")
+    audited(release, user, "confirmed")
     release.save()
     public_generation_bump()
     return release
@@ -145,7 +141,7 @@ def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
         return release
     release.state = ReleaseState.WITHDRAWN
     release.withdrawn_by, release.withdrawn_at, release.withdrawn_reason = user, timezone.now(), reason.strip()
-    _audited(release, user, "withdrawn")
+    audited(release, user, "withdrawn")
     release.save()
     public_generation_bump()
     return release

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Membership, MembershipRole, RegionalBranch
+from projectoffice.audit import audited
 
 from ..models import ReopenRequest, Report
 from ..periods import Period
@@ -32,7 +33,7 @@ def reopen_request_create(
     if waiting is not None:
         return waiting
     request = ReopenRequest(report=report, requested_by=user, reason=reason.strip())
-    request._history_user = user  # type: ignore[attr-defined]
+    audited(request, user)
     request.save()
     reopen_request_notify_office(request=request)
     return request

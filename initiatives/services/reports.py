@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
 from agencies.models import RegionalBranch
+from projectoffice.audit import audited
 from projectoffice.file_content import check_file_content
 from projectoffice.stored_files import file_written, files_removed_on_failure
 from regions.kato import kato_prefix
@@ -132,7 +133,7 @@ def report_save(
     for indicator, (value, comment) in values.items():
         if value is None:
             for cleared in ReportLine.objects.filter(report=report, indicator=indicator):
-                cleared._history_user = user  # type: ignore[attr-defined]
+                audited(cleared, user)
                 cleared.delete()
             continue
         if value < 0:
@@ -140,11 +141,11 @@ def report_save(
         line, _created = ReportLine.objects.get_or_create(report=report, indicator=indicator, defaults={"value": value})
         if (line.value, line.comment) != (value, comment) or _created:
             line.value, line.comment = value, comment
-            line._history_user = user  # type: ignore[attr-defined]
+            audited(line, user)
             line.save()
     report.narrative = narrative
     report.version += 1
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     return report
 
@@ -166,7 +167,7 @@ def report_submit(*, report: Report, version: int, user: User) -> Report:
     report.state = ReportState.SUBMITTED
     report.submitted_at = timezone.now()
     report.version += 1
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     report_notify_coordinators(report=report, state=ReportState.SUBMITTED)
     return report
@@ -196,12 +197,12 @@ def report_return(
         wanted = line_reasons.get(line.pk, "")
         if line.return_reason != wanted:
             line.return_reason = wanted
-            line._history_user = user  # type: ignore[attr-defined]
+            audited(line, user)
             line.save(update_fields=["return_reason", "updated_at"])
     report.state = ReportState.RETURNED
     report.return_reason = reason.strip() or _("See the values marked for revision.")
     report.version += 1
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     report_notify_coordinators(report=report, state=ReportState.RETURNED)
     return report
@@ -238,7 +239,7 @@ def report_approve(*, report: Report, version: int | None = None, user: User) ->
     report.approved_at, report.approved_by = timezone.now(), user
     report.return_reason = ""
     report.version += 1
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save()
     report_notify_coordinators(report=report, state=ReportState.APPROVED)
     return report
@@ -253,12 +254,12 @@ def report_reopen(*, report: Report, days: int = REOPEN_DAYS, user: User) -> Rep
     if report.state not in EDITABLE:
         raise ValidationError(_("Only a draft or returned report can be reopened."))
     report.reopened_until = timezone.now() + datetime.timedelta(days=days)
-    report._history_user = user  # type: ignore[attr-defined]
+    audited(report, user)
     report.save(update_fields=["reopened_until", "updated_at"])
     # A coordinator's request to reopen it is answered (its history says by whom).
     for request in ReopenRequest.objects.waiting().filter(report=report):
         request.granted_at, request.granted_by = timezone.now(), user
-        request._history_user = user  # type: ignore[attr-defined]
+        audited(request, user)
         request.save(update_fields=["granted_at", "granted_by", "updated_at"])
     return report
 
@@ -285,7 +286,7 @@ def report_add_evidence(*, report: Report, upload: "UploadedFile[bytes]", user: 
     evidence = ReportEvidence(report=report, name=name[:255], size=upload.size or 0, uploaded_by=user)
     evidence.file.save(name, upload, save=False)
     file_written(evidence.file)
-    evidence._history_user = user  # type: ignore[attr-defined]
+    audited(evidence, user)
     evidence.save()
     return evidence
 
@@ -385,6 +386,6 @@ def _publish_settlements(report: Report, user: User) -> bool:
             declared_on=entry.decided_on,
             evidence=f"{entry.decided_on}: {entry.note}".strip(": "),
         )
-        campaign._history_user = user  # type: ignore[attr-defined]
+        audited(campaign, user)
         campaign.save()
     return True

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from agencies.access import is_project_office
+from projectoffice.audit import audited
 from regions.models import Region
 
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
@@ -89,7 +90,7 @@ def value_set(
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.APPROVED, timezone.now(), user
     elif not keeps_approval:
         row.approval_state, row.approved_at, row.approved_by = ApprovalState.PENDING, None, None
-    row._history_user = user  # type: ignore[attr-defined]
+    audited(row, user)
     # Runs Value.clean: no formula KPI, region alive during the period.
     row.full_clean(exclude=["approved_by"], validate_unique=False, validate_constraints=False)
     row.save()
@@ -114,7 +115,7 @@ def value_delete(*, value: Value, user: User | None, version: str | None = None)
         row = Value.objects.select_for_update(of=("self",)).select_related("indicator", "region").get(pk=value.pk)
     if row.is_official:
         raise PermissionDenied(_official(row))
-    row._history_user = user  # type: ignore[attr-defined]
+    audited(row, user)
     row.delete()
     rollups_refresh_later([row.indicator_id])
 

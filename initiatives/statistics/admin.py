@@ -6,17 +6,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from agencies.access import is_project_office
+from projectoffice.form_fields import PeriodField
 from regions.models import Region
 
 from ..admin.records import RecordAdmin
 from ..models import ImportBatch, ImportStatus
-from ..periods import Period, PeriodError
+from ..periods import period_over
 from .jobs import import_job_errors, import_job_progress
 from .selectors import statistics_template_read
 from .template import statistics_template_xlsx
@@ -26,13 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class TemplateForm(forms.Form):
     region = forms.ModelChoiceField(Region.objects.filter(level=1).order_by("kato"), label=_("region"))
-    period = forms.CharField(label=_("period"), help_text=_("e.g. 2025-09, 2025-Q3, 2025-01/2025-09"))
-
-    def clean_period(self) -> Period:
-        try:
-            return Period.parse(self.cleaned_data["period"]).check_over(timezone.localdate())
-        except PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+    period = PeriodField(parse=period_over, label=_("period"), help_text=_("e.g. 2025-09, 2025-Q3, 2025-01/2025-09"))
 
 
 @admin.register(ImportBatch)

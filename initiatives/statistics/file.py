@@ -24,6 +24,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from projectoffice.dates import iso_date
 from projectoffice.tabular import RowError, problems_register
 from regions.models import Region
 
@@ -352,7 +353,7 @@ def _explain(cursor: CursorWrapper, agency_code: str | None) -> list[RowError]:
             else:
                 errors.append(RowError.of(line, "value", "not_whole", value=value))
         if problems & NOT_EXISTING:
-            valid_from, valid_to = (_date(d) for d in dates)
+            valid_from, valid_to = (iso_date(d) for d in dates)  # read by raw SQL: SQLite hands back text
             errors.append(
                 RowError.of(
                     line,
@@ -371,10 +372,3 @@ def _explain(cursor: CursorWrapper, agency_code: str | None) -> list[RowError]:
 def _period_label(text: str, problem: str) -> str:
     """The period as its problem names it: as written when it cannot be read, else as read."""
     return str(Period.parse(text)) if problem == "period_not_ended" else text
-
-
-def _date(value: object) -> datetime.date | None:
-    """A date read by raw SQL (SQLite hands back text)."""
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value))

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from projectoffice.cell_safety import safe_cell
+from projectoffice.table_download import xlsx_number
 from regions.models import Region
 
 from ..periods import Period
@@ -49,12 +50,6 @@ WIDTHS = {"region": 12, "region_name": 30, "period": 16, "indicator": 26, "indic
 LISTS_SHEET = "lists"
 
 
-def _number(value: Decimal | None) -> int | Decimal | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else value.normalize()
-
-
 def statistics_template_xlsx(template: StatisticsTemplate) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
@@ -84,8 +79,8 @@ def statistics_template_xlsx(template: StatisticsTemplate) -> bytes:
                 row.indicator,
                 safe_cell(row.indicator_name),
                 None,
-                _number(row.last_year),
-                _number(row.last_period),
+                xlsx_number(row.last_year),
+                xlsx_number(row.last_period),
             ]
         )
         cell = sheet.cell(sheet.max_row, VALUE_COLUMN)
