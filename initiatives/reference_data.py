@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from projectoffice.dates import iso_date
 from regions.reference_data import first_level_rows
 
 INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.csv"
@@ -37,7 +36,7 @@ def first_level_population() -> dict[str, ReferencePopulation]:
         row["kato"]: ReferencePopulation(
             row["kato"],
             int(row["population"]),
-            iso_date(row["population_date"]),
+            datetime.date.fromisoformat(row["population_date"]),
             row["population_source"],
         )
         for row in first_level_rows()
