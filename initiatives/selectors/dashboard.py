@@ -30,7 +30,7 @@ from regions.models import Region
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import FigureState, dashboard_span, latest_complete_span
+from ..engine.figure_state import FigureState, dashboard_span, latest_complete_span
 from ..engine.summary import Summary, percent_change, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
 from ..periods import Month, Period

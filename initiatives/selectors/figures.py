@@ -7,7 +7,7 @@ from typing import Any
 
 from regions.models import Region
 
-from ..engine.rollups import FigureState
+from ..engine.figure_state import FigureState
 from ..engine.summary import Summary
 from ..models import Indicator, RollupCheck
 from ..periods import Period

@@ -4,7 +4,7 @@ column (`KpiRole`, set in `data/indicators.csv` and the admin), never a KPI code
 code. Services, selectors and views ask here; a KPI already at hand is asked
 `indicator.has_role(...)`. The engine, below the selectors, filters by the same
 `Indicator.objects.with_role` (`engine/summary.py`'s population) and reads the column
-with the catalogue (`engine/rollups.py`)."""
+with the catalogue (`engine/figure_state.py`)."""
 
 from ..models import Indicator, KpiRole
 from ..models.indicators import IndicatorQuerySet

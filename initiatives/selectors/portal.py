@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 from agencies.access import branches_of
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
-from ..engine.rollups import FigureState
+from ..engine.figure_state import FigureState
 from ..models import (
     Indicator,
     IndicatorSource,

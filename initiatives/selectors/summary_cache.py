@@ -18,7 +18,7 @@ from django.core.cache import cache
 from regions.models import Region
 
 from ..engine.aggregation import FactBook
-from ..engine.rollups import FigureState
+from ..engine.figure_state import FigureState
 from ..engine.summary import Summary, kpi_summary
 from ..models import Indicator
 from ..periods import Month, Period

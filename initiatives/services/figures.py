@@ -13,7 +13,7 @@ from projectoffice.queueing import send
 
 from ..engine import rollup_tables
 from ..engine.facts import RollupBook, rules_of
-from ..engine.rollups import FigureState, dashboard_span, latest_complete_span
+from ..engine.figure_state import FigureState, dashboard_span, latest_complete_span
 from ..engine.summary import summary_rules
 from ..models import Indicator, RollupCheck
 from ..periods import Month

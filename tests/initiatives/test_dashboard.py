@@ -331,7 +331,7 @@ def test_after_a_change_the_worker_warms_the_span_the_dashboard_opens_on(through
     the summary the worker computes ahead of the first reader, not January-November."""
     from django.core.cache import cache
 
-    from initiatives.engine.rollups import FigureState
+    from initiatives.engine.figure_state import FigureState
     from initiatives.models import Indicator
     from initiatives.periods import Period
     from initiatives.services.figures import rollups_refresh

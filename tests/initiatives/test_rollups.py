@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from initiatives.engine.rollups import dashboard_span
+from initiatives.engine.figure_state import dashboard_span
 from initiatives.models import Indicator, Target, Value
 from initiatives.periods import Month, Period
 from initiatives.selectors import summary_cache
