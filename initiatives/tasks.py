@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from projectoffice.jobs import JOB_TASK_RETRY
 from projectoffice.queueing import requeue_orphans, requeue_unknown
 
 from .services.figures import rollups_check, rollups_refresh
@@ -31,7 +32,7 @@ def deliver_pending_notices() -> int:
     return requeue_unknown(deliver_notice, outbox_unsent_ids())
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+@shared_task(**JOB_TASK_RETRY)
 def run_statistics_import(batch_id: int) -> str:
     """One uploaded statistics file; returns how it ended (imported, refused)."""
     return str(import_job_run(batch_id=batch_id).status)
@@ -56,7 +57,7 @@ def send_reminders() -> int:
     return reminders_send(today=timezone.localdate())
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=3600, max_retries=10)
+@shared_task(**JOB_TASK_RETRY)
 def build_export(export_id: int) -> bool:
     """One export of KPI values; a second delivery of the same job builds nothing."""
     from .services.exports import export_build

@@ -87,6 +87,16 @@ def jobs_orphaned(
 MAX_ATTEMPTS = 5
 # Trouble that passes (the database restarting, a lock timeout): the task tries again.
 PASSING_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+# How the task of a job is tried again after such trouble, the same for every kind of job
+# (`@shared_task(**JOB_TASK_RETRY)`): only what a kind's `job_run` may pass on (the
+# database; storage too, for a job that writes files: exports), as it raises no other;
+# backoff from 30 s to 10 min, then the takeover sweep has it (its lock is free).
+JOB_TASK_RETRY: dict[str, Any] = {
+    "autoretry_for": (*PASSING_ERRORS, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
 
 R = TypeVar("R")
 
