@@ -4,6 +4,7 @@ Workflow: draft -> submitted -> returned (with a reason) -> submitted again -> a
 An approved report is locked and its values are published to the KPI engine.
 """
 
+import datetime
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -143,6 +145,14 @@ class Report(Timestamped):
     @property
     def period(self) -> Period:
         return Period(Month.from_date(self.period_start), Month.from_date(self.period_end))
+
+    def reopened_at(self, moment: datetime.datetime) -> bool:
+        """Does a reopening granted by staff (`report_reopen`) still hold at `moment`?"""
+        return self.reopened_until is not None and moment <= self.reopened_until
+
+    def reopened_on(self, day: datetime.date) -> bool:
+        """Does it hold on any part of `day` (the site's calendar)? The daily reminders ask."""
+        return self.reopened_until is not None and timezone.localdate(self.reopened_until) >= day
 
 
 class ReportLine(Timestamped):

@@ -17,12 +17,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from agencies.access import is_project_office
-from projectoffice.numbers import rounded
 from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
-from ..models import KpiRole
 from ..periods import Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -34,8 +32,10 @@ from ..selectors.dashboard import (
     dashboard_region,
     figures_as_of,
     period_choices,
+    picture_live,
     picture_table,
 )
+from ..selectors.kpi_roles import kpi_shown
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
@@ -61,14 +61,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404 from None  # another region's: its existence is not told
     kpis = dashboard_kpis()
     asked_kpi = request.GET.get("kpi")
-    chosen = next((k for k in kpis if k.code == asked_kpi), None)
+    chosen = kpi_shown(kpis, asked_kpi)
     if asked_kpi and chosen is None:
         problems["kpi"] = _("No KPI on the dashboard has the code “%(code)s”; showing the default.") % {
             "code": asked(request, "kpi")
         }
     if problems:
         return _without_bad_parameters(request, problems, file=fmt in FORMATS)
-    chosen = chosen or next((k for k in kpis if k.has_role(KpiRole.HEADLINE)), kpis[0] if kpis else None)
     if chosen is None:
         raise Http404
     period, period_error = None, None
@@ -108,12 +107,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
     drawn = _charts(picture, request)
     # Live figures beside the release that published them, where a correction came since.
-    own = picture.summary.own
-    live = {r.kato: r.value for r in picture.rows}
-    live[picture.region.kato if picture.region else ""] = (
-        rounded(own.value.value, picture.places) if own.value.complete else None
+    revisions = (
+        {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=picture_live(picture))
     )
-    revisions = {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=live)
     regions = [] if not is_project_office(request.user) else _region_choices()
     return render(
         request,

@@ -572,3 +572,15 @@ def picture_table(picture: Picture) -> list[list[Any]]:
         for r in picture.rows
     ]
     return [first, *rows]
+
+
+def picture_live(picture: Picture) -> dict[str, Decimal | None]:
+    """The figures the picture shows, by KATO ("" for its own region or the nation), as
+    rounded as the table shows them: what a release's published figures are compared
+    with."""
+    own = picture.summary.own
+    live = {r.kato: r.value for r in picture.rows}
+    live[picture.region.kato if picture.region else ""] = (
+        rounded(own.value.value, picture.places) if own.value.complete else None
+    )
+    return live

@@ -6,6 +6,8 @@ code. Services, selectors and views ask here; a KPI already at hand is asked
 `Indicator.objects.with_role` (`engine/summary.py`'s population) and reads the column
 with the catalogue (`engine/figure_state.py`)."""
 
+from collections.abc import Sequence
+
 from ..models import Indicator, KpiRole
 from ..models.indicators import IndicatorQuerySet
 
@@ -23,3 +25,11 @@ def kpi_of_role(role: KpiRole) -> Indicator | None:
 def kpis_of_roles(*roles: KpiRole) -> IndicatorQuerySet:
     """The KPIs with any of these roles."""
     return Indicator.objects.with_role(*roles)
+
+
+def kpi_shown(kpis: Sequence[Indicator], code: str | None) -> Indicator | None:
+    """The KPI a page shows among `kpis`: the one asked for by its code (None when it is
+    not among them); when none is asked, the headline, else the first."""
+    if code:
+        return next((k for k in kpis if k.code == code), None)
+    return next((k for k in kpis if k.has_role(KpiRole.HEADLINE)), kpis[0] if kpis else None)

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 
-from ..models import Indicator, KpiRole, PublicFigure, Release, Suppression
+from ..models import Indicator, PublicFigure, Release, Suppression
 from ..periods import Period, PeriodError
+from .kpi_roles import kpi_shown
 from .releases import PUBLIC_HEADER, public_release, public_row
 from .words import status_in_words
 
@@ -99,9 +100,7 @@ def public_page(*, release: Release, kpi: str | None) -> PublicPage:
             "group", "code"
         )
     )
-    chosen = next((k for k in kpis if (k.code == kpi if kpi else k.has_role(KpiRole.HEADLINE))), None)
-    if chosen is None and not kpi and kpis:
-        chosen = kpis[0]
+    chosen = kpi_shown(kpis, kpi)
     if chosen is None:
         raise NoSuchRelease(kpi)
     figures = sorted(

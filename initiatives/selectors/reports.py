@@ -71,7 +71,7 @@ def closed_reason(report: Report, now: datetime.datetime | None = None) -> str |
     if report.state == ReportState.SUBMITTED:
         return _("This report was submitted and is waiting for the project office's review.")
     deadline_passed = timezone.localdate(now) > report.due_date
-    reopened = report.reopened_until is not None and now <= report.reopened_until
+    reopened = report.reopened_at(now)
     if deadline_passed and not reopened:
         return _(
             "The due date, %(due)s, has passed, so the report is closed. "
@@ -100,12 +100,7 @@ def report_editable_by(report: Report, user: Any) -> bool:
 def reopened_notice(report: Report, now: datetime.datetime | None = None) -> str | None:
     """Said on the page while a time-boxed reopening is what keeps the report open."""
     now = now or timezone.now()
-    if (
-        report.state in EDITABLE
-        and report.reopened_until
-        and now <= report.reopened_until
-        and timezone.localdate(now) > report.due_date
-    ):
+    if report.state in EDITABLE and report.reopened_at(now) and timezone.localdate(now) > report.due_date:
         return _("The project office reopened this report until %(until)s.") % {
             "until": date_format(timezone.localtime(report.reopened_until), "SHORT_DATETIME_FORMAT")
         }

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -163,7 +163,7 @@ def _notices_due(today: datetime.date) -> Iterator[Notice]:
                 stage = stage_on(today, due)
                 if stage is None:
                     continue
-                if stage.audience != COORDINATORS and _reopened_on(report, today):
+                if stage.audience != COORDINATORS and report is not None and report.reopened_on(today):
                     continue
                 if stage.audience == OFFICE and office is None:
                     office = _office_people()
@@ -232,13 +232,6 @@ def _candidate_periods(today: datetime.date) -> dict[str, list[Period]]:
         ReportKind.MONTHLY: [Period(m, m) for m in months],
         ReportKind.HALF_YEARLY: [p for p in halves if earliest <= p.end <= latest],
     }
-
-
-def _reopened_on(report: Report | None, today: datetime.date) -> bool:
-    """Does a reopening granted by staff last on any part of `today`?"""
-    if report is None or report.reopened_until is None:
-        return False
-    return timezone.localdate(report.reopened_until) >= today
 
 
 def _office_people() -> list[User]:

@@ -33,8 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # list of KPIs that add up to others.
 ALLOWED = {
     "initiatives/selectors/kpi_roles.py",
-    "agencies/demo.py",
-    "citizens/demo.py",
     "initiatives/api/examples.py",
     "initiatives/engine/disclosure.py",
 }
