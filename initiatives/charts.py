@@ -14,6 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from projectoffice.numbers import rounded
+
 LINE_COLOURS = ("#0072B2", "#E69F00")  # Okabe-Ito blue and orange
 SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")  # Blues, 5 classes
 DIVERGING = ("#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101")  # PuOr: fall .. rise
@@ -50,7 +52,9 @@ def number(value: Decimal | None, places: int = 0) -> str:
     with the reader's decimal separator, as the tables beside the charts print it."""
     if value is None:
         return "—"
-    text = f"{value:,.{places}f}".replace(",", "\u2009").replace(".", get_format("DECIMAL_SEPARATOR"))
+    # Rounded as the tables round (halves up), not as format() would (halves to even).
+    shown = rounded(value, places)
+    text = f"{shown:,.{places}f}".replace(",", "\u2009").replace(".", get_format("DECIMAL_SEPARATOR"))
     return text.replace("-", "\u2212")
 
 
@@ -341,7 +345,7 @@ def _colour(value: Decimal | None, classes: list[tuple[Decimal, Decimal, str]], 
     """The class of the number as the map writes it (rounded to the places)."""
     if value is None or not classes:
         return NO_DATA
-    shown = value.quantize(Decimal(1).scaleb(-places))
+    shown = rounded(value, places)
     for _low, high, colour in classes:
         if shown <= high:
             return colour

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from projectoffice.dates import required_iso_date
 from regions.reference_data import first_level_rows
 
 INDICATORS_FILE = Path(__file__).resolve().parent / "data" / "indicators.csv"
@@ -36,7 +37,7 @@ def first_level_population() -> dict[str, ReferencePopulation]:
         row["kato"]: ReferencePopulation(
             row["kato"],
             int(row["population"]),
-            datetime.date.fromisoformat(row["population_date"]),
+            required_iso_date(row["population_date"]),
             row["population_source"],
         )
         for row in first_level_rows()

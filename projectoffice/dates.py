@@ -19,3 +19,12 @@ def iso_date(value: object) -> datetime.date | None:
     if not ISO_DATE.match(text):
         raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
     return datetime.date.fromisoformat(text)
+
+
+def required_iso_date(value: object) -> datetime.date:
+    """`iso_date` of a date that must be there (a DateField read by a raw cursor, a
+    required column of a data file): None or "" raises ValueError too."""
+    day = iso_date(value)
+    if day is None:
+        raise ValueError("a date written YYYY-MM-DD is missing")
+    return day

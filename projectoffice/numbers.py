@@ -8,6 +8,7 @@ keeps them (no rounding), so what a file or the API says is always the stored nu
 the KPI's places."""
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import overload
 
 
 def exact_text(value: Decimal | int | str, places: int) -> str:
@@ -21,6 +22,10 @@ def exact_text(value: Decimal | int | str, places: int) -> str:
     return f"{shown:f}"
 
 
+@overload
+def rounded(value: Decimal, places: int) -> Decimal: ...
+@overload
+def rounded(value: Decimal | None, places: int) -> Decimal | None: ...
 def rounded(value: Decimal | None, places: int) -> Decimal | None:
     """`value` to `places` decimals, halves away from zero, never "-0": the one rounding
     of a figure shown to people (pages, files, releases, the API)."""

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 from kombu.entity import Queue
 
+from projectoffice.dates import iso_date
+
 # `admin.TabularInline[ReportLine, Report]` and the like, as mypy --strict asks, at run time too.
 django_stubs_ext.monkeypatch()
 
@@ -61,11 +63,11 @@ def whole_number(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def iso_date(name: str, default: datetime.date, earliest: datetime.date) -> datetime.date:
+def date_setting(name: str, default: datetime.date, earliest: datetime.date) -> datetime.date:
     """A date setting written YYYY-MM-DD, not before `earliest`; anything else stops start-up."""
     raw: str = env.str(name, default=default.isoformat()).strip()
     try:
-        value = datetime.date.fromisoformat(raw) if len(raw) == 10 else None
+        value = iso_date(raw)
     except ValueError:
         value = None
     if value is None or value < earliest:
@@ -491,7 +493,7 @@ CITIZENS_HASH_KEY: str = required_in_production("CITIZENS_HASH_KEY", "dev-only-c
 CITIZENS_RETENTION_YEARS: int = env.int("CITIZENS_RETENTION_YEARS", default=5)
 # The first day the register can hold: an earlier date (a typo, 1900-01-01) is refused, and
 # its KPIs are counted from no earlier month.
-CITIZENS_REGISTER_START = iso_date(
+CITIZENS_REGISTER_START = date_setting(
     "CITIZENS_REGISTER_START", default=datetime.date(2020, 1, 1), earliest=datetime.date(1900, 1, 1)
 )
 # django-fernet-encrypted-fields derives keys from SECRET_KEY and SALT_KEY; the register's

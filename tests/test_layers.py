@@ -348,9 +348,34 @@ def test_small_things_exist_once():
         "def rounded(": ["projectoffice.numbers"],
         "def branches_of(": ["agencies.access"],
         "._history_user = ": ["projectoffice.audit"],
+        # Dates written as text: iso_date (or required_iso_date), strict YYYY-MM-DD, where
+        # Python's own reader also takes "20250901". A date-time (datetime.fromisoformat)
+        # is not a date and is not matched.
+        "def iso_date(": ["projectoffice.dates"],
+        "date.fromisoformat(": ["projectoffice.dates"],
+        # Counted in whole numbers: Unit.is_counted.
+        "WHOLE_UNITS": [],
+        "Unit.COUNT, Unit.PEOPLE": ["initiatives.models.indicators"],
+        # Rounding to places: `rounded` (halves up). The charts' axis ticks are exact
+        # multiples of their step, quantized only to drop a float's noise.
+        ".quantize(": ["initiatives.charts", "projectoffice.numbers"],
     }
     found = {
         text: sorted(m for m, path in MODULES.items() if ".migrations." not in m and text in path.read_text())
         for text in once
     }
     assert found == once
+
+
+def test_figures_are_rounded_by_rounded_only():
+    # Python's round() takes halves to even (and floats round their own way): a figure
+    # computed by the engine, a selector or a service and shown beside a table's must be
+    # rounded as the table is, by projectoffice.numbers.rounded.
+    calls = sorted(
+        f"{module}:{node.lineno}"
+        for module, path in MODULES.items()
+        if layer(module) in (ENGINE, SELECTORS, SERVICES)
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "round"
+    )
+    assert calls == []

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from agencies.models import Agency
-from projectoffice.dates import iso_date
+from projectoffice.dates import iso_date, required_iso_date
 from regions.kato import kato_top
 from regions.models import Region, RegionKind
 
@@ -242,7 +242,7 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
                 "name_en": f"{village.name_en}: alcohol-free village",
                 "name_ru": f"{village.name_ru}: село без алкоголя",
                 "name_kk": f"{village.name_kk}: ішімдіксіз ауыл",
-                "start_date": datetime.date.fromisoformat(declared),
+                "start_date": required_iso_date(declared),
                 "status": CampaignStatus.COMPLETED if stage == SettlementStage.LAPSED else CampaignStatus.ACTIVE,
                 "settlement_stage": stage,
                 "declared_on": iso_date(declared),
@@ -261,7 +261,7 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
             defaults={
                 "name_ru": ru,
                 "name_kk": kk,
-                "start_date": datetime.date.fromisoformat(start),
+                "start_date": required_iso_date(start),
                 "status": CampaignStatus.ACTIVE,
             },
         )

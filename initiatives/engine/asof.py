@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import connection
 
+from projectoffice.dates import required_iso_date
 from projectoffice.numbers import decimal_read
 from regions.kato import kato_prefix
 from regions.models import Region
@@ -63,10 +64,6 @@ def _stamp(moment: datetime.datetime) -> Any:
 
 # As the ORM reads a value (SQLite's raw cursor gives ints and floats).
 _PLACES = Value._meta.get_field("value").decimal_places
-
-
-def _day(value: Any) -> datetime.date:
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 def _cutoff(as_of: datetime.datetime) -> datetime.datetime:
@@ -186,7 +183,7 @@ class AsOfBook(RollupBook):
             )
             rows = cursor.fetchall()
         for kind, indicator, place, depth, level, start, end, total, n in rows:
-            first, last = Month.from_date(_day(start)).index, Month.from_date(_day(end)).index
+            first, last = Month.from_date(required_iso_date(start)).index, Month.from_date(required_iso_date(end)).index
             if kind == 1:
                 self.own_changes.setdefault(place, []).append(
                     (int(n), indicator, Fact(place, first, last, decimal_read(total, _PLACES)))
@@ -216,8 +213,8 @@ class AsOfBook(RollupBook):
             for place, indicator, start, end, number, sign in cursor.fetchall():
                 fact = Fact(
                     place,
-                    Month.from_date(_day(start)).index,
-                    Month.from_date(_day(end)).index,
+                    Month.from_date(required_iso_date(start)).index,
+                    Month.from_date(required_iso_date(end)).index,
                     decimal_read(number, _PLACES),
                 )
                 self.own_changes.setdefault(place, []).append((int(sign), indicator, fact))
@@ -286,8 +283,8 @@ def load_fact_book_as_of(
             facts.setdefault((indicator_id, region_id), []).append(
                 Fact(
                     region_id,
-                    Month.from_date(_day(start)).index,
-                    Month.from_date(_day(end)).index,
+                    Month.from_date(required_iso_date(start)).index,
+                    Month.from_date(required_iso_date(end)).index,
                     decimal_read(number, _PLACES),
                 )
             )

@@ -178,6 +178,12 @@ def kpi_summary(
     indicator = Indicator.objects.select_related("numerator", "denominator").get(pk=indicator.pk)
     rules, *rest = summary_rules(rules_of(indicator))
     population_rules = rest[0] if rest else None
+    # Not `Indicator.has_rate_per_10k`, on purpose: the API's summary gives the rate of any
+    # count where the population is known (its contract); the pages and releases show it
+    # only where it means something (`has_rate_per_10k`, offences) and read it from here.
+    # A KPI in people (the population itself is one) gets no rate here although
+    # `has_rate_per_10k` allows an offence counted in people: no KPI of the catalogue is
+    # one, and giving it a rate would change what the API answers.
     with_rate = indicator.unit == Unit.COUNT and population_rules is not None and not rules.is_population
 
     previous_span = span.year_before()

@@ -26,6 +26,12 @@ class Unit(models.TextChoices):
     TENGE = "tenge", _("tenge")
     PEOPLE = "people", _("people")
 
+    @property
+    def is_counted(self) -> bool:
+        """Values of this unit are counted (events held, people reached): whole numbers,
+        never "12.5"; the one place this is decided (the form, the import, the rates)."""
+        return self in (Unit.COUNT, Unit.PEOPLE)
+
 
 class Direction(models.TextChoices):
     LOWER_IS_BETTER = "lower", _("lower is better")
@@ -214,7 +220,7 @@ class Indicator(NamedInThreeLanguages, Timestamped):
     def has_rate_per_10k(self) -> bool:
         """A rate per 10,000 population means something for a count of offences among
         that population; not for a count of villages, a share, a rate itself or money."""
-        return self.unit in (Unit.COUNT, Unit.PEOPLE) and self.group == IndicatorGroup.OFFENCES
+        return Unit(self.unit).is_counted and self.group == IndicatorGroup.OFFENCES
 
     @property
     def number_format(self) -> str:

@@ -150,7 +150,7 @@ class ReportForm(forms.Form):
         for kpi in self.kpis:
             value = data.get(f"value_{kpi.pk}")
             comment = (data.get(f"comment_{kpi.pk}") or "").strip()
-            if value is not None and kpi.unit in (Unit.COUNT, Unit.PEOPLE) and value != value.to_integral_value():
+            if value is not None and Unit(kpi.unit).is_counted and value != value.to_integral_value():
                 # Events held, people reached: "12,5" is a slip of the finger, not a figure.
                 self.add_error(
                     f"value_{kpi.pk}",

@@ -15,6 +15,7 @@ is missing (no report at all) or late (a draft or a report submitted after the d
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
+from projectoffice.numbers import rounded
 
 from ..models import Report, ReportKind, ReportState
 from ..periods import Month, Period
@@ -82,6 +84,12 @@ class Owing:
     without_coordinator: int
 
 
+def on_time_rate(on_time: int, expected: int) -> Decimal | None:
+    """The share of reports due that came on time, in % to one place, rounded as every
+    figure shown is (halves up: 1 of 16 is 6.3%, not Python's 6.2)."""
+    return rounded(Decimal(100 * on_time) / expected, 1) if expected else None
+
+
 @dataclass
 class RegionBlock:
     kato: str
@@ -97,8 +105,8 @@ class RegionBlock:
         return sum(c.timeliness == Timeliness.ON_TIME for r in self.rows for c in r.cells)
 
     @property
-    def rate(self) -> float | None:
-        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+    def rate(self) -> Decimal | None:
+        return on_time_rate(self.on_time, self.expected)
 
 
 @dataclass
@@ -116,8 +124,8 @@ class Grid:
         return sum(r.on_time for r in self.regions)
 
     @property
-    def rate(self) -> float | None:
-        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+    def rate(self) -> Decimal | None:
+        return on_time_rate(self.on_time, self.expected)
 
     @property
     def owing(self) -> list[Owing]:

@@ -47,8 +47,6 @@ _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 # with at most MAX_INTEGER_DIGITS before the point (leading zeros aside) and
 # MAX_DECIMAL_PLACES after (initiatives/value_bound.py).
 PLAIN_NUMBER = rf"^0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_DECIMAL_PLACES}}})?$"
-# Units whose values are counted, so never fractional.
-WHOLE_UNITS = frozenset({Unit.COUNT, Unit.PEOPLE})
 
 
 # Problems of a row, one bit each (a row can have several; each counts as one problem).
@@ -210,7 +208,7 @@ def _stage_indicators(cursor: CursorWrapper, agency_code: str | None) -> None:
             problem = "reported_indicator"
         elif source == IndicatorSource.REGISTER:
             problem = "register_indicator"
-        rows.append((code, pk, int(unit in WHOLE_UNITS), problem, owner))
+        rows.append((code, pk, int(Unit(unit).is_counted), problem, owner))
     for start in range(0, len(rows), DISTINCT_BATCH):
         cursor.executemany(
             f"INSERT INTO {INDICATORS} (text, id, whole, problem, owner) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608

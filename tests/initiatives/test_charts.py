@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.utils import translation
 
 from initiatives import charts
@@ -70,6 +71,17 @@ def test_a_tile_takes_the_colour_of_the_number_it_shows() -> None:
     classes = charts._classes([D(0), D(1)], diverging=False, places=0)
     assert charts._colour(D("0.4"), classes, 0) == classes[0][2]
     assert charts._colour(D(1), classes, 0) == classes[1][2]
+
+
+def test_a_half_reads_on_the_chart_as_in_the_table_beside_it() -> None:
+    # The tables round halves up (rounded, floatformat); format() and quantize() alone
+    # would take them to even: "2" and "12.2" on the chart beside "3" and "12.3".
+    with translation.override("en"):
+        assert charts.number(D("2.5"), 0) == floatformat(D("2.5"), "0") == "3"
+        assert charts.number(D("12.25"), 1) == floatformat(D("12.25"), "1") == "12.3"
+        assert charts.number(D("-0.04"), 1) == "0.0"  # never "-0.0"
+    classes = charts._classes([D(0), D(1)], diverging=False, places=0)
+    assert charts._colour(D("0.5"), classes, 0) == classes[1][2]  # the tile writes "1"
 
 
 def test_axis_ticks_are_round_numbers_not_halves_of_the_maximum() -> None:

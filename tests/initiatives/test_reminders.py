@@ -307,6 +307,13 @@ def test_the_command_refuses_a_date_it_cannot_read(branch) -> None:
         call_command("send_reminders", "--date", "08.10.2025")
 
 
+@pytest.mark.parametrize("written", ["20251008", "2025-W41-3", ""])
+def test_the_command_reads_its_date_as_every_date_is_read(branch, written: str) -> None:
+    # Python's fromisoformat would take the first two; no person means them.
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--date", written)
+
+
 def test_the_command_acts_as_today_by_default(branch) -> None:
     out = io.StringIO()
     with time_machine.travel(datetime.datetime(2025, 10, 14, 9, 0, tzinfo=ALMATY), tick=False):

@@ -13,6 +13,7 @@ from django.test import Client
 from agencies.models import Agency, Membership, RegionalBranch
 from initiatives.models import Indicator, Report, ReportingCycle
 from initiatives.periods import Period
+from initiatives.selectors.reporting import on_time_rate
 from initiatives.services.reports import (
     report_approve,
     report_create,
@@ -103,6 +104,13 @@ def test_the_reporting_rate_is_on_time_over_expected_per_region_and_nationally(c
     assert "2 of 22 reports due so far came on time" in page
     astana_row = page.split('data-kato="710000000"')[1]
     assert "1/11" in astana_row.split("</tr>")[0]
+
+
+def test_the_rate_rounds_a_half_up_as_every_figure_shown():
+    # 1 of 16 is 6.25%: Python's round() of the float said 6.2, the tables' rounding 6.3.
+    assert on_time_rate(1, 16) == Decimal("6.3")
+    assert on_time_rate(2, 22) == Decimal("9.1")
+    assert on_time_rate(0, 0) is None
 
 
 def test_a_cell_opens_its_report(client: Client, office, reports) -> None:

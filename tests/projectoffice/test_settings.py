@@ -157,7 +157,7 @@ def test_the_citizen_registers_first_day_defaults_to_2020_and_is_read_as_a_date(
     assert run_python(code, {"CITIZENS_REGISTER_START": "2025-07-01"}).stdout.strip() == "2025-07-01"
 
 
-@pytest.mark.parametrize("wrong", ["1899-12-31", "01.01.2020", "2020-13-01", "2020"])
+@pytest.mark.parametrize("wrong", ["1899-12-31", "01.01.2020", "2020-13-01", "2020", "2020-W01-1"])
 def test_a_wrong_first_day_of_the_citizen_register_is_refused_by_name(wrong: str) -> None:
     result = run_python("import django; django.setup()", {"CITIZENS_REGISTER_START": wrong})
     assert result.returncode != 0

@@ -6,11 +6,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from initiatives.services.reminders import reminders_send
+from projectoffice.dates import required_iso_date
 
 
-def iso_date(text: str) -> datetime.date:
+def date_argument(text: str) -> datetime.date:
+    """`--date` as argparse reads it: the one reader of dates, its refusal in argparse's words."""
     try:
-        return datetime.date.fromisoformat(text)
+        return required_iso_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
@@ -23,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--date", type=iso_date, help="the day to act as, YYYY-MM-DD (default: today in Almaty time)"
+            "--date", type=date_argument, help="the day to act as, YYYY-MM-DD (default: today in Almaty time)"
         )
 
     def handle(self, *args: Any, date: datetime.date | None, **options: Any) -> None:
