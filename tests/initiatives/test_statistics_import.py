@@ -334,7 +334,7 @@ def test_a_value_the_office_enters_while_an_agency_import_runs_is_not_overwritte
     """Between the check (it saw an imported value) and the write, the office corrects the
     value by hand: the write sees the row as it stands, refuses, and writes nothing."""
     from agencies.models import Agency
-    from initiatives.services import statistics
+    from initiatives.statistics import services as statistics
 
     stored = _office_value("crime.registered", "710000000", "2026-10", 1234)
     Value.objects.filter(pk=stored.pk).update(source="import")
