@@ -234,6 +234,15 @@ def early_november() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
+def report(coordinator_astana) -> Report:  # type: ignore[no-untyped-def]
+    """Astana's October 2026 draft, started by its coordinator at the test's moment: a module
+    that asks for it also asks for a moment when October's report may be started
+    (`early_november`)."""
+    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+
+
+@pytest.fixture
 def submitted(coordinator_astana, astana):  # type: ignore[no-untyped-def]
     """Astana's October report with one legal-literacy figure, submitted on 5 November."""
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
