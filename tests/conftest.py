@@ -197,9 +197,11 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded files (evidence, statistics) land in the test's own folder."""
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files (evidence, statistics) land in the test's own folder; a test that
+    looks in it asks for it by this name."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)

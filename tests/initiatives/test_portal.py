@@ -242,12 +242,6 @@ def test_the_office_sees_the_review_queue(client: Client, report: Report, coordi
 PNG = png_bytes()  # a real picture: evidence is checked by its whole content
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

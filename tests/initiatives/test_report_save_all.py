@@ -18,12 +18,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 PNG = png_bytes()
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def files_in(folder) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file())
 
