@@ -49,11 +49,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from serving import free_port  # noqa: E402
 
 from agencies.models import Agency  # noqa: E402
 from agencies.tokens import agency_token_issue  # noqa: E402
 from initiatives.models import ImportBatch, Indicator, IndicatorSource, Value  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 KPI = "crime.registered"
 GOALS = {"page": 3.5, "csv": 5.0}

@@ -1,7 +1,8 @@
 """The fixed cast of every test, and the rules for tests that need real services.
 
 Cast: `office` (project-office staff), `coordinator_astana` and `coordinator_almaty`
-(coordinators of those cities), and anonymous `client`. The 20 first-level regions, the
+(coordinators of those cities), `branch_astana` and its `head_astana`, and anonymous
+`client`. The 20 first-level regions, the
 agencies and the reporting cycles come from the data migrations, so they are in every
 test database; the cycles are owed by the branches of gpo, as in the demo.
 """
@@ -22,12 +23,19 @@ from rest_framework.test import APIClient
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
 from agencies.roles import COORDINATORS_GROUP, PROJECT_OFFICE_GROUP
 from agencies.tokens import agency_token_issue, agency_token_revoke
-from initiatives.models import Indicator
+from initiatives.models import Indicator, Report
 from initiatives.periods import Period
-from initiatives.services.reports import report_create, report_save, report_submit
+from initiatives.services.reports import (
+    report_approve,
+    report_create,
+    report_reopen,
+    report_return,
+    report_save,
+    report_submit,
+)
 from regions.models import Region
 
-from .factories import UserFactory
+from .factories import UserFactory, at, monthly_submitted
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
 
@@ -105,6 +113,20 @@ def coordinator_almaty(almaty: Region):
 
 
 @pytest.fixture
+def branch_astana(coordinator_astana) -> RegionalBranch:  # type: ignore[no-untyped-def]
+    """The Astana branch of gpo, which `coordinator_astana` coordinates."""
+    return RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+
+
+@pytest.fixture
+def head_astana(branch_astana: RegionalBranch):  # type: ignore[no-untyped-def]
+    """The regional head of that branch."""
+    user = UserFactory(username="head.astana")
+    Membership.objects.create(user=user, branch=branch_astana, role=MembershipRole.REGIONAL_HEAD)
+    return user
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 
@@ -175,9 +197,11 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded files (evidence, statistics) land in the test's own folder."""
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files (evidence, statistics) land in the test's own folder; a test that
+    looks in it asks for it by this name."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -212,6 +236,15 @@ def early_november() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
+def report(coordinator_astana) -> Report:  # type: ignore[no-untyped-def]
+    """Astana's October 2026 draft, started by its coordinator at the test's moment: a module
+    that asks for it also asks for a moment when October's report may be started
+    (`early_november`)."""
+    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+
+
+@pytest.fixture
 def submitted(coordinator_astana, astana):  # type: ignore[no-untyped-def]
     """Astana's October report with one legal-literacy figure, submitted on 5 November."""
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC), tick=True):
@@ -222,6 +255,28 @@ def submitted(coordinator_astana, astana):  # type: ignore[no-untyped-def]
             report=report, version=report.version, values={kpi: (Decimal(5), "")}, narrative="", user=coordinator_astana
         )
         return report_submit(report=report, version=report.version, user=coordinator_astana)
+
+
+@pytest.fixture
+def reports(coordinator_astana, coordinator_almaty, office) -> dict[str, Report]:  # type: ignore[no-untyped-def]
+    """Three monthly reports of the reporting grid, by branch and month: Astana's September
+    on time and approved; Astana's October late (reopened by the office first); Almaty's
+    October on time, returned, and handed in again after its due date."""
+    astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
+    almaty = RegionalBranch.objects.get(agency__code="gpo", region__kato="750000000")
+    made = {
+        "astana-09": monthly_submitted(astana, "2026-09", "2026-10-10", coordinator_astana),  # due 15 October
+        "astana-10": monthly_submitted(astana, "2026-10", "2026-11-20", coordinator_astana, office),  # due 15 November
+        "almaty-10": monthly_submitted(almaty, "2026-10", "2026-11-14", coordinator_almaty),
+    }
+    with at("2026-10-20"):
+        made["astana-09"] = report_approve(report=made["astana-09"], user=office)
+    with at("2026-11-16"):
+        report_return(report=made["almaty-10"], reason="fix the numbers", user=office)
+    with at("2026-11-25"):
+        report = report_reopen(report=Report.objects.get(pk=made["almaty-10"].pk), user=office)
+        made["almaty-10"] = report_submit(report=report, version=report.version, user=coordinator_almaty)
+    return made
 
 
 # --- The API's cast: people log in, agency systems present tokens. ---------------------

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, AgencyKind, Membership, MembershipRole, RegionalBranch
-from initiatives.models import ApprovalState, Indicator, Release, Value, ValueSource
+from initiatives.models import ApprovalState, Indicator, Release, Report, Value, ValueSource
 from initiatives.periods import Month, Period
 from initiatives.services.releases import release_confirm, release_publish
+from initiatives.services.reports import report_create, report_reopen, report_save, report_submit
 from regions.models import Region, RegionKind
 
 PASSWORD = "correct horse battery staple"
@@ -235,3 +236,27 @@ def published(period: str, who: Any, confirmer: Any, title: str = "") -> Release
     with time_machine.travel(T0, tick=True):
         release = release_publish(period=Period.parse(period), title=title, user=who)
         return release_confirm(release=release, user=confirmer)
+
+
+# --- Reports handed in at given moments, for the tests of who is on time.
+
+
+def at(day: str) -> time_machine.travel:
+    """The clock stopped at 09:00 in Astana on `day` (an ISO date)."""
+    return time_machine.travel(datetime.datetime.fromisoformat(day + "T09:00:00+05:00"), tick=False)
+
+
+def monthly_submitted(branch: RegionalBranch, period: str, when: str, user: Any, office: Any = None) -> Report:
+    """A monthly report submitted at `when`; after its due date the office reopens it first,
+    as it must for a late report to be handed in at all."""
+    span = Period.parse(period)
+    with at(str(span.end.plus(1).first_day)):
+        report = report_create(branch=branch, kind="monthly", period=span, user=user)
+    with at(when):
+        if office is not None:
+            report = report_reopen(report=report, user=office)
+        kpi = Indicator.objects.get(code="events.legal_literacy")
+        report = report_save(
+            report=report, version=report.version, values={kpi: (Decimal(3), "")}, narrative="", user=user
+        )
+        return report_submit(report=report, version=report.version, user=user)

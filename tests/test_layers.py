@@ -379,3 +379,58 @@ def test_figures_are_rounded_by_rounded_only():
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "round"
     )
     assert calls == []
+
+
+# Tests share through conftest.py (fixtures) and tests/factories.py (builders); a test
+# module that imports another runs that module's fixtures and tests under a second name.
+TESTS = ROOT / "tests"
+
+
+def _test_modules_imported(module: str, path: Path) -> list[str]:
+    """The test modules (tests/**/test_*.py) that `path`, the module `module`, imports."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, path, node)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if (
+                parts[0] == "tests"
+                and parts[-1].startswith("test_")
+                and ROOT.joinpath(*parts).with_suffix(".py").exists()
+            ):
+                found.append(
+                    f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{node.lineno} {name}"
+                )
+    return found
+
+
+def test_no_test_module_imports_another():
+    files = sorted(TESTS.rglob("*.py"))
+    assert len(files) > 50
+    assert [found for path in files for found in _test_modules_imported(_module_name(path), path)] == []
+
+
+def test_the_test_import_check_catches_each_way_of_writing_it(tmp_path: Path):
+    written = tmp_path / "test_example.py"
+    written.write_text(
+        "from tests.initiatives import test_reporting_grid\n"
+        "from tests.initiatives.test_reporting_grid import rows\n"
+        "import tests.initiatives.test_reporting_grid\n"
+        "from ..initiatives import test_reporting_grid as grid\n"
+        "from .conftest import log_in\n"
+        "from tests.factories import PASSWORD\n"
+        "from tests.conftest import token_for\n"
+    )
+    found = _test_modules_imported("tests.browser.test_example", written)
+    assert [line.split()[0] for line in found] == [
+        "test_example.py:1",
+        "test_example.py:2",
+        "test_example.py:3",
+        "test_example.py:4",
+    ]

@@ -29,14 +29,9 @@ from regions.models import Region
 from tests.conftest import token_for
 from tests.factories import ValueFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_process_tasks")]
 
 FILTERS = {"kpi": "crime.registered", "period_from": "2025-01", "period_to": "2025-12"}
-
-
-@pytest.fixture(autouse=True)
-def _tasks_here(in_process_tasks):
-    """Tasks run in the test's process: in CI nothing consumes what a test queues."""
 
 
 @pytest.fixture

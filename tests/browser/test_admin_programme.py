@@ -5,7 +5,7 @@ import pytest
 
 from initiatives.models import Campaign, Initiative, Target
 from tests.browser.conftest import log_in
-from tests.factories import RegionFactory, UserFactory
+from tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,12 +83,3 @@ def test_a_coordinator_is_turned_away_from_the_admin(page, coordinator_astana) -
     assert page.locator(".errornote").is_visible()
     page.goto("/admin/initiatives/target/")
     assert "/admin/login/" in page.url
-
-
-@pytest.fixture
-def office(db):
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username="office", is_staff=True)
-    user.groups.add(Group.objects.get(name="Project office"))
-    return user

@@ -3,20 +3,9 @@ browser: a number the browser could not read is an error beside it, not a silent
 
 import pytest
 
-from agencies.models import RegionalBranch
-from initiatives.models import Report
-from initiatives.periods import Period
-from initiatives.services.reports import report_create
-
 from .conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def report(coordinator_astana, early_november) -> Report:
-    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("early_november")]
 
 
 def test_a_value_the_browser_cannot_read_is_an_error_and_keeps_the_saved_one(page, screenshot, report) -> None:

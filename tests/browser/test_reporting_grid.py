@@ -7,11 +7,8 @@ import pytest
 import time_machine
 
 from tests.factories import PASSWORD
-from tests.initiatives import test_reporting_grid as grid
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-reports = grid.reports  # the same three reports as the grid's own tests
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])

@@ -1,6 +1,6 @@
-"""The register's cast: the Astana branch's coordinator (from the main cast) and head, a
-project-office member who holds the permission to see personal data, and synthetic
-citizens whose IINs have valid check digits."""
+"""The register's cast beyond the main one (the Astana branch, its coordinator and head are
+in tests/conftest.py): a project-office member who holds the permission to see personal
+data, and synthetic citizens whose IINs have valid check digits."""
 
 import csv
 import datetime
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from agencies.models import Membership, MembershipRole, RegionalBranch
+from agencies.models import RegionalBranch
 from agencies.roles import PROJECT_OFFICE_GROUP
 from citizens.demo import synthetic_iin
 from citizens.import_file import COLUMNS
@@ -24,18 +24,6 @@ PEOPLE = [
     ("Ospanov Berik Sentinelovich", "+77000002222"),
     ("Tulegenova Aliya Sentinelqyzy", "+77000003333"),
 ]
-
-
-@pytest.fixture
-def branch_astana(coordinator_astana) -> RegionalBranch:
-    return RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-
-
-@pytest.fixture
-def head_astana(branch_astana):
-    user = UserFactory(username="head.astana")
-    Membership.objects.create(user=user, branch=branch_astana, role=MembershipRole.REGIONAL_HEAD)
-    return user
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from agencies.roles import PROJECT_OFFICE_GROUP
-from tests.factories import UserFactory
+from initiatives.models import Release
+from initiatives.periods import Period
+from initiatives.services.releases import release_confirm, release_publish
+from tests.factories import T0, UserFactory, offence_months, year_months
 
 
 def flat(summary: Any) -> str:
@@ -27,6 +30,16 @@ def second_office(db: None):  # type: ignore[no-untyped-def]
     user = UserFactory(username="office.second", is_staff=True)
     user.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
     return user
+
+
+@pytest.fixture
+def release(office, second_office) -> Release:  # type: ignore[no-untyped-def]
+    """The first quarter of 2026 released: form 1-M by region and month (many small counts),
+    published by the office and confirmed by a second member of it."""
+    offence_months(5, [*year_months(2025, 3), *year_months(2026, 3)], small=0.5)
+    with time_machine.travel(T0, tick=True):
+        made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
+        return release_confirm(release=made, user=second_office)
 
 
 @pytest.fixture

@@ -4,16 +4,11 @@ not found (a file of other figures than asked for would mislead), and a coordina
 asking for another region's dashboard still gets "not found"."""
 
 import pytest
-import time_machine
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from agencies.roles import PROJECT_OFFICE_GROUP
 from initiatives.models import Release
-from initiatives.periods import Period
-from initiatives.services.releases import release_confirm, release_publish
 from regions.models import Region
-from tests.factories import T0, UserFactory, ValueFactory, offence_months, year_months
+from tests.factories import ValueFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
@@ -23,16 +18,6 @@ def through_october() -> None:
     for kato in Region.objects.top_level().values_list("kato", flat=True):
         ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=1000)
         ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=1100)
-
-
-@pytest.fixture
-def release(office) -> Release:  # type: ignore[no-untyped-def]
-    deputy = UserFactory(username="office.second", is_staff=True)
-    deputy.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
-    offence_months(5, [*year_months(2025, 3), *year_months(2026, 3)], small=0.5)
-    with time_machine.travel(T0, tick=True):
-        made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
-        return release_confirm(release=made, user=deputy)
 
 
 def notices(page: str) -> str:

@@ -130,12 +130,6 @@ def dashboard_check(
     return check
 
 
-@pytest.fixture
-def office_client(client: Client, office) -> Client:  # type: ignore[no-untyped-def]
-    client.force_login(office)
-    return client
-
-
 @pytest.mark.parametrize(
     ("first", "second"),
     [
@@ -148,21 +142,19 @@ def office_client(client: Client, office) -> Client:  # type: ignore[no-untyped-
     ids=["kpi", "region", "nation-or-region", "language", "span"],
 )
 def test_the_dashboard_draws_the_kpi_region_span_and_language_asked_for_whoever_came_first(
-    office_client: Client, figures, first: dict, second: dict
+    staff: Client, figures, first: dict, second: dict
 ) -> None:
     def page(**changes: object) -> Callable[[], None]:
         asked: dict = {"kpi": "crime.registered", "kato": None, "last": 11, "lang": "en", **changes}
-        return dashboard_check(office_client, figures, **asked)
+        return dashboard_check(staff, figures, **asked)
 
     both_orders(page(**first), page(**second))
 
 
-def test_the_dashboard_opened_without_a_kpi_after_hooliganism_draws_registered_offences(
-    office_client: Client, figures
-) -> None:
+def test_the_dashboard_opened_without_a_kpi_after_hooliganism_draws_registered_offences(staff: Client, figures) -> None:
     """The issue's own steps: /dashboard/?kpi=crime.hooliganism, then /dashboard/."""
-    office_client.get("/dashboard/", {"kpi": "crime.hooliganism"})
-    page = office_client.get("/dashboard/").content.decode()
+    staff.get("/dashboard/", {"kpi": "crime.hooliganism"})
+    page = staff.get("/dashboard/").content.decode()
     national = [sum(figures[("crime.registered", k, m)] for k in children(None)) for m in MONTHS]
     assert trend_numbers(page, 2026) == [charts.number(Decimal(n), 0) for n in national]
 

@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from agencies.models import RegionalBranch
@@ -14,14 +13,11 @@ from initiatives.models import Indicator, ReopenRequest, Report
 from initiatives.periods import Period
 from initiatives.selectors.reporting import overdue_reports
 from initiatives.services.reports import report_create, report_return, report_save, report_submit
+from tests.factories import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seventh_of_december")]
 
 ASK = "Ask the office to reopen it"
-
-
-def at(day: str):
-    return time_machine.travel(datetime.datetime.fromisoformat(day + "T09:00:00+05:00"), tick=False)
 
 
 def returned(branch: RegionalBranch, period: str, user, office) -> Report:
@@ -36,17 +32,6 @@ def returned(branch: RegionalBranch, period: str, user, office) -> Report:
         report = report_submit(report=report, version=report.version, user=user)
     with at(str(report.due_date + datetime.timedelta(days=1))):
         return report_return(report=report, reason="the list of events is missing", user=office)
-
-
-@pytest.fixture
-def astana_branch(coordinator_astana) -> RegionalBranch:
-    return RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-
-
-@pytest.fixture(autouse=True)
-def seventh_of_december():
-    with at("2026-12-07"):
-        yield
 
 
 def due_card(page: str) -> str:
@@ -68,9 +53,9 @@ def test_a_missing_report_older_than_last_month_is_on_its_coordinators_home(
 
 
 def test_a_returned_report_closed_by_its_due_date_offers_to_ask_on_the_home_and_its_page(
-    client: Client, coordinator_astana, office, astana_branch
+    client: Client, coordinator_astana, office, branch_astana
 ) -> None:
-    report = returned(astana_branch, "2026-09", coordinator_astana, office)  # due 15 October
+    report = returned(branch_astana, "2026-09", coordinator_astana, office)  # due 15 October
     client.force_login(coordinator_astana)
     card = due_card(client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert f'href="/reports/{report.pk}/"' in card and 'name="period" value="2026-09"' in card
@@ -79,7 +64,7 @@ def test_a_returned_report_closed_by_its_due_date_offers_to_ask_on_the_home_and_
     assert "the list of events is missing" in page and ASK in page
     response = client.post(
         "/reports/ask-reopen/",
-        {"branch": astana_branch.pk, "kind": "monthly", "period": "2026-09", "next": f"/reports/{report.pk}/"},
+        {"branch": branch_astana.pk, "kind": "monthly", "period": "2026-09", "next": f"/reports/{report.pk}/"},
     )
     assert response.status_code == 302 and response["Location"] == f"/reports/{report.pk}/"
     assert ReopenRequest.objects.get().report == report
@@ -88,32 +73,32 @@ def test_a_returned_report_closed_by_its_due_date_offers_to_ask_on_the_home_and_
 
 
 def test_a_returned_report_of_any_age_stays_on_the_home(
-    client: Client, coordinator_astana, office, astana_branch
+    client: Client, coordinator_astana, office, branch_astana
 ) -> None:
-    report = returned(astana_branch, "2026-03", coordinator_astana, office)  # due 15 April
+    report = returned(branch_astana, "2026-03", coordinator_astana, office)  # due 15 April
     client.force_login(coordinator_astana)
     card = due_card(client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert f'href="/reports/{report.pk}/"' in card and 'name="period" value="2026-03"' in card
 
 
-def test_asking_does_not_send_the_person_to_another_site(client: Client, coordinator_astana, astana_branch) -> None:
+def test_asking_does_not_send_the_person_to_another_site(client: Client, coordinator_astana, branch_astana) -> None:
     client.force_login(coordinator_astana)
     response = client.post(
         "/reports/ask-reopen/",
-        {"branch": astana_branch.pk, "kind": "monthly", "period": "2026-09", "next": "https://elsewhere.example/"},
+        {"branch": branch_astana.pk, "kind": "monthly", "period": "2026-09", "next": "https://elsewhere.example/"},
     )
     assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_a_regional_head_reads_a_closed_report_without_the_coordinators_button(
-    client: Client, coordinator_astana, office, astana_branch
+    client: Client, coordinator_astana, office, branch_astana
 ) -> None:
     from agencies.models import Membership, MembershipRole
     from tests.factories import UserFactory
 
-    report = returned(astana_branch, "2026-09", coordinator_astana, office)
+    report = returned(branch_astana, "2026-09", coordinator_astana, office)
     head = UserFactory(username="head.astana")
-    Membership.objects.create(user=head, branch=astana_branch, role=MembershipRole.REGIONAL_HEAD)
+    Membership.objects.create(user=head, branch=branch_astana, role=MembershipRole.REGIONAL_HEAD)
     client.force_login(head)
     page = client.get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "the list of events is missing" in page and ASK not in page

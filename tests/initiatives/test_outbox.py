@@ -13,12 +13,8 @@ from initiatives.periods import Period
 from initiatives.services.outbox import outbox_add, outbox_deliver
 from initiatives.services.reports import report_approve, report_create, report_return, report_save, report_submit
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _tasks_here(in_process_tasks):
-    """Tasks run in the test's process here; the worker itself is exercised by tests/jobs."""
+# Tasks run in the test's process here; the worker itself is exercised by tests/jobs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_process_tasks")]
 
 
 @pytest.fixture

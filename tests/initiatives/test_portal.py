@@ -16,12 +16,6 @@ from tests.factories import png_bytes
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 
-@pytest.fixture
-def report(coordinator_astana) -> Report:
-    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
-
-
 def form_data(report: Report, events: str, version: int | None = None, action: str = "save") -> dict[str, str]:
     kpi = Indicator.objects.get(code="events.legal_literacy")
     return {
@@ -246,12 +240,6 @@ def test_the_office_sees_the_review_queue(client: Client, report: Report, coordi
 
 
 PNG = png_bytes()  # a real picture: evidence is checked by its whole content
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def upload(name: str, content: bytes):

@@ -8,20 +8,12 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from initiatives.models import Indicator, Release, Value
+from initiatives.models import Indicator, Value
 from initiatives.periods import Period
 from initiatives.services.releases import release_confirm, release_publish, release_withdraw
-from tests.factories import T0, IndicatorFactory, offence_months, year_months
+from tests.factories import T0, IndicatorFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def release(office, second_office) -> Release:  # type: ignore[no-untyped-def]
-    offence_months(5, [*year_months(2025, 3), *year_months(2026, 3)], small=0.5)
-    with time_machine.travel(T0, tick=True):
-        made = release_publish(period=Period.parse("2026-Q1"), title="Q1", user=office)
-        return release_confirm(release=made, user=second_office)
 
 
 def test_anyone_reads_the_latest_release_by_region_with_small_counts_as_below_the_threshold(release) -> None:

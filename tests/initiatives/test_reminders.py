@@ -47,18 +47,6 @@ def message(stage: str) -> OutboxMessage:
     return OutboxMessage.objects.get(key__contains=f":{stage}:")
 
 
-@pytest.fixture
-def branch(coordinator_astana) -> RegionalBranch:
-    return RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-
-
-@pytest.fixture
-def head(branch: RegionalBranch):
-    user = UserFactory(username="head.astana")
-    Membership.objects.create(user=user, branch=branch, role=MembershipRole.REGIONAL_HEAD)
-    return user
-
-
 def owes_reports(agency: Agency) -> None:
     for cycle in ReportingCycle.objects.all():
         cycle.agencies.add(agency)
@@ -85,7 +73,7 @@ HEAD = "head.astana@example.kz"
 OFFICE = "office@example.kz"
 
 
-def test_it_walks_a_monthly_report_across_its_due_date(branch, head, office) -> None:
+def test_it_walks_a_monthly_report_across_its_due_date(branch_astana, head_astana, office) -> None:
     assert on(datetime.date(2025, 10, 1)) == []
     assert on(datetime.date(2025, 10, 7)) == []  # due - 8
     assert on(datetime.date(2025, 10, 8)) == [("monthly", "before-7", COORDINATOR)]
@@ -101,50 +89,50 @@ def test_it_walks_a_monthly_report_across_its_due_date(branch, head, office) -> 
     assert on(datetime.date(2025, 10, 30)) == []
 
 
-def test_the_notices_say_which_report_of_which_branch_and_when(branch, head, office) -> None:
+def test_the_notices_say_which_report_of_which_branch_and_when(branch_astana, head_astana, office) -> None:
     on(datetime.date(2025, 10, 8))
     on(datetime.date(2025, 10, 16))
     on(datetime.date(2025, 10, 22))
 
     first = message("before-7")
     assert first.subject == "Reminder: monthly KPI report for 2025-09 is due on 15.10.2025"
-    assert str(branch) in first.body and "Astana" in first.body
+    assert str(branch_astana) in first.body and "Astana" in first.body
     assert "not started" in first.body and "due in 7 days" in first.body
-    assert message("overdue-head").subject == f"Overdue by 1 day: monthly KPI report for 2025-09, {branch}"
+    assert message("overdue-head").subject == f"Overdue by 1 day: monthly KPI report for 2025-09, {branch_astana}"
     assert "1 day overdue" in message("overdue-head").body
-    assert message("overdue-office").subject == f"Overdue by 7 days: monthly KPI report for 2025-09, {branch}"
+    assert message("overdue-office").subject == f"Overdue by 7 days: monthly KPI report for 2025-09, {branch_astana}"
     assert "15.10.2025: 7 days overdue" in message("overdue-office").body
 
 
-def test_a_submitted_report_stops_everything(branch, head, office) -> None:
-    september_report(branch, "submitted")
+def test_a_submitted_report_stops_everything(branch_astana, head_astana, office) -> None:
+    september_report(branch_astana, "submitted")
     for day in (8, 14, 16, 22):
         assert on(datetime.date(2025, 10, day)) == []
 
 
-def test_an_approved_report_stops_everything(branch, head, office) -> None:
-    september_report(branch, "approved")
+def test_an_approved_report_stops_everything(branch_astana, head_astana, office) -> None:
+    september_report(branch_astana, "approved")
     for day in (8, 14, 16, 22):
         assert on(datetime.date(2025, 10, day)) == []
 
 
-def test_a_draft_is_still_owed(branch) -> None:
-    september_report(branch, "draft")
+def test_a_draft_is_still_owed(branch_astana) -> None:
+    september_report(branch_astana, "draft")
     assert on(datetime.date(2025, 10, 8)) == [("monthly", "before-7", COORDINATOR)]
     assert "(draft)" in message("before-7").body
 
 
-def test_a_returned_report_gets_reminders_again(branch) -> None:
+def test_a_returned_report_gets_reminders_again(branch_astana) -> None:
     assert on(datetime.date(2025, 10, 8)) == [("monthly", "before-7", COORDINATOR)]
-    report = september_report(branch, "submitted")
+    report = september_report(branch_astana, "submitted")
     assert on(datetime.date(2025, 10, 10)) == []
     report.state, report.return_reason = "returned", "Add the protocol."
     report.save()
     assert on(datetime.date(2025, 10, 14)) == [("monthly", "before-1", COORDINATOR)]
 
 
-def test_an_inactive_coordinator_gets_nothing(branch, coordinator_astana) -> None:
-    colleague = MembershipFactory(user__username="deputy.astana", branch=branch)
+def test_an_inactive_coordinator_gets_nothing(branch_astana, coordinator_astana) -> None:
+    colleague = MembershipFactory(user__username="deputy.astana", branch=branch_astana)
     Membership.objects.filter(user=coordinator_astana).update(is_active=False)
     assert on(datetime.date(2025, 10, 8)) == [("monthly", "before-7", "deputy.astana@example.kz")]
     colleague.is_active = False
@@ -152,7 +140,9 @@ def test_an_inactive_coordinator_gets_nothing(branch, coordinator_astana) -> Non
     assert on(datetime.date(2025, 10, 14)) == []  # nobody left to remind (the branch still owes it)
 
 
-def test_a_branch_whose_coordinator_left_still_owes_and_is_escalated(branch, head, office, coordinator_astana) -> None:
+def test_a_branch_whose_coordinator_left_still_owes_and_is_escalated(
+    branch_astana, head_astana, office, coordinator_astana
+) -> None:
     Membership.objects.filter(user=coordinator_astana).update(is_active=False)
     assert on(datetime.date(2025, 10, 8)) == []  # nobody to remind
     assert on(datetime.date(2025, 10, 16)) == [("monthly", "overdue-head", HEAD)]
@@ -162,36 +152,36 @@ def test_a_branch_whose_coordinator_left_still_owes_and_is_escalated(branch, hea
     assert OutboxMessage.objects.get(key__startswith="reminder:no-coordinator:").recipient == OFFICE
 
 
-def test_inactive_branches_and_agencies_get_nothing(branch, head) -> None:
-    branch.is_active = False
-    branch.save()
+def test_inactive_branches_and_agencies_get_nothing(branch_astana, head_astana) -> None:
+    branch_astana.is_active = False
+    branch_astana.save()
     assert on(datetime.date(2025, 10, 8)) == []
-    branch.is_active = True
-    branch.save()
-    branch.agency.is_active = False
-    branch.agency.save()
+    branch_astana.is_active = True
+    branch_astana.save()
+    branch_astana.agency.is_active = False
+    branch_astana.agency.save()
     assert on(datetime.date(2025, 10, 16)) == []
 
 
-def test_a_branch_with_no_regional_head_uses_the_branch_email(branch) -> None:
-    branch.email = "astana@gpo.example.kz"
-    branch.save()
+def test_a_branch_with_no_regional_head_uses_the_branch_email(branch_astana) -> None:
+    branch_astana.email = "astana@gpo.example.kz"
+    branch_astana.save()
     assert on(datetime.date(2025, 10, 16)) == [("monthly", "overdue-head", "astana@gpo.example.kz")]
     assert on(datetime.date(2025, 10, 17)) == []
 
 
-def test_a_branch_with_neither_head_nor_email_skips_that_stage(branch) -> None:
+def test_a_branch_with_neither_head_nor_email_skips_that_stage(branch_astana) -> None:
     assert on(datetime.date(2025, 10, 16)) == []
 
 
-def test_an_inactive_regional_head_is_passed_over_for_the_branch_email(branch, head) -> None:
-    Membership.objects.filter(user=head).update(is_active=False)
-    branch.email = "astana@gpo.example.kz"
-    branch.save()
+def test_an_inactive_regional_head_is_passed_over_for_the_branch_email(branch_astana, head_astana) -> None:
+    Membership.objects.filter(user=head_astana).update(is_active=False)
+    branch_astana.email = "astana@gpo.example.kz"
+    branch_astana.save()
     assert on(datetime.date(2025, 10, 16)) == [("monthly", "overdue-head", "astana@gpo.example.kz")]
 
 
-def test_the_office_escalation_goes_to_active_office_staff_with_an_address(branch, office) -> None:
+def test_the_office_escalation_goes_to_active_office_staff_with_an_address(branch_astana, office) -> None:
     group = Group.objects.get(name=PROJECT_OFFICE_GROUP)
     UserFactory(username="former", is_staff=True, is_active=False).groups.add(group)
     UserFactory(username="no.address", is_staff=True, email="").groups.add(group)
@@ -203,23 +193,23 @@ def test_the_office_escalation_goes_to_active_office_staff_with_an_address(branc
     ]
 
 
-def test_a_missed_week_sends_only_the_latest_stage(branch, head, office) -> None:
+def test_a_missed_week_sends_only_the_latest_stage(branch_astana, head_astana, office) -> None:
     assert on(datetime.date(2025, 10, 10)) == [("monthly", "before-7", COORDINATOR)]  # due - 5: still the first
     # Nothing ran from 11 to 17 October: the second reminder is not sent late.
     assert on(datetime.date(2025, 10, 18)) == [("monthly", "overdue-head", HEAD)]  # due + 3
     assert on(datetime.date(2025, 10, 19)) == []
 
 
-def test_a_first_run_long_after_the_due_date_tells_only_the_office(branch, head, office) -> None:
+def test_a_first_run_long_after_the_due_date_tells_only_the_office(branch_astana, head_astana, office) -> None:
     assert on(datetime.date(2025, 10, 25)) == [("monthly", "overdue-office", OFFICE)]  # due + 10
 
 
-def test_the_second_reminder_is_sent_on_the_due_date_if_the_day_before_was_missed(branch) -> None:
+def test_the_second_reminder_is_sent_on_the_due_date_if_the_day_before_was_missed(branch_astana) -> None:
     assert on(datetime.date(2025, 10, 15)) == [("monthly", "before-1", COORDINATOR)]
     assert "due today" in message("before-1").body
 
 
-def test_a_staff_change_to_the_half_yearly_cycle_moves_its_dates(branch) -> None:
+def test_a_staff_change_to_the_half_yearly_cycle_moves_its_dates(branch_astana) -> None:
     # Default: 2025-H1 is due on 15 July 2025, so its first reminder would go on 8 July.
     ReportingCycle.objects.filter(kind="half_yearly").update(due_day=25, months_after=2)
     # Now due on 25 August 2025: reminders on 18 and 24 August, the head on 26 August.
@@ -237,7 +227,7 @@ def test_a_staff_change_to_the_half_yearly_cycle_moves_its_dates(branch) -> None
     )
 
 
-def test_the_monthly_cycle_under_its_default_is_due_on_the_15th(branch) -> None:
+def test_the_monthly_cycle_under_its_default_is_due_on_the_15th(branch_astana) -> None:
     # June 2025 (monthly) and 2025-H1 (half-yearly) are both due on 15 July 2025.
     assert on(datetime.date(2025, 7, 8)) == [
         ("half_yearly", "before-7", COORDINATOR),
@@ -245,15 +235,15 @@ def test_the_monthly_cycle_under_its_default_is_due_on_the_15th(branch) -> None:
     ]
 
 
-def test_a_report_already_created_keeps_its_own_due_date(branch) -> None:
-    september_report(branch, "draft")  # created while the cycle said 15 October
+def test_a_report_already_created_keeps_its_own_due_date(branch_astana) -> None:
+    september_report(branch_astana, "draft")  # created while the cycle said 15 October
     ReportingCycle.objects.filter(kind="monthly").update(due_day=25)
     assert on(datetime.date(2025, 10, 8)) == [("monthly", "before-7", COORDINATOR)]
 
 
-def test_a_reopened_report_is_not_escalated_while_the_reopening_lasts(branch, head, office) -> None:
+def test_a_reopened_report_is_not_escalated_while_the_reopening_lasts(branch_astana, head_astana, office) -> None:
     # Staff reopened it until 20 October, 18:00 Almaty.
-    september_report(branch, "draft", reopened_until=datetime.datetime(2025, 10, 20, 18, 0, tzinfo=ALMATY))
+    september_report(branch_astana, "draft", reopened_until=datetime.datetime(2025, 10, 20, 18, 0, tzinfo=ALMATY))
     assert on(datetime.date(2025, 10, 14)) == [("monthly", "before-1", COORDINATOR)]  # reminders as usual
     assert on(datetime.date(2025, 10, 16)) == []  # due + 1, reopened: the head is not told
     assert on(datetime.date(2025, 10, 20)) == []  # the reopening's last day
@@ -261,8 +251,10 @@ def test_a_reopened_report_is_not_escalated_while_the_reopening_lasts(branch, he
     assert on(datetime.date(2025, 10, 22)) == [("monthly", "overdue-office", OFFICE)]
 
 
-def test_a_reopened_report_handed_in_in_time_is_never_escalated(branch, head, office) -> None:
-    report = september_report(branch, "draft", reopened_until=datetime.datetime(2025, 10, 20, 18, 0, tzinfo=ALMATY))
+def test_a_reopened_report_handed_in_in_time_is_never_escalated(branch_astana, head_astana, office) -> None:
+    report = september_report(
+        branch_astana, "draft", reopened_until=datetime.datetime(2025, 10, 20, 18, 0, tzinfo=ALMATY)
+    )
     assert on(datetime.date(2025, 10, 16)) == []
     report.state = "submitted"
     report.save()
@@ -271,7 +263,7 @@ def test_a_reopened_report_handed_in_in_time_is_never_escalated(branch, head, of
 
 
 def test_the_task_delivers_each_email_once_even_when_it_runs_twice(
-    branch, in_process_tasks, django_capture_on_commit_callbacks
+    branch_astana, in_process_tasks, django_capture_on_commit_callbacks
 ) -> None:
     with time_machine.travel(datetime.datetime(2025, 10, 8, 9, 0, tzinfo=ALMATY), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -293,7 +285,7 @@ def test_the_beat_runs_the_task_daily_at_nine_almaty_time(settings) -> None:
     assert settings.CELERY_TIMEZONE == "Asia/Almaty" == str(app.conf.timezone)
 
 
-def test_the_command_says_how_many_notices_it_wrote(branch) -> None:
+def test_the_command_says_how_many_notices_it_wrote(branch_astana) -> None:
     out = io.StringIO()
     call_command("send_reminders", "--date", "2025-10-08", stdout=out)
     assert out.getvalue().strip() == "2025-10-08: 1 notice(s) written to the outbox."
@@ -302,19 +294,19 @@ def test_the_command_says_how_many_notices_it_wrote(branch) -> None:
     assert out.getvalue().strip() == "2025-10-08: 0 notice(s) written to the outbox."
 
 
-def test_the_command_refuses_a_date_it_cannot_read(branch) -> None:
+def test_the_command_refuses_a_date_it_cannot_read(branch_astana) -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--date", "08.10.2025")
 
 
 @pytest.mark.parametrize("written", ["20251008", "2025-W41-3", ""])
-def test_the_command_reads_its_date_as_every_date_is_read(branch, written: str) -> None:
+def test_the_command_reads_its_date_as_every_date_is_read(branch_astana, written: str) -> None:
     # Python's fromisoformat would take the first two; no person means them.
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_reminders", "--date", written)
 
 
-def test_the_command_acts_as_today_by_default(branch) -> None:
+def test_the_command_acts_as_today_by_default(branch_astana) -> None:
     out = io.StringIO()
     with time_machine.travel(datetime.datetime(2025, 10, 14, 9, 0, tzinfo=ALMATY), tick=False):
         call_command("send_reminders", stdout=out)
@@ -322,7 +314,7 @@ def test_the_command_acts_as_today_by_default(branch) -> None:
 
 
 def test_a_repeated_run_costs_the_same_queries_however_many_branches(
-    branch, head, office, assert_queries_do_not_grow
+    branch_astana, head_astana, office, assert_queries_do_not_grow
 ) -> None:
     day = datetime.date(2025, 10, 16)
 
@@ -332,7 +324,9 @@ def test_a_repeated_run_costs_the_same_queries_however_many_branches(
             owes_reports(coordinator.branch.agency)
             MembershipFactory(branch=coordinator.branch, role=MembershipRole.REGIONAL_HEAD)
         for kato in ("790000000", "350000000"):  # owing, with a head and no coordinator
-            uncoordinated = RegionalBranch.objects.create(agency=branch.agency, region=Region.objects.get(kato=kato))
+            uncoordinated = RegionalBranch.objects.create(
+                agency=branch_astana.agency, region=Region.objects.get(kato=kato)
+            )
             MembershipFactory(branch=uncoordinated, role=MembershipRole.REGIONAL_HEAD)
         reminders_send(today=day)  # their notices written once; the run measured next repeats it
 
@@ -342,10 +336,10 @@ def test_a_repeated_run_costs_the_same_queries_however_many_branches(
 
 
 def test_reading_what_is_owed_costs_the_same_queries_however_many_branches(
-    branch, head, office, assert_queries_do_not_grow
+    branch_astana, head_astana, office, assert_queries_do_not_grow
 ) -> None:
     day = datetime.date(2025, 10, 22)
-    september_report(branch, "submitted")
+    september_report(branch_astana, "submitted")
 
     def add_branches_that_handed_in() -> None:
         for _ in range(5):
@@ -372,7 +366,7 @@ def test_a_branch_without_a_coordinator_gets_no_reminder(office) -> None:
     assert on(datetime.date(2025, 10, 16)) == []  # no regional head, no branch address: nobody there
 
 
-def test_the_office_escalation_lists_the_branches_without_a_coordinator(branch, office) -> None:
+def test_the_office_escalation_lists_the_branches_without_a_coordinator(branch_astana, office) -> None:
     shymkent, karaganda = uncoordinated("790000000"), uncoordinated("350000000")
     Report.objects.create(
         branch=karaganda, kind="monthly", period_start=SEPTEMBER, period_end=SEPTEMBER,
@@ -387,7 +381,7 @@ def test_the_office_escalation_lists_the_branches_without_a_coordinator(branch, 
     assert "due on 15.10.2025 (7 days overdue)" in listed.body
     lines = [line for line in listed.body.splitlines() if line.startswith("- ")]
     assert lines == [f"- {karaganda} (draft)", f"- {shymkent} (not started)"]  # by KATO
-    assert "assign a coordinator" in listed.body and str(branch) not in listed.body
+    assert "assign a coordinator" in listed.body and str(branch_astana) not in listed.body
     assert on(datetime.date(2025, 10, 23)) == []  # sent once
 
 
@@ -417,7 +411,7 @@ def test_a_coordinator_of_an_agency_that_owes_no_report_gets_nothing(office) -> 
     assert on(datetime.date(2025, 10, 9)) == [("monthly", "before-7", "police.astana@example.kz")]
 
 
-def test_an_agency_owes_only_the_kinds_of_report_its_cycles_name(branch) -> None:
+def test_an_agency_owes_only_the_kinds_of_report_its_cycles_name(branch_astana) -> None:
     ReportingCycle.objects.get(kind="half_yearly").agencies.clear()
     # June 2025 and 2025-H1 are both due on 15 July 2025; only the monthly one is owed now.
     assert on(datetime.date(2025, 7, 8)) == [("monthly", "before-7", COORDINATOR)]

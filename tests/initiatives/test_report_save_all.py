@@ -9,27 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from agencies.models import RegionalBranch
-from initiatives.models import Indicator, Report, ReportEvidence, ReportState
-from initiatives.periods import Period
-from initiatives.services.reports import SettlementJoined, report_create, report_save_all
+from initiatives.models import Indicator, ReportEvidence, ReportState
+from initiatives.services.reports import SettlementJoined, report_save_all
 from tests.factories import RegionFactory, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 PNG = png_bytes()
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def report(coordinator_astana) -> Report:
-    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
 
 
 def files_in(folder) -> list[str]:

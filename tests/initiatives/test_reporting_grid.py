@@ -2,72 +2,23 @@
 rates per region and nationally; who sees which rows; the file; the office's home."""
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from agencies.models import Agency, Membership, RegionalBranch
-from initiatives.models import Indicator, Report, ReportingCycle
-from initiatives.periods import Period
+from initiatives.models import ReportingCycle
 from initiatives.selectors.reporting import on_time_rate
-from initiatives.services.reports import (
-    report_approve,
-    report_create,
-    report_reopen,
-    report_return,
-    report_save,
-    report_submit,
-)
 from regions.models import Region
+from tests.factories import monthly_submitted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 # session, user, office check, who owes (cycles' agencies), branches, reports, first submissions, cycles, as of x2
 GRID_BUDGET = 10
 SHYMKENT = "790000000"
-
-
-def at(day: str):
-    return time_machine.travel(datetime.datetime.fromisoformat(day + "T09:00:00+05:00"), tick=False)
-
-
-def submitted(branch: RegionalBranch, period: str, when: str, user, office=None) -> Report:
-    """A monthly report submitted at `when`; after its due date the office reopens it first,
-    as it must for a late report to be handed in at all."""
-    span = Period.parse(period)
-    with at(str(span.end.plus(1).first_day)):
-        report = report_create(branch=branch, kind="monthly", period=span, user=user)
-    with at(when):
-        if office is not None:
-            report = report_reopen(report=report, user=office)
-        kpi = Indicator.objects.get(code="events.legal_literacy")
-        report = report_save(
-            report=report, version=report.version, values={kpi: (Decimal(3), "")}, narrative="", user=user
-        )
-        return report_submit(report=report, version=report.version, user=user)
-
-
-@pytest.fixture
-def reports(coordinator_astana, coordinator_almaty, office) -> dict[str, Report]:
-    astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    almaty = RegionalBranch.objects.get(agency__code="gpo", region__kato="750000000")
-    made = {
-        "astana-09": submitted(astana, "2026-09", "2026-10-10", coordinator_astana),  # due 15 October
-        "astana-10": submitted(astana, "2026-10", "2026-11-20", coordinator_astana, office),  # due 15 November
-        "almaty-10": submitted(almaty, "2026-10", "2026-11-14", coordinator_almaty),
-    }
-    with at("2026-10-20"):
-        made["astana-09"] = report_approve(report=made["astana-09"], user=office)
-    with at("2026-11-16"):
-        report_return(report=made["almaty-10"], reason="fix the numbers", user=office)
-    with at("2026-11-25"):
-        report = report_reopen(report=Report.objects.get(pk=made["almaty-10"].pk), user=office)
-        made["almaty-10"] = report_submit(report=report, version=report.version, user=coordinator_almaty)
-    return made
 
 
 def rows(client: Client, url: str) -> list[dict[str, str]]:
@@ -142,7 +93,7 @@ def test_the_grid_keeps_a_fixed_query_budget(
     def add_rows() -> None:
         astana = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
         for period in ("2026-01", "2026-02", "2026-03"):
-            submitted(astana, period, "2026-05-01", coordinator_astana, office)
+            monthly_submitted(astana, period, "2026-05-01", coordinator_astana, office)
         # Branches that owe reports with no coordinator, and another agency's with one.
         gpo = Agency.objects.get(code="gpo")
         for region in Region.objects.top_level().exclude(kato__in=["710000000", "750000000"])[:3]:

@@ -24,14 +24,9 @@ from django.db import connection
 from agencies.models import Agency
 from agencies.tokens import agency_token_issue
 from regions.models import Region, RegionKind
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 60.0, every: float = 0.2) -> object:
@@ -243,6 +238,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_connections() -> Iterator[None]:
+    """The worker and server hold connections to the test database; the test's own is closed
+    before the tables are emptied, so nothing waits on a lock at teardown."""
+    yield
+    connection.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -98,9 +97,3 @@ def test_a_small_export_and_an_import_finish_while_full_table_exports_wait(stack
     assert [job.attempts for job in built] == [1, 1, 1]
     # The whole table, with the imported value or without it, by when each was built.
     assert {job.rows for job in built} <= {60_000, 60_001}
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_connections() -> None:
-    yield
-    connection.close()

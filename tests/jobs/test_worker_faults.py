@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
-from django.db import connection
 
 from agencies.models import Agency, Membership, MembershipRole, RegionalBranch
 from agencies.roles import COORDINATORS_GROUP
@@ -237,11 +236,3 @@ def test_with_redis_stopped_a_report_is_submitted_and_its_notice_sent_once_redis
     message = email.message_from_string(mail.split("\n" + "-" * 79)[0], policy=email.policy.default)
     # Notices go out in the person's language: never chosen, so the one their browser asked for.
     assert (message["To"], message["Subject"]) == ("coordinator.astana@example.kz", f"Report {last_month} received")
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_connections() -> None:
-    """The worker and server hold connections to the test database; the test's own is closed
-    before the tables are emptied, so nothing waits on a lock at teardown."""
-    yield
-    connection.close()

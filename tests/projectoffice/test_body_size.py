@@ -12,14 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report
-from initiatives.periods import Period
-from initiatives.services.reports import report_create
 from projectoffice.body_size import REPORT_BODY_MARGIN, body_limit, uploads_refused
 from tests.conftest import token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_november")]
 
 
 class UnreadableBody:
@@ -37,13 +34,6 @@ def too_long(size: int) -> dict[str, object]:
         "CONTENT_TYPE": "multipart/form-data; boundary=BoUnDaRy",
         "wsgi.input": UnreadableBody(),
     }
-
-
-@pytest.fixture
-def report(coordinator_astana) -> Report:
-    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)):
-        return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
 
 
 def test_an_evidence_upload_over_the_limit_is_refused_with_a_message_on_the_page(

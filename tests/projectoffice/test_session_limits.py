@@ -8,10 +8,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from agencies.models import RegionalBranch
 from initiatives.models import Indicator, Report
-from initiatives.periods import Period
-from initiatives.services.reports import report_create
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -68,12 +65,6 @@ def test_the_idle_limit_is_a_setting(client: Client, clock, coordinator_astana, 
     log_in(client, "coordinator.astana")
     clock.shift(datetime.timedelta(minutes=16))
     assert not logged_in(client)
-
-
-@pytest.fixture
-def report(coordinator_astana) -> Report:
-    branch = RegionalBranch.objects.get(agency__code="gpo", region__kato="710000000")
-    return report_create(branch=branch, kind="monthly", period=Period.parse("2026-10"), user=coordinator_astana)
 
 
 def typed(report: Report) -> dict[str, str]:
