@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 
 
 class PeriodField(forms.CharField):
@@ -13,6 +14,8 @@ class PeriodField(forms.CharField):
     app that owns periods says how one is read and which may be given."""
 
     def __init__(self, *, parse: Callable[[str], Any], **kwargs: Any) -> None:
+        if kwargs.get("label"):  # as Django writes a model field's: "Period", like the others
+            kwargs["label"] = capfirst(kwargs["label"])
         super().__init__(**kwargs)
         self.parse = parse
 

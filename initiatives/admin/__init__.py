@@ -1,2 +1,2 @@
 from ..statistics import admin as statistics_admin  # noqa: F401  (registers the statistics import's admin)
-from . import exports, indicators, outbox, programme, releases, reports, values  # noqa: F401  (registers the admin classes)
+from . import exports, indicators, outbox, programme, regions, releases, reports, values  # noqa: F401  (registers the admin classes)

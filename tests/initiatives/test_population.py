@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 
 from initiatives.engine.summary import kpi_summary
-from initiatives.models import ApprovalState, Indicator, Value, ValueSource
+from initiatives.models import ApprovalState, Indicator, KpiRole, Value, ValueSource
 from initiatives.periods import Period, stock_counted_on, stock_period_at
+from initiatives.selectors.kpi_roles import kpi_of_role
+from initiatives.services.values import value_set
 from regions.models import Region
 from tests.factories import RegionFactory, ValueFactory
 
@@ -118,7 +120,23 @@ def test_the_region_admin_points_to_the_kpi_values_instead_of_holding_a_populati
     page = client.get(f"/admin/regions/region/{astana.pk}/change/").content.decode()
 
     assert 'name="population' not in page
-    assert "/admin/initiatives/value/?q=710000000" in page
+    population = kpi_of_role(KpiRole.POPULATION)
+    assert population is not None
+    assert f"/admin/initiatives/value/?indicator__id__exact={population.pk}&amp;q=710000000" in page
+    assert "none recorded" in page  # no population value yet
+
+    value_set(
+        indicator=population,
+        region=astana,
+        period=Period.year(2025),
+        value=Decimal(1638233),
+        source=ValueSource.MANUAL,
+        user=office,
+        approved=True,
+    )
+    page = client.get(f"/admin/regions/region/{astana.pk}/change/").content.decode()
+
+    assert "1\xa0638\xa0233 on 01.01.2026" in page
 
 
 # PostgreSQL: going back to before the move puts the columns back, and SQLite rebuilds the
