@@ -37,21 +37,20 @@ class RegionAdmin(RegionBaseAdmin):
         kept_there = _("Population is kept as dated values of the KPI whose role is population, in KPI values.")
         if region.pk is None or kpi is None:
             return format_html("{}", kept_there)
-        latest = regions_with_population(Region.objects.filter(pk=region.pk)).values_list(
-            "population", "population_period_end"
-        )[0]
+        found = regions_with_population(Region.objects.filter(pk=region.pk)).first()
+        people, period_end = getattr(found, "population", None), getattr(found, "population_period_end", None)
         now = (
             _("%(population)s on %(date)s")
             % {
-                "population": number_format(latest[0], 0, force_grouping=True),
-                "date": date_format(population_counted_on(latest[1]), "SHORT_DATE_FORMAT"),
+                "population": number_format(people, 0, force_grouping=True),
+                "date": date_format(population_counted_on(period_end), "SHORT_DATE_FORMAT"),
             }
-            if latest[0] is not None
+            if people is not None and period_end is not None
             else _("none recorded")
         )
         url = (
             reverse("admin:initiatives_value_changelist")
             + "?"
-            + urlencode({"indicator__id__exact": kpi.pk, "q": region.kato})
+            + urlencode({"indicator__id__exact": str(kpi.pk), "q": region.kato})
         )
         return format_html('{} {} <a href="{}">{}</a>', now, kept_there, url, _("This region's population values"))
