@@ -19,6 +19,9 @@ from ..selectors.public import NoSuchRelease, PublicChoice, PublicPage, public_c
 from ..selectors.words import column_labels, period_in_words, span_in_words
 from .links import asked, link
 
+# What the kept page's key holds (`lang` names its language): its links carry these alone.
+KEPT_PARAMETERS = frozenset({"kpi", "period", "lang"})
+
 
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
@@ -81,13 +84,13 @@ def _public_response(
             "period_options": [(p, period_in_words(p)) for p in page.periods],
             "charts": _public_charts(page),
             "language_links": _language_links(request, drop=drop),
-            "csv_link": link(request, drop=drop, format="csv"),
+            "csv_link": link(request, drop=drop, only=KEPT_PARAMETERS, format="csv"),
         },
     )
 
 
 def _language_links(request: HttpRequest, *, drop: set[str]) -> list[tuple[str, str]]:
-    return [(code, link(request, drop=drop, lang=code)) for code in ("kk", "ru", "en")]
+    return [(code, link(request, drop=drop, only=KEPT_PARAMETERS, lang=code)) for code in ("kk", "ru", "en")]
 
 
 def _public_charts(page: PublicPage) -> dict[str, Any]:

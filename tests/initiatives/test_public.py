@@ -56,6 +56,16 @@ def test_a_cached_public_page_costs_no_query(release, django_assert_num_queries)
         assert Client().get("/public/", {"kpi": "crime.theft"}).status_code == 200
 
 
+def test_the_kept_page_never_hands_one_readers_other_parameters_to_the_next(release) -> None:
+    first = Client().get("/public/", {"kpi": "crime.theft", "utm_source": "mail-to-anna"}).content.decode()
+    second = Client().get("/public/", {"kpi": "crime.theft"})
+
+    assert second["Cache-Control"] == "public, max-age=60"  # the page the first reader left
+    assert "utm_source" not in first
+    assert "mail-to-anna" not in second.content.decode()
+    assert "kpi=crime.theft&amp;format=csv" in second.content.decode()
+
+
 def test_the_public_pages_queries_do_not_grow_with_regions_or_kpis(
     release, office, second_office, assert_queries_do_not_grow
 ) -> None:
