@@ -15,7 +15,7 @@ from regions.models import Region
 
 from ..models import Indicator, Value, ValueSource
 from ..periods import Period, period_over
-from ..services.values import value_check_version, value_delete, value_set, values_approve
+from ..services.values import value_check_version, value_delete, value_set, values_approve, values_delete
 from .filters import TopRegionFilter, YearFilter
 from .history import WorkflowHistoryAdmin
 
@@ -182,9 +182,8 @@ class ValueAdmin(WorkflowHistoryAdmin):
         value_delete(value=obj, user=request.user)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
-        # Each through the service, as one is (the admin lets no official figure get here).
-        for value in queryset.order_by("pk"):
-            value_delete(value=value, user=request.user)  # type: ignore[arg-type]
+        # Through the service, all or none (the admin lets no official figure get here).
+        values_delete(values=queryset.order_by("pk"), user=request.user)  # type: ignore[arg-type]
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

@@ -1,6 +1,6 @@
 """Writes of KPI values. Every write keeps the old number in history."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -118,6 +118,17 @@ def value_delete(*, value: Value, user: User | None, version: str | None = None)
     audited(row, user)
     row.delete()
     rollups_refresh_later([row.indicator_id])
+
+
+@transaction.atomic
+def values_delete(*, values: Iterable[Value], user: User | None) -> int:
+    """Delete several values as one action: all or none (an official figure among them
+    refuses the lot), the figures recomputed once after. How many were deleted."""
+    deleted = 0
+    for value in values:
+        value_delete(value=value, user=user)
+        deleted += 1
+    return deleted
 
 
 class StaleValueError(ValidationError):

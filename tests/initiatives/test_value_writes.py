@@ -9,7 +9,7 @@ from django.test import Client
 
 from initiatives.models import Value, ValueSource
 from initiatives.periods import Period
-from initiatives.services.values import StaleValueError, ValueExists, value_delete, value_set
+from initiatives.services.values import StaleValueError, ValueExists, value_delete, value_set, values_delete
 from tests.factories import ValueFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("early_october")]
@@ -104,6 +104,18 @@ def test_the_admins_deletes_go_through_the_service_and_never_reach_an_official_f
     assert list(Value.objects.all()) == [official]
     for gone in [*typed, one]:
         assert Value.history.filter(id=gone.pk, history_type="-").get().history_user == office
+
+
+def test_several_values_deleted_at_once_go_all_or_none(office) -> None:
+    typed = [ValueFactory(source=ValueSource.MANUAL, approved=False, period=p) for p in ("2025-07", "2025-08")]
+    official = ValueFactory(source=ValueSource.IMPORT, approved=True, period="2025-09", indicator=typed[0].indicator)
+
+    with pytest.raises(PermissionDenied):  # the official figure comes last: the first two stay
+        values_delete(values=[*typed, official], user=office)
+    assert Value.objects.count() == 3
+
+    assert values_delete(values=typed, user=office) == 2
+    assert list(Value.objects.all()) == [official]
 
 
 def test_an_official_figure_is_not_overwritten_by_hand(office) -> None:
