@@ -15,7 +15,7 @@ from regions.models import Region
 
 from ..models import Indicator, Value, ValueSource
 from ..periods import Period, period_over
-from ..services.values import value_check_version, value_delete, value_set, values_approve, values_delete
+from ..services.values import ValueExists, value_check_version, value_delete, value_set, values_approve, values_delete
 from .filters import TopRegionFilter, YearFilter
 from .history import WorkflowHistoryAdmin
 
@@ -68,23 +68,16 @@ class ValueAdminForm(forms.ModelForm[Value]):
         if not (isinstance(indicator, Indicator) and isinstance(region, Region) and isinstance(period, Period)):
             return
         there = (
-            Value.objects.filter(indicator=indicator, region=region).for_period(period).exclude(pk=self.instance.pk)
-        ).first()
-        if there is not None:
+            Value.objects.filter(indicator=indicator, region=region)
+            .for_period(period)
+            .exclude(pk=self.instance.pk)
+            .select_related("indicator", "region")
+            .first()
+        )
+        if there is not None:  # the service's refusal, in its words, with the way there
             link = reverse("admin:initiatives_value_change", args=[there.pk])
             raise forms.ValidationError(
-                format_html(
-                    '{} <a href="{}">{}</a>',
-                    _("%(kpi)s for %(region)s, %(period)s already has a value: %(value)s. Nothing was saved.")
-                    % {
-                        "kpi": indicator.name,
-                        "region": region,
-                        "period": period,
-                        "value": indicator.shown(there.value),
-                    },
-                    link,
-                    _("Open it to change it."),
-                ),
+                format_html('{} <a href="{}">{}</a>', ValueExists(there).message, link, _("Open it to change it.")),
                 code="value_exists",
             )
 
