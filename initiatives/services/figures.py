@@ -12,11 +12,9 @@ from django.utils import timezone, translation
 from projectoffice.queueing import send
 
 from ..engine import rollup_tables
-from ..engine.facts import RollupBook, rules_of
-from ..engine.figure_state import FigureState, dashboard_span, latest_complete_span
-from ..engine.summary import summary_rules
+from ..engine.figure_state import FigureState
 from ..models import Indicator, RollupCheck
-from ..periods import Month
+from ..selectors.dashboard import default_span
 from ..selectors.summary_cache import summary_cached
 
 # Differences written into a check's record at most (the count says how many there were).
@@ -72,18 +70,14 @@ def rollups_refresh(indicator_ids: Iterable[int]) -> int:
     and keep it in the cache for the first reader. Returns how many summaries were computed."""
     state = FigureState.now()
     reading = state.kpis_reading(indicator_ids)  # population is among what every summary reads
-    last = dashboard_span(Month.from_date(timezone.localdate())).end
+    today = timezone.localdate()
     done = 0
     kpis = Indicator.objects.active().select_related("numerator__numerator", "denominator__denominator")
     for indicator in kpis.order_by("code"):
         if indicator.pk not in reading:
             continue
-        rules = rules_of(indicator)
-        # The book the dashboard chooses its span on (`selectors.dashboard.default_span`).
-        book = RollupBook(
-            rules=summary_rules(rules), region=None, earliest=Month(last.year - 1, 1), latest=Month(last.year, 12)
-        )
-        span = latest_complete_span(book, rules, None, last.year, last)
+        # The span the dashboard opens on, chosen (and kept) as the dashboard chooses it.
+        span = default_span(indicator=indicator, region=None, today=today, state=state)
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 summary_cached(indicator=indicator, region=None, span=span, state=state)

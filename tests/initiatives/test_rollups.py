@@ -9,10 +9,11 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from initiatives.engine.figure_state import dashboard_span
+from initiatives.engine.figure_state import FigureState, dashboard_span
 from initiatives.models import Indicator, Target, Value
 from initiatives.periods import Month, Period
 from initiatives.selectors import summary_cache
+from initiatives.selectors.dashboard import default_span
 from initiatives.selectors.summary_cache import summary_cached
 from initiatives.services.figures import rollups_refresh
 from initiatives.services.values import value_set
@@ -121,6 +122,16 @@ def test_population_changing_recomputes_every_kpi(monkeypatch) -> None:
     with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
         population = Indicator.objects.get(code="population")
         assert rollups_refresh([population.pk]) == 3 * Indicator.objects.active().count()
+
+
+def test_the_worker_leaves_the_dashboards_opening_span_ready_for_its_first_reader(
+    registered, django_assert_num_queries
+) -> None:
+    with time_machine.travel(datetime.datetime(2025, 10, 5, 9, tzinfo=datetime.UTC)):
+        rollups_refresh([registered.pk])
+        state = FigureState.now()
+        with django_assert_num_queries(0):  # from the cache, no book read to choose it
+            default_span(indicator=registered, region=None, today=datetime.date(2025, 10, 5), state=state)
 
 
 def test_a_cache_that_is_down_costs_speed_not_numbers(registered, settings) -> None:
