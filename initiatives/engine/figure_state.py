@@ -11,6 +11,7 @@ selectors' business (`selectors/summary_cache.py`), and having the worker recomp
 after a change the services' (`services/figures.py`); nothing here caches or queues.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,6 +55,11 @@ class FigureState:
                     catalogue[number] = (name, numerator, denominator, KpiRole.POPULATION in roles_of(role))
         return cls(versions, catalogue)
 
+    @functools.cached_property
+    def reads(self) -> dict[int, tuple[int, ...]]:
+        """What each KPI's summary reads (`_reads`), worked out once per state."""
+        return _reads(self.catalogue)
+
     def indicator_id(self, code: str) -> int | None:
         return next((pk for pk, (c, *_rest) in self.catalogue.items() if c == code), None)
 
@@ -62,7 +68,7 @@ class FigureState:
         region, the span, the comparison, the language, the counters of what it reads, the
         engine's code). The selectors keep the summary under it, and its rendered forms
         (`selectors/summary_cache.py`)."""
-        read = _reads(self.catalogue).get(indicator_id, (indicator_id,))
+        read = self.reads.get(indicator_id, (indicator_id,))
         fingerprint = (
             tuple(self.versions.get(f"kpi:{pk}", 0) for pk in read),
             *(self.versions.get(key, 0) for key in ("targets", "regions", "indicators")),
@@ -74,7 +80,7 @@ class FigureState:
         """The KPIs whose summaries read any of these: themselves, formulas over them at
         any depth; all of them when population changed (every rate reads it)."""
         ids = set(changed)
-        return {pk for pk, read in _reads(self.catalogue).items() if ids & set(read)}
+        return {pk for pk, read in self.reads.items() if ids & set(read)}
 
 
 def _reads(catalogue: Catalogue) -> dict[int, tuple[int, ...]]:
