@@ -39,7 +39,7 @@ run: seed
 
 ## Background jobs (need REDIS_URL; without it tasks run in the web process). Every queue,
 ## or some: `make worker QUEUES=exports` (docs/background-jobs.md: one worker per queue).
-QUEUES ?= imports,exports,notices,rollups
+QUEUES ?= imports,exports,notices,rollups,forecasts
 worker: install
 	$(BIN)/celery -A projectoffice worker --loglevel INFO --queues $(QUEUES)
 

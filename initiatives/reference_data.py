@@ -56,6 +56,7 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
     fields = {f.name for f in indicator_model._meta.get_fields()}
     has_group = "group" in fields
     has_role = "role" in fields
+    has_forecast = "forecast" in fields
     agencies = {a.code: a for a in agency_model.objects.all()}
     by_code = {}
     changed = 0
@@ -73,6 +74,7 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
             "name_en": row["name_en"],
             **({"group": row["group"]} if has_group else {}),
             **({"role": row["role"]} if has_role else {}),
+            **({"forecast": row.get("forecast", "") == "yes"} if has_forecast else {}),
         }
         indicator = indicator_model.objects.filter(code=row["code"]).first()
         if indicator is None:

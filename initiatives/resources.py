@@ -153,6 +153,7 @@ class IndicatorResource(SafeCellsResource):
             "decimal_places",
             "is_active",
             "role",
+            "forecast",
         ]
         export_order = fields
         skip_unchanged = True

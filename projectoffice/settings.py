@@ -221,8 +221,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue per kind of work, so that a pile of one never holds up another: `make worker`
 # (and a bare `celery worker`) consumes them all; `-Q imports` and so on, one worker per
 # queue (docs/background-jobs.md). Quick housekeeping (the sweeps, the takeover, reminders)
-# goes with the notices.
-CELERY_QUEUES = ("imports", "exports", "notices", "rollups")
+# goes with the notices. Forecasts (minutes of model fitting per KPI) have their own queue,
+# so a month's refit never holds up an import or a notice.
+CELERY_QUEUES = ("imports", "exports", "notices", "rollups", "forecasts")
 CELERY_TASK_QUEUES = [Queue(name) for name in CELERY_QUEUES]  # type: ignore[no-untyped-call]
 CELERY_TASK_DEFAULT_QUEUE = "notices"
 CELERY_TASK_ROUTES = {
@@ -230,6 +231,10 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.build_export": {"queue": "exports"},
     "initiatives.tasks.refresh_rollups": {"queue": "rollups"},
     "initiatives.tasks.check_rollups": {"queue": "rollups"},
+    "initiatives.tasks.run_forecast": {"queue": "forecasts"},
+    "initiatives.tasks.forecast_after_import": {"queue": "forecasts"},
+    "initiatives.tasks.forecast_month": {"queue": "forecasts"},
+    "initiatives.tasks.backtest_week": {"queue": "forecasts"},
     "initiatives.tasks.deliver_notice": {"queue": "notices"},
     "initiatives.tasks.deliver_pending_notices": {"queue": "notices"},
     "initiatives.tasks.send_reminders": {"queue": "notices"},
@@ -259,6 +264,13 @@ CELERY_BEAT_SCHEDULE = {
     "take-over-jobs": {"task": "initiatives.tasks.take_over_jobs", "schedule": float(JOBS_TAKEOVER_SECONDS)},
     # Compares the KPI engine's rollups with the values; /healthz reports a drift.
     "check-rollups": {"task": "initiatives.tasks.check_rollups", "schedule": crontab(hour=3, minute=30)},
+    # The month's forecasts, once the statistics of the month before are in (the 16th, 04:00
+    # Almaty), one task per KPI; and the weekly backtest that scores them (Sunday, 02:30).
+    "forecast-month": {
+        "task": "initiatives.tasks.forecast_month",
+        "schedule": crontab(day_of_month=16, hour=4, minute=0),
+    },
+    "backtest-week": {"task": "initiatives.tasks.backtest_week", "schedule": crontab(day_of_week=0, hour=2, minute=30)},
     # Erases citizens' personal data whose retention period is over (the counts stay).
     "erase-citizen-personal-data": {
         "task": "citizens.tasks.erase_expired_personal_data",

@@ -260,3 +260,139 @@ def monthly_submitted(branch: RegionalBranch, period: str, when: str, user: Any,
             report=report, version=report.version, values={kpi: (Decimal(3), "")}, narrative="", user=user
         )
         return report_submit(report=report, version=report.version, user=user)
+
+
+def stored_forecast(
+    indicator: Indicator,
+    *,
+    origin: str = "2026-10",
+    regions: list[Region] | None = None,
+    level_of_nodes: dict[int, int] | None = None,
+    monthly: dict[int | None, float] | None = None,
+    as_of: datetime.datetime | None = None,
+    relative_mae: float = 0.8,
+) -> Any:
+    """A finished forecast run of `indicator` at `origin`, as a run's job stores it, with
+    its calibration backtest: the nation and `regions` (first-level ones by default: the
+    nation's figure is the sum of theirs), each forecast at `monthly[region_id]` a month
+    (the nation's at the sum), ranges of ±10% and ±20%, year-ends, and backtest scores
+    whose relative MAE is `relative_mae` at every level and horizon. Coherent by
+    construction; for the tests of the readers (API, pages), not of the fitting."""
+    from django.utils import timezone
+
+    from initiatives.models import (
+        BacktestScore,
+        ForecastKind,
+        ForecastPoint,
+        ForecastRun,
+        ForecastStatus,
+        ForecastTrigger,
+        ForecastYearEnd,
+    )
+
+    month = Month(int(origin[:4]), int(origin[5:7]))
+    moment = as_of or timezone.now()
+    regions = regions if regions is not None else list(Region.objects.filter(level=1).order_by("kato")[:3])
+    monthly = monthly or {}
+    own = {r.pk: Decimal(str(monthly.get(r.pk, 100.0 + 10 * i))) for i, r in enumerate(regions)}
+    levels = level_of_nodes or {r.pk: (1 if r.level == 1 else 2) for r in regions}
+    nation = sum((own[r.pk] for r in regions if levels[r.pk] == 1), Decimal(0))
+    backtest = ForecastRun.objects.create(
+        indicator=indicator,
+        kind=ForecastKind.BACKTEST,
+        status=ForecastStatus.DONE,
+        origin=month.first_day,
+        as_of=moment,
+        origins=12,
+        trigger=ForecastTrigger.COMMAND,
+        method="mint_shrink",
+        started_at=moment,
+        finished_at=moment,
+        detail={"year_end": {str(level): {"mint_shrink": 10.0, "estimate": 20.0} for level in (0, 1, 2)}},
+    )
+    run = ForecastRun.objects.create(
+        indicator=indicator,
+        kind=ForecastKind.FORECAST,
+        status=ForecastStatus.DONE,
+        origin=month.first_day,
+        as_of=moment,
+        trigger=ForecastTrigger.COMMAND,
+        calibration=backtest,
+        method="mint_shrink",
+        started_at=moment,
+        finished_at=moment,
+        series=1 + len(regions),
+    )
+    nodes: list[tuple[Region | None, int, Decimal]] = [(None, 0, nation)] + [
+        (r, levels[r.pk], own[r.pk]) for r in regions
+    ]
+    points, ends = [], []
+    two = Decimal("0.01")
+    for region, level, number in nodes:
+        for horizon in range(1, 13):
+            points.append(
+                ForecastPoint(
+                    run=run,
+                    region=region,
+                    level=level,
+                    period=month.plus(horizon).first_day,
+                    horizon=horizon,
+                    value=number,
+                    lower_80=(number * Decimal("0.9")).quantize(two),
+                    upper_80=(number * Decimal("1.1")).quantize(two),
+                    lower_95=(number * Decimal("0.8")).quantize(two),
+                    upper_95=(number * Decimal("1.2")).quantize(two),
+                    benchmark=(number * Decimal("1.05")).quantize(two),
+                )
+            )
+        left = 12 - month.month if month.month < 12 else 12
+        actual = number * (12 - left)
+        value_ = actual + number * left
+        ends.append(
+            ForecastYearEnd(
+                run=run,
+                region=region,
+                level=level,
+                year=month.plus(1).year,
+                months_left=left,
+                actual_to_origin=actual,
+                value=value_,
+                lower_80=(value_ - number * left * Decimal("0.1")).quantize(two),
+                upper_80=(value_ + number * left * Decimal("0.1")).quantize(two),
+                lower_95=(value_ - number * left * Decimal("0.2")).quantize(two),
+                upper_95=(value_ + number * left * Decimal("0.2")).quantize(two),
+                benchmark=(value_ * Decimal("1.02")).quantize(two),
+                errors=[(k - 10) / 10 for k in range(21)],
+                scale=float(number) * left / 10 or 1.0,
+            )
+        )
+    ForecastPoint.objects.bulk_create(points)
+    ForecastYearEnd.objects.bulk_create(ends)
+    scores = []
+    for back in range(1, 13):
+        b = month.plus(-back)
+        for level in (0, 1, 2):
+            for horizon in range(1, 13):
+                if b.plus(horizon).index > month.index:
+                    continue
+                for method, ratio in (("mint_shrink", relative_mae), ("seasonal_naive", 1.0)):
+                    scores.append(
+                        BacktestScore(
+                            run=backtest,
+                            indicator=indicator,
+                            origin=b.first_day,
+                            level=level,
+                            horizon=horizon,
+                            method=method,
+                            count=10,
+                            abs_error_sum=100.0 * ratio,
+                            benchmark_abs_error_sum=100.0,
+                            scaled_abs_error_sum=10.0 * ratio,
+                            error_sum=1.0,
+                            ranged=10,
+                            inside_80=8,
+                            inside_95=10,
+                        )
+                    )
+    BacktestScore.objects.bulk_create(scores)
+    return run

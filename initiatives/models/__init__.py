@@ -1,3 +1,14 @@
+from ..forecasts.models import (
+    BacktestErrors,
+    BacktestScore,
+    ForecastKind,
+    ForecastLevel,
+    ForecastPoint,
+    ForecastRun,
+    ForecastStatus,
+    ForecastTrigger,
+    ForecastYearEnd,
+)
 from ..statistics.models import ImportBatch, ImportStatus
 from .exports import Export, ExportFormat, ExportStatus
 from .indicators import (
@@ -28,6 +39,15 @@ from .rollups import NATION, FigureVersion, Rollup, RollupCheck
 from .values import ApprovalState, Value, ValueQuerySet, ValueSource
 
 __all__ = [
+    "BacktestErrors",
+    "BacktestScore",
+    "ForecastKind",
+    "ForecastLevel",
+    "ForecastPoint",
+    "ForecastRun",
+    "ForecastStatus",
+    "ForecastTrigger",
+    "ForecastYearEnd",
     "NATION",
     "Aggregation",
     "ApprovalState",

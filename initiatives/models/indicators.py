@@ -124,6 +124,12 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
             found |= with_role_q(role)
         return self.filter(found)
 
+    def forecast(self) -> "IndicatorQuerySet":
+        """The KPIs the forecasting centre forecasts: the monthly counts of the offences
+        group summed over time, and any KPI the catalogue marks (`forecast`)."""
+        offences = Q(group=IndicatorGroup.OFFENCES, unit=Unit.COUNT, aggregation_time=Aggregation.SUM)
+        return self.active().filter(offences | Q(forecast=True), numerator__isnull=True).order_by("code")
+
     def without_role(self, role: str) -> "IndicatorQuerySet":
         return self.exclude(with_role_q(role))
 
@@ -170,6 +176,12 @@ class Indicator(NamedInThreeLanguages, Timestamped):
             "What the tracker uses this KPI for, as words separated by spaces (e.g. 'headline card'); "
             "empty for most KPIs. Every role but 'card' belongs to one KPI at most."
         ),
+    )
+    # Forecast by the forecasting centre although not a count of the offences group (those are always).
+    forecast = models.BooleanField(
+        _("forecast"),
+        default=False,
+        help_text=_("Forecast monthly with ranges (the offence counts are forecast whatever this says)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
