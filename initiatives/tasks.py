@@ -8,6 +8,14 @@ from django.db import InterfaceError, OperationalError
 from projectoffice.jobs import JOB_TASK_RETRY
 from projectoffice.queueing import requeue_orphans, requeue_unknown
 
+from .forecasts.jobs import (
+    forecast_job_run,
+    forecast_kpis,
+    forecast_runs_orphaned,
+    forecast_runs_request,
+    forecast_runs_to_requeue,
+)
+from .forecasts.models import ForecastKind, ForecastTrigger
 from .services.figures import rollups_check, rollups_refresh
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 from .statistics.jobs import (
@@ -99,4 +107,39 @@ def take_over_jobs() -> dict[str, int]:
     return {
         "imports": requeue_orphans(run_statistics_import, import_jobs_orphaned()),
         "exports": requeue_orphans(build_export, exports_orphaned()),
+        "forecasts": requeue_orphans(run_forecast, forecast_runs_orphaned())
+        + requeue_unknown(run_forecast, forecast_runs_to_requeue()),
     }
+
+
+@shared_task(**JOB_TASK_RETRY)
+def run_forecast(run_id: int) -> str:
+    """One KPI's forecast or backtest (one process: the model libraries run single-threaded
+    in a worker); returns how it ended."""
+    return str(forecast_job_run(run_id=run_id).status)
+
+
+@shared_task
+def forecast_after_import(batch_id: int, indicator_ids: list[int]) -> int:
+    """After an import that changed values: a forecast run per KPI it changed, one task
+    each (a KPI whose run still waits gets no second one); how many were queued."""
+    from .models import ImportBatch
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    kpis = [k for k in forecast_kpis() if k.pk in set(indicator_ids)]
+    return len(forecast_runs_request(indicators=kpis, trigger=ForecastTrigger.IMPORT, import_batch=batch))
+
+
+@shared_task
+def forecast_month() -> int:
+    """The 16th of each month (beat): every forecast KPI refit at its latest complete month."""
+    return len(forecast_runs_request(indicators=forecast_kpis(), trigger=ForecastTrigger.SCHEDULE))
+
+
+@shared_task
+def backtest_week() -> int:
+    """Weekly (beat): every forecast KPI backtested at its latest complete month, so the
+    track record and the ranges follow the newest data."""
+    return len(
+        forecast_runs_request(indicators=forecast_kpis(), trigger=ForecastTrigger.SCHEDULE, kind=ForecastKind.BACKTEST)
+    )

@@ -18,6 +18,7 @@ from django.db import connection
 # The first half of the lock key, one per kind of job (the second half is the job's id).
 IMPORT_JOBS = 7201
 EXPORT_JOBS = 7202
+FORECAST_JOBS = 7203
 
 
 def _key_of(job_id: int) -> int:

@@ -244,6 +244,10 @@ CELERY_TASK_ROUTES = {
     "citizens.tasks.erase_expired_personal_data": {"queue": "notices"},
     "citizens.tasks.sync_citizen_kpis": {"queue": "notices"},
 }
+# After a statistics import that changed values, the worker refits the forecasts of the
+# KPIs it changed (initiatives/forecasts/jobs.py). Without a broker, tasks would run inside
+# the import's request for minutes: then `python manage.py forecast` does it by hand.
+FORECASTS_AFTER_IMPORT = env.bool("FORECASTS_AFTER_IMPORT", default=bool(REDIS_URL))
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # How often beat looks for imports and exports whose worker died: a dead worker's job is

@@ -59,8 +59,12 @@ ENTRY_MODULES = {
 }
 # Services and selectors inside a feature's package (`initiatives/statistics/`), which the
 # rules below, reading the part after the app, would not see.
-SERVICE_MODULES = {"initiatives.statistics.services", "initiatives.statistics.jobs"}
-SELECTOR_MODULES = {"initiatives.statistics.selectors"}
+SERVICE_MODULES = {"initiatives.statistics.services", "initiatives.statistics.jobs", "initiatives.forecasts.jobs"}
+SELECTOR_MODULES = {
+    "initiatives.statistics.selectors",
+    "initiatives.forecasts.selectors",
+    "initiatives.forecasts.series",
+}
 # The order of the apps: each may import those before it, never those after.
 # The citizen register reads agencies and regions and feeds initiatives' KPI values
 # through an initiatives service; initiatives knows nothing of it.

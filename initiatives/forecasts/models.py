@@ -60,7 +60,8 @@ class ForecastRun(Job):
     # The last month whose values the run read (its first day).
     origin = models.DateField(_("origin"))
     # The moment whose committed values the run read (docs/publishing.md's rule).
-    as_of = models.DateTimeField(_("data as of"))
+    # Null until the run starts when none was asked: then the moment it starts.
+    as_of = models.DateTimeField(_("data as of"), null=True, blank=True)
     # A backtest: how many rolling origins before `origin` it refits at.
     origins = models.PositiveSmallIntegerField(_("backtest origins"), default=0)
     trigger = models.CharField(_("started by"), max_length=10, choices=ForecastTrigger.choices)

@@ -98,7 +98,9 @@ def probability_meets_target(year_end: ForecastYearEnd, direction: str, target: 
     if target is None or not year_end.errors:
         return None
     value, scale, threshold = float(year_end.value), year_end.scale, float(target)
-    outcomes = [max(0.0, value + float(e) * scale) for e in year_end.errors]
+    # The year cannot end below what is counted already.
+    floor = float(year_end.actual_to_origin)
+    outcomes = [max(floor, value + float(e) * scale) for e in year_end.errors]
     if direction == Direction.LOWER_IS_BETTER:
         good = sum(1 for y in outcomes if y <= threshold)
     else:

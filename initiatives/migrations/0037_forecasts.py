@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("origin", models.DateField(verbose_name="origin")),
-                ("as_of", models.DateTimeField(verbose_name="data as of")),
+                ("as_of", models.DateTimeField(blank=True, null=True, verbose_name="data as of")),
                 ("origins", models.PositiveSmallIntegerField(default=0, verbose_name="backtest origins")),
                 (
                     "trigger",
