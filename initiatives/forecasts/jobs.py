@@ -378,11 +378,11 @@ def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int],
                             inside_95=inside_95,
                         )
                     )
-                    rows = [(False, [round(s, 6) for s in scaled])]
+                    rows = [(False, scaled)]
                     c = cumulative[:, h - 1]
                     c_seen = ~np.isnan(c)
                     if c_seen.any():
-                        rows.append((True, [round(s, 6) for s in (c[c_seen] / scale[c_seen]).tolist()]))
+                        rows.append((True, (c[c_seen] / scale[c_seen]).tolist()))
                     for is_cumulative, found in rows:
                         errors_rows.append(
                             BacktestErrors(
@@ -614,6 +614,6 @@ def _year_end(
         "lower_95": _two(max(actual, value - widths[1] * scale)),
         "upper_95": _two(value + widths[1] * scale),
         "benchmark": _two(actual + float(made.points[_fitting().BENCHMARK][i, :left].sum())),
-        "errors": [round(e, 4) for e in errors[:KEPT_ERRORS]],
+        "errors": errors[:KEPT_ERRORS],
         "scale": scale,
     }

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from projectoffice.numbers import rounded
 from regions.kato import kato_prefix
 from regions.models import Region
 
@@ -105,7 +106,7 @@ def probability_meets_target(year_end: ForecastYearEnd, direction: str, target: 
         good = sum(1 for y in outcomes if y <= threshold)
     else:
         good = sum(1 for y in outcomes if y >= threshold)
-    return round(good / len(outcomes), 4)
+    return good / len(outcomes)
 
 
 @dataclass(frozen=True)
@@ -167,11 +168,11 @@ class TrackRecord:
     last_origin: datetime.date | None
 
     @property
-    def closer_percent(self) -> float | None:
-        """How much closer than seasonal naive, in % (negative: further)."""
+    def closer_percent(self) -> Decimal | None:
+        """How much closer than seasonal naive, in whole % (negative: further)."""
         if self.near.relative_mae is None:
             return None
-        return round((1 - self.near.relative_mae) * 100, 0)
+        return rounded(Decimal(repr((1 - self.near.relative_mae) * 100)), 0)
 
     @property
     def worse_than_benchmark(self) -> bool:
