@@ -48,7 +48,7 @@ from projectoffice.jobs import Failure, JobFailed, job_end, job_run
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
 
-from ..models import ImportBatch, Indicator
+from ..models import ImportBatch, Indicator, KpiRole
 from ..periods import Month
 from .models import (
     BacktestErrors,
@@ -92,7 +92,9 @@ def forecast_kpis(codes: Iterable[str] | None = None) -> list[Indicator]:
     an unknown or unforecast code is refused by name."""
     kpis = list(Indicator.objects.forecast())
     if not codes:
-        return kpis
+        # The KPIs pages open on first (the headline, then the cards), so a first run of
+        # them all shows its most read forecasts soonest.
+        return sorted(kpis, key=lambda k: (not k.has_role(KpiRole.HEADLINE), not k.has_role(KpiRole.CARD), k.code))
     by_code = {k.code: k for k in kpis}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
