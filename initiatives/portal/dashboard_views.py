@@ -164,7 +164,11 @@ def forecasts(request: HttpRequest) -> HttpResponse:
                 % {"kpi": kpi.indicator.name, "level": level.level_name},
                 reference_words=_("same month last year"),
             )
-    return render(request, "portal/dashboard_forecasts.html", {"records": records})
+    return render(
+        request,
+        "portal/dashboard_forecasts.html",
+        {"records": [k for k in records if k.run], "waiting": [k for k in records if not k.run]},
+    )
 
 
 @login_required

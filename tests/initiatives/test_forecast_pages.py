@@ -261,19 +261,27 @@ def test_a_kpi_without_a_run_says_how_forecasts_are_made_and_a_run_under_way_is_
     from initiatives.models import ForecastRun, ForecastStatus, ForecastTrigger
 
     theft = Indicator.objects.get(code="crime.theft")
-    ForecastRun.objects.create(
-        indicator=theft,
-        status=ForecastStatus.RUNNING,
-        origin=Month(2026, 10).first_day,
-        as_of="2026-12-07T04:00Z",
-        trigger=ForecastTrigger.COMMAND,
-    )
+    fraud = Indicator.objects.get(code="crime.fraud")
+    stored_forecast(fraud)
+    for kpi in (theft, fraud):  # a first run of thefts, a second one of fraud
+        ForecastRun.objects.create(
+            indicator=kpi,
+            status=ForecastStatus.RUNNING,
+            origin=Month(2026, 11).first_day,
+            as_of="2026-12-07T04:00Z",
+            trigger=ForecastTrigger.COMMAND,
+        )
     client.force_login(office)
-    shown = records(client.get("/dashboard/forecasts/").content.decode())
-    assert "No forecast yet: the forecasts are computed by the worker" in shown["crime.fraud"]
-    assert "python manage.py forecast" in shown["crime.fraud"]
-    assert "A forecast run is under way" in shown["crime.theft"] and "No forecast yet" in shown["crime.theft"]
-    assert "under way" not in shown["crime.fraud"]
+    page = client.get("/dashboard/forecasts/").content.decode()
+    waiting = page.split('id="not-yet"')[1].split("</section>")[0]
+    assert "No forecast yet: the forecasts are computed by the worker" in waiting
+    assert "python manage.py forecast" in waiting
+    theft_item = waiting.split('data-kpi="crime.theft"')[1].split("</li>")[0]
+    assert "a forecast run is under way" in theft_item
+    robbery = waiting.split('data-kpi="crime.robbery"')[1].split("</li>")[0]
+    assert "under way" not in robbery
+    assert "crime.fraud" not in waiting
+    assert "A forecast run is under way; this page shows the previous one" in records(page)["crime.fraud"]
 
 
 def test_the_track_record_page_is_in_kazakh_and_russian(client: Client, office) -> None:
