@@ -31,7 +31,7 @@ def forecast(monthly_figures) -> None:  # type: ignore[no-untyped-def]
             regions=regions,
             monthly={r.pk: 400 * (1 + n / 10) for n, r in enumerate(regions)},
         )
-    Target.objects.create(indicator=registered, region=None, year=2026, target_value=Decimal(192_000))
+    Target.objects.create(indicator=registered, region=None, year=2026, target_value=Decimal(187_500))
 
 
 def open_page(browser, live_server, *, width: int, locale: str = "en-GB"):  # type: ignore[no-untyped-def]
