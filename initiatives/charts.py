@@ -6,7 +6,8 @@ colour-blind-safe Blues and PuOr for the map) stay apart for colour-blind reader
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.formats import get_format
@@ -87,14 +88,47 @@ def no_data(words: str) -> SafeString:
     return format_html('<p class="muted no-data">{}</p>', words)
 
 
+@dataclass(frozen=True)
+class FanMonth:
+    """One month of a forecast drawn after the actuals: its place on the chart's months,
+    the point forecast and its 80% and 95% ranges."""
+
+    index: int
+    value: Decimal
+    lower_80: Decimal
+    upper_80: Decimal
+    lower_95: Decimal
+    upper_95: Decimal
+
+
+@dataclass(frozen=True)
+class Fan:
+    """A forecast's fan: its months, and the last actual it starts from (index, value),
+    where there is one just before its first month."""
+
+    months: Sequence[FanMonth]
+    start: tuple[int, Decimal] | None
+    run: int
+    words: str  # what the fan is, for a reader who cannot see it (and on hover)
+
+
 def trend(
-    labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]], *, title: str, places: int = 0
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Decimal | None]]],
+    *,
+    title: str,
+    places: int = 0,
+    fan: Fan | None = None,
 ) -> SafeString:
     """Monthly lines, one per year, the newest first in `series`; a month without a
-    complete figure breaks the line rather than dropping it to zero."""
+    complete figure breaks the line rather than dropping it to zero. A `fan` continues the
+    newest line with the forecast: its 95% band (lighter), its 80% band and the point
+    forecast dashed, so it reads in print and without colour."""
     # Room on the left for the numbers, on the right for December, above for the key.
     width, height, left, right, bottom, top = 640, 240, 78, 24, 28, 40
     known = [v for _name, values in series for v in values if v is not None]
+    if fan is not None and fan.months:
+        known += [m.upper_95 for m in fan.months] + [m.lower_95 for m in fan.months]
     if not known:
         return no_data(_("No complete figure for any month of this span yet."))
     axis = ticks(min(0.0, *map(float, known)), max(map(float, known)), places)
@@ -137,6 +171,8 @@ def trend(
                 label,
             )
         )
+    if fan is not None and fan.months:
+        parts.append(_fan(fan, labels, places, lambda i: left + i * step, y))
     for n, (name, values) in enumerate(series):
         colour = LINE_COLOURS[n % len(LINE_COLOURS)]
         dash = "" if n == 0 else ' stroke-dasharray="6 4"'
@@ -179,6 +215,134 @@ def trend(
                 name,
             )
         )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
+
+
+def _fan(
+    fan: Fan, labels: Sequence[str], places: int, x: Callable[[int], float], y: Callable[[Decimal], float]
+) -> SafeString:
+    """The fan's bands as polygons (upper edge left to right, lower edge back), its point
+    forecast as a dashed line with a marked point per month whose title and data
+    attributes carry the numbers."""
+    months = list(fan.months)
+    # Each edge: the month's place and its numbers (value, 80% low/high, 95% low/high); the
+    # last actual starts every band at its own value, so the fan opens from it.
+    edges: list[tuple[int, tuple[Decimal, ...]]] = [(fan.start[0], (fan.start[1],) * 5)] if fan.start else []
+    edges += [(m.index, (m.value, m.lower_80, m.upper_80, m.lower_95, m.upper_95)) for m in months]
+
+    def band(low: int, high: int) -> str:
+        upper = [f"{x(i):.1f},{y(n[high]):.1f}" for i, n in edges]
+        lower = [f"{x(i):.1f},{y(n[low]):.1f}" for i, n in reversed(edges)]
+        return " ".join(upper + lower)
+
+    line = " ".join(f"{x(i):.1f},{y(n[0]):.1f}" for i, n in edges)
+    parts = [
+        format_html('<g class="fan" data-run="{}"><title>{}</title>', fan.run, fan.words),
+        format_html('<polygon class="band-95" points="{}" fill="#0072B2" fill-opacity="0.12"/>', band(3, 4)),
+        format_html(
+            '<polygon class="band-80" points="{}" fill="#0072B2" fill-opacity="0.28" stroke="#0072B2" '
+            'stroke-opacity="0.5" stroke-width="0.5"/>',
+            band(1, 2),
+        ),
+        format_html(
+            '<polyline class="forecast" points="{}" fill="none" stroke="#0072B2" stroke-width="2" '
+            'stroke-dasharray="2 3"/>',
+            line,
+        ),
+    ]
+    for m in months:
+        label = labels[m.index] if m.index < len(labels) else ""
+        parts.append(
+            format_html(
+                '<circle class="forecast-point" cx="{}" cy="{}" r="3" fill="#fff" stroke="#0072B2" '
+                'stroke-width="1.5" data-value="{}" data-lower-80="{}" data-upper-80="{}" data-lower-95="{}" '
+                'data-upper-95="{}"><title>{}</title></circle>',
+                f"{x(m.index):.1f}",
+                f"{y(m.value):.1f}",
+                m.value,
+                m.lower_80,
+                m.upper_80,
+                m.lower_95,
+                m.upper_95,
+                _("%(month)s forecast: %(value)s (80%%: %(low80)s–%(high80)s; 95%%: %(low95)s–%(high95)s)")
+                % {
+                    "month": label,
+                    "value": number(m.value, places),
+                    "low80": number(m.lower_80, places),
+                    "high80": number(m.upper_80, places),
+                    "low95": number(m.lower_95, places),
+                    "high95": number(m.upper_95, places),
+                },
+            )
+        )
+    parts.append(mark_safe("</g>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
+
+
+def bars_by_horizon(
+    values: Sequence[float | None], *, title: str, reference: float = 1.0, reference_words: str = ""
+) -> SafeString:
+    """A small chart of one number per horizon (1-12): a bar each, with a dashed line at
+    `reference` (1: as good as the benchmark), every bar's number in its title."""
+    width, height, left, right, top, bottom = 320, 120, 30, 8, 10, 20
+    known = [v for v in values if v is not None]
+    if not known:
+        return no_data(_("No backtest yet."))
+    high = max([*known, reference]) * 1.1
+    slot = (width - left - right) / max(len(values), 1)
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / high)
+
+    parts = [
+        format_html(
+            '<svg class="chart horizons" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
+            width,
+            height,
+            title,
+            title,
+        )
+    ]
+    for i, v in enumerate(values):
+        cx = left + slot * i
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>',
+                f"{cx + slot / 2:.1f}",
+                height - 6,
+                i + 1,
+            )
+        )
+        if v is None:
+            continue
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" data-horizon="{}" data-value="{}">'
+                "<title>{}</title></rect>",
+                f"{cx + slot * 0.15:.1f}",
+                f"{y(v):.1f}",
+                f"{slot * 0.7:.1f}",
+                f"{y(0) - y(v):.1f}",
+                LINE_COLOURS[0] if v <= reference else LINE_COLOURS[1],
+                i + 1,
+                f"{v:.2f}",
+                _("%(horizon)s months ahead: %(value)s") % {"horizon": i + 1, "value": f"{v:.2f}"},
+            )
+        )
+    parts.append(
+        format_html(
+            '<line class="reference" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000" stroke-dasharray="4 3"/>'
+            '<text x="{}" y="{}" class="axis" text-anchor="end">{}</text>',
+            left,
+            width - right,
+            f"{y(reference):.1f}",
+            f"{y(reference):.1f}",
+            width - right,
+            f"{y(reference) - 3:.1f}",
+            reference_words or f"{reference:g}",
+        )
+    )
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html
 

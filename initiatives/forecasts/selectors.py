@@ -209,3 +209,42 @@ def year_end_beats_estimate(run: ForecastRun, level: int) -> bool:
     found = (run.calibration.detail or {}).get("year_end", {}).get(str(level), {})
     forecast, estimate = found.get(run.method), found.get("estimate")
     return forecast is not None and estimate is not None and forecast < estimate
+
+
+def track_records(runs: list[ForecastRun], levels: tuple[int, ...]) -> dict[tuple[int, int], TrackRecord]:
+    """`track_record` of every run at every level, by (run id, level), in one read of the
+    scores whatever the number of runs (a page of every KPI's record)."""
+    calibrated = [r for r in runs if r.calibration_id is not None]
+    by_key: dict[tuple[int, int, int], list[BacktestScore]] = defaultdict(list)
+    if calibrated:
+        wanted = {(r.calibration_id, r.method) for r in calibrated}
+        scores = BacktestScore.objects.filter(
+            run_id__in=[r.calibration_id for r in calibrated], level__in=levels
+        ).order_by("origin", "horizon")
+        for score in scores:
+            if (score.run_id, score.method) in wanted:
+                by_key[(score.run_id, score.level, score.horizon)].append(score)
+    found = {}
+    for run in runs:
+        origin = Month.from_date(run.origin)
+        for level in levels:
+            horizons = []
+            for horizon in HORIZONS:
+                known = [
+                    s
+                    for s in by_key.get((run.calibration_id or 0, level, horizon), [])
+                    if Month.from_date(s.origin).plus(s.horizon).index <= origin.index
+                ]
+                horizons.append((horizon, known))
+            near_scores = [s for h, known in horizons if h in NEAR_HORIZONS for s in known]
+            origins = sorted({s.origin for s in near_scores})
+            found[(run.pk, level)] = TrackRecord(
+                run.indicator,
+                level,
+                run,
+                _accuracy(0, near_scores),
+                [_accuracy(h, known) for h, known in horizons],
+                origins[0] if origins else None,
+                origins[-1] if origins else None,
+            )
+    return found

@@ -35,6 +35,7 @@ from ..selectors.dashboard import (
     picture_live,
     picture_table,
 )
+from ..selectors.forecasts import DashboardForecast, dashboard_forecast, forecast_records
 from ..selectors.kpi_roles import kpi_shown
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
@@ -105,7 +106,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     choices = period_choices(today)
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
         choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
-    drawn = _charts(picture, request)
+    # The forecast of the figures as they stand, not of a moment asked for.
+    forecast = (
+        None
+        if as_of
+        else dashboard_forecast(
+            indicator=chosen,
+            region=picture.region,
+            shown_year=picture.span.end.year,
+            this_year=picture.trend[0][1],
+            target=picture.summary.target,
+        )
+    )
+    drawn = _charts(picture, request, forecast)
     # Live figures beside the release that published them, where a correction came since.
     revisions = (
         {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=picture_live(picture))
@@ -119,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "picture": picture,
             "summary": picture.summary,
+            "forecast": forecast,
             "period_choices": choices,
             "period_error": period_error,
             "region_choices": regions,
@@ -130,6 +144,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
+    )
+
+
+@login_required
+def forecasts(request: HttpRequest) -> HttpResponse:
+    """Every forecast KPI's track record at each level the reader may see: how close its
+    forecasts came against the same month last year, and how often the ranges held."""
+    try:
+        dashboard_region(request.user, None)  # whoever may open the dashboard
+    except NotVisible:
+        raise Http404 from None
+    records = forecast_records(request.user)
+    for kpi in records:
+        for level in kpi.levels:
+            level.chart = charts.bars_by_horizon(
+                [a.relative_mae for a in level.record.horizons],
+                title=_("%(kpi)s, %(level)s: error against the same month last year, by months ahead")
+                % {"kpi": kpi.indicator.name, "level": level.level_name},
+                reference_words=_("same month last year"),
+            )
+    return render(
+        request,
+        "portal/dashboard_forecasts.html",
+        {"records": [k for k in records if k.run], "waiting": [k for k in records if not k.run]},
     )
 
 
@@ -244,7 +282,24 @@ def _region_choices() -> list[tuple[str, str]]:
     return [(r.kato, str(r)) for r in Region.objects.top_level().order_by("kato")]
 
 
-def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
+def _fan(forecast: DashboardForecast | None) -> charts.Fan | None:
+    if forecast is None or not forecast.fan.months:
+        return None
+    return charts.Fan(
+        months=[
+            charts.FanMonth(i, p.value, p.lower_80, p.upper_80, p.lower_95, p.upper_95) for i, p in forecast.fan.months
+        ],
+        start=forecast.fan.start,
+        run=forecast.run_id,
+        words=_(
+            "Forecast from the figures to %(origin)s: the dotted line, with its 80%% range (the darker band) "
+            "and its 95%% range (the lighter band)."
+        )
+        % {"origin": forecast.node.origin_words},
+    )
+
+
+def _charts(picture: Picture, request: HttpRequest, forecast: DashboardForecast | None = None) -> dict[str, Any]:
     measure = picture.measure
     labels = {
         "value": picture.indicator.name,
@@ -255,13 +310,17 @@ def _charts(picture: Picture, request: HttpRequest) -> dict[str, Any]:
     tiles = [(r.kato, r.name, r.measure(measure)) for r in picture.rows]
     links = {r.kato: link(request, region=r.kato) for r in picture.rows}
     national = picture.region is None
+    fan = _fan(forecast)
+    title = _("%(kpi)s by month, this year against last") % {"kpi": picture.indicator.name}
     return {
         "trend": charts.trend(
             picture.trend_labels,
             picture.trend,
-            title=_("%(kpi)s by month, this year against last") % {"kpi": picture.indicator.name},
+            title=f"{title}. {fan.words}" if fan else title,
             places=picture.places,
+            fan=fan,
         ),
+        "fan": fan,
         "ranking": charts.ranking(
             [(r.name, r.measure(measure)) for r in picture.rows],
             title=(_("Regions ranked by %(measure)s") if national else _("Districts ranked by %(measure)s"))

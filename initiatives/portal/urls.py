@@ -5,6 +5,7 @@ from . import dashboard_views, public_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/forecasts/", dashboard_views.forecasts, name="dashboard-forecasts"),
     path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("dashboard/villages/", dashboard_views.villages, name="dashboard-villages"),
     path("public/", public_views.public, name="public"),
