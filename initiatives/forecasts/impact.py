@@ -25,6 +25,7 @@ imported by web processes).
 """
 
 import datetime
+import logging
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ from types import ModuleType
 from django.db import transaction
 from django.utils import timezone
 
+from projectoffice.job_locks import CAMPAIGN_IMPACTS, job_lock
 from projectoffice.numbers import rounded
 from regions.models import Region
 
@@ -45,6 +47,8 @@ from .impact_selectors import LEAST_BEFORE
 from .jobs import HORIZON, SHORTEST_FIT
 from .models import CampaignImpact, ForecastKind, ForecastRun, ForecastStatus, ForecastTrigger
 from .series import LONGEST
+
+logger = logging.getLogger(__name__)
 
 # Backtest origins before each decision: enough that a 12-month total has errors at
 # IMPACT_ORIGINS - 11 of them once the series is long enough.
@@ -85,6 +89,10 @@ def _series(monthly: dict[int, float], origin: Month) -> list[float] | None:
 
 
 def _read(campaigns: list[Campaign], as_of: datetime.datetime) -> list[_Series]:
+    """Each campaign's series, where its place has the figures and its decision's month
+    is over by `as_of` (what the village looked like before is then all known)."""
+    today = timezone.localdate(as_of)
+    campaigns = [c for c in campaigns if decision_month(c).last_day < today]
     outcome = kpi_of_role(KpiRole.OUTCOME)
     if outcome is None or not campaigns:
         return []
@@ -231,10 +239,27 @@ def campaign_impacts_refresh(*, as_of: datetime.datetime | None = None, trigger:
     committed at `as_of` (default now), and store the lot in place of the previous
     refresh's; how many villages were forecast. Villages without the figures have no
     impact stored, and the register shows their plain before/after."""
-    moment = as_of or timezone.now()
+    with job_lock(CAMPAIGN_IMPACTS, 0) as held:
+        if not held:
+            logger.info("Campaign impacts: another refresh is running; this one does nothing.")
+            return 0
+        return _refresh(as_of or timezone.now(), trigger)
+
+
+def _fitted(found: _Series) -> _Fit | None:
+    """The village's fit; a village whose fit fails is left out (its plain before/after
+    stays on the register) and logged, the others go on."""
+    try:
+        return _fit(found)
+    except Exception:
+        logger.exception("Campaign impact: the fit of campaign %s failed", found.campaign.pk)
+        return None
+
+
+def _refresh(moment: datetime.datetime, trigger: str) -> int:
     started = timezone.now()
     campaigns = list(Campaign.objects.alcohol_free().select_related("region__parent").order_by("pk"))
-    fits = [fit for found in _read(campaigns, moment) if (fit := _fit(found)) is not None]
+    fits = [fit for found in _read(campaigns, moment) if (fit := _fitted(found)) is not None]
     month_widths = {h: _halfwidth([e for f in fits for e in f.monthly_errors[h]]) for h in range(1, HORIZON + 1)}
     total_widths = {h: _halfwidth([e for f in fits for e in f.total_errors[h]]) for h in range(1, HORIZON + 1)}
     with transaction.atomic():

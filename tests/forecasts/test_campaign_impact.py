@@ -210,3 +210,19 @@ def test_the_villages_page_with_forecasts_keeps_a_fixed_query_budget(
             )
 
     assert_queries_do_not_grow(lambda: client.get("/dashboard/villages/"), add_rows, budget=IMPACT_BUDGET)
+
+
+def test_the_office_reads_the_stored_impacts_in_the_admin_and_a_coordinator_may_not(
+    client: Client, office, coordinator_astana
+) -> None:
+    for n in range(4):
+        village("2025-06-10", Month(2022, 1), seed=n)
+    campaign_impacts_refresh()
+    client.force_login(coordinator_astana)
+    assert client.get("/admin/initiatives/campaignimpact/").status_code in (302, 403)
+    client.force_login(office)
+    listing = client.get("/admin/initiatives/campaignimpact/").content.decode()
+    stored = list(CampaignImpact.objects.all())
+    assert len(stored) == 4
+    assert all(f"/admin/initiatives/campaignimpact/{i.pk}/change/" in listing for i in stored)
+    assert client.post(f"/admin/initiatives/campaignimpact/{stored[0].pk}/delete/").status_code == 403
