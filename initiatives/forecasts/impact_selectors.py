@@ -41,8 +41,8 @@ LEAST_BEFORE = 24
 def conformal_quantile(errors: Iterable[float], coverage: float) -> float | None:
     """The split-conformal half-width: the ceil((n + 1) * coverage)-th smallest absolute
     error; None when there are too few errors for that coverage."""
-    found = sorted(abs(e) for e in errors)
-    k = math.ceil((len(found) + 1) * coverage)
+    found = sorted(abs(e) for e in errors if math.isfinite(e))
+    k = math.ceil((len(found) + 1) * coverage - 1e-12)  # 0.8 * 15 is not quite 12 in floats
     if not found or k > len(found):
         return None
     return found[k - 1]
