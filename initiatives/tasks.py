@@ -143,3 +143,12 @@ def backtest_week() -> int:
     return len(
         forecast_runs_request(indicators=forecast_kpis(), trigger=ForecastTrigger.SCHEDULE, kind=ForecastKind.BACKTEST)
     )
+
+
+@shared_task
+def refresh_campaign_impacts() -> int:
+    """The alcohol-free villages forecast at their decisions again (after a forecast run of
+    the outcome KPI); how many villages have one."""
+    from .forecasts.impact import campaign_impacts_refresh
+
+    return campaign_impacts_refresh(trigger=ForecastTrigger.FORECAST)

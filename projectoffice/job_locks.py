@@ -19,6 +19,8 @@ from django.db import connection
 IMPORT_JOBS = 7201
 EXPORT_JOBS = 7202
 FORECAST_JOBS = 7203
+# One lock for the whole refresh of the campaign impacts (it replaces every row).
+CAMPAIGN_IMPACTS = 7204
 
 
 def _key_of(job_id: int) -> int:

@@ -235,6 +235,7 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.forecast_after_import": {"queue": "forecasts"},
     "initiatives.tasks.forecast_month": {"queue": "forecasts"},
     "initiatives.tasks.backtest_week": {"queue": "forecasts"},
+    "initiatives.tasks.refresh_campaign_impacts": {"queue": "forecasts"},
     "initiatives.tasks.deliver_notice": {"queue": "notices"},
     "initiatives.tasks.deliver_pending_notices": {"queue": "notices"},
     "initiatives.tasks.send_reminders": {"queue": "notices"},

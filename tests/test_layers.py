@@ -59,11 +59,17 @@ ENTRY_MODULES = {
 }
 # Services and selectors inside a feature's package (`initiatives/statistics/`), which the
 # rules below, reading the part after the app, would not see.
-SERVICE_MODULES = {"initiatives.statistics.services", "initiatives.statistics.jobs", "initiatives.forecasts.jobs"}
+SERVICE_MODULES = {
+    "initiatives.statistics.services",
+    "initiatives.statistics.jobs",
+    "initiatives.forecasts.jobs",
+    "initiatives.forecasts.impact",
+}
 SELECTOR_MODULES = {
     "initiatives.statistics.selectors",
     "initiatives.forecasts.selectors",
     "initiatives.forecasts.series",
+    "initiatives.forecasts.impact_selectors",
 }
 # The order of the apps: each may import those before it, never those after.
 # The citizen register reads agencies and regions and feeds initiatives' KPI values

@@ -1,12 +1,13 @@
 """The forecast runs in the admin: what each run did, its progress while a worker runs it,
 and why one failed (the previous run stays what readers read). Runs are made by the
-commands, the worker after an import and the schedule, never typed in."""
+commands, the worker after an import and the schedule, never typed in; so are the
+campaign impacts a refresh stores."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..admin.records import RecordAdmin
-from .models import ForecastRun, ForecastStatus
+from .models import CampaignImpact, ForecastRun, ForecastStatus
 
 
 @admin.register(ForecastRun)
@@ -41,3 +42,11 @@ class ForecastRunAdmin(RecordAdmin):
             return ""
         of = f" {run.progress_done} / {run.progress_total}" if run.progress_total else ""
         return f"{run.stage}{of}"
+
+
+@admin.register(CampaignImpact)
+class CampaignImpactAdmin(RecordAdmin):
+    list_display = ["campaign", "region", "origin", "months_read", "run", "created_at"]
+    search_fields = ["campaign__region__kato", "campaign__name_ru", "campaign__name_kk", "campaign__name_en"]
+    list_select_related = ["campaign", "region", "run__indicator"]
+    readonly_fields = [f.name for f in CampaignImpact._meta.fields]

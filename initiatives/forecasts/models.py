@@ -1,5 +1,6 @@
-"""What the forecasting centre stores: runs (each one a job), their forecasts, and the
-backtests that score them and calibrate their ranges (docs/forecasting.md)."""
+"""What the forecasting centre stores: runs (each one a job), their forecasts, the
+backtests that score them and calibrate their ranges (docs/forecasting.md), and what the
+alcohol-free villages' campaigns were expected to see had they not decided."""
 
 from decimal import Decimal
 
@@ -26,6 +27,8 @@ class ForecastStatus(models.TextChoices):
 class ForecastKind(models.TextChoices):
     FORECAST = "forecast", _("forecast")
     BACKTEST = "backtest", _("backtest")
+    # The alcohol-free villages' single series, each at its decision (`CampaignImpact`).
+    IMPACT = "impact", _("campaign impact")
 
 
 class ForecastTrigger(models.TextChoices):
@@ -264,3 +267,54 @@ class BacktestErrors(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}: {self.method} {self.origin:%Y-%m} level {self.level} h{self.horizon}"
+
+
+class CampaignImpact(Timestamped):
+    """What an alcohol-free village (or its okrug) was expected to see in the 12 months
+    after its decision, had the series gone on as before: the refresh
+    (`forecasts/impact.py`) fits the place's own monthly series of the outcome KPI and
+    forecasts it 12 months ahead.
+
+    `origin` is the decision's month and the last month read: the series up to and
+    including it is what the place looked like before (a decision taken during the month
+    can only have lowered that month, so the effect read from it errs small, never
+    large). The 12 months forecast are those after it, the same 12 months the plain
+    before/after of the register calls "after".
+
+    `months`: 12 dicts {period (first day), value, lower_80, upper_80, benchmark}, the
+    month's forecast with its 80% range (seasonal naive beside it); `totals`: 12 dicts
+    {months, value, lower_80, upper_80}, the total of the first `months` months with the
+    range of that total (ranges of months do not add: it comes from the backtest errors of
+    the same total), so a register read when only some months are over compares like with
+    like. Ranges are null where the pooled errors were too few for one.
+
+    `errors[h - 1][k - 1]`: the signed error (actual minus forecast) of the total of
+    months 1..h made at the backtest origin k months before `origin`, divided by `scale`;
+    null where the place's series gave none. Kept so the campaign's overall effect can
+    add the villages' errors origin by origin (`impact_selectors.py`)."""
+
+    campaign = models.OneToOneField(
+        "initiatives.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="impact"
+    )
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="impacts")
+    # The settlement or its okrug whose figures were read.
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("measured over"), on_delete=models.PROTECT, related_name="+"
+    )
+    origin = models.DateField(_("decision month"))
+    months_read = models.PositiveSmallIntegerField(_("months read"))
+    scale = models.FloatField()
+    months = models.JSONField(default=list)
+    totals = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("campaign impact")
+        verbose_name_plural = _("campaign impacts")
+        ordering = ["campaign"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scale__gt=0), name="campaignimpact_scale_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.origin:%Y-%m}"

@@ -1,6 +1,7 @@
 from ..forecasts.models import (
     BacktestErrors,
     BacktestScore,
+    CampaignImpact,
     ForecastKind,
     ForecastLevel,
     ForecastPoint,
@@ -45,6 +46,7 @@ __all__ = [
     "BacktestErrors",
     "BacktestScore",
     "Campaign",
+    "CampaignImpact",
     "CampaignKind",
     "CampaignStatus",
     "ConceptDirection",

@@ -1,7 +1,10 @@
 """The alcohol-free register as people read it: each village with its stage and dates, the
-counts by region, and the outcome: offences in the 12 months before and after the
-village's decision, where okrug- or settlement-level figures exist (a plain note where
-they do not). Three queries, whatever the number of villages."""
+counts by region, and the outcome. Where the village's forecast is stored (its settlement
+or okrug had the figures: `forecasts/impact.py`), the offences in the months after the
+decision that are over against what was expected for them, and the campaign's overall
+effect (`forecasts/impact_selectors.py`); elsewhere the plain count of the 12 months
+before and after the decision, labelled as such, where okrug- or settlement-level figures
+exist (a note where they do not). Three queries, whatever the number of villages."""
 
 import datetime
 from collections import Counter
@@ -9,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 
 from agencies.access import scoped_to_user
@@ -18,6 +22,7 @@ from regions.models import Region
 
 from ..engine.aggregation import Fact, over_time
 from ..engine.summary import percent_change
+from ..forecasts.impact_selectors import LEAST_BEFORE, OverallImpact, VillageImpact, overall_impact, village_impact
 from ..models import Campaign, KpiRole, SettlementStage, Value
 from ..periods import Month, Period
 from .kpi_roles import kpi_of_role
@@ -33,6 +38,15 @@ class Village:
     after: Decimal | None
     measured_at: str  # the settlement or okrug whose figures were used
     note: str
+    # Against the forecast, where one is stored; else the plain before/after above.
+    impact: VillageImpact | None = None
+
+    @property
+    def plain_label(self) -> str:
+        """What the plain before/after is, where it stands in for a forecast."""
+        if self.impact is not None or self.before is None:
+            return ""
+        return _("before / after, no forecast: fewer than %(months)s months of figures") % {"months": LEAST_BEFORE}
 
     @property
     def change_percent(self) -> Decimal | None:
@@ -46,6 +60,7 @@ class Register:
     villages: list[Village]
     by_region: list[tuple[str, str, dict[str, int]]]  # (kato, name, stage -> count)
     stages: list[tuple[str, str]]
+    overall: OverallImpact | None = None
 
 
 def _outcome(
@@ -74,7 +89,7 @@ def _outcome(
 
 def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.date) -> Register:
     found = scoped_to_user(
-        Campaign.objects.alcohol_free().select_related("region__parent"), user, field="region"
+        Campaign.objects.alcohol_free().select_related("region__parent", "impact__region"), user, field="region"
     ).order_by("region__kato", "declared_on")
     if region is not None:
         found = found.filter(region__in=Region.objects.descendants_of(region))
@@ -100,10 +115,22 @@ def alcohol_free_register(*, user: Any, region: Region | None, today: datetime.d
         counts.setdefault(top, Counter())[c.settlement_stage] += 1
         around = [c.region, *([c.region.parent] if c.region.parent and c.region.parent.level >= 3 else [])]
         before, after, where, note = _outcome(facts, around, c.declared_on or c.start_date, today, outcome_code)
-        villages.append(Village(c, tops.get(top, top), before, after, where, note))
+        villages.append(Village(c, tops.get(top, top), before, after, where, note, _impact_of(c, facts, today)))
     stages = [(s.value, str(s.label)) for s in SettlementStage]
     by_region = [(kato, tops.get(kato, kato), dict(counts[kato])) for kato in sorted(counts)]
-    return Register(villages, by_region, stages)
+    overall = overall_impact(v.impact for v in villages if v.impact is not None)
+    return Register(villages, by_region, stages, overall)
+
+
+def _impact_of(campaign: Campaign, facts: dict[int, list[Fact]], today: datetime.date) -> VillageImpact | None:
+    """The village against its stored forecast, its observed months read from the same
+    own monthly figures of its settlement or okrug as the plain before/after."""
+    try:
+        impact = campaign.impact
+    except ObjectDoesNotExist:
+        return None
+    monthly = {f.start: f.value for f in facts.get(impact.region_id, []) if f.start == f.end}
+    return village_impact(impact, monthly, today)
 
 
 VILLAGES_HEADER = [
@@ -118,12 +145,22 @@ VILLAGES_HEADER = [
     "offences_before",
     "offences_after",
     "measured_at",
+    "months_observed",
+    "expected",
+    "expected_lower_80",
+    "expected_upper_80",
 ]
 
 
 def register_table(register: Register) -> list[list[Any]]:
     def day(d: datetime.date | None) -> str | None:
         return d.isoformat() if d else None
+
+    def expected(v: Village) -> list[Any]:
+        i = v.impact
+        if i is None:
+            return [OUTCOME_MONTHS if v.after is not None else None, None, None, None]
+        return [i.months_observed, rounded(i.expected, 0), rounded(i.lower_80, 0), rounded(i.upper_80, 0)]
 
     return [
         [
@@ -136,8 +173,9 @@ def register_table(register: Register) -> list[list[Any]]:
             day(v.campaign.sustained_on),
             day(v.campaign.lapsed_on),
             rounded(v.before, 0),
-            rounded(v.after, 0),
-            v.measured_at or None,
+            rounded(v.impact.observed if v.impact is not None else v.after, 0),
+            (v.impact.measured_at if v.impact is not None else v.measured_at) or None,
+            *expected(v),
         ]
         for v in register.villages
     ]

@@ -154,5 +154,9 @@ def column_labels(header: Iterable[str]) -> list[str]:
         "offences_before": _("Offences before"),
         "offences_after": _("Offences after"),
         "measured_at": _("Measured over"),
+        "months_observed": _("Months after the decision counted"),
+        "expected": _("Expected without the decision"),
+        "expected_lower_80": _("Expected, low end (80%)"),
+        "expected_upper_80": _("Expected, high end (80%)"),
     }
     return [str(names.get(code, code)) for code in header]

@@ -13,7 +13,7 @@ def queue_of(task: str) -> str:
 def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
     app.loader.import_default_modules()
     tasks = sorted(name for name in app.tasks if name.startswith("initiatives."))
-    assert len(tasks) == 14
+    assert len(tasks) == 15
     assert {task: queue_of(task) for task in tasks} == {
         "initiatives.tasks.backtest_week": "forecasts",
         "initiatives.tasks.build_export": "exports",
@@ -23,6 +23,7 @@ def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
         "initiatives.tasks.deliver_pending_notices": "notices",
         "initiatives.tasks.forecast_after_import": "forecasts",
         "initiatives.tasks.forecast_month": "forecasts",
+        "initiatives.tasks.refresh_campaign_impacts": "forecasts",
         "initiatives.tasks.refresh_rollups": "rollups",
         "initiatives.tasks.resume_import_jobs": "notices",
         "initiatives.tasks.run_forecast": "forecasts",
