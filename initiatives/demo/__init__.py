@@ -5,5 +5,6 @@ and the release of the public page. `seed_demo` calls `seed_programme` first and
 
 from .programme import seed_programme
 from .release import seed_release
+from .statistics import DEFAULT_DISTRICTS
 
-__all__ = ["seed_programme", "seed_release"]
+__all__ = ["DEFAULT_DISTRICTS", "seed_programme", "seed_release"]
