@@ -1,4 +1,4 @@
-"""The demo data of initiatives, split by purpose: the programme (initiatives, campaigns,
+"""The demo data of initiatives, split by purpose: the programme (initiatives, campaigns, districts,
 villages), its statistics (generated KPI values), the coordinators' reports, the targets
 and the release of the public page. `seed_demo` calls `seed_programme` first and
 `seed_release` last, after every app's own `seed_demo` hook (the citizen register's)."""

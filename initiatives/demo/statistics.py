@@ -304,16 +304,18 @@ def _poisson(mean: float, rng: random.Random) -> int:
             return k
 
 
+def negative_binomial(mean: float, dispersion: float, rng: random.Random) -> int:
+    """A count around `mean` with variance mean + mean² / dispersion: a Poisson count
+    whose own mean is drawn from a gamma distribution."""
+    return _poisson(rng.gammavariate(dispersion, mean / dispersion), rng) if mean > 0 else 0
+
+
 def series(key: str, p: SeriesParameters, level: float, months: Sequence[Month]) -> list[int]:
-    """Counts month by month: a negative-binomial draw (a Poisson count whose mean is
-    itself drawn from a gamma) around the expected mean. The draws go month after month
-    from FIRST_MONTH, so a later run gives the same counts for the months before."""
+    """Counts month by month, a negative-binomial draw around the expected mean. The
+    draws go month after month from FIRST_MONTH, so a later run gives the same counts for
+    the months before."""
     rng = random.Random(f"demo-noise-{key}")  # noqa: S311 - demo numbers, not secrets
-    out = []
-    for month in months:
-        mean = expected(p, level, month)
-        out.append(_poisson(rng.gammavariate(p.dispersion, mean / p.dispersion), rng) if mean > 0 else 0)
-    return out
+    return [negative_binomial(expected(p, level, month), p.dispersion, rng) for month in months]
 
 
 # --- All the values -------------------------------------------------------------------
@@ -375,7 +377,7 @@ def okrug_offences(okrug: DemoOkrug, district_registered: Sequence[int], months:
     out = []
     for month, ceiling in zip(months, district_registered, strict=True):
         mean = expected(p, OKRUG_MONTHLY * (OKRUG_FALL if okrug.low_in(month) else 1), month)
-        out.append(min(_poisson(rng.gammavariate(p.dispersion, mean / p.dispersion), rng), ceiling))
+        out.append(min(negative_binomial(mean, p.dispersion, rng), ceiling))
     return out
 
 

@@ -151,7 +151,7 @@ def test_the_trend_and_the_season_move_the_expected_level() -> None:
 def test_the_noise_is_negative_binomial_around_the_level(level: float) -> None:
     rng = random.Random(5)
     dispersion = 8.0
-    draws = [demo._poisson(rng.gammavariate(dispersion, level / dispersion), rng) for _ in range(40_000)]
+    draws = [demo.negative_binomial(level, dispersion, rng) for _ in range(40_000)]
     m = mean(draws)
     variance = mean((d - m) ** 2 for d in draws)
     assert m == pytest.approx(level, rel=0.03)
