@@ -206,6 +206,8 @@ def _allocate(regions: Sequence[str], total: int) -> dict[str, int]:
 def demo_districts(regions: Sequence[str], total: int, keep: Sequence[str] = ()) -> list[DemoDistrict]:
     """`total` districts of the first-level `regions`, by population; the codes in `keep`
     (the demo villages' districts) among them, each the first of its region."""
+    if any(kato_level(code) != 2 or int(code[2:4]) not in DISTRICT_NUMBERS for code in keep):
+        raise ValueError(f"not all of {keep} are district codes of the demo's form")
     kept = {kato_top(code): code for code in keep}
     out: list[DemoDistrict] = []
     for region, count in _allocate(regions, total).items():
@@ -222,8 +224,6 @@ def demo_districts(regions: Sequence[str], total: int, keep: Sequence[str] = ())
         for code, weight in zip(chosen, weights, strict=True):
             number = DISTRICT_NUMBERS.index(int(code[2:4])) + 1
             out.append(DemoDistrict(code, region, number, weight / sum(weights)))
-    for district in out:
-        assert kato_level(district.kato) == 2, district.kato
     return out
 
 
