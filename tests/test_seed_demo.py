@@ -22,15 +22,20 @@ def everything() -> dict[str, object]:
     }
 
 
+# Two districts a region on average (`make run` makes DEFAULT_DISTRICTS): fewer values to write.
+DISTRICTS = "40"
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Seeded once for the module (the demo writes some 12,000 values), inside a
-    transaction that is rolled back afterwards, so later tests start from the migrations."""
+    """Seeded once for the module (with 40 districts the demo writes some 48,000 values),
+    inside a transaction that is rolled back afterwards, so later tests start from the
+    migrations."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+        call_command("seed_demo", "--password", "demo-pass-1", "--districts", DISTRICTS, stdout=io.StringIO())
         first = everything()
         out = io.StringIO()
-        call_command("seed_demo", "--password", "demo-pass-1", stdout=out)
+        call_command("seed_demo", "--password", "demo-pass-1", "--districts", DISTRICTS, stdout=out)
         yield first, everything(), out.getvalue()
         transaction.set_rollback(True)
 
@@ -52,11 +57,45 @@ def test_the_demo_programme_reads_like_the_real_one(seeded) -> None:
 
 
 @pytest.mark.django_db
-def test_two_years_of_monthly_values_for_every_region(seeded) -> None:
+def test_monthly_values_from_june_2022_for_every_region(seeded) -> None:
+    from regions.models import Region
+
     registered = Indicator.objects.get(code="crime.registered")
-    months = Value.objects.filter(indicator=registered, region__kato="710000000").count()
-    assert months >= 24
-    assert Value.objects.filter(indicator=registered).values("region").distinct().count() == 20
+    months = Value.objects.filter(indicator=registered, region__kato="710000000").order_by("period_start")
+    assert months.count() >= 52 and months.first().period_start.isoformat() == "2022-06-01"
+    with_values = set(Value.objects.filter(indicator=registered, region__level=1).values_list("region", flat=True))
+    assert with_values == set(Region.objects.top_level().values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_demo_districts_each_have_their_series_and_each_region_is_their_exact_sum(seeded) -> None:
+    from django.db.models import Sum
+
+    from regions.models import Region
+
+    districts = Region.objects.filter(level=2)
+    assert districts.count() == int(DISTRICTS)
+    assert {d.parent.level for d in districts} == {1}
+    offences = list(Indicator.objects.filter(group="offences", aggregation_time="sum"))
+    assert len(offences) == 14
+    for kpi in offences:
+        own = {
+            (region, month): value
+            for region, month, value in Value.objects.filter(indicator=kpi, region__level=1).values_list(
+                "region_id", "period_start", "value"
+            )
+        }
+        below = {
+            (region, month): total
+            for region, month, total in Value.objects.filter(indicator=kpi, region__level=2)
+            .order_by()
+            .values_list("region__parent_id", "period_start")
+            .annotate(total=Sum("value"))
+        }
+        assert own == below, kpi.code
+    # The demo villages' okrugs have registered offences of their own.
+    okrugs = Value.objects.filter(indicator__code="crime.registered", region__level=3)
+    assert okrugs.values("region").distinct().count() == 5
 
 
 @pytest.mark.django_db

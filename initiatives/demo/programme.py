@@ -1,11 +1,14 @@
-"""Demo programme: initiatives and campaigns that read like the real Concept, targets, and
-monthly KPI values from January 2024 to the last month that is over on the day it runs,
-and the demo coordinators' reports of the months before: some on time, one late, one
-missing, one returned, one waiting for review, as a real office looks.
+"""Demo programme: initiatives and campaigns that read like the real Concept, the demo's
+districts, targets, monthly KPI values from June 2022 to the last month that is over on
+the day it runs, and the demo coordinators' reports of the months before: some on time,
+one late, one missing, one returned, one waiting for review, as a real office looks.
 
-The numbers are generated, not real: plausible in size (about 60 offences a year per
-10,000 people, falling a few per cent a year, with a seasonal shape) and consistent
-(misdemeanours + crimes = registered; the four gravity classes add up to crimes).
+The numbers are generated, not real (`statistics.py` says what they promise): every
+district has its own series of each offence KPI and each first-level region's value is
+the exact sum of its districts', as form 1-M adds them up. The districts (`--districts`
+of `seed_demo`, DEFAULT_DISTRICTS unless told) are illustrative: made up codes under the
+real first-level regions and names such as "District No. 3, Abai Region", shared out by
+population; the five demo villages' districts among them carry real names.
 Everything is deterministic. Running it again fills what is missing and never changes what
 is there: a figure a person corrected or an import replaced stays as they left it.
 """
@@ -31,10 +34,21 @@ from ..models import (
     ReportingCycle,
     SettlementStage,
 )
+from ..periods import Month
 from ..reference_data import load_indicators, load_reporting_cycles
 from ..services.register import alcohol_free_values_sync
 from .reports import _open_demo_reports, demo_report_history
-from .statistics import _statistics_import_record, _values
+from .statistics import (
+    DEFAULT_DISTRICTS,
+    DemoDistrict,
+    DemoOkrug,
+    _statistics_import_record,
+    _values,
+    demo_districts,
+    generate_values,
+    last_month,
+    statistics_rows,
+)
 from .targets import _targets
 
 # code, direction, lead agency, participants, KPIs, (en, ru, kk)
@@ -192,6 +206,50 @@ REGION_CAMPAIGNS = [
 ]
 
 
+def _districts(plan: list[DemoDistrict]) -> None:
+    """The demo's districts, created when missing, under their first-level region and
+    from when it exists. Illustrative: codes of the plan and names such as "District
+    No. 3, Abai Region" (the demo villages' districts have theirs); importing the official
+    classifier with `import_kato` renames whatever it holds under the same code."""
+    named = {chain[0][0]: chain[0][1:] for chain in DEMO_SETTLEMENTS}
+    parents = {r.kato: r for r in Region.objects.top_level()}
+    there = set(Region.objects.filter(kato__in=[d.kato for d in plan]).values_list("kato", flat=True))
+    for district in plan:
+        if district.kato in there:
+            continue
+        parent = parents[district.region]
+        city = parent.kind == RegionKind.CITY
+        n = district.number
+        en, ru, kk = named.get(district.kato) or (
+            f"{'City district' if city else 'District'} No. {n}, {parent.name_en}",
+            f"Район № {n}, {parent.name_ru}",
+            f"№ {n} аудан, {parent.name_kk}",
+        )
+        Region.objects.create(
+            kato=district.kato,
+            parent=parent,
+            kind=RegionKind.CITY_DISTRICT if city else RegionKind.DISTRICT,
+            name_en=en,
+            name_ru=ru,
+            name_kk=kk,
+            valid_from=parent.valid_from,
+        )
+
+
+def demo_okrugs() -> list[DemoOkrug]:
+    """The demo villages' okrugs, low in offences from the month after the village's
+    decision while it holds (a lapsed one until it lapsed; a decision just declared has
+    nothing to show yet)."""
+    out = []
+    for (district, okrug, _village), (stage, declared, _verified, _sustained, lapsed) in zip(
+        DEMO_SETTLEMENTS, SETTLEMENT_STORIES, strict=True
+    ):
+        low_from = None if stage == SettlementStage.DECLARED else Month.from_date(required_iso_date(declared)).plus(1)
+        low_until = Month.from_date(required_iso_date(lapsed)) if lapsed else None
+        out.append(DemoOkrug(okrug[0], district[0], low_from, low_until))
+    return out
+
+
 def _settlements() -> list[Region]:
     """The demo villages with their districts and okrugs, created when missing."""
     villages = []
@@ -268,17 +326,23 @@ def _campaigns(initiatives: dict[str, Initiative], villages: list[Region]) -> No
 
 
 @transaction.atomic
-def seed_programme() -> int:
-    """Create what is missing of the demo programme; returns how many values were written."""
+def seed_programme(districts: int = DEFAULT_DISTRICTS) -> int:
+    """Create what is missing of the demo programme, with `districts` districts shared out
+    over the first-level regions by population; returns how many values were written.
+    ValueError when the regions cannot have that many (at least one each)."""
     load_indicators(Indicator, Agency)
     load_reporting_cycles(ReportingCycle, Agency)  # every region's gpo branch owes reports
     owner = User.objects.filter(username="office").first()
     regions = list(Region.objects.top_level())
+    katos = [r.kato for r in regions]
+    plan = demo_districts(katos, districts, keep=[chain[0][0] for chain in DEMO_SETTLEMENTS])
+    _districts(plan)
     initiatives = _initiatives(owner)
     _campaigns(initiatives, _settlements())
-    written = _values(regions, owner)
+    generated = generate_values(katos, plan, demo_okrugs())
+    written = _values(generated, owner)
     written += alcohol_free_values_sync(user=owner)
-    _statistics_import_record(rows=len(regions) * 15)
+    _statistics_import_record(rows=statistics_rows(generated, last_month()))
     _targets(regions)
     demo_report_history(owner)
     _open_demo_reports()

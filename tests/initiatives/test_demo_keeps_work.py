@@ -18,7 +18,7 @@ from initiatives.services.reports import report_approve, report_return, report_s
 @pytest.mark.django_db
 def test_seed_demo_run_twice_keeps_a_persons_correction_and_an_import(tmp_path: Path) -> None:
     # Given the demo, loaded once
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=io.StringIO())
+    call_command("seed_demo", "--password", "demo-pass-1", "--districts", "20", stdout=io.StringIO())
     office = User.objects.get(username="office")
 
     # and a person's correction: the report waiting for review is returned, its figure
@@ -49,7 +49,7 @@ def test_seed_demo_run_twice_keeps_a_persons_correction_and_an_import(tmp_path: 
 
     # When the demo is loaded again
     out = io.StringIO()
-    call_command("seed_demo", "--password", "demo-pass-1", stdout=out)
+    call_command("seed_demo", "--password", "demo-pass-1", "--districts", "20", stdout=out)
 
     # Then both stand, as the person and the import left them
     published = Value.objects.get(indicator=line.indicator, region=report.branch.region, **_span(report.period))
