@@ -73,7 +73,7 @@ def test_a_run_as_of_a_moment_reads_nothing_committed_after_it(tmp_path) -> None
     first = _forecast()
     astana = Region.objects.get(kato="710000000")
     theft = Indicator.objects.get(code="crime.theft")
-    later = T0 + datetime.timedelta(days=3)
+    later = T0 + datetime.timedelta(days=15)  # October is over
     # After T0: a correction through a service, a correction and a later month through an import.
     with time_machine.travel(later, tick=False):
         value_set(
@@ -81,7 +81,7 @@ def test_a_run_as_of_a_moment_reads_nothing_committed_after_it(tmp_path) -> None
             region=astana,
             period=Period.parse("2026-05"),
             value=Decimal(999),
-            source="manual",
+            source="import",
             user=None,
             approved=True,
         )
@@ -145,7 +145,7 @@ def test_the_default_origin_is_the_latest_month_whose_national_figure_is_complet
         region=Region.objects.get(kato="710000000"),
         period=Period.parse("2026-10"),
         value=Decimal(40),
-        source="manual",
+        source="import",
         user=None,
         approved=True,
     )
@@ -168,7 +168,7 @@ def test_an_import_that_changes_a_forecast_kpi_asks_the_worker_for_runs_and_a_dr
     sent: list[tuple[object, ...]] = []
     monkeypatch.setattr(jobs, "send", lambda *args: sent.append(args) or True)
     path = tmp_path / "one.csv"
-    path.write_text("region,period,indicator,value\n710000000,2026-10,crime.theft,55\n", encoding="utf-8")
+    path.write_text("region,period,indicator,value\n710000000,2026-09,crime.theft,555\n", encoding="utf-8")
     with time_machine.travel(T0, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             statistics_import(source=path, dry_run=True)
@@ -184,6 +184,6 @@ def test_an_unknown_kpi_or_origin_is_refused_by_the_command() -> None:
     with pytest.raises(CommandError, match=r"crime\.nothing"):
         call_command("forecast", "--kpi", "crime.nothing")
     with pytest.raises(CommandError, match="not a month"):
-        call_command("forecast", "--origin", "2026")
+        call_command("forecast", "--origin", "2025")
     with pytest.raises(CommandError, match="--origin"):
         call_command("forecast", "--origin", "2099-01")
