@@ -73,6 +73,8 @@ BACKTEST_FRESH_MONTHS = 3
 SHORTEST_FIT = 24
 # The nation is one series: its errors are pooled with the regions' while it has fewer.
 POOL_AT_LEAST = 30
+# How many of the nation's own errors (all horizons) set its spread against the regions'.
+NATION_SPREAD_AT_LEAST = 12
 # The year-end's error distribution kept for the probability (enough for two decimals).
 KEPT_ERRORS = 2000
 MAX_ATTEMPTS = 3
@@ -249,16 +251,37 @@ Pool = dict[tuple[str, int, int, bool], list[float]]  # (method, level, horizon,
 
 
 def _pooled(pool: Pool, method: str, level: int, horizon: int, cumulative: bool) -> list[float]:
-    """A level's errors; the nation's pooled with the regions' while it has too few, and
-    with every level while that is still too few for a 95% range."""
+    """A level's errors at a horizon. The nation is one series: while it has too few, the
+    regions' errors join its own, each multiplied by how much larger the nation's errors
+    have been than the regions' at every horizon both have (`_nation_spread`), so the
+    pool has the regions' shape and the nation's own size. A pool still too small for a
+    95% range takes in the other levels as they are."""
     found = list(pool.get((method, level, horizon, cumulative), []))
     if level == 0 and len(found) < POOL_AT_LEAST:
-        found += pool.get((method, 1, horizon, cumulative), [])
+        spread = _nation_spread(pool, method, cumulative)
+        found += [e * spread for e in pool.get((method, 1, horizon, cumulative), [])]
     if _fitting().conformal_halfwidth(_abs(found), 0.95) is None:
         for other in (0, 1, 2):
             if other != level and not (level == 0 and other == 1):
                 found += pool.get((method, other, horizon, cumulative), [])
     return found
+
+
+def _nation_spread(pool: Pool, method: str, cumulative: bool) -> float:
+    """The nation's mean absolute scaled error over the regions', horizon by horizon,
+    weighted by the nation's errors at each (1 without enough of the nation's own: fewer
+    than NATION_SPREAD_AT_LEAST over all horizons)."""
+    weighted = weights = 0.0
+    for horizon in range(1, HORIZON + 1):
+        own = pool.get((method, 0, horizon, cumulative), [])
+        regions = pool.get((method, 1, horizon, cumulative), [])
+        if not own or not regions:
+            continue
+        region_mean = sum(abs(e) for e in regions) / len(regions)
+        if region_mean > 0:
+            weighted += sum(abs(e) for e in own) / region_mean
+            weights += len(own)
+    return weighted / weights if weights >= NATION_SPREAD_AT_LEAST else 1.0
 
 
 def _abs(errors: list[float]) -> Any:
