@@ -67,6 +67,8 @@ from statsforecast.models import (
     SeasonalNaive,
 )
 
+from .conformal import conformal_quantile
+
 Array = npt.NDArray[np.float64]
 
 HORIZON = 12
@@ -390,19 +392,9 @@ def backtest_tree(
 
 
 def conformal_halfwidth(scaled_abs_errors: Array, coverage: float) -> float | None:
-    """Split-conformal quantile with the finite-sample correction ceil((n+1)*coverage)/n; None when too few errors.
-
-    That is the k-th smallest of the n finite errors, k = ceil((n+1)*coverage); None when k > n.
-    """
-    errors = np.sort(np.asarray(scaled_abs_errors, dtype=np.float64).ravel())
-    errors = errors[np.isfinite(errors)]
-    n = errors.size
-    if n == 0:
-        return None
-    k = math.ceil((n + 1) * coverage - 1e-12)
-    if k > n:
-        return None
-    return float(errors[max(k, 1) - 1])
+    """Split-conformal quantile with the finite-sample correction ceil((n+1)*coverage)/n
+    (`conformal.conformal_quantile`, the one rule); None when too few errors."""
+    return conformal_quantile(np.asarray(scaled_abs_errors, dtype=np.float64).ravel().tolist(), coverage)
 
 
 def ranges_from(point: Array, scale: Array, halfwidth_80: Array, halfwidth_95: Array) -> Ranges:

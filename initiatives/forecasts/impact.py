@@ -43,6 +43,7 @@ from ..engine.facts import rules_of
 from ..models import Campaign, KpiRole
 from ..periods import Month
 from ..selectors.kpi_roles import kpi_of_role
+from .conformal import conformal_quantile
 from .impact_selectors import LEAST_BEFORE
 from .jobs import HORIZON, SHORTEST_FIT
 from .models import CampaignImpact, ForecastKind, ForecastRun, ForecastStatus, ForecastTrigger
@@ -170,10 +171,7 @@ def _fit(found: _Series) -> _Fit | None:
 
 
 def _halfwidth(errors: list[float]) -> float | None:
-    import numpy as np
-
-    found = _fitting().conformal_halfwidth(np.abs(np.array(errors, dtype=float)), 0.8)
-    return None if found is None else float(found)
+    return conformal_quantile(errors, 0.8)
 
 
 def _places(number: float | None, places: int) -> float | None:

@@ -22,7 +22,6 @@ every origin, this is exactly the quantile of the sums of their errors.
 """
 
 import datetime
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,22 +29,13 @@ from decimal import Decimal
 from projectoffice.numbers import rounded
 
 from ..periods import Month
+from .conformal import conformal_quantile
 from .models import CampaignImpact
 
 MONTHS_AFTER = 12
 # Months with a figure a village's settlement or okrug needs before the decision's month
 # to be forecast (two years: a seasonal model needs them).
 LEAST_BEFORE = 24
-
-
-def conformal_quantile(errors: Iterable[float], coverage: float) -> float | None:
-    """The split-conformal half-width: the ceil((n + 1) * coverage)-th smallest absolute
-    error; None when there are too few errors for that coverage."""
-    found = sorted(abs(e) for e in errors if math.isfinite(e))
-    k = math.ceil((len(found) + 1) * coverage - 1e-12)  # 0.8 * 15 is not quite 12 in floats
-    if not found or k > len(found):
-        return None
-    return found[k - 1]
 
 
 def _figure(number: float | None) -> Decimal | None:

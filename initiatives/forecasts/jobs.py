@@ -50,6 +50,7 @@ from projectoffice.queueing import queue_on_commit, send
 
 from ..models import ImportBatch, Indicator, KpiRole
 from ..periods import Month
+from .conformal import halfwidths, pooled
 from .models import (
     BacktestErrors,
     BacktestScore,
@@ -71,10 +72,6 @@ BACKTEST_ORIGINS = 12
 BACKTEST_FRESH_MONTHS = 3
 # A backtest origin needs this many months before it to fit a seasonal model on.
 SHORTEST_FIT = 24
-# The nation is one series: its errors are pooled with the regions' while it has fewer.
-POOL_AT_LEAST = 30
-# How many of the nation's own errors (all horizons) set its spread against the regions'.
-NATION_SPREAD_AT_LEAST = 12
 # The year-end's error distribution kept for the probability (enough for two decimals).
 KEPT_ERRORS = 2000
 MAX_ATTEMPTS = 3
@@ -247,56 +244,7 @@ class _Tree:
 # --- Pools of errors, the same rule for the forecast and the backtest's coverage
 
 
-Pool = dict[tuple[str, int, int, bool], list[float]]  # (method, level, horizon, cumulative) -> scaled errors
-
-
-def _pooled(pool: Pool, method: str, level: int, horizon: int, cumulative: bool) -> list[float]:
-    """A level's errors at a horizon. The nation is one series: while it has too few, the
-    regions' errors join its own, each multiplied by how much larger the nation's errors
-    have been than the regions' at every horizon both have (`_nation_spread`), so the
-    pool has the regions' shape and the nation's own size. A pool still too small for a
-    95% range takes in the other levels as they are."""
-    found = list(pool.get((method, level, horizon, cumulative), []))
-    if level == 0 and len(found) < POOL_AT_LEAST:
-        spread = _nation_spread(pool, method, cumulative)
-        found += [e * spread for e in pool.get((method, 1, horizon, cumulative), [])]
-    if _fitting().conformal_halfwidth(_abs(found), 0.95) is None:
-        for other in (0, 1, 2):
-            if other != level and not (level == 0 and other == 1):
-                found += pool.get((method, other, horizon, cumulative), [])
-    return found
-
-
-def _nation_spread(pool: Pool, method: str, cumulative: bool) -> float:
-    """The nation's mean absolute scaled error over the regions', horizon by horizon,
-    weighted by the nation's errors at each (1 without enough of the nation's own: fewer
-    than NATION_SPREAD_AT_LEAST over all horizons)."""
-    weighted = weights = 0.0
-    for horizon in range(1, HORIZON + 1):
-        own = pool.get((method, 0, horizon, cumulative), [])
-        regions = pool.get((method, 1, horizon, cumulative), [])
-        if not own or not regions:
-            continue
-        region_mean = sum(abs(e) for e in regions) / len(regions)
-        if region_mean > 0:
-            weighted += sum(abs(e) for e in own) / region_mean
-            weights += len(own)
-    return weighted / weights if weights >= NATION_SPREAD_AT_LEAST else 1.0
-
-
-def _abs(errors: list[float]) -> Any:
-    import numpy as np
-
-    return np.abs(np.array(errors, dtype=float))
-
-
-def _halfwidths(pool: Pool, method: str, level: int, horizon: int, cumulative: bool) -> tuple[float, float] | None:
-    errors = _abs(_pooled(pool, method, level, horizon, cumulative))
-    fitting = _fitting()
-    h80, h95 = fitting.conformal_halfwidth(errors, 0.8), fitting.conformal_halfwidth(errors, 0.95)
-    if h80 is None or h95 is None:
-        return None
-    return float(h80), float(max(h80, h95))
+Pool = dict[tuple[str, int, int, bool], list[float]]  # conformal.Pool, built here
 
 
 def _choose(pool: Pool) -> str:
@@ -379,7 +327,7 @@ def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int],
                     if b + h > last or not seen.any():
                         continue
                     scaled = (e[seen] / scale[seen]).tolist()
-                    width = _halfwidths(pool, method, level, h, False)
+                    width = halfwidths(pool, method, level, h, False)
                     inside_80 = inside_95 = ranged = 0
                     if width is not None:
                         ranged = len(scaled)
@@ -547,7 +495,7 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
     width_80, width_95 = np.zeros((n, HORIZON)), np.zeros((n, HORIZON))
     for level in sorted(set(tree.level)):
         for h in range(1, HORIZON + 1):
-            widths = _halfwidths(pool, method, level, h, False)
+            widths = halfwidths(pool, method, level, h, False)
             if widths is None:
                 raise JobFailed(
                     stage="", reason=_("Too few backtest errors for a 95% range; load a longer history first.")
@@ -597,6 +545,9 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
                 "hidden_series": len(tree.keys) - len(built.shown),
             },
         )
+        if run.indicator.has_role(KpiRole.OUTCOME):
+            # The villages' impacts are forecasts of the same offences at their decisions.
+            transaction.on_commit(lambda: send("initiatives.tasks.refresh_campaign_impacts"))
 
 
 def _count(words: Iterable[str]) -> dict[str, int]:
@@ -624,8 +575,8 @@ def _year_end(
     actual = float(so_far.sum()) if done else 0.0
     rest = float(point[i, :left].sum())
     value = actual + rest
-    errors = _pooled(pool, method, level, left, True)
-    widths = _halfwidths(pool, method, level, left, True)
+    errors = pooled(pool, method, level, left, True)
+    widths = halfwidths(pool, method, level, left, True)
     if widths is None:
         return None
     scale = float(made.scale[i])

@@ -35,7 +35,7 @@ class ForecastTrigger(models.TextChoices):
     COMMAND = "command", _("command")
     IMPORT = "import", _("after a statistics import")
     SCHEDULE = "schedule", _("schedule")
-    FORECAST = "forecast", _("for a forecast with no stored backtest")
+    FORECAST = "forecast", _("by a forecast run")
 
 
 class ForecastLevel(models.IntegerChoices):

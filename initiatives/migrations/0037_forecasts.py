@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                             ("command", "command"),
                             ("import", "after a statistics import"),
                             ("schedule", "schedule"),
-                            ("forecast", "for a forecast with no stored backtest"),
+                            ("forecast", "by a forecast run"),
                         ],
                         max_length=10,
                         verbose_name="started by",

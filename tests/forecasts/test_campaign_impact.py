@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from simple_history.utils import bulk_create_with_history
 
+from initiatives.forecasts.conformal import conformal_quantile
 from initiatives.forecasts.impact import campaign_impacts_refresh
-from initiatives.forecasts.impact_selectors import VillageImpact, conformal_quantile, overall_impact
+from initiatives.forecasts.impact_selectors import VillageImpact, overall_impact
 from initiatives.models import Campaign, CampaignImpact, ForecastKind, ForecastRun, Indicator, Value
 from initiatives.periods import Month, Period
 from initiatives.selectors.villages import alcohol_free_register

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from initiatives.forecasts import calibration, fitting
+from initiatives.forecasts import calibration, conformal, fitting
 from initiatives.forecasts.fitting import (
     BENCHMARK,
     HORIZON,
@@ -249,20 +249,34 @@ def test_the_nation_borrows_the_regions_errors_while_it_has_too_few_of_its_own()
     y = summed_up(district_counts())
     tree = small_tree()
     backtests = backtest_tree(y, tree, origins=[40, 41, 42], last=MONTHS - 1)
-    pools = calibration.pooled_scaled_errors(backtests, tree, "bottom_up")
-    assert pools[0][0].size == 3
-    assert pools[1][0].size == 9
-    pooled = calibration.level_pools(pools, nation_min=30)
-    assert pooled[0][0].size == 12
-    assert calibration.level_pools(pools, nation_min=3)[0][0].size == 3
+    pool = calibration.pool_of(backtests, tree, ["bottom_up"])
+    assert len(pool[("bottom_up", 0, 1, False)]) == 3
+    assert len(pool[("bottom_up", 1, 1, False)]) == 9
+    # 3 of its own at this horizon: the regions' 9 join them, sized by the nation's spread
+    # (its errors over all horizons against the regions'); 12 being too few for a 95%
+    # range, the districts' too, as they are.
+    spread = conformal.nation_spread(pool, "bottom_up", False)
+    assert spread != 1.0
+    assert conformal.pooled(pool, "bottom_up", 0, 1, False) == [
+        *pool[("bottom_up", 0, 1, False)],
+        *(e * spread for e in pool[("bottom_up", 1, 1, False)]),
+        *pool[("bottom_up", 2, 1, False)],
+    ]
+
+
+def test_the_regions_errors_lent_to_the_nation_take_the_nations_size() -> None:
+    own = [2.0] * 12  # the nation's errors: twice the regions' at every horizon
+    pool = {("m", 0, 1, False): own, ("m", 1, 1, False): [1.0, -1.0] * 20}
+    assert conformal.nation_spread(pool, "m", False) == 2.0
+    assert sorted(abs(e) for e in conformal.pooled(pool, "m", 0, 1, False)) == [2.0] * 52
 
 
 def test_errors_not_yet_known_at_a_date_are_left_out_of_the_pools():
     y = summed_up(district_counts())
     tree = small_tree()
     backtests = backtest_tree(y, tree, origins=[40, 41], last=MONTHS - 1)
-    pools = calibration.pooled_scaled_errors(backtests, tree, "bottom_up", as_of=42)
-    assert [pools[2][h].size for h in range(3)] == [16, 8, 0]
+    pool = calibration.pool_of(backtests, tree, ["bottom_up"], as_of=42)
+    assert [len(pool.get(("bottom_up", 2, h, False), [])) for h in (1, 2, 3)] == [16, 8, 0]
 
 
 def test_the_method_chosen_is_the_one_with_the_lowest_error_and_bottom_up_on_a_tie():
