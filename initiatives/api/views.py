@@ -124,7 +124,12 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
             "where population is known, the target with a traffic-light status, a year-end estimate (labelled, "
             "with its method), completeness with what is missing, and the breakdown by child regions. National "
             "when `region` is absent. Only approved values count. An incomplete figure has `value: null` and "
-            "lists what is missing; `partial_value` is what is there, never the answer."
+            "lists what is missing; `partial_value` is what is there, never the answer. `forecast`, beside "
+            "`estimate`: `{run, year_end, lower_80, upper_80, probability_meets_target}` (2 places) from the latest "
+            "finished forecast run whose year-end is the year of the span's end (with `as_of`, among runs that read "
+            "values committed by then), null without one. `status_method`: `forecast_probability` where the KPI's "
+            "backtest found the forecast's year-end closer than the estimate's and the year is still estimated "
+            "(`status` on_track from a probability of 0.7, at_risk from 0.4, off_track below), else `estimate`."
         ),
         parameters=[
             OpenApiParameter(
