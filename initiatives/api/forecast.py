@@ -6,6 +6,7 @@ coherence of the tree (children adding up to their parent) holds on the strings 
 0.01 times the number of children.
 """
 
+import datetime
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -56,6 +57,14 @@ def _month(point: Any) -> dict[str, Any]:
     }
 
 
+def _moment(moment: datetime.datetime) -> str:
+    """A moment written as the API's serializers write theirs (in the site's time zone)."""
+    return str(_MOMENT.to_representation(moment))
+
+
+_MOMENT = serializers.DateTimeField()
+
+
 def _share(number: float | None) -> float | None:
     return None if number is None else round(number, 4)
 
@@ -84,8 +93,8 @@ def forecast_as_dict(found: KpiForecast) -> dict[str, Any]:
         "region": {"kato": node.region.kato if node.region else None, "name": str(node.region or _("Kazakhstan"))},
         "run": run.pk,
         "origin": str(Month.from_date(run.origin)),
-        "made_at": made_at(run).isoformat(),
-        "data_as_of": run.as_of.isoformat(),
+        "made_at": _moment(made_at(run)),
+        "data_as_of": _moment(run.as_of),
         "method": run.method,
         "months": [_month(p) for p in node.months],
         "year_end": year_end,
@@ -113,7 +122,7 @@ def forecast_csv_rows(nodes: Iterable[NodeForecast]) -> Iterator[dict[str, Any]]
             "kato": node.region.kato if node.region else "KZ",
             "origin": str(Month.from_date(run.origin)),
             "run": run.pk,
-            "made_at": made_at(run).isoformat(),
+            "made_at": _moment(made_at(run)),
         }
         for point in node.months:
             month = _month(point)
@@ -125,9 +134,9 @@ def run_as_dict(run: ForecastRun) -> dict[str, Any]:
         "run": run.pk,
         "origin": str(Month.from_date(run.origin)),
         "status": run.status,
-        "made_at": made_at(run).isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "data_as_of": run.as_of.isoformat(),
+        "made_at": _moment(made_at(run)),
+        "finished_at": _moment(run.finished_at) if run.finished_at else None,
+        "data_as_of": _moment(run.as_of),
         "trigger": run.trigger,
         "method": run.method,
     }
@@ -236,7 +245,5 @@ class WholeNumberField(serializers.IntegerField):
 class ForecastQuerySerializer(serializers.Serializer[Any]):
     region = serializers.CharField(required=False, help_text="KATO code; national when absent.")
     origin = serializers.CharField(required=False, help_text="YYYY-MM, a month that is over; the latest when absent.")
-    run = WholeNumberField(
-        required=False, min_value=1, help_text="a run's id; the latest of the origin when absent."
-    )
+    run = WholeNumberField(required=False, min_value=1, help_text="a run's id; the latest of the origin when absent.")
     tree = serializers.BooleanField(default=False, help_text="with format=csv: the node and every node below it.")
