@@ -245,5 +245,7 @@ class WholeNumberField(serializers.IntegerField):
 class ForecastQuerySerializer(serializers.Serializer[Any]):
     region = serializers.CharField(required=False, help_text="KATO code; national when absent.")
     origin = serializers.CharField(required=False, help_text="YYYY-MM, a month that is over; the latest when absent.")
-    run = WholeNumberField(required=False, min_value=1, help_text="a run's id; the latest of the origin when absent.")
+    run = WholeNumberField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="a run's id; the latest of the origin when absent."
+    )
     tree = serializers.BooleanField(default=False, help_text="with format=csv: the node and every node below it.")

@@ -195,6 +195,7 @@ def test_the_runs_are_listed_newest_origin_first_in_any_state_and_by_origin(call
         ({"origin": "2026-Q3"}, "origin", "not_a_period"),
         ({"origin": "2026-12"}, "origin", "period_not_ended"),
         ({"run": "x"}, "run", "not_a_whole_number"),
+        ({"run": "99999999999999999999"}, "run", "max_value"),
         ({"tree": "1"}, "tree", "csv_only"),
     ],
 )
