@@ -125,3 +125,30 @@ def test_a_frozen_release_keeps_what_it_froze_when_a_run_appears(caller, registe
     assert list(ReleaseFigure.objects.filter(release=release).order_by("pk").values()) == frozen
     after = client.get(f"/api/v1/releases/{release.pk}/figures/", {"kpi": "crime.registered"}).json()["figures"]
     assert after == figures and after[0]["status"] == "unknown"
+
+
+# Queries of a summary with its forecast (a session's log-in included): computed, and from the cache.
+SUMMARY_BUDGETS = {"computed": 18, "cached": 4}
+
+
+@pytest.mark.parametrize("kind", ["computed", "cached"])
+def test_the_summarys_forecast_costs_the_same_queries_whatever_the_number_of_runs(
+    caller, registered, assert_queries_do_not_grow, kind: str
+) -> None:
+    from django.core.cache import cache
+
+    stored_forecast(registered, origin="2026-10")
+    national_target(registered, "4026")
+    client = caller("office")
+
+    def ask() -> None:
+        if kind == "computed":
+            cache.clear()
+        assert client.get(SUMMARY, SPAN).json()["forecast"] is not None
+
+    def more_runs() -> None:
+        for origin in ("2026-07", "2026-08", "2026-09", "2026-10"):
+            stored_forecast(registered, origin=origin)
+        client.get(SUMMARY, SPAN)  # a new run is a new key: the cached kind counts the asking after it
+
+    assert_queries_do_not_grow(ask, more_runs, budget=SUMMARY_BUDGETS[kind])
