@@ -53,8 +53,8 @@ ERROR_COMPONENTS: dict[str, Any] = {
                 "type": "string",
                 "description": (
                     "Stable: invalid (see `fields`), not_authenticated, authentication_failed, permission_denied, "
-                    "missing_scope, not_found, method_not_allowed, not_acceptable, throttled, not_ready, failed, "
-                    "expired."
+                    "missing_scope, not_found, no_forecast, method_not_allowed, not_acceptable, throttled, not_ready, "
+                    "failed, expired."
                 ),
             },
             "params": {

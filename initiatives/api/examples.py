@@ -32,6 +32,7 @@ SUMMARY_EXAMPLE = {
     "population": "20286084",
     "target": {"year": 2025, "value": "130000", "baseline": "137000", "baseline_year": 2024},
     "status": "on_track",
+    "status_method": "forecast_probability",
     "estimate": {
         "year": 2025,
         "value": "130612",
@@ -39,6 +40,13 @@ SUMMARY_EXAMPLE = {
             "year to date 2025-01/2025-09 scaled by 2024's seasonal shape (75.4% of 2024 fell in the same months)"
         ),
         "is_estimate": True,
+    },
+    "forecast": {
+        "run": 41,
+        "year_end": "129874.00",
+        "lower_80": "127310.00",
+        "upper_80": "132502.00",
+        "probability_meets_target": 0.7619,
     },
     "breakdown": [
         {
@@ -99,4 +107,52 @@ REFUSED_IMPORT = {
     "uploaded_by": None,
     "created_at": "2026-11-28T12:00:00+05:00",
     "finished_at": "2026-11-28T12:00:01+05:00",
+}
+
+
+# One month and one horizon shown of the 12 each.
+FORECAST_EXAMPLE = {
+    "kpi": {"code": "crime.theft", "name": "Theft", "unit": "count", "direction": "lower"},
+    "region": {"kato": "710000000", "name": "Astana"},
+    "run": 41,
+    "origin": "2025-09",
+    "made_at": "2025-10-16T04:00:02+05:00",
+    "data_as_of": "2025-10-16T04:00:00+05:00",
+    "method": "mint_shrink",
+    "months": [
+        {
+            "period": "2025-10",
+            "horizon": 1,
+            "value": "412.37",
+            "lower_80": "371.10",
+            "upper_80": "455.02",
+            "lower_95": "349.80",
+            "upper_95": "478.51",
+            "benchmark": "431.00",
+        },
+    ],
+    "year_end": {
+        "period": "2025",
+        "months_left": 3,
+        "actual_to_origin": "3702.00",
+        "value": "4941.45",
+        "lower_80": "4869.02",
+        "upper_80": "5020.77",
+        "lower_95": "4830.35",
+        "upper_95": "5062.10",
+        "benchmark": "4990.00",
+        "target": "5100.00",
+        "probability_meets_target": 0.9524,
+    },
+    "accuracy": [
+        {
+            "horizon": 1,
+            "relative_mae": 0.8123,
+            "mase": 0.6412,
+            "bias": -1.25,
+            "coverage_80": 0.8,
+            "coverage_95": 0.9417,
+            "origins": 12,
+        },
+    ],
 }

@@ -11,6 +11,10 @@ from projectoffice.numbers import rounded_text
 
 from ..engine.aggregation import Figure
 from ..engine.summary import RegionFigures, Summary
+from ..selectors.kpi_forecast import SummaryForecast, summary_status
+
+# A forecast's figures are stored to two places, whatever the KPI's: the API writes them so.
+FORECAST_PLACES = 2
 
 
 def _figure_dict(f: Figure | None, places: int) -> dict[str, Any] | None:
@@ -43,9 +47,10 @@ def _region_dict(r: RegionFigures, places: int, compare: bool) -> dict[str, Any]
     return out
 
 
-def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]:
+def summary_as_dict(summary: Summary, forecast: SummaryForecast | None, *, compare: bool = True) -> dict[str, Any]:
     places = summary.indicator.decimal_places
     ind = summary.indicator
+    status, status_method = summary_status(summary, forecast)
     out = {
         "kpi": {"code": ind.code, "name": ind.name, "unit": ind.unit, "direction": ind.direction},
         "period": str(summary.span),
@@ -53,8 +58,10 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
         "as_of": summary.as_of.isoformat() if summary.as_of is not None else None,
         **_region_dict(summary.own, places, compare),
         "target": None,
-        "status": summary.status,
+        "status": status,
+        "status_method": status_method,
         "estimate": None,
+        "forecast": None,
         "breakdown": [_region_dict(r, places, compare) for r in summary.breakdown],
     }
     if summary.target is not None:
@@ -70,6 +77,15 @@ def summary_as_dict(summary: Summary, *, compare: bool = True) -> dict[str, Any]
             "value": rounded_text(summary.estimate.value, places),
             "method": summary.estimate.method,
             "is_estimate": summary.estimate.is_estimate,
+        }
+    if forecast is not None:
+        end = forecast.year_end
+        out["forecast"] = {
+            "run": forecast.run.pk,
+            "year_end": rounded_text(end.value, FORECAST_PLACES),
+            "lower_80": rounded_text(end.lower_80, FORECAST_PLACES),
+            "upper_80": rounded_text(end.upper_80, FORECAST_PLACES),
+            "probability_meets_target": forecast.probability,
         }
     return out
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -27,16 +28,19 @@ from agencies.access import region_is_visible
 from agencies.api_permissions import CanImportStatistics, scoped
 from agencies.models import TokenScope
 from agencies.tokens import is_agency_caller
-from projectoffice.api_csv import CSVList, csv_attachment, wants_csv
+from projectoffice.api_csv import CSVList, CSVRenderer, csv_attachment, csv_lines, wants_csv
 from projectoffice.api_errors import coded_validation_error, field_error
 from projectoffice.api_pagination import KeysetPagination
 from projectoffice.api_parameters import DeclaredParametersOnly
 from projectoffice.api_permissions import MethodBeforeAccess, ReadOnlyForEveryoneKnown
 from projectoffice.body_size import body_limit
+from regions.models import Region
 
+from ..forecasts.selectors import forecast_run_for, forecast_runs, node_forecast, tree_forecast
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, Value
-from ..periods import Period, PeriodError
+from ..periods import Month, Period, PeriodError, PeriodNotOver
 from ..selectors.figures import figure_state, kpi_summary_read, kpi_summary_rendered
+from ..selectors.kpi_forecast import kpi_forecast, summary_forecast
 from ..selectors.reports import reports_visible_to
 from ..selectors.values import (
     ValueFormat,
@@ -47,8 +51,18 @@ from ..selectors.values import (
     values_visible_to,
 )
 from ..statistics.jobs import import_job_submit
-from .examples import CAMPAIGN, EXAMPLE_KPI, REFUSED_IMPORT, SUMMARY_EXAMPLE
+from .examples import CAMPAIGN, EXAMPLE_KPI, FORECAST_EXAMPLE, REFUSED_IMPORT, SUMMARY_EXAMPLE
 from .filters import CampaignFilter, InitiativeFilter, ReportFilter, ValueFilter
+from .forecast import (
+    CSV_HEADER,
+    ForecastQuerySerializer,
+    ForecastRunSerializer,
+    ForecastSerializer,
+    forecast_as_dict,
+    forecast_csv_rows,
+    no_forecast,
+    run_as_dict,
+)
 from .serializers import (
     CampaignSerializer,
     ImportBatchSerializer,
@@ -61,6 +75,30 @@ from .serializers import (
     report_lines_cell,
 )
 from .summary import SummaryCSVRenderer, summary_as_dict
+
+
+def refuse_unless_visible(request: Request, region: Region | None, national_refused: str) -> None:
+    """403 (`national_refused`) for the nation to a caller limited to regions, 404 for a
+    region not theirs."""
+    if not region_is_visible(request.user, region):
+        if region is None:
+            raise PermissionDenied(national_refused)
+        raise NotFound(_("No such region among yours."))
+
+
+def origin_or_error(text: str) -> Month:
+    """The month `origin` names, if it is over; else the 400 naming `origin`."""
+    try:
+        period = period_or_error("origin", text)
+    except DjangoValidationError as exc:
+        raise coded_validation_error(exc) from None
+    if period.kind != "month":
+        raise field_error(
+            "origin", "not_a_period", _("%(value)r is not a month; use YYYY-MM") % {"value": text}, value=text
+        )
+    if not period.is_over(timezone.localdate()):
+        raise field_error("origin", "period_not_ended", str(PeriodNotOver(period)), value=text)
+    return period.start
 
 
 @extend_schema_view(
@@ -86,7 +124,12 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
             "where population is known, the target with a traffic-light status, a year-end estimate (labelled, "
             "with its method), completeness with what is missing, and the breakdown by child regions. National "
             "when `region` is absent. Only approved values count. An incomplete figure has `value: null` and "
-            "lists what is missing; `partial_value` is what is there, never the answer."
+            "lists what is missing; `partial_value` is what is there, never the answer. `forecast`, beside "
+            "`estimate`: `{run, year_end, lower_80, upper_80, probability_meets_target}` (2 places) from the latest "
+            "finished forecast run whose year-end is the year of the span's end (with `as_of`, among runs that read "
+            "values committed by then), null without one. `status_method`: `forecast_probability` where the KPI's "
+            "backtest found the forecast's year-end closer than the estimate's and the year is still estimated "
+            "(`status` on_track from a probability of 0.7, at_risk from 0.4, off_track below), else `estimate`."
         ),
         parameters=[
             OpenApiParameter(
@@ -131,12 +174,9 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
             last = period_or_error("period_to", to) if to else first
         except DjangoValidationError as exc:
             raise coded_validation_error(exc) from None
-        if not region_is_visible(request.user, region):
-            if region is None:
-                raise PermissionDenied(
-                    _("The national summary is for the project office and agencies; give your region.")
-                )
-            raise NotFound(_("No such region among yours."))
+        refuse_unless_visible(
+            request, region, _("The national summary is for the project office and agencies; give your region.")
+        )
         compare = query.validated_data["compare"] == "previous_year"
         try:
             span = Period(first.start, last.end)
@@ -153,18 +193,118 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
                 "as_of": as_of,
             }
             if request.accepted_renderer.format != "json":  # CSV, the browsable API
-                return Response(summary_as_dict(kpi_summary_read(**asked), compare=compare))
+                summary = kpi_summary_read(**asked)
+                return Response(summary_as_dict(summary, summary_forecast(summary), compare=compare))
             renderer, media_type = request.accepted_renderer, request.accepted_media_type
             body = kpi_summary_rendered(
                 **asked,
                 media_type=media_type,
-                render=lambda summary: renderer.render(
-                    summary_as_dict(summary, compare=compare), media_type, self.get_renderer_context()
+                render=lambda summary, forecast: renderer.render(
+                    summary_as_dict(summary, forecast, compare=compare), media_type, self.get_renderer_context()
                 ),
             )
             return HttpResponse(body, content_type=renderer.media_type)
         except PeriodError as exc:  # a span too near the calendar's ends for its year before
             raise field_error("period_from", "period_out_of_range", str(exc), value=str(span)) from None
+
+    def _forecast_asked(self, request: Request, code: str | None) -> tuple[Indicator, dict[str, Any]]:
+        """The KPI and the query of a forecast endpoint, each checked as the summary's are."""
+        indicator = Indicator.objects.filter(code=code or "").first()
+        if indicator is None:
+            raise NotFound(_("No KPI with the code %(code)s.") % {"code": code})
+        query = ForecastQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        asked: dict[str, Any] = {"region": None, "origin": None, "run": query.validated_data.get("run")}
+        if query.validated_data.get("region"):
+            try:
+                asked["region"] = region_or_error("region", query.validated_data["region"])
+            except DjangoValidationError as exc:
+                raise coded_validation_error(exc) from None
+        refuse_unless_visible(
+            request,
+            asked["region"],
+            _("The national forecast is for the project office and agencies; give your region."),
+        )
+        if query.validated_data.get("origin"):
+            asked["origin"] = origin_or_error(query.validated_data["origin"])
+        asked["tree"] = query.validated_data["tree"]
+        return indicator, asked
+
+    @extend_schema(
+        summary="The forecast of a KPI",
+        description=(
+            "A stored forecast run's 12 months ahead for one node (national when `region` is absent), each with its "
+            "80% and 95% ranges, coherent across the region tree; the year-end (the actual figure to the origin plus "
+            "the forecasts to December) with its own ranges from the backtest's errors of the same total, the "
+            "target and the probability of meeting it; and the track record at the node's level against seasonal "
+            "naive. The run: `run` when given, else the latest successful run of `origin`, else of the latest "
+            "origin. Figures are decimal strings with 2 places whatever the KPI's. 404 `no_forecast` when there is "
+            "no such run or it has no forecast for the node. `format=csv` writes the months "
+            "(`kpi,kato,origin,run,made_at,period,horizon,value,lower_80,upper_80,lower_95,upper_95`); with "
+            "`tree=1`, of the node and every node below it."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "region",
+                str,
+                description="KATO code; national when absent",
+                examples=[OpenApiExample("Astana", value="710000000")],
+            ),
+            OpenApiParameter("origin", str, description="YYYY-MM: the last month the run read; the latest when absent"),
+            OpenApiParameter("run", int, description="a run's id (see forecast/runs/); the latest when absent"),
+            OpenApiParameter("tree", bool, description="with format=csv: the node and every node below it"),
+        ],
+        responses={200: ForecastSerializer},
+        examples=[OpenApiExample("Astana, October's run", value=FORECAST_EXAMPLE, response_only=True)],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="forecast",
+        url_name="forecast",
+        permission_classes=[scoped(TokenScope.KPI_READ)],
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer, CSVRenderer],
+    )
+    def forecast(self, request: Request, code: str | None = None) -> Response | StreamingHttpResponse:
+        indicator, asked = self._forecast_asked(request, code)
+        region = asked["region"]
+        kato = region.kato if region else None
+        run = forecast_run_for(indicator, origin=asked["origin"], run=asked["run"])
+        if run is None:
+            raise no_forecast(indicator, kato)
+        if asked["tree"] and not wants_csv(request):
+            raise field_error("tree", "csv_only", _("tree=1 is for format=csv"), value="1")
+        nodes = tree_forecast(run, region) if asked["tree"] else [n for n in [node_forecast(run, region)] if n]
+        if not nodes or nodes[0].region != region:
+            raise no_forecast(indicator, kato)
+        if wants_csv(request):
+            name = f"{indicator.code}-forecast-{run.pk}-{kato or 'KZ'}{'-tree' if asked['tree'] else ''}"
+            return csv_attachment(csv_lines(CSV_HEADER, forecast_csv_rows(nodes)), name)
+        return Response(forecast_as_dict(kpi_forecast(nodes[0])))
+
+    @extend_schema(
+        summary="The forecast runs of a KPI",
+        description="Every forecast run of the KPI, newest origin first, in any state (a failed one says so; "
+        "readers keep reading the previous one); only those of `origin` when given.",
+        parameters=[OpenApiParameter("origin", str, description="YYYY-MM: only the runs of this origin")],
+        responses={200: ForecastRunSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="forecast/runs",
+        url_name="forecast-runs",
+        permission_classes=[scoped(TokenScope.KPI_READ)],
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer, CSVRenderer],
+        pagination_class=None,
+    )
+    def forecast_run_list(self, request: Request, code: str | None = None) -> Response:
+        indicator = Indicator.objects.filter(code=code or "").first()
+        if indicator is None:
+            raise NotFound(_("No KPI with the code %(code)s.") % {"code": code})
+        text = request.query_params.get("origin")
+        origin = origin_or_error(text) if text else None
+        return Response([run_as_dict(r) for r in forecast_runs(indicator, origin=origin)])
 
 
 @extend_schema_view(

@@ -14,7 +14,7 @@ after a change the services' (`services/figures.py`); nothing here caches or que
 import functools
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
@@ -38,22 +38,30 @@ class FigureState:
 
     versions: dict[str, int]
     catalogue: Catalogue
+    # KPI id -> (its latest finished forecast run, how many it has): the summary shows one
+    # (`selectors/kpi_forecast.py`); a run is written once, by its job, so these name them all.
+    forecasts: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def now(cls) -> "FigureState":
         versions: dict[str, int] = {}
         catalogue: Catalogue = {}
+        forecasts: dict[int, tuple[int, int]] = {}
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 0, key, n, NULL, NULL, NULL FROM initiatives_figureversion "
-                "UNION ALL SELECT 1, code, id, numerator_id, denominator_id, role FROM initiatives_indicator"
+                "UNION ALL SELECT 1, code, id, numerator_id, denominator_id, role FROM initiatives_indicator "
+                "UNION ALL SELECT 2, NULL, indicator_id, MAX(id), COUNT(*), NULL FROM initiatives_forecastrun "
+                "WHERE kind = 'forecast' AND status = 'done' GROUP BY indicator_id"
             )
             for kind, name, number, numerator, denominator, role in cursor.fetchall():
                 if kind == 0:
                     versions[name] = number
-                else:
+                elif kind == 1:
                     catalogue[number] = (name, numerator, denominator, KpiRole.POPULATION in roles_of(role))
-        return cls(versions, catalogue)
+                else:
+                    forecasts[number] = (numerator, denominator)
+        return cls(versions, catalogue, forecasts)
 
     @functools.cached_property
     def reads(self) -> dict[int, tuple[int, ...]]:
@@ -75,6 +83,11 @@ class FigureState:
         )
         what = (indicator_id, region_id, str(span), compare, translation.get_language())
         return "summary:" + hashlib.sha256(repr((ENGINE_VERSION, what, fingerprint)).encode()).hexdigest()
+
+    def forecast_key(self, indicator_id: int) -> str:
+        """What a summary that shows the KPI's forecast adds to its key: its finished runs."""
+        latest, count = self.forecasts.get(indicator_id, (0, 0))
+        return f":forecast:{latest}:{count}"
 
     def kpis_reading(self, changed: Iterable[int]) -> set[int]:
         """The KPIs whose summaries read any of these: themselves, formulas over them at

@@ -11,6 +11,7 @@ from ..engine.figure_state import FigureState
 from ..engine.summary import Summary
 from ..models import Indicator, RollupCheck
 from ..periods import Period
+from .kpi_forecast import SummaryForecast, summary_forecast
 from .summary_cache import as_of_suffix, rendered_cached, summary_cached
 
 
@@ -45,21 +46,22 @@ def kpi_summary_rendered(
     compare: bool,
     as_of: datetime.datetime | None = None,
     media_type: str,
-    render: Callable[[Summary], str | bytes],
+    render: Callable[[Summary, SummaryForecast | None], str | bytes],
 ) -> str | bytes:
-    """The summary as `render` writes it in `media_type`, from the cache while nothing
-    under it changed: what agencies' systems ask again and again. Kept under the summary's
-    own key (KPI, region, span, comparison, language, the figures' version), the moment
-    of `as_of` and the media type. Who asks is not in the key: the view has checked first
-    that the caller may see `region`, and a region's summary is the same for all who may."""
+    """The summary with its forecast (`kpi_forecast.summary_forecast`) as `render` writes
+    them in `media_type`, from the cache while nothing under them changed: what agencies'
+    systems ask again and again. Kept under the summary's own key (KPI, region, span,
+    comparison, language, the figures' version), the KPI's finished forecast runs, the
+    moment of `as_of` and the media type. Who asks is not in the key: the view has checked
+    first that the caller may see `region`, and a region's summary is the same for all who may."""
     key = f"{state.summary_key(indicator_id, region.pk if region else None, span, compare)}"
-    key = f"{key}{as_of_suffix(as_of)}:{media_type}"
+    key = f"{key}{state.forecast_key(indicator_id)}{as_of_suffix(as_of)}:{media_type}"
 
     def build() -> str | bytes:
         summary = kpi_summary_read(
             state=state, indicator_id=indicator_id, region=region, span=span, compare=compare, as_of=as_of
         )
-        return render(summary)
+        return render(summary, summary_forecast(summary))
 
     return rendered_cached(key, build)
 

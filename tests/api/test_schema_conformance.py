@@ -87,6 +87,15 @@ def world(office, coordinator_astana) -> dict[str, Any]:
     second = UserFactory(username="office.second", is_staff=True)
     second.groups.add(Group.objects.get(name=PROJECT_OFFICE_GROUP))
     release = release_confirm(release=release_publish(period=Period.parse("2025-09"), user=office), user=second)
+    # A finished forecast of the nation, Astana and Almaty: what the forecast endpoints read.
+    from regions.models import Region
+    from tests.factories import stored_forecast
+
+    stored_forecast(
+        Indicator.objects.get(code="crime.registered"),
+        origin="2025-09",
+        regions=list(Region.objects.filter(kato__in=["710000000", "750000000"])),
+    )
     return {
         "release": release,
         "initiative": initiative,
@@ -149,6 +158,8 @@ def path_parameters(path: str, world: dict[str, Any], export_id: int) -> dict[st
     codes = {
         "/api/v1/kpis/{code}/": "crime.registered",
         "/api/v1/kpis/{code}/summary/": "crime.registered",
+        "/api/v1/kpis/{code}/forecast/": "crime.registered",
+        "/api/v1/kpis/{code}/forecast/runs/": "crime.registered",
         "/api/v1/initiatives/{code}/": world["initiative"].code,
         "/api/v1/agencies/{code}/": "gpo",
         "/api/v1/regions/{kato}/": "710000000",
@@ -169,6 +180,15 @@ def queries(path: str, method: str, responses: dict[str, Any]) -> list[dict[str,
     if path.endswith("/summary/"):
         span = {"period_from": "2025-01", "period_to": "2025-09"}
         return [{**span, "region": "710000000"}, span, {**span, "format": "csv", "region": "710000000"}]
+    if path.endswith("/forecast/"):
+        astana = {"region": "710000000"}
+        return [
+            {},
+            astana,
+            {**astana, "origin": "2025-09"},
+            {**astana, "format": "csv"},
+            {"format": "csv", "tree": "1"},
+        ]
     asked: list[dict[str, str]] = [{}]
     if any("text/csv" in r.get("content", {}) for r in responses.values()) and not path.endswith("/download/"):
         asked.append({"format": "csv"})
