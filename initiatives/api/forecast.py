@@ -94,7 +94,7 @@ def forecast_as_dict(found: KpiForecast) -> dict[str, Any]:
         "run": run.pk,
         "origin": str(Month.from_date(run.origin)),
         "made_at": _moment(made_at(run)),
-        "data_as_of": _moment(run.as_of),
+        "data_as_of": _moment(run.as_of or made_at(run)),
         "method": run.method,
         "months": [_month(p) for p in node.months],
         "year_end": year_end,
@@ -136,7 +136,8 @@ def run_as_dict(run: ForecastRun) -> dict[str, Any]:
         "status": run.status,
         "made_at": _moment(made_at(run)),
         "finished_at": _moment(run.finished_at) if run.finished_at else None,
-        "data_as_of": _moment(run.as_of),
+        # A run still waiting for a worker reads the values of the moment it starts.
+        "data_as_of": _moment(run.as_of) if run.as_of else None,
         "trigger": run.trigger,
         "method": run.method,
     }
@@ -225,7 +226,7 @@ class ForecastRunSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=["waiting", "running", "done", "failed"])
     made_at = serializers.DateTimeField(help_text="when the run started (asked, while it waits)")
     finished_at = serializers.DateTimeField(allow_null=True)
-    data_as_of = serializers.DateTimeField()
+    data_as_of = serializers.DateTimeField(allow_null=True, help_text="null while the run waits for a worker")
     trigger = serializers.ChoiceField(choices=["command", "import", "schedule", "forecast"])
     method = serializers.CharField()
 

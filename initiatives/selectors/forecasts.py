@@ -59,7 +59,7 @@ class NodeRun:
     origin_words: str
     months: list[ForecastPoint]
     year_end: ForecastYearEnd | None
-    closer_percent: float | None
+    closer_percent: Decimal | None
     worse_than_benchmark: bool
 
 
@@ -107,10 +107,10 @@ class Headline:
     probability: int | None  # per cent, without decimals; None without a target
     target: Decimal | None
     benchmark_shown: bool
-    closer_percent: float | None
+    closer_percent: Decimal | None
 
     @property
-    def further_percent(self) -> float | None:
+    def further_percent(self) -> Decimal | None:
         return -self.closer_percent if self.closer_percent is not None else None
 
 
