@@ -308,7 +308,7 @@ def stored_forecast(
         method="mint_shrink",
         started_at=moment,
         finished_at=moment,
-        detail={"year_end": {str(level): {"mint_shrink": 10.0, "estimate": 20.0} for level in (0, 1, 2)}},
+        detail={"year_end": {str(level): {"mint_shrink": 10.0, "estimate": 20.0, "count": 12} for level in (0, 1, 2)}},
     )
     run = ForecastRun.objects.create(
         indicator=indicator,

@@ -52,7 +52,7 @@ class FigureState:
                 "SELECT 0, key, n, NULL, NULL, NULL FROM initiatives_figureversion "
                 "UNION ALL SELECT 1, code, id, numerator_id, denominator_id, role FROM initiatives_indicator "
                 "UNION ALL SELECT 2, NULL, indicator_id, MAX(id), COUNT(*), NULL FROM initiatives_forecastrun "
-                "WHERE kind = 'forecast' AND status = 'done' GROUP BY indicator_id"
+                "WHERE kind = 'forecast' AND status = 'done' AND NOT replay GROUP BY indicator_id"
             )
             for kind, name, number, numerator, denominator, role in cursor.fetchall():
                 if kind == 0:

@@ -25,7 +25,7 @@ class ForecastRunAdmin(RecordAdmin):
         "trigger",
         "reason",
     ]
-    list_filter = ["status", "kind", "trigger", "indicator"]
+    list_filter = ["status", "kind", "trigger", "replay", "indicator"]
     search_fields = ["indicator__code", "reason"]
     list_select_related = ["indicator"]
     date_hierarchy = "created_at"

@@ -5,8 +5,10 @@ regions -> districts; `y` is (n_nodes, T), NaN where a month's figure is incompl
 and its last column is the origin month.
 
 Base forecasts (statsforecast, one series at a time, nothing parallel: a prefork worker cannot
-fork again). Each series is fitted on its *fit window*: the longest stretch of known months
-ending at its last known month (an earlier gap cuts the history there). The rule, by that window:
+fork again). Each series is fitted on its *fit window*: back from its last known month over
+known months and gaps of at most `MAX_GAP` (3) incomplete months, which are filled for the
+models (the same month a year before or after, else a straight line) and never scored; a
+longer gap ends the history there. The rule, by that window:
 - no known month: zeros ("None");
 - fewer than 12 known months: HistoricAverage;
 - 12 to 23 known months: SeasonalNaive (too short to fit a season);
@@ -78,12 +80,18 @@ BENCHMARK = "seasonal_naive"
 
 # Series shorter than this (known months in the fit window) are not fitted with a season.
 MIN_SEASONAL_MONTHS = 24
+# Incomplete months inside a series' history up to this many in a row are filled for
+# fitting (`filled`); a longer gap ends the history the series is fitted on.
+MAX_GAP = 3
 # A non-negative series is sparse when its mean is below this, or this share of months is zero.
 SPARSE_MEAN = 3.0
 SPARSE_ZERO_SHARE = 0.3
 SCALE_FLOOR = 1.0
 # Which models make the regular base forecast (their mean), "+"-joined from "ets", "ces", "theta".
 REGULAR_MODEL = "ets+ces"
+# Names the methods above: a backtest made by other methods is not reused (jobs.py), so a
+# change of method here is followed by a new backtest. Change it with the methods.
+METHOD_VERSION = "2026-12: ets+ces / imapa / seasonal naive; gaps of 3 filled"
 
 
 @dataclass(frozen=True)
@@ -178,15 +186,44 @@ class BaseFit:
 
 
 def fit_window(series: Array) -> tuple[int, int]:
-    """[start, end) of the longest stretch of known months ending at the last known month; (0, 0) if none."""
+    """[start, end) of the months a series is fitted on: back from its last known month over
+    known months and gaps of at most MAX_GAP months (an incomplete month is left out, it
+    does not cut the history); a longer gap ends it. (0, 0) if no month is known."""
     known = np.flatnonzero(~np.isnan(series))
     if known.size == 0:
         return 0, 0
     end = int(known[-1]) + 1
-    start = end
-    while start > 0 and not np.isnan(series[start - 1]):
-        start -= 1
+    start = end - 1
+    while start > 0:
+        if not np.isnan(series[start - 1]):
+            start -= 1
+            continue
+        before = start - 1
+        while before >= 0 and np.isnan(series[before]):
+            before -= 1
+        if before < 0 or start - 1 - before > MAX_GAP:
+            break
+        start = before
     return start, end
+
+
+def filled(window: Array) -> Array:
+    """A fit window with its few incomplete months filled for the models, which need every
+    month: the same month a year before (or after) where known, else a straight line
+    between the known neighbours. The filled months are never scored."""
+    out = window.copy()
+    missing = np.flatnonzero(np.isnan(window))
+    if missing.size == 0:
+        return out
+    known = np.flatnonzero(~np.isnan(window))
+    for t in missing:
+        for same in (t - SEASON, t + SEASON):
+            if 0 <= same < window.size and not np.isnan(window[same]):
+                out[t] = window[same]
+                break
+        else:
+            out[t] = np.interp(t, known, window[known])
+    return out
 
 
 def _is_sparse(window: Array) -> bool:
@@ -222,7 +259,7 @@ def base_forecast(series: Array, horizon: int = HORIZON) -> BaseFit:
     fitted = np.full(series.size, np.nan)
     if end == 0:
         return BaseFit(mean=np.zeros(horizon), fitted=fitted, model="None")
-    window = series[start:end]
+    window = filled(series[start:end])
     gap = series.size - end
     steps = gap + horizon
     sparse = False
@@ -245,6 +282,7 @@ def base_forecast(series: Array, horizon: int = HORIZON) -> BaseFit:
     if sparse:
         mean = np.maximum(mean, 0.0)
         fitted[start:end] = np.maximum(fitted[start:end], 0.0)
+    fitted[start:end][np.isnan(series[start:end])] = np.nan  # a filled month has no in-sample error
     if not np.all(np.isfinite(mean)):
         mean = seasonal_naive(series[None, :], horizon)[0]
     return BaseFit(mean=mean, fitted=fitted, model="+".join(name for name, _ in candidates))

@@ -257,7 +257,11 @@ def _fitted(found: _Series) -> _Fit | None:
 def _refresh(moment: datetime.datetime, trigger: str) -> int:
     started = timezone.now()
     campaigns = list(Campaign.objects.alcohol_free().select_related("region__parent").order_by("pk"))
-    fits = [fit for found in _read(campaigns, moment) if (fit := _fitted(found)) is not None]
+    series = _read(campaigns, moment)
+    fits = [fit for found in series if (fit := _fitted(found)) is not None]
+    if series and not fits:
+        # Every fit failed (logged): the impacts stored before stay what the register reads.
+        return 0
     month_widths = {h: _halfwidth([e for f in fits for e in f.monthly_errors[h]]) for h in range(1, HORIZON + 1)}
     total_widths = {h: _halfwidth([e for f in fits for e in f.total_errors[h]]) for h in range(1, HORIZON + 1)}
     with transaction.atomic():

@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.job_locks import FORECAST_JOBS
+from projectoffice.job_locks import FORECAST_JOBS, job_lock
 from projectoffice.jobs import Failure, JobFailed, job_end, job_run
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
@@ -128,10 +128,14 @@ def forecast_runs_request(
                 ).first()
                 if waiting is not None:
                     start = latest_complete_month(indicator, timezone.now(), today)
-                    if start is not None:
-                        waiting.origin, waiting.import_batch = start.first_day, import_batch
-                        waiting.save(update_fields=["origin", "import_batch", "updated_at"])
-                    continue
+                    # Only while it still waits: a run a worker has taken keeps its origin.
+                    still = ForecastRun.objects.filter(pk=waiting.pk, status=ForecastStatus.WAITING).update(
+                        origin=(start or Month.from_date(waiting.origin)).first_day,
+                        import_batch=import_batch,
+                        updated_at=timezone.now(),
+                    )
+                    if still:
+                        continue
             start = origin or latest_complete_month(indicator, as_of or timezone.now(), today)
             if start is None:
                 continue  # no complete national month yet: nothing to forecast from
@@ -140,6 +144,7 @@ def forecast_runs_request(
                 kind=kind,
                 origin=start.first_day,
                 as_of=as_of,
+                replay=as_of is not None,
                 origins=origins if kind == ForecastKind.BACKTEST else 0,
                 trigger=trigger,
                 requested_by=user if getattr(user, "pk", None) else None,
@@ -171,7 +176,9 @@ def forecast_runs_orphaned(limit: int = 50) -> list[tuple[int, int]]:
 def forecast_runs_to_requeue(limit: int = 50) -> list[int]:
     from projectoffice.jobs import jobs_to_requeue
 
-    return jobs_to_requeue(ForecastRun.objects.all(), waiting_longer_than=datetime.timedelta(minutes=5), limit=limit)
+    # The command runs its own runs one after another: they wait for it, not for a worker.
+    waiting = ForecastRun.objects.exclude(trigger=ForecastTrigger.COMMAND)
+    return jobs_to_requeue(waiting, waiting_longer_than=datetime.timedelta(minutes=5), limit=limit)
 
 
 # --- The job
@@ -221,9 +228,10 @@ def _run(run: ForecastRun) -> None:
     if data is None:
         raise JobFailed(stage="", reason=_("No approved value of this KPI up to the origin."))
     if run.kind == ForecastKind.BACKTEST:
+        made = _backtest(run, data, lambda done, total: _progress(run, "backtest", done, total))
         with transaction.atomic():
-            detail = _backtest(run, data, lambda done, total: _progress(run, "backtest", done, total))
-            job_end(run, stage="", series=len(data.keys), detail=detail)
+            made.store()
+            job_end(run, stage="", series=len(data.keys), detail=made.detail)
         return
     _forecast(run, data)
 
@@ -264,8 +272,10 @@ def _choose(pool: Pool) -> str:
 
 def _pool_of(calibration: ForecastRun) -> Pool:
     pool: Pool = defaultdict(list)
-    for method, level, horizon, cumulative, errors in BacktestErrors.objects.filter(run=calibration).values_list(
-        "method", "level", "horizon", "cumulative", "errors"
+    for method, level, horizon, cumulative, errors in (
+        BacktestErrors.objects.filter(run=calibration)
+        .order_by("origin", "level", "horizon", "method", "cumulative")
+        .values_list("method", "level", "horizon", "cumulative", "errors")
     ):
         pool[(method, level, horizon, cumulative)].extend(errors)
     return pool
@@ -279,7 +289,7 @@ def _months_left(month_after_origin: Month) -> int:
     return 12 - month_after_origin.month + 1
 
 
-def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int], None]) -> dict[str, Any]:
+def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int], None]) -> "_Backtest":
     """Refit at each of `run.origins` months before the origin, store the errors and the
     scores, and return what the run's detail keeps (year-end errors by way)."""
     import numpy as np
@@ -371,10 +381,9 @@ def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int],
                         )
                         known.append((b + h, (method, level, h, is_cumulative), found))
             _year_end_errors(year_end[level], result, nodes, y, data.months, last, methods)
-    BacktestErrors.objects.bulk_create(errors_rows, batch_size=2000)
-    BacktestScore.objects.bulk_create(scores, batch_size=2000)
-    return {
+    detail = {
         "origins": [data.months[o].first_day.isoformat() for o in origins],
+        "method_version": fitting.METHOD_VERSION,
         "year_end": {
             str(level): {
                 **{way: (sum(found) / len(found) if found else None) for way, found in ways.items()},
@@ -383,6 +392,18 @@ def _backtest(run: ForecastRun, data: TreeSeries, progress: Callable[[int, int],
             for level, ways in year_end.items()
         },
     }
+    return _Backtest(errors_rows, scores, detail)
+
+
+class _Backtest:
+    """What a backtest made, stored in one short transaction after the fitting."""
+
+    def __init__(self, errors: list[BacktestErrors], scores: list[BacktestScore], detail: dict[str, Any]) -> None:
+        self.errors, self.scores, self.detail = errors, scores, detail
+
+    def store(self) -> None:
+        BacktestErrors.objects.bulk_create(self.errors, batch_size=2000)
+        BacktestScore.objects.bulk_create(self.scores, batch_size=2000)
 
 
 def _year_end_errors(
@@ -394,37 +415,37 @@ def _year_end_errors(
     last: int,
     methods: list[str],
 ) -> None:
-    """The absolute error of each way of telling the year-end at this backtest origin, where
-    the year is over by the last month read: each forecast's (actual to the origin plus
-    its months to December), and the summary's estimate rule (the year to date scaled by
-    last year's share of the same months, or extended linearly)."""
+    """How each way of telling the rest of the year did at this backtest origin, on the
+    months of that rest known by the last month read (all of them once the year is over):
+    each forecast's sum of those months, and the summary's estimate rule's (this year's
+    months so far scaled by last year's share of them, so each coming month is last
+    year's same month times that ratio; linearly where last year is not usable), both
+    against the actual sum. Compared on the same node-origins only: an origin in December
+    has no months of its year so far, so neither way is scored there."""
     import numpy as np
 
     b = result.origin
     after = months[b].plus(1)
-    left = _months_left(after)
-    if b + left > last:
-        return
-    january = b - (after.month - 1) + 1  # index of January of the year of the month after the origin
-    if january - 12 < 0:
+    so_far = after.month - 1  # months of the year up to the origin
+    known = min(_months_left(after), last - b)
+    january = b - so_far + 1
+    if not so_far or known < 1 or january - 12 < 0:
         return
     for i in nodes:
         row = y[i]
-        year = row[january : january + 12]
-        if np.isnan(year).any():
+        coming = row[b + 1 : b + 1 + known]
+        this_year, last_year = row[january : b + 1], row[january - 12 : january - 12 + so_far + known]
+        if np.isnan(coming).any() or np.isnan(this_year).any():
             continue
-        actual = float(year.sum())
-        ytd_months = after.month - 1
-        ytd = float(row[january : b + 1].sum()) if ytd_months else 0.0
+        actual, ytd = float(coming.sum()), float(this_year.sum())
+        same = float(last_year[:so_far].sum())
+        if not np.isnan(last_year).any() and same > 0:
+            estimate = ytd / same * float(last_year[so_far:].sum())
+        else:
+            estimate = ytd / so_far * known
+        into["estimate"].append(abs(actual - estimate))
         for method in methods:
-            into[method].append(abs(actual - (ytd + float(result.points[method][i, :left].sum()))))
-        if not ytd_months:
-            continue
-        before = row[january - 12 : january]
-        same, full = float(before[:ytd_months].sum()), float(before.sum())
-        share = same / full if not np.isnan(before).any() and full > 0 else 0.0
-        estimate = ytd / share if 0 < share <= 1 else ytd * 12 / ytd_months
-        into["estimate"].append(abs(actual - max(estimate, ytd)))
+            into[method].append(abs(actual - float(result.points[method][i, :known].sum())))
 
 
 # --- The forecast
@@ -443,6 +464,8 @@ def _calibration(run: ForecastRun, data: TreeSeries) -> ForecastRun:
             origin__lte=origin.first_day,
             origin__gt=origin.plus(-BACKTEST_FRESH_MONTHS).first_day,
             as_of__lte=run.as_of,
+            # Made by the methods of today: after a method changes, a new backtest first.
+            detail__method_version=_fitting().METHOD_VERSION,
         )
         .order_by("-origin", "-as_of", "-pk")
         .first()
@@ -463,9 +486,12 @@ def _calibration(run: ForecastRun, data: TreeSeries) -> ForecastRun:
         attempts=1,
     )
     try:
-        with transaction.atomic():
-            detail = _backtest(backtest, data, lambda done, total: _progress(run, "backtest", done, total))
-            job_end(backtest, stage="", series=len(data.keys), detail=detail)
+        # Its own lock, held while it runs: the takeover never hands it to another worker.
+        with job_lock(FORECAST_JOBS, backtest.pk):
+            made = _backtest(backtest, data, lambda done, total: _progress(run, "backtest", done, total))
+            with transaction.atomic():
+                made.store()
+                job_end(backtest, stage="", series=len(data.keys), detail=made.detail)
     except JobFailed as exc:
         job_end(backtest, failed=True, **exc.fields)
         raise
@@ -519,7 +545,8 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
                     level=level,
                     period=origin.plus(h).first_day,
                     horizon=h,
-                    value=_two(point[i, h - 1]),
+                    # An aggregate below 0 can only come of a negative hidden rest: shown as 0.
+                    value=_two(max(0.0, point[i, h - 1])),
                     lower_80=_two(ranges.lower_80[i, h - 1]),
                     upper_80=_two(ranges.upper_80[i, h - 1]),
                     lower_95=_two(ranges.lower_95[i, h - 1]),
@@ -548,6 +575,16 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
         if run.indicator.has_role(KpiRole.OUTCOME):
             # The villages' impacts are forecasts of the same offences at their decisions.
             transaction.on_commit(lambda: send("initiatives.tasks.refresh_campaign_impacts"))
+
+
+def _kept(errors: list[float]) -> list[float]:
+    """The year-end's error distribution as kept for the probability: all of it, or
+    KEPT_ERRORS of its quantiles (sorted, evenly spaced), the same on every run."""
+    ordered = sorted(errors)
+    if len(ordered) <= KEPT_ERRORS:
+        return ordered
+    step = (len(ordered) - 1) / (KEPT_ERRORS - 1)
+    return [ordered[int(k * step + 0.5)] for k in range(KEPT_ERRORS)]
 
 
 def _count(words: Iterable[str]) -> dict[str, int]:
@@ -590,6 +627,6 @@ def _year_end(
         "lower_95": _two(max(actual, value - widths[1] * scale)),
         "upper_95": _two(value + widths[1] * scale),
         "benchmark": _two(actual + float(made.points[_fitting().BENCHMARK][i, :left].sum())),
-        "errors": errors[:KEPT_ERRORS],
+        "errors": _kept(errors),
         "scale": scale,
     }

@@ -65,6 +65,9 @@ class ForecastRun(Job):
     # The moment whose committed values the run read (docs/publishing.md's rule).
     # Null until the run starts when none was asked: then the moment it starts.
     as_of = models.DateTimeField(_("data as of"), null=True, blank=True)
+    # Asked for with a moment (`forecast --as-of`): a replay of what could have been known
+    # then, listed with the runs and read by its id, never what readers read as the latest.
+    replay = models.BooleanField(_("replay"), default=False)
     # A backtest: how many rolling origins before `origin` it refits at.
     origins = models.PositiveSmallIntegerField(_("backtest origins"), default=0)
     trigger = models.CharField(_("started by"), max_length=10, choices=ForecastTrigger.choices)

@@ -25,6 +25,9 @@ from .models import (
 )
 
 HORIZONS = range(1, 13)
+# The year-end's way is judged on at least this many node-origins of the backtest (the
+# nation has one per origin), else the summary keeps the estimate's rule.
+YEAR_END_LEAST = 6
 # The track record people read: forecasts one to three months ahead.
 NEAR_HORIZONS = (1, 2, 3)
 
@@ -52,6 +55,8 @@ def forecast_run_for(
     done = forecast_runs(indicator, origin=origin).filter(status=ForecastStatus.DONE)
     if run is not None:
         done = done.filter(pk=run)
+    else:
+        done = done.filter(replay=False)
     return done.select_related("indicator").first()
 
 
@@ -208,7 +213,8 @@ def year_end_beats_estimate(run: ForecastRun, level: int) -> bool:
         return False
     found = (run.calibration.detail or {}).get("year_end", {}).get(str(level), {})
     forecast, estimate = found.get(run.method), found.get("estimate")
-    return forecast is not None and estimate is not None and forecast < estimate
+    enough = found.get("count", 0) >= YEAR_END_LEAST
+    return enough and forecast is not None and estimate is not None and forecast < estimate
 
 
 def track_records(runs: list[ForecastRun], levels: tuple[int, ...]) -> dict[tuple[int, int], TrackRecord]:

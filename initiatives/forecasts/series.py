@@ -16,12 +16,12 @@ campaign impact's (one series at a time).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from ..engine.aggregation import figure
 from ..engine.asof import AsOfBook
 from ..engine.facts import rules_of
-from ..models import Indicator, Value
+from ..models import ApprovalState, Indicator, Value
 from ..periods import Month, Period
 
 NATION_KEY = "KZ"
@@ -45,9 +45,21 @@ class TreeSeries:
         return self.months[-1]
 
 
-def first_month(indicator: Indicator, origin: Month) -> Month | None:
-    """The first month with an approved value of the KPI (at most LONGEST months back)."""
-    found = Value.objects.approved().filter(indicator=indicator).aggregate(first=Min("period_start"))["first"]
+def first_month(indicator: Indicator, origin: Month, as_of: datetime.datetime | None = None) -> Month | None:
+    """The first month with an approved value of the KPI as committed at `as_of` (a history
+    row counts from the later of its date and its import's commit; None: now), at most
+    LONGEST months back: a month loaded later never moves where a replay starts."""
+    if as_of is None:
+        found = Value.objects.approved().filter(indicator=indicator).aggregate(first=Min("period_start"))["first"]
+    else:
+        committed = Q(import_batch__isnull=True) | Q(import_batch__committed_at__lte=as_of)
+        found = (
+            Value.history.filter(
+                committed, indicator=indicator, history_date__lte=as_of, approval_state=ApprovalState.APPROVED
+            )
+            .exclude(history_type="-")
+            .aggregate(first=Min("period_start"))["first"]
+        )
     if found is None:
         return None
     return max(Month.from_date(found), origin.plus(-(LONGEST - 1)))
@@ -56,7 +68,7 @@ def first_month(indicator: Indicator, origin: Month) -> Month | None:
 def tree_series(indicator: Indicator, origin: Month, as_of: datetime.datetime) -> TreeSeries | None:
     """The tree and every node's monthly series to `origin` as committed at `as_of`; None
     when the KPI has no value at all."""
-    start = first_month(indicator, origin)
+    start = first_month(indicator, origin, as_of)
     if start is None or origin < start:
         return None
     months = [Month.from_index(i) for i in range(start.index, origin.index + 1)]
@@ -100,7 +112,7 @@ def latest_complete_month(indicator: Indicator, as_of: datetime.datetime, today:
     """The default origin: the latest month over by `today` whose national figure is complete
     as committed at `as_of` (looking back at most LONGEST months)."""
     last = Month.from_date(today).plus(-1)
-    start = first_month(indicator, last)
+    start = first_month(indicator, last, as_of)
     if start is None:
         return None
     rules = rules_of(indicator)

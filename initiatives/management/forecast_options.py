@@ -26,7 +26,10 @@ def moment_option(text: str) -> datetime.datetime:
         moment = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(f"--as-of {text!r}: not an ISO moment (e.g. 2026-11-16T09:00:00+05:00)") from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    if moment > timezone.now():
+        raise CommandError(f"--as-of {text!r}: a moment to come (what is committed then is not known yet)")
+    return moment
 
 
 def run_and_say(command: BaseCommand, runs: list[ForecastRun]) -> None:

@@ -74,6 +74,7 @@ class Migration(migrations.Migration):
                 ),
                 ("origin", models.DateField(verbose_name="origin")),
                 ("as_of", models.DateTimeField(blank=True, null=True, verbose_name="data as of")),
+                ("replay", models.BooleanField(default=False, verbose_name="replay")),
                 ("origins", models.PositiveSmallIntegerField(default=0, verbose_name="backtest origins")),
                 (
                     "trigger",

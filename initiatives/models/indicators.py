@@ -127,8 +127,10 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def forecast(self) -> "IndicatorQuerySet":
         """The KPIs the forecasting centre forecasts: the monthly counts of the offences
         group summed over time, and any KPI the catalogue marks (`forecast`)."""
-        offences = Q(group=IndicatorGroup.OFFENCES, unit=Unit.COUNT, aggregation_time=Aggregation.SUM)
-        return self.active().filter(offences | Q(forecast=True), numerator__isnull=True).order_by("code")
+        offences = Q(group=IndicatorGroup.OFFENCES, unit=Unit.COUNT)
+        # Months that add up to a year: the forecasts' year-end is their sum.
+        monthly_flow = Q(aggregation_time=Aggregation.SUM, frequency=Frequency.MONTHLY, numerator__isnull=True)
+        return self.active().filter(offences | Q(forecast=True), monthly_flow).order_by("code")
 
     def without_role(self, role: str) -> "IndicatorQuerySet":
         return self.exclude(with_role_q(role))

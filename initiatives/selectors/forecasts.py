@@ -265,7 +265,11 @@ def forecast_records(user: Any) -> list[KpiRecord]:
     the number of KPIs."""
     levels = levels_visible_to(user)
     forecasts = ForecastRun.objects.filter(indicator=OuterRef("pk"), kind=ForecastKind.FORECAST)
-    latest = forecasts.filter(status=ForecastStatus.DONE).order_by("-origin", "-created_at", "-pk").values("pk")[:1]
+    latest = (
+        forecasts.filter(status=ForecastStatus.DONE, replay=False)
+        .order_by("-origin", "-created_at", "-pk")
+        .values("pk")[:1]
+    )
     kpis = list(
         Indicator.objects.forecast().annotate(
             latest_run=Subquery(latest),

@@ -87,11 +87,13 @@ def summary_forecast(summary: Summary) -> SummaryForecast | None:
     year = summary.span.end.year
     runs = forecast_runs(summary.indicator).filter(
         status=ForecastStatus.DONE,
+        replay=False,
         origin__gte=Month(year - 1, 12).first_day,
         origin__lte=Month(year, 11).first_day,
     )
     if summary.as_of is not None:
-        runs = runs.filter(as_of__lte=summary.as_of)
+        # A run finished after the moment was not there to be read then.
+        runs = runs.filter(as_of__lte=summary.as_of, finished_at__lte=summary.as_of)
     year_end = (
         ForecastYearEnd.objects.filter(run__in=runs[:1], region=summary.region)
         .select_related("run__calibration")

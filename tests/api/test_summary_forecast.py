@@ -69,7 +69,9 @@ def test_where_the_backtest_favours_the_forecast_the_status_follows_its_probabil
 def test_where_the_backtest_favours_the_estimate_the_status_keeps_its_rule(caller, registered) -> None:
     run = stored_forecast(registered, origin="2026-10")
     backtest = run.calibration
-    backtest.detail = {"year_end": {str(level): {"mint_shrink": 30.0, "estimate": 20.0} for level in (0, 1, 2)}}
+    backtest.detail = {
+        "year_end": {str(level): {"mint_shrink": 30.0, "estimate": 20.0, "count": 12} for level in (0, 1, 2)}
+    }
     backtest.save()
     national_target(registered, "4026")
     body = caller("office").get(SUMMARY, SPAN).json()

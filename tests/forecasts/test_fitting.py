@@ -198,10 +198,24 @@ def test_a_series_that_stopped_before_the_origin_is_forecast_from_its_last_known
     np.testing.assert_allclose(forecast.base[4], from_last_known.base[4, 3:])
 
 
-def test_the_fit_window_is_the_last_unbroken_stretch_of_known_months():
+def test_a_short_gap_is_left_out_of_the_fit_window_and_a_long_one_ends_it():
     series = np.array([1.0, np.nan, 2.0, 3.0, 4.0, np.nan, np.nan])
-    assert fit_window(series) == (2, 5)
+    assert fit_window(series) == (0, 5)  # one incomplete month does not cut the history
+    long_gap = np.array([1.0, 2.0, np.nan, np.nan, np.nan, np.nan, 3.0, 4.0])
+    assert fit_window(long_gap) == (6, 8)
     assert fit_window(np.full(4, np.nan)) == (0, 0)
+
+
+def test_an_incomplete_month_is_filled_from_the_same_month_a_year_before_for_fitting_only():
+    t = np.arange(48, dtype=np.float64)
+    series = 100 + 20 * np.sin(2 * np.pi * t / 12)
+    series[40] = np.nan
+    window = fitting.filled(series)
+    assert window[40] == series[28]
+    fit = fitting.base_forecast(series)
+    assert fit.model == "AutoETS+AutoCES" and np.isnan(fit.fitted[40])
+    # The season is kept: the history is not cut at the gap.
+    assert fit.mean.max() - fit.mean.min() > 20
 
 
 def test_the_scale_is_the_seasonal_naive_mae_with_a_floor_of_one():

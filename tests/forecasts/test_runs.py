@@ -91,9 +91,25 @@ def test_a_run_as_of_a_moment_reads_nothing_committed_after_it(tmp_path) -> None
             encoding="utf-8",
         )
         statistics_import(source=path)
+        # A month before the first one read, loaded later, would move where the series start.
+        early = tmp_path / "early.csv"
+        early.write_text(
+            "region,period,indicator,value\n"
+            + "".join(
+                f"{r.kato},2022-05,crime.theft,5\n"
+                for r in Region.objects.filter(level=1).exclude(valid_from__gt=datetime.date(2022, 5, 1))
+            ),
+            encoding="utf-8",
+        )
+        statistics_import(source=early)
+    # The replay makes its own backtest, on the values as they were at T0.
+    ForecastRun.objects.filter(kind=ForecastKind.BACKTEST).update(detail={"method_version": "an older method"})
     again = _forecast("--origin", "2026-09", "--as-of", T0.isoformat(), when=later + datetime.timedelta(hours=1))
-    assert again.pk != first.pk and again.as_of == T0
+    assert again.pk != first.pk and again.as_of == T0 and again.replay
+    assert again.calibration_id != first.calibration_id
     assert _numbers(again) == _numbers(first)
+    # A replay is read by its id, never as the latest run.
+    assert forecast_run_for(theft) == first
     # Read as they stand now, the corrections move the forecast: the test above can fail.
     now = _forecast("--origin", "2026-09", when=later + datetime.timedelta(hours=2))
     assert _numbers(now) != _numbers(first)
@@ -187,3 +203,5 @@ def test_an_unknown_kpi_or_origin_is_refused_by_the_command() -> None:
         call_command("forecast", "--origin", "2025")
     with pytest.raises(CommandError, match="--origin"):
         call_command("forecast", "--origin", "2099-01")
+    with pytest.raises(CommandError, match="a moment to come"):
+        call_command("forecast", "--as-of", "2099-01-01T00:00:00+05:00")
