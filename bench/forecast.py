@@ -3,7 +3,7 @@
 the `forecasts` queue shares them), one thread each.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/projectoffice_bench_forecast \
-    .venv/bin/python bench/forecast.py --seed [--past-kpis 20] [--runs 7]
+    .venv/bin/python bench/forecast.py --seed [--kpis 20] [--past-kpis 20] [--runs 7]
 
 With `--seed` it first makes its data in that (disposable) database: `seed_demo --districts
 200` (the 14 offence KPIs from 2022-06 to the last month that is over: 54 months when run in
@@ -11,8 +11,11 @@ December 2026) and 6 bench KPIs marked `forecast`, each a copy of an offence KPI
 district series are scaled by a factor of their own and noised month by month, the regions
 their districts' sums. Then it times, goals beside:
 
-- a backtest at the latest origin (`backtest_forecasts`: 12 rolling origins; no goal);
+- a backtest at the latest origin (`backtest_forecasts`: 12 rolling origins; no goal),
+  of each KPI that has none stored yet;
 - (a) a forecast at the latest origin reusing those stored errors (goal 5 minutes, 1 GB);
+  with `--kpis N` only the first N (the headline, the demo's, the bench's) and the time
+  scaled by 20 / N;
 - (b) a forecast 6 months back, with no stored errors: each job makes its backtest first
   (goal 30 minutes); with `--past-kpis K` only K of the 20 and the time scaled by 20 / K;
 - the backtests' accuracy of the 14 demo KPIs (the chosen method; nation and regions;
@@ -24,7 +27,10 @@ their districts' sums. Then it times, goals beside:
   time, through Django's test client, median of `--runs`, interleaved.
 
 Memory is each worker process's peak resident set (ru_maxrss). The machine's load average
-is printed: the development machine's 2 cores are shared.
+is printed: the development machine's 2 cores are shared, and under load the wall time
+measures the load as much as the jobs, so each set of jobs is also given "on idle cores":
+the jobs' own CPU seconds laid longest first onto 2 cores (PostgreSQL's share left out).
+`--seed` deletes the database's forecast runs, so that (b) finds no stored errors.
 """
 
 import argparse
