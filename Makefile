@@ -58,6 +58,8 @@ test: messages
 ## the values of BENCH_DATABASE_URL: give them a database of their own.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+# The forecast bench seeds the demo (200 districts) into a database of its own and empties its runs.
+BENCH_FORECAST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench_forecast
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/import_statistics.py
@@ -66,6 +68,8 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/dashboard.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/asof.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/public_page.py
+	DATABASE_URL=$(BENCH_FORECAST_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_FORECAST_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 $(BIN)/python bench/forecast.py --seed
 
 lint: install
 	$(BIN)/ruff check .
