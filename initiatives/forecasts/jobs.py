@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.job_locks import FORECAST_JOBS, job_lock
+from projectoffice.job_locks import FORECAST_JOBS, job_lock, jobs_held
 from projectoffice.jobs import Failure, JobFailed, job_end, job_run
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
@@ -179,6 +179,23 @@ def forecast_runs_to_requeue(limit: int = 50) -> list[int]:
     # The command runs its own runs one after another: they wait for it, not for a worker.
     waiting = ForecastRun.objects.exclude(trigger=ForecastTrigger.COMMAND)
     return jobs_to_requeue(waiting, waiting_longer_than=datetime.timedelta(minutes=5), limit=limit)
+
+
+def forecast_runs_abandoned_end() -> int:
+    """Runs a command asked for and never finished (the command was stopped: a command's
+    runs wait for it, not for a worker), unless a live process holds one: ended failed,
+    so no page says they are under way; how many."""
+    unfinished = ForecastRun.objects.filter(
+        trigger=ForecastTrigger.COMMAND, status__in=[ForecastStatus.WAITING, ForecastStatus.RUNNING]
+    )
+    held = jobs_held(FORECAST_JOBS, list(unfinished.values_list("pk", flat=True)))
+    return unfinished.exclude(pk__in=held).update(
+        status=ForecastStatus.FAILED,
+        stage="",
+        reason=_("The command that asked for it was stopped before it finished."),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
 
 
 # --- The job

@@ -36,6 +36,7 @@ from ..selectors.dashboard import (
     picture_table,
 )
 from ..selectors.forecasts import DashboardForecast, dashboard_forecast, forecast_records
+from ..selectors.kpi_forecast import summary_forecast, summary_status
 from ..selectors.kpi_roles import kpi_shown
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
@@ -91,6 +92,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         measure=request.GET.get("measure", "value"),
         as_of=as_of,
     )
+    # The traffic light as the API's summary decides it: by the forecast's probability
+    # where the KPI's backtest found its year-end closer than the estimate's.
+    picture.summary.status, _method = summary_status(picture.summary, summary_forecast(picture.summary))
     if fmt in FORMATS:
         where = region.kato if region else "kz"
         return table_response(

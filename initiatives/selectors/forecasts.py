@@ -30,7 +30,7 @@ from ..forecasts.selectors import (
     track_record,
     track_records,
 )
-from ..models import Aggregation, Indicator, IndicatorGroup, Target, Unit
+from ..models import Aggregation, Indicator, IndicatorGroup, KpiRole, Target, Unit
 from ..periods import Month, Period
 from .summary_cache import TIMEOUT_SECONDS
 from .words import span_in_words
@@ -270,11 +270,13 @@ def forecast_records(user: Any) -> list[KpiRecord]:
         .order_by("-origin", "-created_at", "-pk")
         .values("pk")[:1]
     )
-    kpis = list(
+    kpis = sorted(
         Indicator.objects.forecast().annotate(
             latest_run=Subquery(latest),
             running=Exists(forecasts.filter(status__in=[ForecastStatus.WAITING, ForecastStatus.RUNNING])),
-        )
+        ),
+        # The headline first, then the cards, as the pages open on them.
+        key=lambda k: (not k.has_role(KpiRole.HEADLINE), not k.has_role(KpiRole.CARD), k.code),
     )
     runs = {
         r.pk: r

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from initiatives.forecasts.jobs import BACKTEST_ORIGINS, forecast_kpis, forecast_runs_request
-from initiatives.forecasts.models import ForecastKind, ForecastTrigger
+from initiatives.forecasts.jobs import BACKTEST_ORIGINS, forecast_kpis
+from initiatives.forecasts.models import ForecastKind
 from initiatives.management.forecast_options import run_and_say
 
 
@@ -26,10 +26,4 @@ class Command(BaseCommand):
             kpis = forecast_kpis(kpi)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        runs = forecast_runs_request(
-            indicators=kpis, trigger=ForecastTrigger.COMMAND, kind=ForecastKind.BACKTEST, origins=origins, queue=False
-        )
-        if not runs:
-            self.stdout.write("Nothing to backtest: no KPI has a complete national month yet.")
-            return
-        run_and_say(self, runs)
+        run_and_say(self, kpis, kind=ForecastKind.BACKTEST, origins=origins)

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from initiatives.forecasts.jobs import forecast_kpis, forecast_runs_request
-from initiatives.forecasts.models import ForecastKind, ForecastTrigger
+from initiatives.forecasts.jobs import forecast_kpis
+from initiatives.forecasts.models import ForecastKind
 from initiatives.management.forecast_options import moment_option, month_option, run_and_say
 
 
@@ -26,15 +26,10 @@ class Command(BaseCommand):
             kpis = forecast_kpis(kpi)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        runs = forecast_runs_request(
-            indicators=kpis,
-            trigger=ForecastTrigger.COMMAND,
+        run_and_say(
+            self,
+            kpis,
             kind=ForecastKind.FORECAST,
             origin=month_option(origin) if origin else None,
             as_of=moment_option(as_of) if as_of else None,
-            queue=False,
         )
-        if not runs:
-            self.stdout.write("Nothing to forecast: no KPI has a complete national month yet.")
-            return
-        run_and_say(self, runs)
