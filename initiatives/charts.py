@@ -162,7 +162,11 @@ def trend(
                 number(tick, places),
             )
         )
+    # Past a year (the chart going on with a forecast), every other month is named.
+    named = 1 if len(labels) <= 12 else 2
     for i, label in enumerate(labels):
+        if i % named:
+            continue
         parts.append(
             format_html(
                 '<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>',

@@ -21,7 +21,7 @@ from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
-from ..periods import Period, PeriodError
+from ..periods import Month, Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
     NoSuchRegion,
@@ -41,7 +41,7 @@ from ..selectors.kpi_roles import kpi_shown
 from ..selectors.releases import revisions_since_release
 from ..selectors.reporting import GRID_HEADER, grid_table, reporting_grid
 from ..selectors.villages import VILLAGES_HEADER, alcohol_free_register, register_table
-from ..selectors.words import column_labels, span_in_words
+from ..selectors.words import column_labels, month_name, span_in_words
 from .links import asked, link
 
 # The reporting grid's first year (nothing was reported through the tracker before).
@@ -316,9 +316,16 @@ def _charts(picture: Picture, request: HttpRequest, forecast: DashboardForecast 
     national = picture.region is None
     fan = _fan(forecast)
     title = _("%(kpi)s by month, this year against last") % {"kpi": picture.indicator.name}
+    # The chart goes on past December as far as the fan does.
+    beyond = max((m.index for m in fan.months), default=11) if fan else 11
+    year = picture.span.end.year
+    following = [Month(year, 12).plus(k) for k in range(1, beyond - 10)]
+    trend_labels = picture.trend_labels + [
+        f"{month_name(m)[:3]}’{m.year % 100:02d}" if m.month == 1 else month_name(m)[:3] for m in following
+    ]
     return {
         "trend": charts.trend(
-            picture.trend_labels,
+            trend_labels,
             picture.trend,
             title=f"{title}. {fan.words}" if fan else title,
             places=picture.places,

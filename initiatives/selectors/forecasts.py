@@ -183,13 +183,17 @@ def _headline(
 
 
 def _fan(node: NodeRun, shown_year: int, this_year: list[Decimal | None]) -> FanShape:
-    """Only months of the chart's year after its last actual: a run older than the newest
-    month shown draws from the month after that month, and says so."""
+    """The run's months after the chart's last actual, each placed by its distance from
+    January of the chart's year (12 and on: the months of the next year, which the chart
+    goes on to): a run older than the newest month shown draws from the month after that
+    month, and says so."""
     known = [i for i, v in enumerate(this_year) if v is not None]
     last = known[-1] if known else -1
     origin = Month.from_date(node.origin)
     older = bool(known) and Month(shown_year, last + 1).index > origin.index
-    months = [(p.period.month - 1, p) for p in node.months if p.period.year == shown_year and p.period.month - 1 > last]
+    january = Month(shown_year, 1).index
+    placed = [(Month.from_date(p.period).index - january, p) for p in node.months]
+    months = [(i, p) for i, p in placed if i > last]
     start = None
     if months and known and months[0][0] == last + 1:
         value = this_year[last]

@@ -59,7 +59,7 @@ def test_the_fan_and_the_forecast_headline_are_seen_on_a_laptop_a_phone_and_in_p
         page.goto("/dashboard/")
         fan = page.locator("svg.trend g.fan")
         assert fan.count() == 1 and fan.is_visible()
-        assert page.locator("svg.trend g.fan circle.forecast-point").count() == 2  # November, December
+        assert page.locator("svg.trend g.fan circle.forecast-point").count() == 12  # November 2026 to October 2027
         box = page.locator("svg.trend polygon.band-95").bounding_box()
         assert box is not None and box["width"] > 0 and box["height"] > 0
         headline = page.locator("#forecast-headline")

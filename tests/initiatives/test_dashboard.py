@@ -16,9 +16,7 @@ from tests.factories import ValueFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
 DASHBOARD_BUDGET = 33  # one rollup book of the KPI shared with its summary, one of the offences, the latest release, the latest forecast run, the runs of the summary's year (its status)
-CACHED_BUDGET = (
-    13  # the version counters, then the summary and the rest from the cache; the latest release and forecast run, the runs of the summary's year
-)
+CACHED_BUDGET = 13  # the version counters, then the summary and the rest from the cache; the latest release and forecast run, the runs of the summary's year
 HEADER = "kato,name,value,previous,change_percent,rate_per_10k,target,status,status_name"
 ABAI = "100000000"
 

@@ -75,10 +75,13 @@ def test_the_trend_continues_with_the_runs_fan_after_the_last_actual_month(
     client.force_login(office)
     drawn = fan(client.get("/dashboard/", {"kpi": "crime.theft"}).content.decode())
     assert drawn["run"] == run.pk
-    # November and December (horizons 1 and 2), the nation's 100+110+120 a month, ±10% and ±20%.
-    assert [p[1:] for p in drawn["points"]] == [("330.00", "297.00", "363.00", "264.00", "396.00")] * 2
+    # November to October (horizons 1 to 12), the nation's 100+110+120 a month, ±10% and ±20%:
+    # the chart goes on past December into the next year, every other month named.
+    assert [p[1:] for p in drawn["points"]] == [("330.00", "297.00", "363.00", "264.00", "396.00")] * 12
     months_x = re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="axis" text-anchor="middle">', str(drawn["chart"]))
-    assert [p[0] for p in drawn["points"]] == months_x[10:12]  # drawn at November and December
+    assert len(months_x) == 11  # 22 months, every other one named
+    assert drawn["points"][0][0] == months_x[5]  # November 2026, the 11th month
+    assert "Jan’27" in str(drawn["chart"])
     assert "80% range" in str(drawn["words"]) and "95% range" in str(drawn["words"])
     assert 'class="band-95"' in str(drawn["chart"]) and 'class="band-80"' in str(drawn["chart"])
     assert 'stroke-dasharray="2 3"' in str(drawn["chart"])  # the forecast reads without colour
@@ -91,7 +94,7 @@ def test_a_run_older_than_the_last_actual_month_is_drawn_only_after_it_and_says_
     stored_forecast(theft, origin="2026-09", regions=three_regions())
     client.force_login(office)
     page = client.get("/dashboard/", {"kpi": "crime.theft"}).content.decode()
-    assert len(fan(page)["points"]) == 2  # November and December, not October over its actual
+    assert len(fan(page)["points"]) == 11  # November onwards, not October over its actual
     assert 'id="fan-older"' in page and "to September 2026" in page
     fresh = stored_forecast(theft, origin="2026-10", regions=three_regions())
     page = client.get("/dashboard/", {"kpi": "crime.theft"}).content.decode()
@@ -141,7 +144,7 @@ def test_a_coordinator_sees_their_regions_forecast(client: Client, coordinator_a
     stored_forecast(theft, origin="2026-10", regions=regions, monthly={r.pk: 7.0 for r in regions})
     client.force_login(coordinator_astana)
     page = client.get("/dashboard/", {"kpi": "crime.theft"}).content.decode()
-    assert [p[1] for p in fan(page)["points"]] == ["7.00", "7.00"]  # Astana's, not the nation's 21
+    assert [p[1] for p in fan(page)["points"]] == ["7.00"] * 12  # Astana's, not the nation's 21
 
 
 # --- the cache: the KPI, the node, the run and the language ------------------------------
@@ -164,7 +167,7 @@ def dashboard_check(
         region = Region.objects.get(kato=kato) if kato else None
         expected = node_forecast(stored, region)
         assert drawn["run"] == stored.pk, (kpi, kato, lang)
-        assert [p[1] for p in drawn["points"]] == [str(m.value) for m in expected.months[:2]], (kpi, kato, lang)
+        assert [p[1] for p in drawn["points"]] == [str(m.value) for m in expected.months], (kpi, kato, lang)
         with translation.override(lang):
             origin = month_name(Month(2026, 10))
         assert origin in str(drawn["words"]), (kpi, kato, lang)
@@ -311,9 +314,7 @@ def test_a_coordinator_reads_the_levels_of_their_tree_and_a_person_without_a_reg
 
 
 FORECASTS_BUDGET = 6  # the session, the user, the office check, the KPIs with their latest runs, the runs, the scores
-DASHBOARD_BUDGET = (
-    37  # the dashboard's own, the latest run, the node's months and year-end, the track record, the target, the summary's run
-)
+DASHBOARD_BUDGET = 37  # the dashboard's own, the latest run, the node's months and year-end, the track record, the target, the summary's run
 
 
 def test_the_track_record_page_keeps_a_fixed_query_budget(client: Client, office, assert_queries_do_not_grow) -> None:
