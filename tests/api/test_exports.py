@@ -372,7 +372,7 @@ def test_the_takeover_queues_a_running_job_whose_worker_died(caller, values) -> 
     # PostgreSQL tells by the free lock at once; without locks, after the longest a task may run.
     with time_machine.travel(started + datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)):
         assert tasks.delete_expired_exports() == {"deleted": 0, "queued": 0}  # the sweep is for jobs never queued
-        assert tasks.take_over_jobs() == {"imports": 0, "exports": 1}
+        assert tasks.take_over_jobs() == {"imports": 0, "exports": 1, "forecasts": 0}
     assert Export.objects.get().status == "ready"
 
 

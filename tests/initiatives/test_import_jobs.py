@@ -142,14 +142,14 @@ def test_the_takeover_gives_out_a_job_whose_worker_died_at_once_and_leaves_a_liv
     ) as runner:
         runner.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_JOBS, batch.pk])
         assert import_jobs_orphaned() == []  # a live worker, however slow, keeps its job
-        assert tasks.take_over_jobs() == {"imports": 0, "exports": 0}
+        assert tasks.take_over_jobs() == {"imports": 0, "exports": 0, "forecasts": 0}
     # Its connection is gone (the process died): taken over a moment later, not hours.
     assert import_jobs_orphaned() == [(batch.pk, 1)]
-    assert tasks.take_over_jobs() == {"imports": 1, "exports": 0}
+    assert tasks.take_over_jobs() == {"imports": 1, "exports": 0, "forecasts": 0}
     batch.refresh_from_db()
     assert (batch.status, batch.attempts, batch.created) == ("succeeded", 2, 1)
     assert Value.objects.count() == 1
-    assert tasks.take_over_jobs() == {"imports": 0, "exports": 0}
+    assert tasks.take_over_jobs() == {"imports": 0, "exports": 0, "forecasts": 0}
 
 
 def test_without_locks_a_job_running_longer_than_any_task_may_is_taken_over(settings) -> None:
