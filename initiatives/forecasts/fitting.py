@@ -461,30 +461,5 @@ def choose_method(mean_scaled_abs_error: dict[str, float]) -> str:
     return best
 
 
-def probability_at_most(value: float, scaled_errors: Array, scale: float, threshold: float) -> float:
-    """P(value + e*scale <= threshold) from the empirical distribution of signed scaled errors (NaN without any)."""
-    errors = np.asarray(scaled_errors, dtype=np.float64).ravel()
-    errors = errors[np.isfinite(errors)]
-    if errors.size == 0:
-        return math.nan
-    return float(np.mean(value + errors * scale <= threshold))
-
-
+# One series alone (a village's offences): a tree of one node, nothing to reconcile.
 SINGLE = Tree(keys=["series"], parent=[-1], level=[0], hidden=[False])
-
-
-def forecast_single(y: Array, *, horizon: int = HORIZON) -> Array:
-    """One series (e.g. a village's monthly offences) -> (horizon,) point forecast, clipped at 0.
-
-    The same base-model rule as the tree's (a sparse series gets IMAPA); a one-node tree has
-    nothing to reconcile, so every method gives this.
-    """
-    forecast: Array = forecast_tree(np.asarray(y, dtype=np.float64)[None, :], SINGLE, horizon=horizon).points[
-        "bottom_up"
-    ][0]
-    return forecast
-
-
-def backtest_single(y: Array, *, origins: list[int], last: int, horizon: int = HORIZON) -> list[OriginErrors]:
-    """backtest_tree for one series: each OriginErrors holds (1, horizon) arrays (methods all equal)."""
-    return backtest_tree(np.asarray(y, dtype=np.float64)[None, :], SINGLE, origins=origins, last=last, horizon=horizon)

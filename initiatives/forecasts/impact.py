@@ -137,7 +137,7 @@ def _fit(found: _Series) -> _Fit | None:
     fitting = _fitting()
     method = fitting.METHODS[0]  # one node: every reconciliation is the base forecast
     y = np.array([found.values], dtype=float)
-    tree = fitting.Tree(keys=[found.region.kato], parent=[-1], level=[0], hidden=[False])
+    tree = fitting.SINGLE
     made = fitting.forecast_tree(y, tree, horizon=HORIZON)
     scale = float(made.scale[0])
     if not scale > 0:

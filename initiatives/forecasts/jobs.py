@@ -50,6 +50,7 @@ from projectoffice.queueing import queue_on_commit, send
 
 from ..models import ImportBatch, Indicator, KpiRole
 from ..periods import Month
+from ..selectors.kpi_roles import headline_first
 from .conformal import halfwidths, pooled
 from .models import (
     BacktestErrors,
@@ -93,7 +94,7 @@ def forecast_kpis(codes: Iterable[str] | None = None) -> list[Indicator]:
     if not codes:
         # The KPIs pages open on first (the headline, then the cards), so a first run of
         # them all shows its most read forecasts soonest.
-        return sorted(kpis, key=lambda k: (not k.has_role(KpiRole.HEADLINE), not k.has_role(KpiRole.CARD), k.code))
+        return headline_first(kpis)
     by_code = {k.code: k for k in kpis}
     unknown = [c for c in codes if c not in by_code]
     if unknown:

@@ -30,8 +30,9 @@ from ..forecasts.selectors import (
     track_record,
     track_records,
 )
-from ..models import Aggregation, Indicator, IndicatorGroup, KpiRole, Target, Unit
+from ..models import Aggregation, Indicator, IndicatorGroup, Target, Unit
 from ..periods import Month, Period
+from .kpi_roles import headline_first
 from .summary_cache import TIMEOUT_SECONDS
 from .words import span_in_words
 
@@ -274,13 +275,11 @@ def forecast_records(user: Any) -> list[KpiRecord]:
         .order_by("-origin", "-created_at", "-pk")
         .values("pk")[:1]
     )
-    kpis = sorted(
+    kpis = headline_first(
         Indicator.objects.forecast().annotate(
             latest_run=Subquery(latest),
             running=Exists(forecasts.filter(status__in=[ForecastStatus.WAITING, ForecastStatus.RUNNING])),
-        ),
-        # The headline first, then the cards, as the pages open on them.
-        key=lambda k: (not k.has_role(KpiRole.HEADLINE), not k.has_role(KpiRole.CARD), k.code),
+        )
     )
     runs = {
         r.pk: r

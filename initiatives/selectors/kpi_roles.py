@@ -6,7 +6,7 @@ code. Services, selectors and views ask here; a KPI already at hand is asked
 `Indicator.objects.with_role` (`engine/summary.py`'s population) and reads the column
 with the catalogue (`engine/figure_state.py`)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..models import Indicator, KpiRole
 from ..models.indicators import IndicatorQuerySet
@@ -33,3 +33,8 @@ def kpi_shown(kpis: Sequence[Indicator], code: str | None) -> Indicator | None:
     if code:
         return next((k for k in kpis if k.code == code), None)
     return next((k for k in kpis if k.has_role(KpiRole.HEADLINE)), kpis[0] if kpis else None)
+
+
+def headline_first(kpis: Iterable[Indicator]) -> list[Indicator]:
+    """KPIs in the order pages open on them: the headline, then the cards, then by code."""
+    return sorted(kpis, key=lambda k: (not k.has_role(KpiRole.HEADLINE), not k.has_role(KpiRole.CARD), k.code))

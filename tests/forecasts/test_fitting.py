@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-import pytest
 
 from initiatives.forecasts import calibration, conformal, fitting
 from initiatives.forecasts.fitting import (
@@ -11,14 +10,11 @@ from initiatives.forecasts.fitting import (
     HORIZON,
     METHODS,
     Tree,
-    backtest_single,
     backtest_tree,
     choose_method,
     conformal_halfwidth,
     fit_window,
-    forecast_single,
     forecast_tree,
-    probability_at_most,
     ranges_from,
     seasonal_naive_scale,
     with_rest_series,
@@ -299,21 +295,14 @@ def test_the_method_chosen_is_the_one_with_the_lowest_error_and_bottom_up_on_a_t
     assert choose_method({"bottom_up": math.nan, "wls_struct": 0.9, "mint_shrink": 0.9}) == "wls_struct"
 
 
-def test_the_probability_of_staying_at_or_below_a_threshold_counts_the_errors_that_would():
-    errors = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
-    assert probability_at_most(100.0, errors, 10.0, 100.0) == pytest.approx(0.6)
-    assert probability_at_most(100.0, errors, 10.0, 89.0) == 0.0
-    assert math.isnan(probability_at_most(100.0, np.array([np.nan]), 10.0, 100.0))
-
-
 def test_a_single_sparse_series_is_forecast_non_negative_and_can_be_backtested():
     rng = np.random.default_rng(5)
     village = rng.poisson(0.4, 48).astype(np.float64)
-    forecast = forecast_single(village)
+    forecast = forecast_tree(village[None, :], fitting.SINGLE).points["bottom_up"][0]
     assert forecast.shape == (HORIZON,)
     assert (forecast >= 0).all()
     assert forecast.max() < 2
-    backtests = backtest_single(village, origins=[30, 31], last=47)
+    backtests = backtest_tree(village[None, :], fitting.SINGLE, origins=[30, 31], last=47)
     assert backtests[0].errors["bottom_up"].shape == (1, HORIZON)
     np.testing.assert_allclose(
         backtests[0].errors["bottom_up"][0, 0], village[31] - backtests[0].points["bottom_up"][0, 0]
