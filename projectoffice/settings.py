@@ -249,6 +249,13 @@ CELERY_TASK_ROUTES = {
 # KPIs it changed (initiatives/forecasts/jobs.py). Without a broker, tasks would run inside
 # the import's request for minutes: then `python manage.py forecast` does it by hand.
 FORECASTS_AFTER_IMPORT = env.bool("FORECASTS_AFTER_IMPORT", default=bool(REDIS_URL))
+# Early warning (docs/early-warning.md): false alarms the office accepts per month across
+# every series tested, both kinds of alert together; an imported figure whose modified
+# z-score against its own past months is beyond IMPORT_WARNING_Z is warned about.
+ALERTS_MONTHLY_FALSE_ALARMS = env.float("ALERTS_MONTHLY_FALSE_ALARMS", default=5.0)
+if ALERTS_MONTHLY_FALSE_ALARMS <= 0:
+    raise ImproperlyConfigured("ALERTS_MONTHLY_FALSE_ALARMS must be above 0")
+IMPORT_WARNING_Z = env.float("IMPORT_WARNING_Z", default=5.0)
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # How often beat looks for imports and exports whose worker died: a dead worker's job is

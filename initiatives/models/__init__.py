@@ -1,3 +1,4 @@
+from ..alerts.models import Adverse, Alert, AlertKind, DetectionRun, DetectionStatus, DetectionTrigger
 from ..forecasts.models import (
     BacktestErrors,
     BacktestScore,
@@ -41,7 +42,10 @@ from .values import ApprovalState, Value, ValueQuerySet, ValueSource
 
 __all__ = [
     "NATION",
+    "Adverse",
     "Aggregation",
+    "Alert",
+    "AlertKind",
     "ApprovalState",
     "BacktestErrors",
     "BacktestScore",
@@ -50,6 +54,9 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "ConceptDirection",
+    "DetectionRun",
+    "DetectionStatus",
+    "DetectionTrigger",
     "Direction",
     "Export",
     "ExportFormat",

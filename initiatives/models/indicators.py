@@ -185,6 +185,23 @@ class Indicator(NamedInThreeLanguages, Timestamped):
         default=False,
         help_text=_("Forecast monthly with ranges (the offence counts are forecast whatever this says)."),
     )
+    # KPIs that add up to others (form 1-M's structure): this KPI is a part of `part_of`;
+    # `parts_add_up`: this KPI's parts add up to it exactly (else they are only part of it).
+    # Read by the import's warnings and the public page's disclosure control.
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text=_("The KPI this one is a part of (e.g. crimes are part of offences registered)."),
+    )
+    parts_add_up = models.BooleanField(
+        _("parts add up to it"),
+        default=False,
+        help_text=_("Its parts (the KPIs that are part of it) add up to it exactly."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()

@@ -61,6 +61,23 @@ class ImportBatch(Job):
     # Every problem found, as [{"line": 12, "column": "region", "message": "..."}]; capped.
     errors = models.JSONField(_("problems"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("problems found"), default=0)
+    # Figures that look wrong but are not refused (an unusual value, a part larger than its
+    # whole), stored as the errors are; capped, the count says how many.
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    warnings_count = models.PositiveIntegerField(_("warnings found"), default=0)
+    # Asked to refuse the file when it has warnings (`--strict`, `strict=true`, the admin's box).
+    strict = models.BooleanField(_("refuse on warnings"), default=False)
+    # The dry run whose kept file this import writes (the admin's upload page: check, then
+    # confirm), and how many of the file's values changed between that check and this import.
+    confirms = models.ForeignKey(
+        "self",
+        verbose_name=_("confirms the check"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="confirmations",
+    )
+    changed_since_check = models.PositiveIntegerField(_("values changed since the check"), default=0)
     # When the import's writes were committed (its transaction's last statement): figures
     # as of a moment count its values from then, however long it ran (engine/asof.py).
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
