@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
+from ..alerts.jobs import alerts_after_import_later
 from ..forecasts.jobs import forecasts_after_import_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..services.figures import rollups_refresh_later
@@ -140,6 +141,8 @@ def statistics_import(
                 raise _DryRun
             rollups_refresh_later(changed)
             forecasts_after_import_later(batch=batch, changed=changed)
+            if changed:
+                alerts_after_import_later(batch=batch)
             if _worth_analyzing(result.created + result.updated):
                 transaction.on_commit(_analyze)
     except _DryRun:
