@@ -64,6 +64,9 @@ SERVICE_MODULES = {
     "initiatives.statistics.jobs",
     "initiatives.forecasts.jobs",
     "initiatives.forecasts.impact",
+    "initiatives.alerts.jobs",
+    "initiatives.alerts.digest",
+    "initiatives.alerts.services",
 }
 SELECTOR_MODULES = {
     "initiatives.statistics.selectors",

@@ -282,7 +282,8 @@ def _run(run: DetectionRun) -> None:
     now = timezone.now()
     _progress(run, "reading", 0, len(every))
     series: dict[int, _Series] = {}
-    eligible_total, skipped, skipped_by = 0, 0, defaultdict(int)
+    eligible_total, skipped = 0, 0
+    skipped_by: dict[str, int] = defaultdict(int)
     for k, indicator in enumerate(every):
         data = tree_series(indicator, month, now)
         if data is None or data.origin != month:
@@ -394,7 +395,11 @@ def _chart(test: _Test, verdict: Any, found: _Series, month: Month, tail: float)
     first = month.index - CHART_MONTHS + 1
     row = found.rows[test.region_id]
     by_index = {int(m): v for m, v in zip(found.months, row, strict=True)}
-    months, observed, expected, lower, upper = [], [], [], [], []
+    months: list[str] = []
+    observed: list[float | None] = []
+    expected: list[float | None] = []
+    lower: list[float | None] = []
+    upper: list[float | None] = []
     for index in range(first, month.index + 1):
         value = by_index.get(index)
         months.append(str(Month.from_index(index)))
