@@ -77,7 +77,7 @@ class ImportBatchAdmin(RecordAdmin):
 
     list_display = [
         "created_at",
-        "file_name",
+        "file",
         "status",
         "dry_run",
         "progress",
@@ -85,7 +85,6 @@ class ImportBatchAdmin(RecordAdmin):
         "outcome",
         "error_count",
         "uploaded_by",
-        "check_and_confirmation",
     ]
     change_list_template = "admin/initiatives/importbatch/change_list.html"
     list_filter = ["status", "dry_run", "agency"]
@@ -133,23 +132,22 @@ class ImportBatchAdmin(RecordAdmin):
         first_confirmation = ImportBatch.objects.filter(confirms=OuterRef("pk")).order_by("pk").values("pk")[:1]
         return super().get_queryset(request).annotate(confirmed_by=Subquery(first_confirmation))
 
-    @admin.display(description=_("check / import"))
-    def check_and_confirmation(self, batch: ImportBatch) -> SafeString | str:
-        """Which import confirms which check, each a link to its page."""
+    @admin.display(description=_("file"), ordering="file_name")
+    def file(self, batch: ImportBatch) -> SafeString:
+        """The file, and which import confirms which check, each a link to its page (under
+        the file's name: every column of the list fits a laptop's screen)."""
         if batch.confirms_id is not None:
-            return format_html(
-                '<a href="{}">{}</a>',
-                reverse("admin:initiatives_importbatch_check", args=[batch.confirms_id]),
-                _("confirms the check #%(id)s") % {"id": batch.confirms_id},
-            )
-        confirmed_by = getattr(batch, "confirmed_by", None)
-        if confirmed_by is not None:
-            return format_html(
-                '<a href="{}">{}</a>',
-                reverse("admin:initiatives_importbatch_check", args=[confirmed_by]),
-                _("confirmed by the import #%(id)s") % {"id": confirmed_by},
-            )
-        return ""
+            other, words = batch.confirms_id, _("confirms the check #%(id)s") % {"id": batch.confirms_id}
+        elif getattr(batch, "confirmed_by", None) is not None:
+            other, words = batch.confirmed_by, _("confirmed by the import #%(id)s") % {"id": batch.confirmed_by}
+        else:
+            return format_html("{}", batch.file_name)
+        return format_html(
+            '{}<br><a class="import-confirmation" href="{}">{}</a>',
+            batch.file_name,
+            reverse("admin:initiatives_importbatch_check", args=[other]),
+            words,
+        )
 
     @admin.display(description=_("page"))
     def page(self, batch: ImportBatch) -> SafeString:
