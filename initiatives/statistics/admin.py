@@ -130,16 +130,18 @@ class ImportBatchAdmin(RecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportBatch]:
         # The import that confirmed each check, in the list's own query.
         first_confirmation = ImportBatch.objects.filter(confirms=OuterRef("pk")).order_by("pk").values("pk")[:1]
-        return super().get_queryset(request).annotate(confirmed_by=Subquery(first_confirmation))
+        batches: QuerySet[ImportBatch] = super().get_queryset(request)
+        return batches.annotate(confirmed_by=Subquery(first_confirmation))
 
     @admin.display(description=_("file"), ordering="file_name")
     def file(self, batch: ImportBatch) -> SafeString:
         """The file, and which import confirms which check, each a link to its page (under
         the file's name: every column of the list fits a laptop's screen)."""
+        confirmed_by = getattr(batch, "confirmed_by", None)  # annotated by get_queryset
         if batch.confirms_id is not None:
             other, words = batch.confirms_id, _("confirms the check #%(id)s") % {"id": batch.confirms_id}
-        elif getattr(batch, "confirmed_by", None) is not None:
-            other, words = batch.confirmed_by, _("confirmed by the import #%(id)s") % {"id": batch.confirmed_by}
+        elif confirmed_by is not None:
+            other, words = confirmed_by, _("confirmed by the import #%(id)s") % {"id": confirmed_by}
         else:
             return format_html("{}", batch.file_name)
         return format_html(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from initiatives.models import ImportBatch, Indicator, Value
 from regions.models import Region
 
+from .conftest import SCREENSHOTS as SHOTS
 from .conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,10 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HEADER = "region,period,indicator,value\n"
 GOOD = HEADER + "710000000,2025-09,crime.registered,1300\n710000000,2025-09,crime.theft,210\n"
 BAD = HEADER + "710000000,2025-09,crime.registered,1300\n710000001,2025-09,crime.theft,210\n"
-SHOTS = Path("/tmp")
 
 
-def counts(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def counts(page) -> dict[str, str]:
     table = page.locator("#import-counts")
     return {
         row.get_attribute("data-count") or "": row.locator("td").inner_text().strip()
@@ -30,7 +30,7 @@ def counts(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def send(page, tmp_path: Path, name: str, content: str, *, shot: str = "") -> None:  # type: ignore[no-untyped-def]
+def send(page, tmp_path: Path, name: str, content: str, *, shot: str = "") -> None:
     page.goto("/admin/initiatives/importbatch/")
     page.get_by_role("link", name="Upload a statistics file").click()
     if shot:
@@ -43,7 +43,7 @@ def send(page, tmp_path: Path, name: str, content: str, *, shot: str = "") -> No
 
 
 def test_the_office_checks_a_file_then_confirms_it_and_sees_it_imported(
-    browser, live_server, office, page, violations, tmp_path: Path
+    browser, live_server, office, page, violations, screenshot, tmp_path: Path
 ) -> None:
     theft = Value(
         indicator=Indicator.objects.get(code="crime.theft"),

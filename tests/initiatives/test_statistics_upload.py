@@ -33,10 +33,10 @@ BAD = HEADER + "710000000,2025-09,crime.registered,1300\n710000001,2025-13,crime
 
 
 @pytest.fixture
-def post(client: Client, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def post(client: Client, django_capture_on_commit_callbacks):
     """POST as a browser does, then run the jobs the request queued."""
 
-    def send(url: str, data: dict[str, object] | None = None, **extra: object):  # type: ignore[no-untyped-def]
+    def send(url: str, data: dict[str, object] | None = None, **extra: object):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url, data or {}, **extra)
         return response
@@ -48,7 +48,7 @@ def check_url(batch: ImportBatch | int) -> str:
     return f"/admin/initiatives/importbatch/{getattr(batch, 'pk', batch)}/check/"
 
 
-def upload(post, content: str, *, name: str = "stats.csv", strict: bool = False):  # type: ignore[no-untyped-def]
+def upload(post, content: str, *, name: str = "stats.csv", strict: bool = False):
     data: dict[str, object] = {"file": SimpleUploadedFile(name, content.encode())}
     if strict:
         data["strict"] = "on"
@@ -121,10 +121,12 @@ def test_confirming_imports_the_kept_file_without_a_second_upload(client, post, 
     assert "None of the file's values was changed by someone else since the check." in page
     assert 'id="confirm-form"' not in page
     check_page = client.get(check_url(check)).content.decode()
-    assert f"This check was confirmed: <a href=\"{check_url(done)}\">the import #{done.pk}</a> (imported)" in check_page
+    assert f'This check was confirmed: <a href="{check_url(done)}">the import #{done.pk}</a> (imported)' in check_page
 
 
-def test_values_changed_between_the_check_and_the_confirmation_are_counted_and_said(client, post, office, media) -> None:
+def test_values_changed_between_the_check_and_the_confirmation_are_counted_and_said(
+    client, post, office, media
+) -> None:
     client.force_login(office)
     theft = existing("crime.theft", 200)
     upload(post, HEADER + "710000000,2025-09,crime.theft,210\n710000000,2025-09,crime.registered,1300\n")
