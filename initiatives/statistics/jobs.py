@@ -4,6 +4,9 @@ The batch row is the job. A worker takes it (waiting -> running), reads the kept
 and the import marks it imported in the same transaction as the values, so a job run
 twice (a worker killed mid-task and the message redelivered) lands once. A refused file
 ends as refused with every bad row, for the caller to read back.
+
+The admin's upload page checks a file first (a dry run), then confirms it: a second job
+for the same kept file, which counts the file's values changed since the check began.
 """
 
 import datetime

@@ -5,11 +5,13 @@ same kept file; values changed meanwhile are counted and said. Tasks run in the 
 `django_capture_on_commit_callbacks(execute=True)` stands for: `post` sends a form so."""
 
 import datetime
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -293,3 +295,33 @@ def test_a_kept_file_an_unfinished_confirmation_still_needs_is_not_deleted(offic
     ImportBatch.objects.filter(pk=waiting.pk).update(status="succeeded", finished_at=timezone.now())
     assert import_uploads_delete_old(now=later) == 2  # both records let the file go
     assert not (media / check.upload.name).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_at_once_make_one_import(reference_data: None, office, media) -> None:
+    check = import_job_submit(
+        upload=SimpleUploadedFile("stats.csv", GOOD.encode()), user=office, agency=None, dry_run=True
+    )  # transactional: the check ran as its job was committed
+    imports: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def confirm() -> None:
+        try:
+            start.wait()
+            imports.append(import_job_confirm(check=check, user=office).pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == [] and len(imports) == 2 and imports[0] == imports[1]
+    assert ImportBatch.objects.filter(confirms=check).count() == 1
+    assert Value.history.filter(history_type="+").count() == 2
