@@ -245,6 +245,15 @@ def test_the_file_is_checked_as_the_api_checks_it(client, post, office, media, s
     assert not ImportBatch.objects.exists() and not kept_files(media)
 
 
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(client, post, office, media, settings) -> None:
+    client.force_login(office)
+    settings.MAX_IMPORT_FILE_BYTES = 1000
+    response = upload(post, GOOD + "710000000,2025-10,crime.theft,1\n" * 120_000)  # 4 MB
+    assert response.status_code == 303 and response["Location"] == UPLOAD
+    assert "a statistics file may be at most 0.1 MB" in client.get(UPLOAD).content.decode()
+    assert not ImportBatch.objects.exists() and not kept_files(media)
+
+
 def test_no_one_but_the_office_uploads_checks_or_confirms(client, post, coordinator_astana, office, media) -> None:
     check = import_job_submit(
         upload=SimpleUploadedFile("stats.csv", GOOD.encode()), user=office, agency=None, dry_run=True
