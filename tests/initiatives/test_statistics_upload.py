@@ -176,7 +176,11 @@ def test_the_problems_are_read_in_the_readers_language(client, post, office, med
     upload(post, BAD)
     check = ImportBatch.objects.get()
     page = client.get(check_url(check), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
-    assert "белгісіз өңір &#x27;710000001&#x27;" in page
+    assert "белгісіз өңір &#x27;710000001&#x27;" in page and "3 қате" in page and "Файлдағы жол" in page
+    upload(post, GOOD)
+    good = ImportBatch.objects.latest("pk")
+    page = client.get(check_url(good), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Проверка файла stats.csv" in page and "Подтвердить и импортировать" in page
 
 
 def test_a_second_confirmation_lands_on_the_same_import_and_imports_once(client, post, office, media) -> None:
