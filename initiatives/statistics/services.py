@@ -76,6 +76,8 @@ class ImportResult:
     unchanged: int = 0
     # Rows of a pre-filled template left without a value, skipped.
     skipped: int = 0
+    # Of the file's values, those stored since `changed_since` (written by someone else since the check).
+    changed_since_check: int = 0
     dry_run: bool = False
     batch: ImportBatch | None = None
 
@@ -100,6 +102,7 @@ def statistics_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     batch: ImportBatch | None = None,
+    changed_since: datetime | None = None,
 ) -> ImportResult:
     """Check every row of the file, then write them all in one transaction.
 
@@ -107,6 +110,8 @@ def statistics_import(
     `batch`: the job record of an upload (a worker's run); it is locked while the values
     are written and marked imported in the same transaction, so a second run of the same
     job waits, then finds it finished (ImportAlreadyFinished) and writes nothing.
+    `changed_since`: when the check this import confirms began; the file's values stored
+    since then are counted (`changed_since_check`), and replaced all the same.
     """
     name = filename or getattr(source, "name", "") or "upload"
     result = ImportResult(dry_run=dry_run)
@@ -116,6 +121,8 @@ def statistics_import(
         result.skipped = _stage(source, str(name), progress)
         with transaction.atomic():
             _check(agency, result)
+            if changed_since is not None:
+                result.changed_since_check = _count_changed_since(changed_since)
             if batch is None:
                 batch = ImportBatch.objects.create(
                     file_name=Path(str(name)).name[:255],
@@ -133,6 +140,7 @@ def statistics_import(
             changed = _write(batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
+            batch.changed_since_check = result.changed_since_check
             batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
             batch.finished_at = batch.committed_at = timezone.now()
             batch.save()
@@ -196,6 +204,18 @@ def _check(agency: Agency | None, result: ImportResult) -> None:
             raise StatisticsImportError([RowError.of(0, "", "nothing_filled", skipped=result.skipped)])
         raise StatisticsImportError([RowError.of(0, "", "no_rows")])
     result.rows = checked.total
+
+
+def _count_changed_since(moment: datetime) -> int:
+    """The checked rows whose stored value was written after `moment`: by another import
+    or a person, between a check and the import that confirms it."""
+    table = connection.ops.quote_name(Value._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {CHECKED} m JOIN {table} v ON v.id = m.value_id WHERE v.updated_at > %s",  # noqa: S608
+            [connection.ops.adapt_datetimefield_value(moment)],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _forget_staging() -> None:
