@@ -75,7 +75,7 @@ class ReviewedFilter(admin.SimpleListFilter):
     parameter_name = "reviewed"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-        return [("yes", _("yes")), ("no", _("no"))]
+        return [("yes", str(_("yes"))), ("no", str(_("no")))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]
         if self.value() == "yes":

@@ -118,11 +118,7 @@ def alert_strip(caller: Any) -> AlertStrip | None:
     caller's regions stand (not withdrawn), rises and falls apart; None when there are
     none. One query: the month is a subquery of the count. Not cached: it is the
     reader's own, and costs one small query."""
-    latest = (
-        DetectionRun.objects.filter(status=DetectionStatus.DONE)
-        .order_by("-period")
-        .values("period")[:1]
-    )
+    latest = DetectionRun.objects.filter(status=DetectionStatus.DONE).order_by("-period").values("period")[:1]
     alerts = scoped_to_user(Alert.objects.filter(period=Subquery(latest), withdrawn=False), caller)
     counts = {
         (row["adverse"], row["period"]): row["n"]
@@ -136,4 +132,3 @@ def alert_strip(caller: Any) -> AlertStrip | None:
         rises=counts.get((Adverse.RISE, day), 0),
         falls=counts.get((Adverse.FALL, day), 0),
     )
-

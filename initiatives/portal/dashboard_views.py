@@ -418,7 +418,8 @@ def _alert_chart(alert: Alert, month_words: str, against: str) -> Any:
     )
     return charts.alert_chart(
         series,
-        title=_("%(kpi)s, %(region)s: the months to %(month)s against what was expected") % {
+        title=_("%(kpi)s, %(region)s: the months to %(month)s against what was expected")
+        % {
             "kpi": alert.indicator.name,
             "region": alert.region.name,
             "month": month_words,
