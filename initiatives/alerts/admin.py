@@ -143,8 +143,11 @@ class AlertAdmin(WorkflowHistoryAdmin):
         return False  # withdrawn, never deleted
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # The review is the office's: other staff read it.
-        return is_project_office(request.user) and super().has_change_permission(request, obj)
+        # The review is the office's: other staff read it. Asked of an alert only: the
+        # admin's menu asks every model on every page, and the permission it reads there is
+        # already loaded, where the office's group would cost a query per page.
+        allowed: bool = super().has_change_permission(request, obj)
+        return allowed and (obj is None or is_project_office(request.user))
 
     def save_model(self, request: HttpRequest, obj: Alert, form: forms.ModelForm, change: bool) -> None:  # type: ignore[type-arg]
         saved = alert_review(alert=obj, user=request.user, note=form.cleaned_data.get("review_note") or "")  # type: ignore[arg-type]

@@ -10,6 +10,10 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december")]
 
+# Both lists together, each with its session, user, permissions and page; the alerts' with
+# the choices of its filters (months, KPIs, first-level regions).
+ADMIN_BUDGET = 17
+
 
 def test_detection_runs_are_listed_with_their_counts_and_cannot_be_changed(client: Client, office, november) -> None:
     from initiatives.alerts.models import DetectionRun
@@ -73,3 +77,22 @@ def test_staff_outside_the_office_read_alerts_but_write_no_review(client: Client
 def test_a_coordinator_does_not_reach_the_alerts_admin(client: Client, coordinator_astana, november) -> None:
     client.force_login(coordinator_astana)
     assert client.get("/admin/initiatives/alert/").status_code == 302
+
+
+def test_the_admin_lists_keep_a_fixed_query_budget(
+    client: Client, office, november, assert_queries_do_not_grow
+) -> None:
+    from tests.factories import AlertFactory, DetectionRunFactory
+
+    client.force_login(office)
+
+    def add_rows() -> None:
+        for month in ("2026-07", "2026-08", "2026-09"):
+            DetectionRunFactory(month=month)
+            AlertFactory(month=month, kpi="crime.robbery", kato="750000000")
+
+    def both() -> None:
+        client.get("/admin/initiatives/alert/")
+        client.get("/admin/initiatives/detectionrun/")
+
+    assert_queries_do_not_grow(both, add_rows, budget=ADMIN_BUDGET)
