@@ -73,6 +73,7 @@ SELECTOR_MODULES = {
     "initiatives.forecasts.selectors",
     "initiatives.forecasts.series",
     "initiatives.forecasts.impact_selectors",
+    "initiatives.alerts.selectors",
 }
 # The order of the apps: each may import those before it, never those after.
 # The citizen register reads agencies and regions and feeds initiatives' KPI values

@@ -9,7 +9,7 @@ from simple_history.utils import bulk_create_with_history
 from initiatives.models import ApprovalState, Indicator, Value, ValueSource
 from initiatives.periods import Month, Period
 from regions.models import Region, RegionKind
-from tests.factories import IMPORT_APPROVED_AT, RegionFactory
+from tests.factories import IMPORT_APPROVED_AT, AlertFactory, DetectionRunFactory, RegionFactory
 
 # The series the detection tests read: 2022-06 .. 2026-09, written before T0; the month
 # tested is the last one.
@@ -89,3 +89,23 @@ def write_series(codes: tuple[str, ...], seed: int = 26) -> dict[str, dict[str, 
 def series(db):  # type: ignore[no-untyped-def]
     """Thefts (lower is better) and legal-literacy events (higher is better)."""
     return write_series(("crime.theft", "events.legal_literacy"))
+
+
+# --- Stored alerts for the readers' tests (page, API, strip, admin)
+
+
+@pytest.fixture
+def november(db: None) -> dict[str, object]:
+    """November 2026 detected: two rises in Astana (one withdrawn), a rise and a fall in
+    Almaty; October's alert in Astana, reviewed before."""
+    DetectionRunFactory(month="2026-10")
+    DetectionRunFactory(month="2026-11")
+    return {
+        "astana": AlertFactory(),
+        "astana_withdrawn": AlertFactory(kpi="crime.theft", withdrawn=True),
+        "almaty": AlertFactory(kato="750000000", kpi="crime.fraud"),
+        "almaty_fall": AlertFactory(
+            kato="750000000", kpi="crime.theft", adverse="fall", observed=12, expected=30, lower=18, upper=44
+        ),
+        "october": AlertFactory(month="2026-10", kind="persistent", persists=True),
+    }
