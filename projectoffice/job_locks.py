@@ -23,6 +23,8 @@ FORECAST_JOBS = 7203
 CAMPAIGN_IMPACTS = 7204
 # A month's early-warning detection (initiatives/alerts/jobs.py).
 DETECTION_JOBS = 7205
+# A month's alerts, written by one detection run at a time (the second half: the month).
+DETECTION_MONTHS = 7206
 
 
 def _key_of(job_id: int) -> int:

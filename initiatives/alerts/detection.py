@@ -31,7 +31,6 @@ is loaded by the detection job only.
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -43,9 +42,18 @@ SHORTEST = 36
 LEAST_MEAN = 0.5
 MEAN_WINDOW = 24
 # Past months with an Anscombe residual above this are down-weighted (Farrington's 2.58).
-REWEIGHT_ABOVE = 2.58
+REWEIGHT_ABOVE = 4.0
 # A trend is kept when its z-value is at least this (5%, two-sided).
 TREND_Z = 1.96
+# A baseline month further than this many robust standard deviations from the median, on
+# the log scale, is a gross error and set aside (a threefold month of a series of about 15
+# is about 4 of them; a tenfold one, 8).
+SCREEN_Z = 6.0
+SCREEN_FLOOR = 0.1
+# The overdispersions the predictive distribution mixes over.
+DISPERSION_DRAWS = 16
+# A negative binomial of this size is a Poisson for any count a KPI has.
+POISSON = 1e10
 SHORT, SPARSE = "short", "sparse"
 
 
@@ -71,34 +79,53 @@ def skip_reason(history: np.ndarray) -> str | None:
 @dataclass(frozen=True)
 class Predictive:
     """A month's predictive distribution: negative binomial with `mean` and `size` (None:
-    Poisson, no overdispersion)."""
+    Poisson, no overdispersion); with `sizes`, an equal mixture of negative binomials of
+    that mean, one for each of a spread of overdispersions (the estimate's own
+    uncertainty: a dispersion estimated from 60 months is not known exactly, and the
+    far tail, where the thresholds lie, depends on it)."""
 
     mean: float
     size: float | None
+    sizes: tuple[float | None, ...] = ()
 
-    def _args(self) -> tuple[Any, tuple[float, ...]]:
-        """The scipy distribution and its parameters (not frozen: freezing one costs more
-        than the fit it follows)."""
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The components' negative-binomial parameters (n, p); Poisson as a size so large
+        that the difference is below a count's."""
+        mean = max(self.mean, 1e-9)
+        sizes = np.array([POISSON if s is None or not math.isfinite(s) else s for s in (self.sizes or (self.size,))])
+        return sizes, sizes / (sizes + mean)
+
+    def cdf(self, k: float) -> float:
         from scipy import stats
 
-        mean = max(self.mean, 1e-9)
-        if self.size is None or not math.isfinite(self.size):
-            return stats.poisson, (mean,)
-        return stats.nbinom, (self.size, self.size / (self.size + mean))
+        n, p = self._arrays()
+        return float(np.mean(stats.nbinom.cdf(k, n, p)))
 
     def quantile(self, q: float) -> float:
-        dist, args = self._args()
-        return float(dist.ppf(q, *args))
+        """The smallest count whose distribution function reaches `q`."""
+        from scipy import stats
+
+        n, p = self._arrays()
+        bounds = stats.nbinom.ppf(q, n, p)
+        low, high = float(bounds.min()), float(bounds.max())  # the mixture's lies between its parts'
+        while low < high:
+            middle = math.floor((low + high) / 2)
+            if self.cdf(middle) >= q:
+                high = middle
+            else:
+                low = middle + 1
+        return float(low)
 
     def p_rise(self, observed: float) -> float:
         """The chance of a count at least as high: P(Y >= observed)."""
-        dist, args = self._args()
-        return float(dist.sf(math.ceil(observed) - 1, *args))
+        from scipy import stats
+
+        n, p = self._arrays()
+        return float(np.mean(stats.nbinom.sf(math.ceil(observed) - 1, n, p)))
 
     def p_fall(self, observed: float) -> float:
         """The chance of a count at least as low: P(Y <= observed)."""
-        dist, args = self._args()
-        return float(dist.cdf(math.floor(observed), *args))
+        return self.cdf(math.floor(observed))
 
 
 def nb_size(mean: float, variance: float) -> float | None:
@@ -150,6 +177,11 @@ def fit_baseline(history: np.ndarray, months: np.ndarray, target: int) -> Baseli
 
     keep = ~np.isnan(history) & (months < target) & (months >= target - BASELINE_MONTHS)
     y, index = history[keep], months[keep].astype(float)
+    # Gross errors left in the baseline (a figure with two extra zeros, a month typed as 0)
+    # are set aside before fitting: a Poisson fit bends to a point a hundred times the
+    # others (its weight is its mean), so no residual would show it.
+    screened = _plausible(y)
+    y, index = y[screened], index[screened]
     family = sm.families.Poisson()
     for trend in (True, False):
         x = _design(index, target, trend)
@@ -166,23 +198,26 @@ def fit_baseline(history: np.ndarray, months: np.ndarray, target: int) -> Baseli
                     weights *= len(y) / weights.sum()
                     fit = sm.GLM(y, x, family=family, var_weights=weights).fit()
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            break
+            continue
         params, covariance = np.asarray(fit.params), np.asarray(fit.cov_params())
         dispersion = max(1.0, float(fit.pearson_chi2) / max(fit.df_resid, 1.0))
         at = _design(np.array([float(target)]), target, trend)[0]
         eta = float(at @ params)
         if not all(map(math.isfinite, (eta, dispersion))) or not np.isfinite(covariance).all():
-            break
+            continue
         mean = math.exp(eta)
         if trend:
             z = params[1] / math.sqrt(max(covariance[1, 1] * dispersion, 1e-12))
             if abs(z) < TREND_Z or mean > float(y.max()):
                 continue  # no trend worth carrying forward, or it runs past anything seen
-        spread = float(at @ covariance @ at) * dispersion  # the variance of the fitted log-mean
-        variance = dispersion * mean + mean * mean * math.expm1(min(spread, 5.0))
+        log_variance = float(at @ covariance @ at)  # of the fitted log-mean, per unit of dispersion
+        sizes = tuple(
+            nb_size(mean, phi * mean + mean * mean * math.expm1(min(log_variance * phi, 5.0)))
+            for phi in _dispersions(dispersion, max(float(fit.df_resid), 1.0))
+        )
         fitted = np.exp(x @ params)
         return Baseline(
-            Predictive(mean, nb_size(mean, variance)),
+            Predictive(mean, sizes[len(sizes) // 2], sizes),
             {int(m): float(f) for m, f in zip(index, fitted, strict=True)},
             dispersion,
             "glm",
@@ -197,6 +232,27 @@ def fit_baseline(history: np.ndarray, months: np.ndarray, target: int) -> Baseli
         max(1.0, variance / mean if mean else 1.0),
         "mean",
     )
+
+
+def _plausible(y: np.ndarray) -> np.ndarray:
+    """The months not grossly out of line with the rest: within SCREEN_Z robust standard
+    deviations (1.4826 median absolute deviations, at least SCREEN_FLOOR) of the median, on
+    the log scale (log(1 + count), where a season and a trend are small and a tenfold
+    error is large whatever the level)."""
+    logged = np.log1p(y)
+    centre = float(np.median(logged))
+    spread = max(1.4826 * float(np.median(np.abs(logged - centre))), SCREEN_FLOOR)
+    return np.asarray(np.abs(logged - centre) <= SCREEN_Z * spread)
+
+
+def _dispersions(estimate: float, df: float) -> list[float]:
+    """A spread of overdispersions the estimate is consistent with: the estimate times
+    df / chi-square(df) at DISPERSION_DRAWS evenly spaced quantiles (the estimate's
+    sampling distribution, turned round), none below 1."""
+    from scipy import stats
+
+    draws = stats.chi2.ppf((np.arange(DISPERSION_DRAWS) + 0.5) / DISPERSION_DRAWS, df)
+    return [max(1.0, float(estimate * df / d)) for d in draws]
 
 
 @dataclass

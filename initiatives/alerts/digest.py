@@ -67,13 +67,13 @@ def alerts_digest_send(*, alert_ids: Iterable[int], key: str, runs: list[Detecti
     )
     if not alerts:
         return 0
-    months = sorted({Month.from_date(a.period) for a in alerts}, key=lambda m: m.index)
     sent = 0
     texts: dict[tuple[str, tuple[int, ...]], tuple[str, str]] = {}
     for person_id, (person, regions) in sorted(_recipients().items()):
         mine = [a for a in alerts if _visible(a, regions)]
         if not mine:
             continue
+        months = sorted({Month.from_date(a.period) for a in mine}, key=lambda m: m.index)
         language = person_language(person)
         cache_key = (language, tuple(a.pk for a in mine))
         if cache_key not in texts:

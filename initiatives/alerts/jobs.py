@@ -26,12 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.job_locks import DETECTION_JOBS, jobs_held
+from projectoffice.job_locks import DETECTION_JOBS, DETECTION_MONTHS, jobs_held
 from projectoffice.jobs import Failure, JobFailed, job_end, job_run, jobs_orphaned, jobs_to_requeue
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
@@ -149,16 +149,19 @@ def detection_after_import(*, batch_id: int) -> list[DetectionRun]:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return []
-    return [
-        detection_request(
-            period=month,
-            trigger=DetectionTrigger.IMPORT,
-            import_batch=batch,
-            user=batch.uploaded_by,
-            notify=True,
-        )
-        for month in import_months(batch)
-    ]
+    # In one transaction: no run ends (and judges the digest's time come) before its
+    # siblings exist.
+    with transaction.atomic():
+        return [
+            detection_request(
+                period=month,
+                trigger=DetectionTrigger.IMPORT,
+                import_batch=batch,
+                user=batch.uploaded_by,
+                notify=True,
+            )
+            for month in import_months(batch)
+        ]
 
 
 def detection_runs_orphaned(limit: int = 50) -> list[tuple[int, int]]:
@@ -290,12 +293,12 @@ def _run(run: DetectionRun) -> None:
             continue
         found = _Series(indicator, data)
         for row in found.rows.values():
-            if row[-1] != row[-1]:  # NaN: no figure for the month
-                continue
+            # N counts a series by its past, whether or not this month's figure is in yet:
+            # a month loaded region by region keeps the thresholds of the whole country.
             reason = detection.skip_reason(row[:-1])
             if reason is None:
                 eligible_total += 1
-            elif indicator in asked:
+            elif indicator in asked and row[-1] == row[-1]:  # skipped (not merely waiting for its figure)
                 skipped += 1
                 skipped_by[reason] += 1
         if indicator in asked:
@@ -432,7 +435,9 @@ def _store(
 ) -> tuple[list[int], int, int]:
     """Raise, update or withdraw the month's alerts of the KPIs tested; returns the ids
     newly raised (or raised again after a withdrawal), how many others stand, and how many
-    were withdrawn."""
+    were withdrawn. Two runs of the same month store one after the other (a lock per
+    month): the second finds the first's alerts and updates them."""
+    month_lock(month)
     existing = {
         (a.indicator_id, a.region_id, a.kind): a
         for a in Alert.objects.select_for_update().filter(period=month.first_day, indicator_id__in=list(kpis))
@@ -483,7 +488,13 @@ def _store(
                     raised.append(alert.pk)
                     continue
                 again = alert.withdrawn
-                changed = again or any(getattr(alert, name) != value for name, value in figures.items())
+                run_now = forecast_runs.get(indicator_id) if test.model == "forecast" else None
+                changed = again or any(
+                    (alert.forecast_run_id != (run_now.pk if run_now else None))
+                    if name == "forecast_run"
+                    else getattr(alert, name) != value
+                    for name, value in figures.items()
+                )
                 if changed:
                     for name, value in figures.items():
                         setattr(alert, name, value)
@@ -505,6 +516,14 @@ def _store(
         alert.save()
         withdrawn += 1
     return raised, kept, withdrawn
+
+
+def month_lock(month: Month) -> None:
+    """Hold the month's lock to the end of the transaction (PostgreSQL; SQLite has one
+    writer at a time already)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DETECTION_MONTHS, month.index])
 
 
 def _digest_when_all_ended(run: DetectionRun) -> None:

@@ -63,7 +63,8 @@ class DetectionRun(Job):
     budget_series = models.PositiveIntegerField(_("series in the budget (N)"), default=0)
     tested = models.PositiveIntegerField(_("series tested"), default=0)
     skipped = models.PositiveIntegerField(_("series skipped"), default=0)
-    # The tail probabilities flagged at: 4/(5N) for a single month, sqrt(1/(5N)) for each of two.
+    # The tail probabilities flagged at, with B the budget: 4B/(5N) for a month alone,
+    # sqrt(B/(5N)) for each of two running (docs/early-warning.md).
     single_level = models.FloatField(_("single-month tail"), null=True, blank=True)
     persistent_level = models.FloatField(_("persistent-move tail"), null=True, blank=True)
     raised = models.PositiveIntegerField(_("alerts raised or kept"), default=0)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import CharField, Count, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy
 
 from agencies.access import coordinator_regions, is_project_office, scoped_to_user
@@ -120,9 +121,11 @@ def alert_strip(caller: Any) -> AlertStrip | None:
     reader's own, and costs one small query."""
     latest = DetectionRun.objects.filter(status=DetectionStatus.DONE).order_by("-period").values("period")[:1]
     alerts = scoped_to_user(Alert.objects.filter(period=Subquery(latest), withdrawn=False), caller)
+    place = Concat(Cast("indicator_id", CharField()), Value("-"), Cast("region_id", CharField()))
     counts = {
         (row["adverse"], row["period"]): row["n"]
-        for row in alerts.order_by().values("adverse", "period").annotate(n=Count("pk"))
+        # A place that moved alone and persistently is one move: counted once.
+        for row in alerts.order_by().values("adverse", "period").annotate(n=Count(place, distinct=True))
     }
     if not counts:
         return None

@@ -72,3 +72,11 @@ def test_each_reader_gets_their_own_strip_in_their_language_whoever_came_first(
     assert seen["almaty"] == {
         '<a href="/dashboard/alerts/?period=2026-11">1 unexpected rise in November; 1 unexpected fall in November</a>'
     }
+
+
+def test_a_place_that_moved_alone_and_persistently_counts_once(client: Client, office) -> None:  # type: ignore[no-untyped-def]
+    DetectionRunFactory(month="2026-11")
+    AlertFactory(kpi="crime.theft")
+    AlertFactory(kpi="crime.theft", kind="persistent", persists=True)
+    client.force_login(office)
+    assert "1 unexpected rise in November" in (strip(client) or "")

@@ -64,8 +64,8 @@ def test_500_series_without_a_rise_raise_about_the_budget_and_at_most_twice_it()
         )
         for _ in range(500)
     ]
-    n = 500  # the run tests these 500 series a month
-    expected = 12 * 5 * 500 / n  # the budget's expectation over 12 months: 60
+    n = 20 * 221  # the series a national run tests: 20 KPIs, the regions and districts of each
+    expected = 12 * 5 * 500 / n  # the budget's expectation for these 500 over 12 months: 6.8
     found = _alarms(series, months, tested=12, budget=5, n=n)
     assert found <= 2 * expected
     # And the budget is spent, not hoarded: thresholds far stricter than it would miss rises.
@@ -115,3 +115,17 @@ def test_last_years_outbreak_does_not_raise_this_years_threshold() -> None:
     outbreak[47] *= 4  # the same month last year
     reweighted = detection.fit_baseline(outbreak[:59], months[:59], int(months[59])).predictive.quantile(0.999)
     assert reweighted <= plain * 1.25
+
+
+def test_a_gross_error_left_in_the_baseline_neither_silences_the_series_nor_flags_its_ordinary_months() -> None:
+    rng = np.random.default_rng(5)
+    months = np.arange(2021 * 12, 2021 * 12 + 60)
+    y = _seasonal(rng, months, level=14, size=20)
+    single, _persistent = detection.tails(5, 4420)
+    for factor in (100, 1000):
+        typo = y.copy()
+        typo[54] = y[54] * factor  # five months back, never corrected
+        predictive = detection.fit_baseline(typo[:59], months[:59], int(months[59])).predictive
+        assert abs(predictive.mean - float(np.median(y[47:59]))) < 0.5 * float(np.median(y[47:59]))
+        assert not detection.judge(predictive, float(y[59]), single, rise=True).crossed
+        assert detection.judge(predictive, 3 * float(np.median(y[47:59])) + 10, single, rise=True).crossed
