@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.access import is_project_office
 from projectoffice.form_fields import PeriodField
+from projectoffice.tabular import RowError
 from regions.models import Region
 
 from ..admin.records import RecordAdmin
 from ..models import ImportBatch, ImportStatus
 from ..periods import period_over
-from .jobs import import_job_errors, import_job_progress
+from .jobs import import_job_errors, import_job_progress, import_job_warnings
 from .selectors import statistics_template_read
 from .template import statistics_template_xlsx
 
@@ -27,6 +28,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class TemplateForm(forms.Form):
     region = forms.ModelChoiceField(Region.objects.filter(level=1).order_by("kato"), label=_("region"))
     period = PeriodField(parse=period_over, label=_("period"), help_text=_("e.g. 2025-09, 2025-Q3, 2025-01/2025-09"))
+
+
+def _listed(found: list[RowError], css_class: str) -> SafeString | str:
+    if not found:
+        return "—"
+    return format_html(
+        '<ul class="{}" style="margin: 0; padding: 0; list-style: none">{}</ul>',
+        css_class,
+        format_html_join("", '<li data-code="{}">{}</li>', ((problem.code, str(problem)) for problem in found)),
+    )
 
 
 @admin.register(ImportBatch)
@@ -52,24 +63,19 @@ class ImportBatchAdmin(RecordAdmin):
     date_hierarchy = "created_at"
     # The problems are stored as codes: shown in words, in the reader's language.
     readonly_fields = [
-        *(f.name for f in ImportBatch._meta.fields if f.name not in ("upload", "errors")),
+        *(f.name for f in ImportBatch._meta.fields if f.name not in ("upload", "errors", "warnings")),
         "problems",
+        "warnings_found",
     ]
-    exclude = ["upload", "errors"]  # the file as received is kept for the worker, not served
+    exclude = ["upload", "errors", "warnings"]  # the file as received is kept for the worker, not served
 
     @admin.display(description=_("problems"))
     def problems(self, batch: ImportBatch) -> SafeString | str:
-        found = import_job_errors(batch)
-        if not found:
-            return "—"
-        return format_html(
-            '<ul class="import-problems" style="margin: 0; padding: 0; list-style: none">{}</ul>',
-            format_html_join(
-                "",
-                '<li data-code="{}">{}</li>',
-                ((problem.code, str(problem)) for problem in found),
-            ),
-        )
+        return _listed(import_job_errors(batch), "import-problems")
+
+    @admin.display(description=_("warnings"))
+    def warnings_found(self, batch: ImportBatch) -> SafeString | str:
+        return _listed(import_job_warnings(batch), "import-warnings")
 
     @admin.display(description=_("new / replaced / unchanged"))
     def outcome(self, batch: ImportBatch) -> str:

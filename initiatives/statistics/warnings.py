@@ -1,0 +1,352 @@
+"""What looks wrong in a checked file without being refused: the import's warnings.
+
+Asked only of rows that change a stored value (new, or different: `unchanged = 0` in the
+checked table), after every row passed the checks (`file.py`), set-based on the staged
+tables, like the checks. A warning never refuses a file by itself; a strict import does
+(`services.py`). Each is stored as code and params, as the problems are.
+
+- `unusual_value`: a monthly count (a KPI whose unit is a count: flows that follow a
+  season and add up, where an extra or a missing zero shows) far from the same months of
+  past years. The modified z-score (Iglewicz & Hoaglin) 0.6745 * (x - median) / MAD, the
+  median and MAD taken over the stored approved values of the same KPI and region in the
+  same calendar month and the two beside it, one to five years back, beyond
+  `settings.IMPORT_WARNING_Z` either way; only when those values come from at least
+  three of the past years. When the MAD is 0 (most of those months alike), the scale is
+  the mean absolute deviation x 1.2533 instead of MAD / 0.6745; when that is 0 too (every
+  past value the same), nothing is said: with no spread at all, any change would warn.
+  Rates, shares and people are left alone: their spread is not a count's.
+- `relation_broken`: KPIs that are parts of another (the catalogue's `part_of`,
+  `selectors/kpi_relations.py`) adding up to more than their whole, or, where the parts
+  add up to it exactly and every part is known, to anything else; and districts (the
+  regions one level down) whose figures add up to more than their region's own, for a KPI
+  that adds up over regions. Each figure is the file's, else the stored approved one.
+
+PostgreSQL computes the medians (`percentile_cont`); SQLite has none, and the few past
+values of each row are brought to Python instead: the same figures, as floats on both
+(whole counts: exact), the same test.
+"""
+
+import datetime
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext_lazy
+
+from projectoffice.tabular import RowError, problems_register
+from regions.models import Region
+
+from ..models import Aggregation, ApprovalState, Indicator, Unit, Value
+from ..selectors.kpi_relations import kpi_relations
+from .staging import CHECKED, WARNING_TABLES
+
+# Warnings kept with the import (the count says how many there were).
+MAX_REPORTED_WARNINGS = 1000
+
+problems_register(
+    {
+        "unusual_value": gettext_lazy(
+            "%(value)s is far from the same months of past years (usual range %(low)s to %(high)s); "
+            "check it is not mistyped"
+        ),
+        "relation_broken": gettext_lazy(
+            "%(kpi)s: its parts (the KPIs it is made of, or its districts) add up to %(parts)s, "
+            "but it is %(whole)s here"
+        ),
+    }
+)
+
+# The scale of a spread from its median absolute deviation, and from its mean absolute
+# deviation when the MAD is 0 (Iglewicz & Hoaglin, 1993).
+MAD_FACTOR = 0.6745
+MEAN_AD_FACTOR = 1.2533
+# Past values from at least this many years, or no test.
+MIN_PAST_YEARS = 3
+# How far back, in years, and the months beside the same one on either side.
+YEARS_BACK = 5
+# Months back from a row's month: the same month and the two beside it, 1 to 5 years back.
+_MONTHS_BACK = tuple(12 * k + d for k in range(1, YEARS_BACK + 1) for d in (-1, 0, 1))
+
+CANDIDATES, PAST, NEIGHBOURS, UNUSUAL, RELATIONS, NEEDED, BROKEN = WARNING_TABLES
+
+
+@dataclass
+class WarningsFound:
+    warnings: list[RowError]
+    count: int
+
+
+def check_warnings() -> WarningsFound:
+    """The warnings of the checked rows (the first MAX_REPORTED_WARNINGS, by line) and how
+    many there are. Reads the CHECKED table `file.check_staged` left; writes only
+    temporary tables of its own."""
+    with connection.cursor() as cursor:
+        unusual = _unusual_values(cursor)
+        broken = _relations_broken(cursor)
+    found = sorted([*unusual.warnings, *broken.warnings], key=lambda w: (w.line, w.code))
+    return WarningsFound(found[:MAX_REPORTED_WARNINGS], unusual.count + broken.count)
+
+
+def _month(column: str) -> str:
+    """A date column as a month number (year * 12 + month), on either database."""
+    if connection.vendor == "postgresql":
+        return f"(CAST(EXTRACT(YEAR FROM {column}) AS integer) * 12 + CAST(EXTRACT(MONTH FROM {column}) AS integer))"
+    return f"(CAST(substr({column}, 1, 4) AS integer) * 12 + CAST(substr({column}, 6, 2) AS integer))"
+
+
+def _create(cursor: CursorWrapper, name: str, select: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> None:
+    """A temporary table of this transaction (as the checked rows are) from a query."""
+    postgres = connection.vendor == "postgresql"
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} {'ON COMMIT DROP' if postgres else ''} AS {select}", params)
+
+
+def _plain(number: Any) -> str:
+    """A figure as the file would write it: 4100, 92.5."""
+    return format(Decimal(str(number)).normalize(), "f")
+
+
+def _unusual_values(cursor: CursorWrapper) -> WarningsFound:
+    postgres = connection.vendor == "postgresql"
+    indicator_table = Indicator._meta.db_table
+    _create(
+        cursor,
+        CANDIDATES,
+        f"""
+        SELECT c.line, c.indicator_id, c.region_id, {_month("c.period_start")} AS month, c.value
+        FROM {CHECKED} c JOIN {indicator_table} i ON i.id = c.indicator_id
+        WHERE c.problems = 0 AND c.unchanged = 0 AND c.period_start = c.period_end AND i.unit = %s
+        """,  # noqa: S608 - names are ours
+        [Unit.COUNT],
+    )
+    cursor.execute(f"SELECT min(month), max(month) FROM {CANDIDATES}")  # noqa: S608
+    first, last = cursor.fetchone()
+    if first is None:
+        return WarningsFound([], 0)
+    # The stored months any row could look back to, read once for the file's KPIs and regions.
+    _create(
+        cursor,
+        PAST,
+        f"""
+        SELECT v.indicator_id, v.region_id, {_month("v.period_start")} AS month, v.value
+        FROM {Value._meta.db_table} v
+        WHERE v.period_start = v.period_end AND v.approval_state = %s
+          AND v.period_start >= %s AND v.period_start <= %s
+          AND EXISTS (SELECT 1 FROM {CANDIDATES} c WHERE c.indicator_id = v.indicator_id AND c.region_id = v.region_id)
+        """,  # noqa: S608 - names are ours
+        [
+            ApprovalState.APPROVED,
+            connection.ops.adapt_datefield_value(_first_day(int(first) - max(_MONTHS_BACK))),
+            connection.ops.adapt_datefield_value(_first_day(int(last) - min(_MONTHS_BACK))),
+        ],
+    )
+    offsets = " UNION ALL ".join(f"SELECT {back} AS back" for back in _MONTHS_BACK)
+    _create(
+        cursor,
+        NEIGHBOURS,
+        f"""
+        SELECT c.line, (o.back + 1) / 12 AS years_back, p.value
+        FROM {CANDIDATES} c CROSS JOIN ({offsets}) o
+        JOIN {PAST} p ON p.indicator_id = c.indicator_id AND p.region_id = c.region_id AND p.month = c.month - o.back
+        """,  # noqa: S608 - names are ours
+    )
+    z = float(settings.IMPORT_WARNING_Z)
+    if postgres:
+        rows, count = _unusual_in_postgres(cursor, z)
+    else:
+        rows, count = _unusual_in_python(cursor, z)
+    warnings = []
+    for line, value, median, scale in rows:
+        low, high = max(0.0, median - z * scale), median + z * scale
+        warnings.append(
+            RowError.of(
+                line,
+                "value",
+                "unusual_value",
+                value=_plain(value),
+                low=math.ceil(low - 1e-9),
+                high=math.floor(high + 1e-9),
+            )
+        )
+    return WarningsFound(warnings, count)
+
+
+def _first_day(month: int) -> datetime.date:
+    year, index = divmod(month - 1, 12)
+    return datetime.date(year, index + 1, 1)
+
+
+def _z(value: float, median: float, mad: float, mean_ad: float) -> tuple[float, float] | None:
+    """The modified z-score of `value` and the scale it used; None when the past values have
+    no spread at all. The same arithmetic as `_SQL_Z`, in the same order."""
+    if mad > 0:
+        return MAD_FACTOR * (value - median) / mad, mad / MAD_FACTOR
+    if mean_ad > 0:
+        return (value - median) / (MEAN_AD_FACTOR * mean_ad), MEAN_AD_FACTOR * mean_ad
+    return None
+
+
+def _unusual_in_python(cursor: CursorWrapper, z: float) -> tuple[list[tuple[int, Any, float, float]], int]:
+    """SQLite: each row's few past values to Python, in one query."""
+    cursor.execute(
+        f"SELECT n.line, n.years_back, n.value, c.value FROM {NEIGHBOURS} n "  # noqa: S608
+        f"JOIN {CANDIDATES} c ON c.line = n.line ORDER BY n.line"
+    )
+    past: dict[int, tuple[Any, set[int], list[float]]] = {}
+    for line, years_back, value, own in cursor.fetchall():
+        entry = past.setdefault(line, (own, set(), []))
+        entry[1].add(int(years_back))
+        entry[2].append(float(value))
+    warned: list[tuple[int, Any, float, float]] = []
+    for line, (own, years, values) in sorted(past.items()):
+        if len(years) < MIN_PAST_YEARS:
+            continue
+        median = statistics.median(values)
+        deviations = [abs(v - median) for v in values]
+        scored = _z(float(own), median, statistics.median(deviations), sum(deviations) / len(deviations))
+        if scored is not None and abs(scored[0]) > z:
+            warned.append((line, own, median, scored[1]))
+    return warned[:MAX_REPORTED_WARNINGS], len(warned)
+
+
+def _unusual_in_postgres(cursor: CursorWrapper, z: float) -> tuple[list[tuple[int, Any, float, float]], int]:
+    _create(
+        cursor,
+        UNUSUAL,
+        f"""
+        WITH m AS (
+          SELECT line, percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(value AS float8)) AS median
+          FROM {NEIGHBOURS} GROUP BY line HAVING count(DISTINCT years_back) >= %(years)s
+        ), s AS (
+          SELECT n.line, m.median,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(CAST(n.value AS float8) - m.median)) AS mad,
+                 sum(abs(CAST(n.value AS float8) - m.median)) / count(*) AS mean_ad
+          FROM {NEIGHBOURS} n JOIN m ON m.line = n.line GROUP BY n.line, m.median
+        )
+        SELECT c.line, c.value, s.median,
+               CASE WHEN s.mad > 0 THEN s.mad / %(mad_factor)s ELSE %(mean_factor)s * s.mean_ad END AS scale
+        FROM s JOIN {CANDIDATES} c ON c.line = s.line
+        WHERE CASE WHEN s.mad > 0 THEN abs(%(mad_factor)s * (CAST(c.value AS float8) - s.median) / s.mad) > %(z)s
+                   WHEN s.mean_ad > 0
+                     THEN abs((CAST(c.value AS float8) - s.median) / (%(mean_factor)s * s.mean_ad)) > %(z)s
+                   ELSE false END
+        """,  # noqa: S608 - names are ours
+        {"years": MIN_PAST_YEARS, "mad_factor": MAD_FACTOR, "mean_factor": MEAN_AD_FACTOR, "z": z},
+    )
+    cursor.execute(f"SELECT count(*) FROM {UNUSUAL}")  # noqa: S608
+    (count,) = cursor.fetchone()
+    cursor.execute(f"SELECT line, value, median, scale FROM {UNUSUAL} ORDER BY line LIMIT {MAX_REPORTED_WARNINGS}")  # noqa: S608
+    return [(line, value, float(median), float(scale)) for line, value, median, scale in cursor.fetchall()], int(count)
+
+
+def _relations_broken(cursor: CursorWrapper) -> WarningsFound:
+    """Parts above their whole (or off an exact whole), and districts above their region.
+
+    Every check is a whole (a KPI of a region and period) and its parts: the KPIs it is
+    made of (kind 1), or the same KPI in the regions one level down (kind 2). The checks
+    are those a changed row takes part in; their figures are looked up once, all together
+    (the file's, else the stored approved ones), and summed by check."""
+    indicator_table, region_table = Indicator._meta.db_table, Region._meta.db_table
+    value_table = Value._meta.db_table
+    pairs = [(whole, part, int(exact)) for whole, parts, exact in kpi_relations() for part in parts]
+    relation_rows = " UNION ALL ".join(
+        ["SELECT %s AS whole, %s AS part, %s AS exact" for _pair in pairs]
+        or ["SELECT '' AS whole, '' AS part, 0 AS exact"]
+    )
+    _create(
+        cursor,
+        RELATIONS,
+        f"""
+        SELECT w.id AS whole_id, p.id AS part_id, r.exact FROM ({relation_rows}) r
+        JOIN {indicator_table} w ON w.code = r.whole JOIN {indicator_table} p ON p.code = r.part
+        """,  # noqa: S608 - names are ours
+        [x for pair in pairs for x in pair],
+    )
+    changed = "c.problems = 0 AND c.unchanged = 0"
+    _create(
+        cursor,
+        NEEDED,
+        f"""
+        WITH wholes AS (
+          SELECT c.indicator_id AS whole_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
+          WHERE {changed} AND c.indicator_id IN (SELECT whole_id FROM {RELATIONS})
+          UNION
+          SELECT r.whole_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
+          JOIN {RELATIONS} r ON r.part_id = c.indicator_id WHERE {changed}
+        ), regions AS (
+          SELECT k.indicator_id, k.region_id, k.period_start, k.period_end FROM (
+            SELECT c.indicator_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
+            WHERE {changed} AND EXISTS (SELECT 1 FROM {region_table} d WHERE d.parent_id = c.region_id)
+            UNION
+            SELECT c.indicator_id, r.parent_id, c.period_start, c.period_end FROM {CHECKED} c
+            JOIN {region_table} r ON r.id = c.region_id WHERE {changed} AND r.parent_id IS NOT NULL
+          ) k JOIN {indicator_table} i ON i.id = k.indicator_id AND i.aggregation_regions = %s
+        )
+        SELECT 1 AS kind, whole_id, region_id AS whole_region, period_start, period_end,
+               whole_id AS indicator_id, region_id, 1 AS is_whole FROM wholes
+        UNION ALL
+        SELECT 1, k.whole_id, k.region_id, k.period_start, k.period_end, r.part_id, k.region_id, 0
+        FROM wholes k JOIN {RELATIONS} r ON r.whole_id = k.whole_id
+        UNION ALL
+        SELECT 2, indicator_id, region_id, period_start, period_end, indicator_id, region_id, 1 FROM regions
+        UNION ALL
+        SELECT 2, k.indicator_id, k.region_id, k.period_start, k.period_end, k.indicator_id, d.id, 0
+        FROM regions k JOIN {region_table} d ON d.parent_id = k.region_id
+        """,  # noqa: S608 - names are ours
+        [Aggregation.SUM],
+    )
+    key = (
+        "{a}.indicator_id = {b}.indicator_id AND {a}.region_id = {b}.region_id "
+        "AND {a}.period_start = {b}.period_start AND {a}.period_end = {b}.period_end"
+    )
+    check = "n.kind, n.whole_id, n.whole_region, n.period_start, n.period_end"
+    # The file's figure where it has one, else the stored approved one, looked up only for
+    # the figures the file lacks.
+    _create(
+        cursor,
+        BROKEN,
+        f"""
+        WITH figures AS (
+          SELECT {check}, n.is_whole, f.value AS figure, f.line FROM {NEEDED} n
+          JOIN {CHECKED} f ON {key.format(a="f", b="n")} AND f.problems = 0
+          UNION ALL
+          SELECT {check}, n.is_whole, v.value, NULL FROM {NEEDED} n
+          JOIN {value_table} v ON {key.format(a="v", b="n")} AND v.approval_state = %s
+          WHERE NOT EXISTS (SELECT 1 FROM {CHECKED} f WHERE {key.format(a="f", b="n")} AND f.problems = 0)
+        ), sums AS (
+          SELECT {check.replace("n.", "")},
+                 max(CASE WHEN is_whole = 1 THEN figure END) AS whole,
+                 max(CASE WHEN is_whole = 1 THEN line END) AS whole_line,
+                 sum(CASE WHEN is_whole = 0 THEN figure END) AS parts,
+                 count(CASE WHEN is_whole = 0 THEN figure END) AS known,
+                 min(CASE WHEN is_whole = 0 THEN line END) AS first_part_line
+          FROM figures n GROUP BY {check.replace("n.", "")}
+        ), shapes AS (
+          SELECT whole_id, count(*) AS parts_in_all, max(exact) AS exact FROM {RELATIONS} GROUP BY whole_id
+        )
+        SELECT s.whole_id, s.whole, s.parts, COALESCE(s.whole_line, s.first_part_line) AS line
+        FROM sums s LEFT JOIN shapes h ON s.kind = 1 AND h.whole_id = s.whole_id
+        WHERE s.whole IS NOT NULL AND s.parts IS NOT NULL
+          AND (s.parts > s.whole OR (h.exact = 1 AND s.known = h.parts_in_all AND s.parts <> s.whole))
+        """,  # noqa: S608 - names are ours
+        [ApprovalState.APPROVED],
+    )
+    cursor.execute(f"SELECT count(*) FROM {BROKEN}")  # noqa: S608
+    (count,) = cursor.fetchone()
+    if not count:
+        return WarningsFound([], 0)
+    cursor.execute(
+        f"SELECT b.line, i.code, b.parts, b.whole FROM {BROKEN} b "  # noqa: S608
+        f"JOIN {indicator_table} i ON i.id = b.whole_id ORDER BY b.line, i.code LIMIT {MAX_REPORTED_WARNINGS}"
+    )
+    warnings = [
+        RowError.of(int(line), "value", "relation_broken", kpi=code, parts=_plain(parts), whole=_plain(whole))
+        for line, code, parts, whole in cursor.fetchall()
+    ]
+    return WarningsFound(warnings, int(count))
