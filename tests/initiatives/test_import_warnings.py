@@ -76,7 +76,9 @@ def test_past_values_alike_fall_back_to_the_mean_deviation_and_all_alike_say_not
     for year in range(2021, 2025):
         for month in (3, 4, 5):
             # One month of twelve differs: the MAD is 0, the mean absolute deviation is not.
-            ValueFactory(kpi="crime.theft", period=f"{year}-{month:02d}", value=40 if (year, month) == (2021, 3) else 10)
+            ValueFactory(
+                kpi="crime.theft", period=f"{year}-{month:02d}", value=40 if (year, month) == (2021, 3) else 10
+            )
             ValueFactory(kpi="crime.robbery", period=f"{year}-{month:02d}", value=10)
     result = statistics_import(
         source=csv(
@@ -249,10 +251,10 @@ def test_the_same_file_warns_the_same_on_sqlite_and_postgresql() -> None:
     result = statistics_import(
         source=csv(
             *(f"{ASTANA},2025-{m:02d},crime.theft,{v}" for m, v in enumerate(SEASON, start=1)),
-            f"750000000,2025-01,crime.theft,700",
-            f"750000000,2025-02,crime.theft,191",
-            f"750000000,2025-06,crime.theft,520",
-            f"750000000,2025-08,crime.theft,4550",
+            "750000000,2025-01,crime.theft,700",
+            "750000000,2025-02,crime.theft,191",
+            "750000000,2025-06,crime.theft,520",
+            "750000000,2025-08,crime.theft,4550",
         ),
         dry_run=True,
     )
@@ -272,3 +274,67 @@ EXPECTED_ON_BOTH: list[tuple[int, dict[str, object]]] = [
 @pytest.mark.postgres
 def test_the_same_file_warns_the_same_on_postgresql() -> None:
     test_the_same_file_warns_the_same_on_sqlite_and_postgresql()
+
+
+@pytest.fixture
+def push(in_process_tasks, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Upload through the API, let the worker run it in-process, read the import back."""
+
+    def upload(client, content: bytes, **data):  # type: ignore[no-untyped-def]
+        file = io.BytesIO(content)
+        file.name = "april.csv"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/api/v1/imports/", {"file": file, **data}, format="multipart")
+        assert response.status_code == 202, response.content[:300]
+        return client.get(response["Location"]).json()
+
+    return upload
+
+
+UNUSUAL_FILE = f"{HEADER}\n{ASTANA},2025-03,crime.theft,404\n{ASTANA},2025-04,crime.theft,4100\n".encode()
+
+
+def test_the_api_reports_the_warnings_beside_the_errors_and_imports_the_file(caller, push) -> None:  # type: ignore[no-untyped-def]
+    past_thefts()
+    body = push(caller("token_import"), UNUSUAL_FILE)
+    assert (body["status"], body["created"], body["error_count"], body["warnings_count"]) == ("succeeded", 2, 0, 1)
+    [warning] = body["warnings"]
+    assert (warning["line"], warning["column"], warning["code"]) == (3, "value", "unusual_value")
+    assert warning["params"]["value"] == "4100" and "4100 is far from" in warning["message"]
+    assert caller("token_import").get("/api/v1/imports/").json()["results"][0]["warnings"] == [warning]
+
+
+def test_a_dry_run_through_the_api_reports_the_warnings_too(caller, push) -> None:  # type: ignore[no-untyped-def]
+    past_thefts()
+    body = push(caller("office"), UNUSUAL_FILE, dry_run=True)
+    assert (body["status"], body["dry_run"], body["warnings_count"]) == ("succeeded", True, 1)
+    assert not Value.objects.filter(period_start__year=2025).exists()
+
+
+def test_a_strict_upload_with_warnings_ends_refused_with_nothing_written(caller, push) -> None:  # type: ignore[no-untyped-def]
+    past_thefts()
+    before = snapshot()
+    body = push(caller("token_import"), UNUSUAL_FILE, strict=True)
+    assert (body["status"], body["error_count"], body["warnings_count"]) == ("failed", 1, 1)
+    assert [(e["line"], e["code"], e["params"]) for e in body["errors"]] == [(0, "warnings_strict", {"count": 1})]
+    assert [(w["line"], w["code"]) for w in body["warnings"]] == [(3, "unusual_value")]
+    batch = ImportBatch.objects.get()
+    assert batch.strict
+    assert snapshot()[:2] == before[:2]
+
+
+def test_a_strict_upload_without_warnings_lands(caller, push) -> None:  # type: ignore[no-untyped-def]
+    past_thefts()
+    body = push(caller("token_import"), f"{HEADER}\n{ASTANA},2025-04,crime.theft,430\n".encode(), strict="true")
+    assert (body["status"], body["created"], body["warnings"]) == ("succeeded", 1, [])
+
+
+def test_the_admin_shows_an_imports_warnings_in_the_readers_language(client, office) -> None:  # type: ignore[no-untyped-def]
+    past_thefts()
+    batch = statistics_import(source=csv(f"{ASTANA},2025-04,crime.theft,4100")).batch
+    client.force_login(office)
+    page = client.get(f"/admin/initiatives/importbatch/{batch.pk}/change/", HTTP_ACCEPT_LANGUAGE="ru")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="import-warnings"' in text and 'data-code="unusual_value"' in text
+    assert "4100 сильно отличается от тех же месяцев прошлых лет" in text
