@@ -29,7 +29,7 @@ INDICATORS = "statistics_import_indicators"
 # The warnings' own (warnings.py), in the order it names them.
 WARNING_TABLES = tuple(
     f"statistics_import_{name}"
-    for name in ("candidates", "past", "unusual", "relations", "needed", "missing", "broken")
+    for name in ("candidates", "past", "unusual", "relations", "sums", "checks", "missing", "broken")
 )
 STAGING_TABLES = (RAW, CHECKED, PERIODS, INDICATORS, *WARNING_TABLES)
 

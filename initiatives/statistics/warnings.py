@@ -78,7 +78,7 @@ YEARS_BACK = 5
 # Months back from a row's month: the same month and the two beside it, 1 to 5 years back.
 _MONTHS_BACK = tuple(12 * k + d for k in range(1, YEARS_BACK + 1) for d in (-1, 0, 1))
 
-CANDIDATES, PAST, UNUSUAL, RELATIONS, NEEDED, MISSING, BROKEN = WARNING_TABLES
+CANDIDATES, PAST, UNUSUAL, RELATIONS, SUMS, CHECKS, MISSING, BROKEN = WARNING_TABLES
 
 
 @dataclass
@@ -171,6 +171,10 @@ def _unusual_values(cursor: CursorWrapper) -> WarningsFound:
     )
     z = float(settings.IMPORT_WARNING_Z)
     if postgres:
+        # A KPI at a time below: each KPI's rows and past values found by an index, not by
+        # reading all of them again.
+        cursor.execute(f"CREATE INDEX ON {CANDIDATES} (indicator_id)")
+        cursor.execute(f"CREATE INDEX ON {PAST} (indicator_id)")
         cursor.execute(f"ANALYZE {CANDIDATES}")  # plan the join below by the rows, not a guess
         cursor.execute(f"ANALYZE {PAST}")
         rows, count = _unusual_in_postgres(cursor, z)
@@ -207,8 +211,9 @@ def _z(value: float, median: float, mad: float, mean_ad: float) -> tuple[float, 
     return None
 
 
-def _neighbours() -> str:
-    """Each candidate row's past values: (line, its own value, how many years back, a past value)."""
+def _neighbours(where: str = "", past_where: str = "") -> str:
+    """Each candidate row's past values: (line, its own value, how many years back, a past
+    value); `where`: which candidate rows (`c`)."""
     offsets = " UNION ALL ".join(f"SELECT {back} AS back" for back in _MONTHS_BACK)
     # The months looked back to, worked out first (a subquery kept as such), so the stored
     # values are found by one hash of their whole key.
@@ -217,8 +222,9 @@ def _neighbours() -> str:
         SELECT x.line, x.own, x.years_back, p.value
         FROM (SELECT c.line, c.value AS own, c.indicator_id, c.region_id, c.month - o.back AS month,
                      (o.back + 1) / 12 AS years_back
-              FROM {CANDIDATES} c CROSS JOIN ({offsets}) o {fence}) x
+              FROM {CANDIDATES} c CROSS JOIN ({offsets}) o {where} {fence}) x
         JOIN {PAST} p ON p.indicator_id = x.indicator_id AND p.region_id = x.region_id AND p.month = x.month
+          {past_where}
     """  # noqa: S608 - names are ours
 
 
@@ -256,14 +262,32 @@ def _unusual_in_postgres(cursor: CursorWrapper, z: float) -> tuple[list[tuple[in
     cursor.execute("SET LOCAL enable_mergejoin = off")
     # The rows' past values sorted once, by row and value, for the aggregate to take them
     # in that order: the arrays come out sorted without a sort for each row (temporary
-    # tables are never read by parallel workers, which could interleave them).
-    _create(
-        cursor,
-        UNUSUAL,
+    # tables are never read by parallel workers, which could interleave them). A KPI at a
+    # time, so the hash and the sort stay in memory (a million rows spilled both to disk).
+    cursor.execute(f"DROP TABLE IF EXISTS {UNUSUAL}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {UNUSUAL} (line integer, value float8, median float8, scale float8) ON COMMIT DROP"
+    )
+    cursor.execute(f"SELECT DISTINCT indicator_id FROM {CANDIDATES}")  # noqa: S608
+    for (kpi,) in cursor.fetchall():
+        _unusual_of_kpi(cursor, z, kpi)
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    cursor.execute(f"SELECT count(*) FROM {UNUSUAL}")  # noqa: S608
+    (count,) = cursor.fetchone()
+    cursor.execute(f"SELECT line, value, median, scale FROM {UNUSUAL} ORDER BY line LIMIT {MAX_REPORTED_WARNINGS}")  # noqa: S608
+    return [(line, value, float(median), float(scale)) for line, value, median, scale in cursor.fetchall()], int(count)
+
+
+def _unusual_of_kpi(cursor: CursorWrapper, z: float, kpi: int) -> None:
+    # The KPI named on both sides: the planner does not carry it across the kept subquery.
+    of_kpi = _neighbours("WHERE c.indicator_id = %(kpi)s", "AND p.indicator_id = %(kpi)s")
+    cursor.execute(
         f"""
+        INSERT INTO {UNUSUAL} (line, value, median, scale)
         WITH pasts AS (
           SELECT line, own, array_agg(value) AS a, bit_or(1 << years_back) AS years
-          FROM (SELECT line, own, years_back, value FROM ({_neighbours()}) n ORDER BY line, own, value) sorted
+          FROM (SELECT line, own, years_back, value FROM ({of_kpi}) n
+                WHERE n.value IS NOT NULL ORDER BY line, own, value) sorted
           GROUP BY line, own
         ), middles AS (
           SELECT line, own, a, (cardinality(a) + 1) / 2 AS h,
@@ -287,22 +311,18 @@ def _unusual_in_postgres(cursor: CursorWrapper, z: float) -> tuple[list[tuple[in
                    WHEN mean_ad > 0 THEN abs((own - median) / (%(mean_factor)s * mean_ad)) > %(z)s
                    ELSE false END
         """,  # noqa: S608 - names are ours
-        {"years": MIN_PAST_YEARS, "mad_factor": MAD_FACTOR, "mean_factor": MEAN_AD_FACTOR, "z": z},
+        {"years": MIN_PAST_YEARS, "mad_factor": MAD_FACTOR, "mean_factor": MEAN_AD_FACTOR, "z": z, "kpi": kpi},
     )
-    cursor.execute("SET LOCAL enable_mergejoin = on")
-    cursor.execute(f"SELECT count(*) FROM {UNUSUAL}")  # noqa: S608
-    (count,) = cursor.fetchone()
-    cursor.execute(f"SELECT line, value, median, scale FROM {UNUSUAL} ORDER BY line LIMIT {MAX_REPORTED_WARNINGS}")  # noqa: S608
-    return [(line, value, float(median), float(scale)) for line, value, median, scale in cursor.fetchall()], int(count)
 
 
 def _relations_broken(cursor: CursorWrapper) -> WarningsFound:
     """Parts above their whole (or off an exact whole), and districts above their region.
 
     Every check is a whole (a KPI of a region and period) and its parts: the KPIs it is
-    made of (kind 1), or the same KPI in the regions one level down (kind 2). The checks
-    are those a changed row takes part in; their figures are looked up once, all together
-    (the file's, else the stored approved ones), and summed by check."""
+    made of (kind 1), or the same KPI in the regions one level down (kind 2). The file's
+    parts are summed by whole in one pass; the checks kept are those a changed row takes
+    part in, and the stored figures are looked up only for what the file lacks (the whole,
+    or parts of a whole that is known), by their key."""
     indicator_table, region_table = Indicator._meta.db_table, Region._meta.db_table
     value_table = Value._meta.db_table
     pairs = [(whole, part, int(exact)) for whole, parts, exact in kpi_relations() for part in parts]
@@ -319,90 +339,118 @@ def _relations_broken(cursor: CursorWrapper) -> WarningsFound:
         """,  # noqa: S608 - names are ours
         [x for pair in pairs for x in pair],
     )
-    changed = "c.problems = 0 AND c.unchanged = 0"
-    _create(
-        cursor,
-        NEEDED,
-        f"""
-        WITH wholes AS (
-          SELECT c.indicator_id AS whole_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
-          WHERE {changed} AND c.indicator_id IN (SELECT whole_id FROM {RELATIONS})
-          UNION
-          SELECT r.whole_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
-          JOIN {RELATIONS} r ON r.part_id = c.indicator_id WHERE {changed}
-        ), regions AS (
-          SELECT k.indicator_id, k.region_id, k.period_start, k.period_end FROM (
-            SELECT c.indicator_id, c.region_id, c.period_start, c.period_end FROM {CHECKED} c
-            WHERE {changed} AND EXISTS (SELECT 1 FROM {region_table} d WHERE d.parent_id = c.region_id)
-            UNION
-            SELECT c.indicator_id, r.parent_id, c.period_start, c.period_end FROM {CHECKED} c
-            JOIN {region_table} r ON r.id = c.region_id WHERE {changed} AND r.parent_id IS NOT NULL
-          ) k JOIN {indicator_table} i ON i.id = k.indicator_id AND i.aggregation_regions = %s
-          -- A region without a figure of its own (the file's or stored) has nothing to exceed.
-          WHERE EXISTS (SELECT 1 FROM {CHECKED} f WHERE f.indicator_id = k.indicator_id AND f.region_id = k.region_id
-                          AND f.period_start = k.period_start AND f.period_end = k.period_end AND f.problems = 0)
-             OR EXISTS (SELECT 1 FROM {value_table} v WHERE v.indicator_id = k.indicator_id
-                          AND v.region_id = k.region_id AND v.period_start = k.period_start
-                          AND v.period_end = k.period_end AND v.approval_state = %s)
-        )
-        SELECT 1 AS kind, whole_id, region_id AS whole_region, period_start, period_end,
-               whole_id AS indicator_id, region_id, 1 AS is_whole FROM wholes
-        UNION ALL
-        SELECT 1, k.whole_id, k.region_id, k.period_start, k.period_end, r.part_id, k.region_id, 0
-        FROM wholes k JOIN {RELATIONS} r ON r.whole_id = k.whole_id
-        UNION ALL
-        SELECT 2, indicator_id, region_id, period_start, period_end, indicator_id, region_id, 1 FROM regions
-        UNION ALL
-        SELECT 2, k.indicator_id, k.region_id, k.period_start, k.period_end, k.indicator_id, d.id, 0
-        FROM regions k JOIN {region_table} d ON d.parent_id = k.region_id
-        """,  # noqa: S608 - names are ours
-        [Aggregation.SUM, ApprovalState.APPROVED],
-    )
     key = (
         "{a}.indicator_id = {b}.indicator_id AND {a}.region_id = {b}.region_id "
         "AND {a}.period_start = {b}.period_start AND {a}.period_end = {b}.period_end"
     )
-    # The figures the file lacks, looked up among the stored values by their key (few, as
-    # a rule: a file usually carries the wholes and parts it changes).
+    period = "{a}.period_start = {b}.period_start AND {a}.period_end = {b}.period_end"
+    summed = f"c.indicator_id IN (SELECT id FROM {indicator_table} WHERE aggregation_regions = %s)"  # noqa: S608
+    # The parts the file holds, summed by whole: KPIs by the KPI they make up (kind 1), a
+    # KPI's districts by their region (kind 2); one pass over the rows each.
+    _create(
+        cursor,
+        SUMS,
+        f"""
+        SELECT 1 AS kind, r.whole_id AS kpi, c.region_id, c.period_start, c.period_end, sum(c.value) AS parts,
+               count(*) AS known, max(1 - c.unchanged) AS changed, min(c.line) AS first_part_line
+        FROM {CHECKED} c JOIN {RELATIONS} r ON r.part_id = c.indicator_id
+        WHERE c.problems = 0 GROUP BY r.whole_id, c.region_id, c.period_start, c.period_end
+        UNION ALL
+        SELECT 2, c.indicator_id, g.parent_id, c.period_start, c.period_end, sum(c.value), count(*),
+               max(1 - c.unchanged), min(c.line)
+        FROM {CHECKED} c JOIN {region_table} g ON g.id = c.region_id
+        WHERE c.problems = 0 AND g.parent_id IS NOT NULL AND {summed}
+        GROUP BY c.indicator_id, g.parent_id, c.period_start, c.period_end
+        """,  # noqa: S608 - names are ours
+        [Aggregation.SUM],
+    )
+    # Wholes the file changes without any of their parts: their parts are the stored ones.
+    cursor.execute(
+        f"""
+        INSERT INTO {SUMS} (kind, kpi, region_id, period_start, period_end, parts, known, changed, first_part_line)
+        SELECT w.kind, c.indicator_id, c.region_id, c.period_start, c.period_end, NULL, 0, 0, NULL
+        FROM {CHECKED} c JOIN (
+          SELECT 1 AS kind, whole_id AS indicator_id, NULL AS region_id FROM {RELATIONS}
+          UNION SELECT 2, i.id, NULL FROM {indicator_table} i WHERE i.aggregation_regions = %s
+        ) w ON w.indicator_id = c.indicator_id
+        WHERE c.problems = 0 AND c.unchanged = 0
+          AND (w.kind = 1 OR c.region_id IN (SELECT parent_id FROM {region_table} WHERE parent_id IS NOT NULL))
+          AND NOT EXISTS (SELECT 1 FROM {SUMS} s WHERE s.kind = w.kind AND s.kpi = c.indicator_id
+                            AND s.region_id = c.region_id AND {period.format(a="s", b="c")})
+        """,  # noqa: S608 - names are ours
+        [Aggregation.SUM],
+    )
+    # The checks a changed row takes part in, with the whole's figure (the file's, else the
+    # stored one, looked up only when the file lacks it) and how many parts it has.
+    _create(
+        cursor,
+        CHECKS,
+        f"""
+        SELECT s.kind, s.kpi, s.region_id, s.period_start, s.period_end, s.parts, s.known, s.first_part_line,
+               f.line AS whole_line,
+               COALESCE(f.value, (SELECT v.value FROM {value_table} v WHERE v.indicator_id = s.kpi
+                                    AND v.region_id = s.region_id AND {period.format(a="v", b="s")}
+                                    AND v.approval_state = %s)) AS whole,
+               COALESCE(h.parts_in_all, d.children) AS parts_in_all, COALESCE(h.exact, 0) AS exact
+        FROM {SUMS} s
+        LEFT JOIN {CHECKED} f ON f.indicator_id = s.kpi AND f.region_id = s.region_id
+          AND {period.format(a="f", b="s")} AND f.problems = 0
+        LEFT JOIN (SELECT whole_id, count(*) AS parts_in_all, max(exact) AS exact FROM {RELATIONS} GROUP BY whole_id) h
+          ON s.kind = 1 AND h.whole_id = s.kpi
+        LEFT JOIN (SELECT parent_id, count(*) AS children FROM {region_table} WHERE parent_id IS NOT NULL
+                   GROUP BY parent_id) d ON s.kind = 2 AND d.parent_id = s.region_id
+        WHERE s.changed = 1 OR f.unchanged = 0
+        """,  # noqa: S608 - names are ours
+        [ApprovalState.APPROVED],
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {CHECKS}")
+    # The stored figures of the parts the file lacks, for the checks whose whole is known
+    # (none, as a rule: then not even looked for).
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {CHECKS} WHERE whole IS NOT NULL AND known < parts_in_all)")  # noqa: S608
+    lacking = bool(cursor.fetchone()[0])
     _create(
         cursor,
         MISSING,
-        f"SELECT * FROM {NEEDED} n WHERE NOT EXISTS "  # noqa: S608 - names are ours
-        f"(SELECT 1 FROM {CHECKED} f WHERE {key.format(a='f', b='n')} AND f.problems = 0)",
+        f"""
+        SELECT * FROM (
+        SELECT k.kind, k.kpi, k.region_id, k.period_start, k.period_end,
+               sum(v.value) AS parts, count(v.value) AS known
+        FROM {CHECKS} k
+        JOIN (SELECT 1 AS kind, whole_id AS whole, part_id AS indicator_id, NULL AS parent_id FROM {RELATIONS}) r
+          ON k.kind = 1 AND r.whole = k.kpi
+        JOIN {value_table} v ON v.indicator_id = r.indicator_id AND v.region_id = k.region_id
+          AND {period.format(a="v", b="k")} AND v.approval_state = %s
+        WHERE k.whole IS NOT NULL AND k.known < k.parts_in_all
+          AND NOT EXISTS (SELECT 1 FROM {CHECKED} f WHERE {key.format(a="f", b="v")} AND f.problems = 0)
+        GROUP BY k.kind, k.kpi, k.region_id, k.period_start, k.period_end
+        UNION ALL
+        SELECT k.kind, k.kpi, k.region_id, k.period_start, k.period_end, sum(v.value), count(v.value)
+        FROM {CHECKS} k JOIN {region_table} d ON k.kind = 2 AND d.parent_id = k.region_id
+        JOIN {value_table} v ON v.indicator_id = k.kpi AND v.region_id = d.id
+          AND {period.format(a="v", b="k")} AND v.approval_state = %s
+        WHERE k.whole IS NOT NULL AND k.known < k.parts_in_all
+          AND NOT EXISTS (SELECT 1 FROM {CHECKED} f WHERE {key.format(a="f", b="v")} AND f.problems = 0)
+        GROUP BY k.kind, k.kpi, k.region_id, k.period_start, k.period_end
+        ) lacking WHERE {"1 = 1" if lacking else "1 = 0"}
+        """,  # noqa: S608 - names are ours
+        [ApprovalState.APPROVED, ApprovalState.APPROVED],
     )
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {NEEDED}")
-        cursor.execute(f"ANALYZE {MISSING}")
-    check = "n.kind, n.whole_id, n.whole_region, n.period_start, n.period_end"
-    # The file's figure where it has one, else the stored approved one, looked up only for
-    # the figures the file lacks.
     _create(
         cursor,
         BROKEN,
         f"""
-        WITH figures AS (
-          SELECT {check}, n.is_whole, f.value AS figure, f.line FROM {NEEDED} n
-          JOIN {CHECKED} f ON {key.format(a="f", b="n")} AND f.problems = 0
-          UNION ALL
-          SELECT {check}, n.is_whole, v.value, NULL FROM {MISSING} n
-          JOIN {value_table} v ON {key.format(a="v", b="n")} AND v.approval_state = %s
-        ), sums AS (
-          SELECT {check.replace("n.", "")},
-                 max(CASE WHEN is_whole = 1 THEN figure END) AS whole,
-                 max(CASE WHEN is_whole = 1 THEN line END) AS whole_line,
-                 sum(CASE WHEN is_whole = 0 THEN figure END) AS parts,
-                 count(CASE WHEN is_whole = 0 THEN figure END) AS known,
-                 min(CASE WHEN is_whole = 0 THEN line END) AS first_part_line
-          FROM figures n GROUP BY {check.replace("n.", "")}
-        ), shapes AS (
-          SELECT whole_id, count(*) AS parts_in_all, max(exact) AS exact FROM {RELATIONS} GROUP BY whole_id
-        )
-        SELECT s.whole_id, s.whole, s.parts, COALESCE(s.whole_line, s.first_part_line) AS line
-        FROM sums s LEFT JOIN shapes h ON s.kind = 1 AND h.whole_id = s.whole_id
-        WHERE s.whole IS NOT NULL AND s.parts IS NOT NULL
-          AND (s.parts > s.whole OR (h.exact = 1 AND s.known = h.parts_in_all AND s.parts <> s.whole))
+        SELECT kpi, whole, parts, line FROM (
+          SELECT k.kpi, k.whole, k.exact, k.parts_in_all,
+                 CASE WHEN k.parts IS NULL AND m.parts IS NULL THEN NULL
+                      ELSE COALESCE(k.parts, 0) + COALESCE(m.parts, 0) END AS parts,
+                 k.known + COALESCE(m.known, 0) AS known, COALESCE(k.whole_line, k.first_part_line) AS line
+          FROM {CHECKS} k LEFT JOIN {MISSING} m ON m.kind = k.kind AND m.kpi = k.kpi AND m.region_id = k.region_id
+            AND {period.format(a="m", b="k")}
+          WHERE k.whole IS NOT NULL
+        ) c
+        WHERE parts IS NOT NULL AND (parts > whole OR (exact = 1 AND known = parts_in_all AND parts <> whole))
         """,  # noqa: S608 - names are ours
-        [ApprovalState.APPROVED],
     )
     cursor.execute(f"SELECT count(*) FROM {BROKEN}")  # noqa: S608
     (count,) = cursor.fetchone()
@@ -410,7 +458,7 @@ def _relations_broken(cursor: CursorWrapper) -> WarningsFound:
         return WarningsFound([], 0)
     cursor.execute(
         f"SELECT b.line, i.code, b.parts, b.whole FROM {BROKEN} b "  # noqa: S608
-        f"JOIN {indicator_table} i ON i.id = b.whole_id ORDER BY b.line, i.code LIMIT {MAX_REPORTED_WARNINGS}"
+        f"JOIN {indicator_table} i ON i.id = b.kpi ORDER BY b.line, i.code LIMIT {MAX_REPORTED_WARNINGS}"
     )
     warnings = [
         RowError.of(int(line), "value", "relation_broken", kpi=code, parts=_figure(parts), whole=_figure(whole))
