@@ -21,9 +21,12 @@ tables, like the checks. A warning never refuses a file by itself; a strict impo
   regions one level down) whose figures add up to more than their region's own, for a KPI
   that adds up over regions. Each figure is the file's, else the stored approved one.
 
-PostgreSQL computes the medians (`percentile_cont`); SQLite has none, and the few past
-values of each row are brought to Python instead: the same figures, as floats on both
-(whole counts: exact), the same test.
+PostgreSQL sorts each row's past values into an array in one pass (a KPI at a time) and
+reads the median from its middle; the MAD (`percentile_cont` of the deviations) is
+computed only for the rows a cheap floor of it cannot clear (`_unusual_in_postgres`).
+SQLite has no median, and the few past values of each row are brought to Python instead:
+the same figures, as floats on both (whole counts: exact), the same test; a test runs the
+same file on both. What it costs at a million rows: docs/performance.md.
 """
 
 import datetime

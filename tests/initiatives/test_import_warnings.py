@@ -338,3 +338,21 @@ def test_the_admin_shows_an_imports_warnings_in_the_readers_language(client, off
     assert page.status_code == 200
     assert 'class="import-warnings"' in text and 'data-code="unusual_value"' in text
     assert "4100 сильно отличается от тех же месяцев прошлых лет" in text
+
+
+def test_the_warnings_cost_the_same_queries_however_many_rows_and_warnings(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import count_queries
+
+    past_thefts()
+    past_thefts(kato="750000000")
+
+    def run(rows: list[str]) -> int:
+        return count_queries(lambda: statistics_import(source=csv(*rows), dry_run=True))
+
+    few = run([f"{ASTANA},2025-04,crime.theft,4100"])
+    many = run(
+        [f"{kato},2025-{m:02d},crime.theft,{v * 10}" for kato in (ASTANA, "750000000") for m, v in enumerate(SEASON, 1)]
+        + [f"{ASTANA},2025-{m:02d},crime.misdemeanours,5000" for m in range(1, 13)]
+        + [f"{ASTANA},2025-{m:02d},crime.registered,100" for m in range(1, 13)]
+    )
+    assert few == many
