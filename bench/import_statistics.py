@@ -274,7 +274,8 @@ def bench_warnings(rows: int) -> None:
     seeded = seed_past_years(basis)
     analyze()
     print(f"wrote {n} rows; stored {seeded} past values (2021-2024) in {time.monotonic() - t:.1f}s", flush=True)
-    server = f"PostgreSQL {getattr(connection, "pg_version", "")}" if connection.vendor == "postgresql" else connection.vendor
+    version = getattr(connection, "pg_version", "")
+    server = f"PostgreSQL {version}" if connection.vendor == "postgresql" else connection.vendor
     print(f"machine: {os.cpu_count()} cores; database: {server}", flush=True)
     baseline = statistics.median(copy_baseline(new_year) for _ in range(3))
     print(f"COPY of the same file into a bare table: {baseline:.2f}s (median of 3)", flush=True)
