@@ -340,7 +340,7 @@ def test_the_admin_shows_an_imports_warnings_in_the_readers_language(client, off
     assert "4100 сильно отличается от тех же месяцев прошлых лет" in text
 
 
-def test_the_warnings_cost_the_same_queries_however_many_rows_and_warnings(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_warnings_cost_the_same_queries_however_many_rows_and_warnings() -> None:
     from tests.conftest import count_queries
 
     past_thefts()
@@ -349,7 +349,15 @@ def test_the_warnings_cost_the_same_queries_however_many_rows_and_warnings(djang
     def run(rows: list[str]) -> int:
         return count_queries(lambda: statistics_import(source=csv(*rows), dry_run=True))
 
-    few = run([f"{ASTANA},2025-04,crime.theft,4100"])
+    # On PostgreSQL the unusual values are looked for a KPI at a time: as many statements
+    # as the file has KPIs (a catalogue's worth at most), whatever its rows.
+    few = run(
+        [
+            f"{ASTANA},2025-04,crime.theft,4100",
+            f"{ASTANA},2025-04,crime.misdemeanours,5000",
+            f"{ASTANA},2025-04,crime.registered,100",
+        ]
+    )
     many = run(
         [f"{kato},2025-{m:02d},crime.theft,{v * 10}" for kato in (ASTANA, "750000000") for m, v in enumerate(SEASON, 1)]
         + [f"{ASTANA},2025-{m:02d},crime.misdemeanours,5000" for m in range(1, 13)]
