@@ -34,11 +34,12 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 
 ## Serve on http://$(HOST) with SQLite and in-process tasks, demo users' password $(DEMO_PASSWORD).
-## The demo's forecasts are computed beside the server (var/forecast.log), the headline KPI
-## first: the dashboard shows each KPI's fan as soon as its run is stored.
+## The demo's last month is tested for unexpected moves (early warning), then its forecasts
+## are computed, beside the server (var/forecast.log), the headline KPI first: the
+## dashboard shows each KPI's fan as soon as its run is stored.
 run: seed
 	mkdir -p var
-	$(BIN)/python manage.py forecast > var/forecast.log 2>&1 &
+	($(BIN)/python manage.py detect_rises; $(BIN)/python manage.py forecast) > var/forecast.log 2>&1 &
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## Background jobs (need REDIS_URL; without it tasks run in the web process). Every queue,
@@ -60,6 +61,8 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
 # The forecast bench seeds the demo (200 districts) into a database of its own and empties its runs.
 BENCH_FORECAST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench_forecast
+# The early-warning bench seeds the same data into a database of its own.
+BENCH_ALERTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/projectoffice_bench_alerts
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/import_statistics.py
@@ -70,6 +73,8 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/public_page.py
 	DATABASE_URL=$(BENCH_FORECAST_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_FORECAST_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 $(BIN)/python bench/forecast.py --seed
+	DATABASE_URL=$(BENCH_ALERTS_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_ALERTS_DATABASE_URL) DEBUG=0 $(BIN)/python bench/alerts.py --seed
 
 lint: install
 	$(BIN)/ruff check .

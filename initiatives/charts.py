@@ -669,3 +669,125 @@ def _lines(name: str) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+@dataclass(frozen=True)
+class AlertSeries:
+    """An alert's months around it, as detection stored them: the observed counts (None
+    where a month has none), what was expected and the band's edges, oldest first; the
+    alert's month is the last."""
+
+    months: Sequence[str]
+    observed: Sequence[Decimal | None]
+    expected: Sequence[Decimal | None]
+    lower: Sequence[Decimal | None]
+    upper: Sequence[Decimal | None]
+
+
+def alert_chart(series: AlertSeries, *, title: str, marked_words: str, band_words: str) -> SafeString:
+    """An alert's small chart: the expected band shaded, what was expected dashed inside it,
+    the observed counts as a line (broken where a month has none), the alert's month ringed
+    and named. Small enough for a card; its numbers are in the titles, its meaning in words
+    beside it."""
+    width, height, left, right, top, bottom = 320, 130, 44, 10, 8, 22
+    known = [v for values in (series.observed, series.lower, series.upper) for v in values if v is not None]
+    if not known or not series.months:
+        return no_data(_("No chart for this alert."))
+    axis = ticks(min(0.0, *map(float, known)), max(map(float, known)))
+    low, high = float(axis[0]), float(axis[-1])
+    count = len(series.months)
+    step = (width - left - right) / max(count - 1, 1)
+
+    def x(i: int) -> str:
+        return f"{left + i * step:.1f}"
+
+    def y(v: Decimal) -> str:
+        return f"{top + (height - top - bottom) * (1 - (float(v) - low) / (high - low)):.1f}"
+
+    parts = [
+        format_html(
+            '<svg class="chart alert-chart" viewBox="0 0 {} {}" role="img" aria-label="{}"><title>{}</title>',
+            width,
+            height,
+            title,
+            title,
+        )
+    ]
+    for tick in (axis[0], axis[-1]):
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" class="axis" '
+                'text-anchor="end">{}</text>',
+                left,
+                width - right,
+                y(tick),
+                y(tick),
+                left - 4,
+                f"{float(y(tick)) + 4:.1f}",
+                number(tick),
+            )
+        )
+    for i in (0, count - 1):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" class="axis" text-anchor="{}">{}</text>',
+                x(i),
+                height - 6,
+                "start" if i == 0 else "end",
+                series.months[i],
+            )
+        )
+    # The band: upper edge left to right, lower edge back, over the months that have both.
+    edges = [
+        (i, lo, up) for i, (lo, up) in enumerate(zip(series.lower, series.upper, strict=True)) if lo is not None and up
+    ]
+    if edges:
+        points = [f"{x(i)},{y(up)}" for i, _lo, up in edges] + [f"{x(i)},{y(lo)}" for i, lo, _up in reversed(edges)]
+        parts.append(
+            format_html(
+                '<polygon class="band" points="{}" fill="{}" fill-opacity="0.18" stroke="{}" stroke-opacity="0.4" '
+                'stroke-width="0.5"><title>{}</title></polygon>',
+                " ".join(points),
+                LINE_COLOURS[0],
+                LINE_COLOURS[0],
+                band_words,
+            )
+        )
+    expected = [f"{x(i)},{y(v)}" for i, v in enumerate(series.expected) if v is not None]
+    if len(expected) > 1:
+        parts.append(
+            format_html(
+                '<polyline class="expected" points="{}" fill="none" stroke="{}" stroke-width="1.5" '
+                'stroke-dasharray="4 3"/>',
+                " ".join(expected),
+                LINE_COLOURS[0],
+            )
+        )
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(series.observed):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x(i)},{y(v)}")
+    for run in runs:
+        if len(run) > 1:
+            parts.append(
+                format_html(
+                    '<polyline class="observed" points="{}" fill="none" stroke="#000" stroke-width="1.5"/>',
+                    " ".join(run),
+                )
+            )
+    last = series.observed[-1]
+    if last is not None:
+        parts.append(
+            format_html(
+                '<circle class="marked" cx="{}" cy="{}" r="4.5" fill="{}" stroke="#000" stroke-width="1">'
+                "<title>{}</title></circle>",
+                x(count - 1),
+                y(last),
+                LINE_COLOURS[1],
+                marked_words,
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped by format_html

@@ -8,6 +8,12 @@ from django.db import InterfaceError, OperationalError
 from projectoffice.jobs import JOB_TASK_RETRY
 from projectoffice.queueing import requeue_orphans, requeue_unknown
 
+from .alerts.jobs import (
+    detection_after_import,
+    detection_job_run,
+    detection_runs_orphaned,
+    detection_runs_to_requeue,
+)
 from .forecasts.jobs import (
     forecast_job_run,
     forecast_kpis,
@@ -108,7 +114,9 @@ def take_over_jobs() -> dict[str, int]:
         "imports": requeue_orphans(run_statistics_import, import_jobs_orphaned()),
         "exports": requeue_orphans(build_export, exports_orphaned()),
         "forecasts": requeue_orphans(run_forecast, forecast_runs_orphaned())
-        + requeue_unknown(run_forecast, forecast_runs_to_requeue()),
+        + requeue_unknown(run_forecast, forecast_runs_to_requeue())
+        + requeue_orphans(run_detection, detection_runs_orphaned())
+        + requeue_unknown(run_detection, detection_runs_to_requeue()),
     }
 
 
@@ -143,6 +151,19 @@ def backtest_week() -> int:
     return len(
         forecast_runs_request(indicators=forecast_kpis(), trigger=ForecastTrigger.SCHEDULE, kind=ForecastKind.BACKTEST)
     )
+
+
+@shared_task(**JOB_TASK_RETRY)
+def run_detection(run_id: int) -> str:
+    """One month's early-warning detection (docs/early-warning.md); returns how it ended."""
+    return str(detection_job_run(run_id=run_id).status)
+
+
+@shared_task
+def detect_after_import(batch_id: int) -> int:
+    """After an import that wrote values: a detection run per month it wrote (queued
+    behind the import's forecast runs, on the same queue); how many."""
+    return len(detection_after_import(batch_id=batch_id))
 
 
 @shared_task

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet, RegionalBranchViewSet
+from initiatives.api.alerts import AlertViewSet
 from initiatives.api.exports import ExportViewSet
 from initiatives.api.regions import RegionViewSet
 from initiatives.api.releases import ReleaseViewSet
@@ -70,3 +71,4 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
 router.register("exports", ExportViewSet, basename="export")
 router.register("releases", ReleaseViewSet, basename="release")
+router.register("alerts", AlertViewSet, basename="alert")

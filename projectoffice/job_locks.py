@@ -21,6 +21,8 @@ EXPORT_JOBS = 7202
 FORECAST_JOBS = 7203
 # One lock for the whole refresh of the campaign impacts (it replaces every row).
 CAMPAIGN_IMPACTS = 7204
+# A month's early-warning detection (initiatives/alerts/jobs.py).
+DETECTION_JOBS = 7205
 
 
 def _key_of(job_id: int) -> int:

@@ -236,6 +236,8 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.forecast_month": {"queue": "forecasts"},
     "initiatives.tasks.backtest_week": {"queue": "forecasts"},
     "initiatives.tasks.refresh_campaign_impacts": {"queue": "forecasts"},
+    "initiatives.tasks.run_detection": {"queue": "forecasts"},
+    "initiatives.tasks.detect_after_import": {"queue": "forecasts"},
     "initiatives.tasks.deliver_notice": {"queue": "notices"},
     "initiatives.tasks.deliver_pending_notices": {"queue": "notices"},
     "initiatives.tasks.send_reminders": {"queue": "notices"},
@@ -249,6 +251,9 @@ CELERY_TASK_ROUTES = {
 # KPIs it changed (initiatives/forecasts/jobs.py). Without a broker, tasks would run inside
 # the import's request for minutes: then `python manage.py forecast` does it by hand.
 FORECASTS_AFTER_IMPORT = env.bool("FORECASTS_AFTER_IMPORT", default=bool(REDIS_URL))
+# ... and tests the months it wrote for unexpected moves, behind the forecasts on the same
+# queue (initiatives/alerts/jobs.py); without a broker, `python manage.py detect_rises`.
+ALERTS_AFTER_IMPORT = env.bool("ALERTS_AFTER_IMPORT", default=bool(REDIS_URL))
 # Early warning (docs/early-warning.md): false alarms the office accepts per month across
 # every series tested, both kinds of alert together; an imported figure whose modified
 # z-score against its own past months is beyond IMPORT_WARNING_Z is warned about.

@@ -396,3 +396,70 @@ def stored_forecast(
                     )
     BacktestScore.objects.bulk_create(scores)
     return run
+
+
+# --- Early warning: detection runs and the alerts they raise ------------------------------
+
+
+class DetectionRunFactory(factory.django.DjangoModelFactory):
+    """A finished detection run of a month (`period`: "2026-11" or a date), national."""
+
+    class Meta:
+        model = "initiatives.DetectionRun"
+
+    class Params:
+        month = "2026-11"
+
+    period = factory.LazyAttribute(lambda o: Period.parse(o.month).start.first_day)
+    status = "done"
+    trigger = "command"
+    budget_series = 400
+    tested = 380
+    skipped = 20
+    finished_at = factory.LazyFunction(lambda: datetime.datetime(2026, 12, 1, 3, 0, tzinfo=datetime.UTC))
+
+
+def alert_chart(month: Month, observed: Decimal, expected: Decimal, upper: Decimal) -> dict[str, Any]:
+    """The 24 months ending at the alert's month, as detection stores them for its chart:
+    the series near what was expected, the last month at `observed`, one gap a year back."""
+    months = [month.plus(k - 23) for k in range(24)]
+    wobble = [Decimal(k % 5 - 2) for k in range(24)]
+    seen: list[float | None] = [float(expected + w) for w in wobble[:-1]] + [float(observed)]
+    seen[11] = None
+    band = upper - expected
+    return {
+        "months": [str(m) for m in months],
+        "observed": seen,
+        "expected": [float(expected)] * 24,
+        "lower": [float(expected - band)] * 24,
+        "upper": [float(upper)] * 24,
+    }
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An unexpected rise of offences registered in Astana in November 2026, 412 against
+    300 expected (upper 368); `kpi`, `kato` and `month` name them by their codes."""
+
+    class Meta:
+        model = "initiatives.Alert"
+
+    class Params:
+        kpi = "crime.registered"
+        kato = "710000000"
+        month = "2026-11"
+
+    indicator = factory.LazyAttribute(lambda o: Indicator.objects.get(code=o.kpi))
+    region = factory.LazyAttribute(lambda o: Region.objects.get(kato=o.kato))
+    period = factory.LazyAttribute(lambda o: Period.parse(o.month).start.first_day)
+    kind = "single"
+    adverse = "rise"
+    observed = Decimal(412)
+    expected = Decimal(300)
+    lower = Decimal(240)
+    upper = Decimal(368)
+    p_value = 0.0004
+    model = "glm"
+    raised_at = factory.LazyFunction(lambda: datetime.datetime(2026, 12, 1, 3, 0, tzinfo=datetime.UTC))
+    chart = factory.LazyAttribute(
+        lambda o: alert_chart(Period.parse(o.month).start, Decimal(o.observed), Decimal(o.expected), Decimal(o.upper))
+    )

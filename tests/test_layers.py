@@ -64,6 +64,9 @@ SERVICE_MODULES = {
     "initiatives.statistics.jobs",
     "initiatives.forecasts.jobs",
     "initiatives.forecasts.impact",
+    "initiatives.alerts.jobs",
+    "initiatives.alerts.digest",
+    "initiatives.alerts.services",
 }
 SELECTOR_MODULES = {
     "initiatives.statistics.selectors",
@@ -71,6 +74,7 @@ SELECTOR_MODULES = {
     "initiatives.forecasts.selectors",
     "initiatives.forecasts.series",
     "initiatives.forecasts.impact_selectors",
+    "initiatives.alerts.selectors",
 }
 # The order of the apps: each may import those before it, never those after.
 # The citizen register reads agencies and regions and feeds initiatives' KPI values

@@ -1,13 +1,11 @@
 from typing import Any
 
-from django.conf import settings
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
 from ..selectors.values import VALUE_COLUMNS
-from ..statistics.jobs import import_job_errors, import_job_progress, import_job_warnings
+from ..statistics.jobs import import_file_problem, import_job_errors, import_job_progress, import_job_warnings
 
 VALUE_HELP = (
     "The figure as an exact decimal string with the KPI's `decimal_places` "
@@ -195,14 +193,9 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
 
 
 def validate_import_file(file: Any) -> Any:
-    limit = settings.MAX_IMPORT_FILE_BYTES
-    if file.size > limit:
-        raise serializers.ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": file.size // 10**6, "limit": limit // 10**6}
-        )
-    if not str(file.name).lower().endswith((".csv", ".xlsx")):
-        raise serializers.ValidationError(_("Send a CSV (.csv) or Excel (.xlsx) file."))
+    problem = import_file_problem(name=str(file.name), size=file.size)  # the admin's upload page's rule too
+    if problem is not None:
+        raise serializers.ValidationError(problem)
     return file
 
 

@@ -1,26 +1,45 @@
-"""The analytics pages: the dashboard (national or one region) and its files.
+"""The analytics pages: the dashboard (national or one region) and its files, and
+early warning's alerts (`alerts`, with the office's review of each).
 
 Thin like the portal's other views: the figures come from `selectors.dashboard`, the
 charts are drawn by `initiatives.charts`, the files by `projectoffice.table_download`.
 """
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from agencies.access import is_project_office
 from projectoffice.table_download import FORMATS, table_response
 from regions.models import Region
 
 from .. import charts
+from ..alerts.models import Adverse, Alert
+from ..alerts.selectors import (
+    AlertStrip,
+    alert_kpis,
+    alert_months,
+    alert_regions,
+    alert_strip,
+    alert_visible,
+    alerts_filtered,
+    alerts_visible_to,
+)
+from ..alerts.services import alert_review, alert_review_clear
+from ..models import Indicator
 from ..periods import Month, Period, PeriodError
 from ..selectors.dashboard import (
     TABLE_HEADER,
@@ -46,6 +65,8 @@ from .links import asked, link
 
 # The reporting grid's first year (nothing was reported through the tracker before).
 FIRST_GRID_YEAR = 2000
+# Alerts a page of /dashboard/alerts/ lists.
+ALERTS_PER_PAGE = 50
 
 
 @login_required
@@ -132,6 +153,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "portal/dashboard.html",
         {
+            "alert_strip": _strip_words(alert_strip(request.user)),
             "kpis": kpis,
             "chosen": chosen,
             "picture": picture,
@@ -249,6 +271,181 @@ def villages(request: HttpRequest) -> HttpResponse:
             "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
     )
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Early warning's alerts the reader may see, newest first, `?period=YYYY-MM&kpi=CODE&
+    region=KATO` (`withdrawn=1`: with those a later correction took away), 50 a page, each
+    with its small chart; the office reviews them here."""
+    try:
+        dashboard_region(request.user, None)  # whoever may open the dashboard
+    except NotVisible:
+        raise Http404 from None
+    kpis = alert_kpis()
+    problems, region = _alert_filter_problems(request, kpis)
+    if problems:
+        return _without_bad_parameters(request, problems, file=False)
+    filters = {k: request.GET[k] for k in ("period", "kpi", "region") if request.GET.get(k)}
+    withdrawn_too = request.GET.get("withdrawn") == "1"
+    found = alerts_filtered(alerts_visible_to(request.user), filters)
+    if not withdrawn_too:
+        found = found.filter(withdrawn=False)
+    page = Paginator(found, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
+    months = [(str(m), span_in_words(Period(m, m))) for m in alert_months(request.user)]
+    if filters.get("period") and all(value != filters["period"] for value, _label in months):
+        months.insert(0, (filters["period"], span_in_words(Period.parse(filters["period"]))))
+    regions = [(r.kato, str(r)) for r in alert_regions(request.user)]
+    if region is not None and all(kato != region.kato for kato, _name in regions):
+        regions.insert(0, (region.kato, str(region)))
+    return render(
+        request,
+        "portal/dashboard_alerts.html",
+        {
+            "page": page,
+            "cards": [_alert_card(alert) for alert in page.object_list],
+            "office": is_project_office(request.user),
+            "filters": filters,
+            "withdrawn_too": withdrawn_too,
+            "months": months,
+            "kpis": kpis,
+            "regions": regions,
+            "here": request.get_full_path(),
+            "previous_link": link(request, page=str(page.previous_page_number())) if page.has_previous() else None,
+            "next_link": link(request, page=str(page.next_page_number())) if page.has_next() else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office marks an alert reviewed, with a note, or takes the review back; anyone
+    else is refused."""
+    if not is_project_office(request.user):
+        raise PermissionDenied
+    alert = alert_visible(request.user, pk)
+    if alert is None:
+        raise Http404
+    if request.POST.get("action") == "clear":
+        alert_review_clear(alert=alert, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The review was cleared."))
+    else:
+        alert_review(alert=alert, user=request.user, note=request.POST.get("note", "")[:2000])  # type: ignore[arg-type]
+        messages.success(request, _("The alert was marked reviewed."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("dashboard-alerts")
+
+
+def _alert_filter_problems(request: HttpRequest, kpis: list[Indicator]) -> tuple[dict[str, str], Region | None]:
+    """Each filter of the alerts page that cannot be used, said in the reader's words (a
+    coordinator is not told whether another region's code exists), and the region asked for."""
+    problems: dict[str, str] = {}
+    region = None
+    if request.GET.get("period"):
+        try:
+            Period.parse(request.GET["period"])
+        except PeriodError as exc:
+            problems["period"] = _("That period could not be read; showing every month.") + f" {exc}"
+    if request.GET.get("kpi") and all(k.code != request.GET["kpi"] for k in kpis):
+        problems["kpi"] = _("No KPI with alerts has the code “%(code)s”; showing every KPI.") % {
+            "code": asked(request, "kpi")
+        }
+    if request.GET.get("region"):
+        try:
+            region = dashboard_region(request.user, request.GET["region"])
+        except NotVisible:
+            problems["region"] = _("No region among yours has the code “%(code)s”; showing all of them.") % {
+                "code": asked(request, "region")
+            }
+    return problems, region
+
+
+def _alert_card(alert: Alert) -> dict[str, Any]:
+    """What a card of the alerts page shows: the figures in words and the small chart."""
+    rise = alert.adverse == Adverse.RISE
+    figures = {
+        "observed": charts.number(alert.observed),
+        "expected": charts.number(alert.expected, _places(alert.expected)),
+        "edge": charts.number(alert.upper if rise else alert.lower, _places(alert.upper if rise else alert.lower)),
+    }
+    against = (
+        _("%(observed)s against %(expected)s expected (upper %(edge)s)")
+        if rise
+        else _("%(observed)s against %(expected)s expected (lower %(edge)s)")
+    ) % figures
+    month = Month.from_date(alert.period)
+    month_words = span_in_words(Period(month, month))
+    return {
+        "alert": alert,
+        "month": month_words,
+        "against": against,
+        "p_value": _p_value_words(alert.p_value),
+        "chart": _alert_chart(alert, month_words, against),
+    }
+
+
+def _places(value: Decimal) -> int:
+    """Expected counts and band edges: whole numbers from ten up, one place below it."""
+    return 0 if abs(value) >= 10 else 1
+
+
+def _p_value_words(p: float) -> str:
+    if p < 0.0001:
+        return "p < " + charts.number(Decimal("0.0001"), 4)
+    return "p = " + charts.number(Decimal(repr(p)), 4)
+
+
+def _series(values: Any, count: int) -> list[Decimal | None]:
+    values = list(values or [])
+    values += [None] * (count - len(values))
+    return [None if v is None else Decimal(str(v)) for v in values[:count]]
+
+
+def _alert_chart(alert: Alert, month_words: str, against: str) -> Any:
+    stored = alert.chart or {}
+    months = list(stored.get("months") or [])
+    if not months:
+        return None  # an old alert stored no series
+    series = charts.AlertSeries(
+        months=months,
+        observed=_series(stored.get("observed"), len(months)),
+        expected=_series(stored.get("expected"), len(months)),
+        lower=_series(stored.get("lower"), len(months)),
+        upper=_series(stored.get("upper"), len(months)),
+    )
+    return charts.alert_chart(
+        series,
+        title=_("%(kpi)s, %(region)s: the months to %(month)s against what was expected")
+        % {
+            "kpi": alert.indicator.name,
+            "region": alert.region.name,
+            "month": month_words,
+        },
+        marked_words=f"{month_words}: {against}",
+        band_words=_("the expected range"),
+    )
+
+
+def _strip_words(strip: AlertStrip | None) -> dict[str, str] | None:
+    """The dashboard's strip: "3 unexpected rises in November", and the falls apart."""
+    if strip is None:
+        return None
+    month = month_name(strip.month)
+    lines = []
+    if strip.rises:
+        lines.append(
+            ngettext("%(count)s unexpected rise in %(month)s", "%(count)s unexpected rises in %(month)s", strip.rises)
+            % {"count": strip.rises, "month": month}
+        )
+    if strip.falls:
+        lines.append(
+            ngettext("%(count)s unexpected fall in %(month)s", "%(count)s unexpected falls in %(month)s", strip.falls)
+            % {"count": strip.falls, "month": month}
+        )
+    return {"words": "; ".join(lines), "period": strip.period}
 
 
 def _without_bad_parameters(request: HttpRequest, problems: dict[str, str], *, file: bool) -> HttpResponse:

@@ -5,6 +5,8 @@ from . import dashboard_views, public_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/alerts/", dashboard_views.alerts, name="dashboard-alerts"),
+    path("dashboard/alerts/<int:pk>/review/", dashboard_views.alert_review_page, name="dashboard-alert-review"),
     path("dashboard/forecasts/", dashboard_views.forecasts, name="dashboard-forecasts"),
     path("dashboard/reporting/", dashboard_views.reporting, name="dashboard-reporting"),
     path("dashboard/villages/", dashboard_views.villages, name="dashboard-villages"),

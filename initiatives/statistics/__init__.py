@@ -7,11 +7,13 @@ written whole or not at all; and the pre-filled template a person fills in for i
 - `file.py`: checks every staged row by set-based SQL; `parse_value`, the reading of a
   figure, which the catalogue's spreadsheet import shares.
 - `services.py`: `statistics_import`, the write (values approved as they land, history kept).
-- `jobs.py`: a file pushed through `/api/v1/imports/` kept and imported by a worker
-  (`import_job_submit`, `import_job_run`, its progress and problems for the caller).
+- `jobs.py`: a file pushed through `/api/v1/imports/` or the admin's upload page, kept and
+  imported by a worker (`import_job_submit`, `import_job_run`, its progress and problems
+  for the caller); a dry run's kept file imported on confirmation (`import_job_confirm`).
 - `template.py`: the pre-filled template as an XLSX; `selectors.py` reads what it holds
   (`statistics_template_read`).
-- `admin.py`: the admin's imports list and its "pre-filled template" page.
+- `admin.py`: the admin's imports list, its "pre-filled template" page, and its upload
+  page: the project office sends a file, reads its check (`<id>/check/`) and confirms it.
 
 Entry points stay where Django and Celery look for them, thin, and under their names:
 the commands `import_statistics` and `statistics_template`

@@ -4,6 +4,9 @@ The batch row is the job. A worker takes it (waiting -> running), reads the kept
 and the import marks it imported in the same transaction as the values, so a job run
 twice (a worker killed mid-task and the message redelivered) lands once. A refused file
 ends as refused with every bad row, for the caller to read back.
+
+The admin's upload page checks a file first (a dry run), then confirms it: a second job
+for the same kept file, which counts the file's values changed since the check began.
 """
 
 import datetime
@@ -18,6 +21,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
@@ -69,6 +73,66 @@ def import_job_submit(
     return batch
 
 
+def import_file_problem(*, name: str, size: int) -> str | None:
+    """Why a file sent in is refused before it is kept (too large, not CSV or XLSX), in
+    the reader's language; None when it may be kept. The API's and the admin's rule."""
+    limit = settings.MAX_IMPORT_FILE_BYTES
+    if size > limit:
+        return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+            "size": size // 10**6,
+            "limit": limit // 10**6,
+        }
+    if not name.lower().endswith((".csv", ".xlsx")):
+        return _("Send a CSV (.csv) or Excel (.xlsx) file.")
+    return None
+
+
+class ImportNotConfirmable(Exception):
+    """The check cannot be confirmed (refused, not finished, its file gone); says why."""
+
+
+def import_check_unconfirmable(check: ImportBatch) -> str | None:
+    """Why this check cannot be confirmed, in the reader's language; None when it can.
+    (A check already confirmed can: confirming it again lands on the same import.)"""
+    if not check.dry_run:
+        return _("This is an import, not a check.")
+    if check.status != ImportStatus.SUCCEEDED:
+        if check.status == ImportStatus.FAILED:
+            return _("The check found problems: correct the file and upload it again.")
+        return _("The check has not finished yet.")
+    if check.error_count:
+        return _("The check found problems: correct the file and upload it again.")
+    if not check.upload:
+        return _("The file of this check is no longer kept: upload it again.")
+    return None
+
+
+def import_job_confirm(*, check: ImportBatch, user: User | None) -> ImportBatch:
+    """Import the file a dry run checked: a new job for the kept file itself (the same
+    stored name, nothing copied or sent again), as strict as the check was. The check's row
+    is locked, so it is confirmed once: a second confirmation (twice clicked, two tabs)
+    gets the import the first made. ImportNotConfirmable when the check cannot be."""
+    with transaction.atomic():
+        check = ImportBatch.objects.select_for_update().get(pk=check.pk)
+        earlier = check.confirmations.order_by("pk").first()
+        if earlier is not None:
+            return earlier
+        problem = import_check_unconfirmable(check)
+        if problem is not None:
+            raise ImportNotConfirmable(problem)
+        batch = ImportBatch.objects.create(
+            file_name=check.file_name,
+            upload=check.upload.name,
+            uploaded_by=user,
+            agency=check.agency,
+            dry_run=False,
+            strict=check.strict,
+            confirms=check,
+        )
+        queue_on_commit("initiatives.tasks.run_statistics_import", batch.pk)
+    return batch
+
+
 def import_job_run(*, batch_id: int) -> ImportBatch:
     """Run one job to its end: imported, checked (a dry run) or refused. Safe to call twice,
     at once too: a delivery that finds the job in a live worker's hands leaves it there
@@ -97,6 +161,7 @@ def _import(batch: ImportBatch) -> None:
                 progress=_ProgressWriter(batch.pk),
                 batch=batch,
                 strict=batch.strict,
+                changed_since=batch.confirms.started_at if batch.confirms is not None else None,
             )
     except ImportAlreadyFinished:
         return
@@ -175,7 +240,12 @@ UPLOAD_KEEP = datetime.timedelta(days=30)
 def import_uploads_delete_old(now: datetime.datetime | None = None) -> int:
     """Delete the kept files of imports that ended more than UPLOAD_KEEP ago; returns how many."""
     now = now or timezone.now()
-    old = ImportBatch.objects.filter(status__in=FINISHED, finished_at__lt=now - UPLOAD_KEEP).exclude(upload="")
+    old = (
+        ImportBatch.objects.filter(status__in=FINISHED, finished_at__lt=now - UPLOAD_KEEP)
+        .exclude(upload="")
+        # A confirmed check's file is its import's too: kept until that import has ended.
+        .exclude(upload__in=ImportBatch.objects.exclude(status__in=FINISHED).exclude(upload="").values("upload"))
+    )
     deleted = 0
     for batch in old[:500]:
         batch.upload.delete(save=False)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
+from ..alerts.jobs import alerts_after_import_later
 from ..forecasts.jobs import forecasts_after_import_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..services.figures import rollups_refresh_later
@@ -89,6 +90,8 @@ class ImportResult:
     unchanged: int = 0
     # Rows of a pre-filled template left without a value, skipped.
     skipped: int = 0
+    # Of the file's values, those stored since `changed_since` (written by someone else since the check).
+    changed_since_check: int = 0
     dry_run: bool = False
     batch: ImportBatch | None = None
     # What looks wrong without refusing the file (warnings.py): the first ones, and how many.
@@ -118,6 +121,7 @@ def statistics_import(
     batch: ImportBatch | None = None,
     warnings: bool = True,
     strict: bool = False,
+    changed_since: datetime | None = None,
 ) -> ImportResult:
     """Check every row of the file, then write them all in one transaction.
 
@@ -129,6 +133,8 @@ def statistics_import(
     `batch`: the job record of an upload (a worker's run); it is locked while the values
     are written and marked imported in the same transaction, so a second run of the same
     job waits, then finds it finished (ImportAlreadyFinished) and writes nothing.
+    `changed_since`: when the check this import confirms began; the file's values stored
+    since then are counted (`changed_since_check`), and replaced all the same.
     """
     name = filename or getattr(source, "name", "") or "upload"
     result = ImportResult(dry_run=dry_run)
@@ -138,6 +144,8 @@ def statistics_import(
         result.skipped = _stage(source, str(name), progress)
         with transaction.atomic():
             _check(agency, result, warnings=warnings or strict, strict=strict)
+            if changed_since is not None:
+                result.changed_since_check = _count_changed_since(changed_since)
             if batch is None:
                 batch = ImportBatch.objects.create(
                     file_name=Path(str(name)).name[:255],
@@ -156,6 +164,7 @@ def statistics_import(
             changed = _write(batch, user, result, progress, protect_hand_entered=agency is not None)
             batch.status = ImportStatus.SUCCEEDED
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
+            batch.changed_since_check = result.changed_since_check
             batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
             batch.warnings = [w.stored() for w in result.warnings]
             batch.warnings_count = result.warnings_count
@@ -166,6 +175,8 @@ def statistics_import(
                 raise _DryRun
             rollups_refresh_later(changed)
             forecasts_after_import_later(batch=batch, changed=changed)
+            if changed:
+                alerts_after_import_later(batch=batch)
             if _worth_analyzing(result.created + result.updated):
                 transaction.on_commit(_analyze)
     except _DryRun:
@@ -229,6 +240,18 @@ def _check(agency: Agency | None, result: ImportResult, *, warnings: bool, stric
             warnings=found.warnings,
             warning_count=found.count,
         )
+
+
+def _count_changed_since(moment: datetime) -> int:
+    """The checked rows whose stored value was written after `moment`: by another import
+    or a person, between a check and the import that confirms it."""
+    table = connection.ops.quote_name(Value._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {CHECKED} m JOIN {table} v ON v.id = m.value_id WHERE v.updated_at > %s",  # noqa: S608
+            [connection.ops.adapt_datetimefield_value(moment)],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _forget_staging() -> None:

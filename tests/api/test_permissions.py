@@ -41,6 +41,7 @@ MATRIX = [
     ("/api/v1/imports/", {"anonymous": 401, "token_kpi": 403, "token_reports": 403, "token_import": 200, "office": 200,
                           "coordinator_astana": 403, "coordinator_almaty": 403}),
     ("/api/v1/exports/", KPI_READERS),
+    ("/api/v1/alerts/", KPI_READERS),
 ]  # fmt: skip
 
 

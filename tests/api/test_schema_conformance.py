@@ -53,6 +53,7 @@ UNKNOWN_FILTER = {
     "/api/v1/reports/": {"agency": "nosuch"},
     "/api/v1/imports/": {"status": "lost"},
     "/api/v1/exports/": {"status": "lost"},
+    "/api/v1/alerts/": {"kpi": "crime.nosuch"},
 }
 
 
@@ -96,6 +97,10 @@ def world(office, coordinator_astana) -> dict[str, Any]:
         origin="2025-09",
         regions=list(Region.objects.filter(kato__in=["710000000", "750000000"])),
     )
+    # An alert of Astana, with its chart, as detection stores it.
+    from tests.factories import AlertFactory
+
+    AlertFactory(month="2025-09")
     return {
         "release": release,
         "initiative": initiative,

@@ -89,7 +89,8 @@ def _cycle_agencies(count: int) -> None:
     ("url", "first", "more", "budget"),
     [
         ("/admin/initiatives/report/", lambda o: _reports(o, 1), lambda o: _reports(o, 20, start=1), 9),
-        ("/admin/initiatives/importbatch/", lambda o: _imports(o, 1), lambda o: _imports(o, 20), 9),
+        # 10: whether the reader is of the project office, who alone sees the upload button.
+        ("/admin/initiatives/importbatch/", lambda o: _imports(o, 1), lambda o: _imports(o, 20), 10),
         ("/admin/initiatives/outboxmessage/", lambda o: _notices(1), lambda o: _notices(20), 6),
         ("/admin/initiatives/reportingcycle/", lambda o: _cycle_agencies(1), lambda o: _cycle_agencies(10), 8),
     ],

@@ -13,7 +13,7 @@ def queue_of(task: str) -> str:
 def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
     app.loader.import_default_modules()
     tasks = sorted(name for name in app.tasks if name.startswith("initiatives."))
-    assert len(tasks) == 15
+    assert len(tasks) == 17
     assert {task: queue_of(task) for task in tasks} == {
         "initiatives.tasks.backtest_week": "forecasts",
         "initiatives.tasks.build_export": "exports",
@@ -27,6 +27,8 @@ def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
         "initiatives.tasks.refresh_rollups": "rollups",
         "initiatives.tasks.resume_import_jobs": "notices",
         "initiatives.tasks.run_forecast": "forecasts",
+        "initiatives.tasks.run_detection": "forecasts",
+        "initiatives.tasks.detect_after_import": "forecasts",
         "initiatives.tasks.run_statistics_import": "imports",
         "initiatives.tasks.send_reminders": "notices",
         "initiatives.tasks.take_over_jobs": "notices",
