@@ -13,6 +13,13 @@ Each import runs in a process of its own, so its peak memory (ru_maxrss) is its 
 each is set beside `COPY` of the same file into a bare table of four text columns, timed
 in the same run (the median of three), since absolute times on a shared machine say
 little. `--memory-rows` then imports a larger file into an empty table, for memory only.
+
+`--warnings` measures the import's warnings instead (statistics/warnings.py): four past
+years (2021-2024, the same districts and KPIs, a season and a drift, four times the
+file's rows) are stored first, by COPY, then the new year is imported with warnings off
+and on, alternately, twice each, its values removed between two imports:
+
+    DATABASE_URL=... .venv/bin/python bench/import_statistics.py --warnings [--rows 1000000]
 """
 
 import argparse
@@ -47,6 +54,7 @@ app.conf.broker_url = "memory://localhost/"  # a host named, or kombu warns on e
 from regions.models import Region, RegionKind  # noqa: E402
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
+PAST_YEARS = range(2021, 2025)
 
 
 def units(needed: int) -> list[str]:
@@ -84,27 +92,57 @@ def units(needed: int) -> list[str]:
     return codes + okrug_codes
 
 
-def write_csv(path: Path, rows: int, change_every: int = 0) -> int:
-    codes = [
+def statistics_codes() -> list[str]:
+    return [
         c
         # What legal statistics carry: not formulas, not what coordinators report.
         for c in Indicator.objects.filter(numerator__isnull=True, source=IndicatorSource.LEGAL_STATISTICS)
         .exclude(code="population")
         .values_list("code", flat=True)
     ]
+
+
+# Figures of the warnings' bench that add up as form 1-M's do: wholes are their parts' sum
+# (fraud is more than internet fraud), a district more than its okrugs, one in EXTRA_ZERO
+# of the leaves typed with a zero too many.
+WHOLES = {
+    "crime.crimes": ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave"),
+    "crime.registered": ("crime.misdemeanours", "crime.crimes"),
+}
+EXTRA_ZERO = 10_007
+
+
+def coherent(codes: list[str], k: int, m: int, level: int, written: int, typos: bool) -> dict[str, int]:
+    """One district's (or okrug's) figures of a month, adding up."""
+    leaf = {code: (k * 7 + c * 13 + m * 3) % 500 for c, code in enumerate(codes)}
+    if level == 2:  # a district holds its one or two okrugs and more
+        leaf = {code: 1000 + value for code, value in leaf.items()}
+    if typos and (written // len(codes)) % (EXTRA_ZERO // len(codes)) == 0:
+        leaf["crime.theft"] *= 10
+    figures = dict(leaf)
+    for whole, parts in WHOLES.items():
+        figures[whole] = sum(figures[p] for p in parts)
+    figures["crime.fraud"] = figures["crime.internet_fraud"] + leaf["crime.fraud"]
+    return figures
+
+
+def write_csv(path: Path, rows: int, change_every: int = 0, *, adding_up: bool = False, typos: bool = False) -> int:
+    codes = statistics_codes()
     per_unit = len(codes) * len(MONTHS)
     katos = units(-(-rows // per_unit))
+    levels = dict(Region.objects.filter(kato__in=katos).values_list("kato", "level"))
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["region", "period", "indicator", "value"])
         for k, kato in enumerate(katos):
+            month_figures = [coherent(codes, k, m, levels[kato], written, typos) for m in range(len(MONTHS))]
             for c, code in enumerate(codes):
                 for m, month in enumerate(MONTHS):
                     if written == rows:
                         return written
-                    value = (k * 7 + c * 13 + m * 3) % 500
+                    value = month_figures[m][code] if adding_up else (k * 7 + c * 13 + m * 3) % 500
                     if change_every and written % change_every == 0:
                         value += 1
                     out.writerow([kato, month, code, value])
@@ -136,10 +174,10 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def child(path: Path) -> None:
+def child(path: Path, warnings: bool = True) -> None:
     """One import, in this process only; prints what the parent reads."""
     started = time.monotonic()
-    result = statistics_import(source=path)
+    result = statistics_import(source=path, warnings=warnings)
     took = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -150,14 +188,17 @@ def child(path: Path) -> None:
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
+                "warnings": result.warnings_count,
                 "peak_mb": peak_mb,
             }
         )
     )
 
 
-def run(label: str, path: Path, baseline: float | None = None, goal: float | None = None) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", str(path)]
+def run(
+    label: str, path: Path, baseline: float | None = None, goal: float | None = None, *, warnings: bool = True
+) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", str(path), *([] if warnings else ["--no-warnings"])]
     done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - our own script
     got = json.loads(done.stdout.strip().splitlines()[-1])
     ratio = ""
@@ -168,7 +209,8 @@ def run(label: str, path: Path, baseline: float | None = None, goal: float | Non
     memory = "met" if got["peak_mb"] < MEMORY_GOAL_MB else "MISSED"
     print(
         f"{label}: {got['rows']} rows in {got['seconds']:.1f}s ({got['rows'] / got['seconds']:,.0f} rows/s){ratio}; "
-        f"created {got['created']}, replaced {got['updated']}, unchanged {got['unchanged']}; "
+        f"created {got['created']}, replaced {got['updated']}, unchanged {got['unchanged']}, "
+        f"warnings {got['warnings']}; "
         f"peak RSS {got['peak_mb']:.0f} MB (goal < {MEMORY_GOAL_MB} MB: {memory})",
         flush=True,
     )
@@ -183,16 +225,85 @@ def wipe() -> None:
         cursor.execute("VACUUM ANALYZE initiatives_historicalvalue")
 
 
+def seed_past_years(path: Path) -> int:
+    """The file's districts and KPIs in each of PAST_YEARS, stored approved by COPY: the
+    new year's figure of a month, less a drift of two a year, give or take one, so the new
+    year looks like its past and the warnings do all their work (finding the few values
+    typed with an extra zero)."""
+    regions = dict(Region.objects.values_list("kato", "pk"))
+    indicators = dict(Indicator.objects.values_list("code", "pk"))
+    columns = (
+        "indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at, comment, "
+        "created_at, updated_at"
+    )
+    now = "2026-01-01 00:00:00+00"
+    written = 0
+    with path.open(encoding="utf-8", newline="") as f, connection.cursor() as cursor:
+        with cursor.copy(f"COPY initiatives_value ({columns}) FROM STDIN") as copy:
+            for kato, month, code, value in csv.reader(f):
+                if kato == "region":
+                    continue
+                number, m = int(value), int(month[5:])
+                for year in PAST_YEARS:
+                    past = max(0, number - (2025 - year) * 2 + (year + m) % 3 - 1)
+                    day = f"{year}-{m:02d}-01"
+                    copy.write_row(
+                        (indicators[code], regions[kato], day, day, past, "import", "approved", now, "", now, now)
+                    )
+                    written += 1
+    return written
+
+
+def remove_new_year() -> None:
+    """The values (and history) the bench's new year wrote, so the next import is all new again."""
+    Value.history.filter(period_start__gte="2025-01-01")._raw_delete(Value.objects.db)
+    Value.objects.filter(period_start__gte="2025-01-01")._raw_delete(Value.objects.db)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE initiatives_value")
+        cursor.execute("VACUUM ANALYZE initiatives_historicalvalue")
+
+
+def bench_warnings(rows: int) -> None:
+    """A new year of `rows` over four stored past years, warnings off and on, alternately."""
+    new_year = ROOT / "var" / "bench" / "statistics-new-year.csv"
+    t = time.monotonic()
+    basis = ROOT / "var" / "bench" / "statistics-past-basis.csv"
+    n = write_csv(new_year, rows, adding_up=True, typos=True)
+    write_csv(basis, rows, adding_up=True)
+    wipe()
+    seeded = seed_past_years(basis)
+    analyze()
+    print(f"wrote {n} rows; stored {seeded} past values (2021-2024) in {time.monotonic() - t:.1f}s", flush=True)
+    version = getattr(connection, "pg_version", "")
+    server = f"PostgreSQL {version}" if connection.vendor == "postgresql" else connection.vendor
+    print(f"machine: {os.cpu_count()} cores; database: {server}", flush=True)
+    baseline = statistics.median(copy_baseline(new_year) for _ in range(3))
+    print(f"COPY of the same file into a bare table: {baseline:.2f}s (median of 3)", flush=True)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for warnings in (False, True, False, True):
+        label = f"new year over four past years, warnings {'on' if warnings else 'off'}"
+        times[warnings].append(run(label, new_year, baseline, warnings=warnings)["seconds"])
+        remove_new_year()
+    off, on = statistics.mean(times[False]), statistics.mean(times[True])
+    verdict = "met" if on <= 1.2 * off else "MISSED"
+    print(f"warnings on / off: {on:.1f}s / {off:.1f}s = {on / off:.2f}x (goal <= 1.2x: {verdict})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--memory-rows", type=int, default=0, help="then import a file this long, for memory")
+    parser.add_argument("--warnings", action="store_true", help="time the import's warnings instead (see above)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-warnings", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, warnings=not args.no_warnings)
         return
     call_command("migrate", verbosity=0)
+    if args.warnings:
+        bench_warnings(args.rows)
+        return
     first = ROOT / "var" / "bench" / "statistics.csv"
     corrected = ROOT / "var" / "bench" / "statistics-corrected.csv"
     t = time.monotonic()

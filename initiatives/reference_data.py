@@ -48,7 +48,8 @@ def first_level_population() -> dict[str, ReferencePopulation]:
 def load_indicators(indicator_model: Any, agency_model: Any) -> int:
     """Create or update the catalogue; returns how many KPIs changed.
 
-    Formula KPIs name other KPIs of the file, so formulas are set in a second pass.
+    Formula KPIs name other KPIs of the file, so formulas are set in a second pass, and
+    so are the relations (`part_of`, `parts_add_up`) where the model has them.
     Takes the model classes so a migration can pass its historical models.
     """
     rows = indicator_rows()
@@ -57,6 +58,7 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
     has_group = "group" in fields
     has_role = "role" in fields
     has_forecast = "forecast" in fields
+    has_relations = "part_of" in fields and "parts_add_up" in fields
     agencies = {a.code: a for a in agency_model.objects.all()}
     by_code = {}
     changed = 0
@@ -99,6 +101,11 @@ def load_indicators(indicator_model: Any, agency_model: Any) -> int:
         if (indicator.source, indicator.numerator_id, indicator.denominator_id, indicator.factor) != wanted:
             indicator.source, indicator.numerator_id, indicator.denominator_id, indicator.factor = wanted
             indicator.save()
+        if has_relations:
+            relation = (by_code[row["part_of"]].pk if row.get("part_of") else None, row.get("parts_add_up") == "yes")
+            if (indicator.part_of_id, indicator.parts_add_up) != relation:
+                indicator.part_of_id, indicator.parts_add_up = relation
+                indicator.save()
     return changed
 
 

@@ -70,6 +70,7 @@ SERVICE_MODULES = {
 }
 SELECTOR_MODULES = {
     "initiatives.statistics.selectors",
+    "initiatives.statistics.warnings",
     "initiatives.forecasts.selectors",
     "initiatives.forecasts.series",
     "initiatives.forecasts.impact_selectors",

@@ -65,7 +65,7 @@ class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
     ]
     list_filter = ["unit", "direction", "source", "frequency", "owner_agency", "is_active"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
-    autocomplete_fields = ["owner_agency", "numerator", "denominator"]
+    autocomplete_fields = ["owner_agency", "numerator", "denominator", "part_of"]
     list_select_related = ["owner_agency"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
@@ -77,6 +77,7 @@ class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
         ),
         (_("How it adds up"), {"fields": ["aggregation_regions", "aggregation_time", "decimal_places"]}),
         (_("Formula: numerator / denominator x factor"), {"fields": ["numerator", "denominator", "factor"]}),
+        (_("Parts and wholes"), {"fields": ["part_of", "parts_add_up"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [TargetInline]

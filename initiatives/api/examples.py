@@ -103,6 +103,17 @@ REFUSED_IMPORT = {
             "message": "-5 is negative; values cannot be below zero",
         },
     ],
+    "warnings_count": 1,
+    "warnings": [
+        {
+            "line": 2,
+            "column": "value",
+            "code": "unusual_value",
+            "params": {"value": "4100", "low": 310, "high": 530},
+            "message": "4100 is far from the same months of past years (usual range 310 to 530); "
+            "check it is not mistyped",
+        },
+    ],
     "agency": "kpssu",
     "uploaded_by": None,
     "created_at": "2026-11-28T12:00:00+05:00",

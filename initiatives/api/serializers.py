@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from ..models import Campaign, ImportBatch, Indicator, Initiative, Report, ReportLine, Value
 from ..selectors.values import VALUE_COLUMNS
-from ..statistics.jobs import import_file_problem, import_job_errors, import_job_progress
+from ..statistics.jobs import import_file_problem, import_job_errors, import_job_progress, import_job_warnings
 
 VALUE_HELP = (
     "The figure as an exact decimal string with the KPI's `decimal_places` "
@@ -130,8 +130,8 @@ class ImportProblemSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(
         help_text=(
             "What is wrong, stable for machines: e.g. unknown_region, unknown_indicator, bad_period, "
-            "period_not_ended, not_a_number, negative_value, not_whole, duplicate_row, missing_columns "
-            "(README lists them all)."
+            "period_not_ended, not_a_number, negative_value, not_whole, duplicate_row, missing_columns, "
+            "warnings_strict; for a warning, unusual_value or relation_broken (README lists them all)."
         )
     )
     params = serializers.DictField(
@@ -145,6 +145,14 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     progress = serializers.SerializerMethodField()
     errors = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text=(
+            "Figures that look wrong but were not refused, in the shape of `errors`: unusual_value (far from the "
+            "same months of past years; params value, low, high) and relation_broken (parts adding up to more "
+            "than their whole, or districts to more than their region; params kpi, parts, whole). The first "
+            "1,000; `warnings_count` counts them all. With `strict` a file with any is refused."
+        )
+    )
 
     @extend_schema_field(ImportProgressSerializer)
     def get_progress(self, batch: ImportBatch) -> dict[str, Any]:
@@ -153,6 +161,10 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
     @extend_schema_field(ImportProblemSerializer(many=True))
     def get_errors(self, batch: ImportBatch) -> list[dict[str, Any]]:
         return [problem.as_json() for problem in import_job_errors(batch)]
+
+    @extend_schema_field(ImportProblemSerializer(many=True))
+    def get_warnings(self, batch: ImportBatch) -> list[dict[str, Any]]:
+        return [warning.as_json() for warning in import_job_warnings(batch)]
 
     class Meta:
         model = ImportBatch
@@ -170,6 +182,8 @@ class ImportBatchSerializer(serializers.ModelSerializer[ImportBatch]):
             "skipped",
             "error_count",
             "errors",
+            "warnings_count",
+            "warnings",
             "agency",
             "uploaded_by",
             "created_at",
@@ -192,6 +206,11 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
     )
     dry_run = serializers.BooleanField(
         default=False, help_text="Check every row and count what would change; write nothing."
+    )
+    strict = serializers.BooleanField(
+        default=False,
+        help_text="Refuse the file (nothing written) if it has warnings: the refusal's errors hold "
+        "warnings_strict, its warnings the warnings.",
     )
 
 

@@ -452,7 +452,10 @@ class ImportViewSet(
             "Multipart upload of a CSV (UTF-8) or XLSX file with the columns region, period, indicator, value. "
             "The file is kept and imported by a background worker: the answer is 202 with the import's record "
             "and a `Location` to poll. `status` goes waiting -> running (with `progress`) -> imported "
-            "(`succeeded`) or refused (`failed`, with every bad row in `errors`: line, column, reason). The "
+            "(`succeeded`) or refused (`failed`, with every bad row in `errors`: line, column, reason). Rows "
+            "that change a value are also looked at for figures that seem wrong (an unusual value for the "
+            "month, parts adding up to more than their whole): `warnings`, in the shape of `errors`, never a "
+            "reason to refuse the file unless `strict` is set. The "
             "whole file is imported or nothing is; imported values are approved at once. With `dry_run` the "
             "file is checked and the counts say what it would change; nothing is written. Without a Redis "
             "broker (a development set-up) the import runs before the answer, which then shows how it ended."
@@ -469,6 +472,8 @@ class ImportViewSet(
                     "attempts": 0,
                     "error_count": 0,
                     "errors": [],
+                    "warnings_count": 0,
+                    "warnings": [],
                     "started_at": None,
                     "finished_at": None,
                 },
@@ -490,6 +495,7 @@ class ImportViewSet(
             user=None if is_agency_caller(user) else cast(User, user),
             agency=user.agency if is_agency_caller(user) else None,
             dry_run=upload.validated_data["dry_run"],
+            strict=upload.validated_data["strict"],
         )
         batch = self.get_queryset().get(pk=batch.pk)  # in-process, it has run already
         location = reverse("import-detail", kwargs={"pk": batch.pk}, request=request)

@@ -7,8 +7,10 @@ a KPI, a region ("" for the nation) and a span (the release's period, or the yea
 before it). What an outsider knows besides the cells, and so can combine them by:
 
 - a KPI's national figure is the sum of the regions' (one equation per KPI and span);
-- KPIs that add up to others (`RELATIONS`: registered = misdemeanours + crimes, crimes =
-  the four gravity classes; internet fraud is part of fraud), per region and span;
+- KPIs that add up to others (`relations`, given by the caller from the catalogue's
+  `part_of` and `parts_add_up`, `selectors/kpi_relations.py`: registered = misdemeanours
+  + crimes, crimes = the four gravity classes; internet fraud is part of fraud), per
+  region and span; an equation is used only where the figures satisfy it;
 - spans of the same KPI and region inside one another (successive year-to-date releases):
   the larger is the smaller plus the months between, themselves a count;
 - the label: a count shown as "<5" lies between 1 and 4.
@@ -33,12 +35,7 @@ from decimal import Decimal
 SHOWN, BELOW, SECONDARY = "", "below", "secondary"
 
 # (total, its parts, exact): exact parts add up to the total; inexact ones are part of it.
-# Form 1-M's structure; an equation is used only where the figures satisfy it.
-RELATIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("crime.registered", ("crime.misdemeanours", "crime.crimes"), True),
-    ("crime.crimes", ("crime.minor", "crime.medium", "crime.grave", "crime.especially_grave"), True),
-    ("crime.fraud", ("crime.internet_fraud",), False),
-)
+Relation = tuple[str, tuple[str, ...], bool]
 
 CellKey = tuple[str, str, int, int]  # (KPI code, KATO or "" for the nation, first month, last month)
 
@@ -65,11 +62,12 @@ def suppress(
     *,
     threshold: int,
     regions: Iterable[str],
-    relations: Iterable[tuple[str, tuple[str, ...], bool]] = RELATIONS,
+    relations: Iterable[Relation],
 ) -> Outcome:
     """The mark of each of `cells` (a new release's counts; None: not a number, shown
     empty), given what the public already has (`known`: earlier releases' counts with
-    their marks)."""
+    their marks) and which KPIs add up to which (`relations`: (the whole's code, its
+    parts' codes, whether they add up to it exactly), as `kpi_relations()` reads them)."""
     t = Decimal(threshold)
     value: dict[CellKey, Decimal] = {}
     mark: dict[CellKey, str] = {}
@@ -150,9 +148,7 @@ def _family(key: CellKey) -> tuple[str, str, int]:
     return code, kato, first // 12
 
 
-def _equations(
-    value: Mapping[CellKey, Decimal], regions: list[str], relations: list[tuple[str, tuple[str, ...], bool]]
-) -> list[Equation]:
+def _equations(value: Mapping[CellKey, Decimal], regions: list[str], relations: list[Relation]) -> list[Equation]:
     out: list[Equation] = []
     spans_of: dict[tuple[str, str], set[tuple[int, int]]] = {}
     for code, kato, first, last in value:

@@ -239,6 +239,20 @@ class Indicator(NamedInThreeLanguages, Timestamped):
             raise ValidationError(
                 {"role": _("Another KPI already has the role(s): %(roles)s.") % {"roles": ", ".join(taken)}}
             )
+        self._clean_part_of()
+
+    def _clean_part_of(self) -> None:
+        """A KPI is not a part of itself, nor of one of its own parts (no cycle)."""
+        if self.part_of_id is None:
+            return
+        seen: set[int | None] = {self.pk} if self.pk is not None else set()
+        whole: int | None = self.part_of_id
+        # Up the chain of wholes (two or three steps in form 1-M), one query a step.
+        while whole is not None:
+            if whole in seen:
+                raise ValidationError({"part_of": _("A KPI cannot be a part of itself or of one of its own parts.")})
+            seen.add(whole)
+            whole = Indicator.objects.filter(pk=whole).values_list("part_of_id", flat=True).first()
 
     def has_role(self, role: str) -> bool:
         return role in roles_of(self.role)

@@ -20,6 +20,7 @@ from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
 from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Unit
 from ..periods import Period, PeriodNotOver
+from ..selectors.kpi_relations import kpi_relations
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
 
@@ -225,7 +226,9 @@ def _derive_public_figures(release: Release) -> None:
             elif mark != SHOWN and number is not None:
                 known[key(p, which)] = (number, mark)
     regions = sorted({f.region.kato for f in figures if f.region is not None})
-    outcome = suppress(cells, known, threshold=settings.PUBLIC_SUPPRESSION_THRESHOLD, regions=regions)
+    outcome = suppress(
+        cells, known, threshold=settings.PUBLIC_SUPPRESSION_THRESHOLD, regions=regions, relations=kpi_relations()
+    )
     marks = outcome.marks
     if outcome.unprotected:
         _warn_unprotected(release, outcome.unprotected)

@@ -30,6 +30,7 @@ from .jobs import (
     import_job_errors,
     import_job_progress,
     import_job_submit,
+    import_job_warnings,
 )
 from .selectors import statistics_template_read
 from .template import statistics_template_xlsx
@@ -45,6 +46,16 @@ STAGES = {"checking": _("checking the rows"), "writing": _("writing the values")
 class TemplateForm(forms.Form):
     region = forms.ModelChoiceField(Region.objects.filter(level=1).order_by("kato"), label=_("region"))
     period = PeriodField(parse=period_over, label=_("period"), help_text=_("e.g. 2025-09, 2025-Q3, 2025-01/2025-09"))
+
+
+def _listed(found: list[RowError], css_class: str) -> SafeString | str:
+    if not found:
+        return "—"
+    return format_html(
+        '<ul class="{}" style="margin: 0; padding: 0; list-style: none">{}</ul>',
+        css_class,
+        format_html_join("", '<li data-code="{}">{}</li>', ((problem.code, str(problem)) for problem in found)),
+    )
 
 
 class UploadForm(forms.Form):
@@ -94,24 +105,19 @@ class ImportBatchAdmin(RecordAdmin):
     # The problems are stored as codes: shown in words, in the reader's language.
     readonly_fields = [
         "page",
-        *(f.name for f in ImportBatch._meta.fields if f.name not in ("upload", "errors")),
+        *(f.name for f in ImportBatch._meta.fields if f.name not in ("upload", "errors", "warnings")),
         "problems",
+        "warnings_found",
     ]
-    exclude = ["upload", "errors"]  # the file as received is kept for the worker, not served
+    exclude = ["upload", "errors", "warnings"]  # the file as received is kept for the worker, not served
 
     @admin.display(description=_("problems"))
     def problems(self, batch: ImportBatch) -> SafeString | str:
-        found = import_job_errors(batch)
-        if not found:
-            return "—"
-        return format_html(
-            '<ul class="import-problems" style="margin: 0; padding: 0; list-style: none">{}</ul>',
-            format_html_join(
-                "",
-                '<li data-code="{}">{}</li>',
-                ((problem.code, str(problem)) for problem in found),
-            ),
-        )
+        return _listed(import_job_errors(batch), "import-problems")
+
+    @admin.display(description=_("warnings"))
+    def warnings_found(self, batch: ImportBatch) -> SafeString | str:
+        return _listed(import_job_warnings(batch), "import-warnings")
 
     @admin.display(description=_("new / replaced / unchanged"))
     def outcome(self, batch: ImportBatch) -> str:

@@ -57,7 +57,8 @@ REQUEUE_AFTER = datetime.timedelta(minutes=1)
 def import_job_submit(
     *, upload: "UploadedFile[bytes]", user: User | None, agency: Agency | None, dry_run: bool, strict: bool = False
 ) -> ImportBatch:
-    """Keep the file and record the job; the worker is asked to run it once this commits."""
+    """Keep the file and record the job; the worker is asked to run it once this commits.
+    `strict`: refuse the file if it has warnings."""
     with transaction.atomic():
         batch = ImportBatch(
             file_name=Path(upload.name or "upload").name[:255],
@@ -159,13 +160,18 @@ def _import(batch: ImportBatch) -> None:
                 dry_run=batch.dry_run,
                 progress=_ProgressWriter(batch.pk),
                 batch=batch,
+                strict=batch.strict,
                 changed_since=batch.confirms.started_at if batch.confirms is not None else None,
             )
     except ImportAlreadyFinished:
         return
     except StatisticsImportError as exc:
         raise JobFailed(
-            stage="", errors=[e.stored() for e in exc.errors], error_count=max(exc.error_count, 1)
+            stage="",
+            errors=[e.stored() for e in exc.errors],
+            error_count=max(exc.error_count, 1),
+            warnings=[w.stored() for w in exc.warnings],
+            warnings_count=exc.warning_count,
         ) from None
     except (FileNotFoundError, ValueError) as exc:  # the kept file is gone (ValueError: no file at all)
         logger.error("import %s: the uploaded file cannot be opened: %s", batch.pk, exc)
@@ -183,6 +189,8 @@ def _import(batch: ImportBatch) -> None:
             updated=result.updated,
             unchanged=result.unchanged,
             skipped=result.skipped,
+            warnings=[w.stored() for w in result.warnings],
+            warnings_count=result.warnings_count,
         )
 
 
@@ -205,6 +213,11 @@ def import_job_errors(batch: ImportBatch) -> list[RowError]:
     """The job's problems in the active language: they are stored as codes and params, so
     each reader reads them in their own; rows stored before codes read as written."""
     return [RowError.read(stored) for stored in batch.errors or []]
+
+
+def import_job_warnings(batch: ImportBatch) -> list[RowError]:
+    """The job's warnings (figures that look wrong, not refused for), read as its problems are."""
+    return [RowError.read(stored) for stored in batch.warnings or []]
 
 
 def import_jobs_to_requeue(now: datetime.datetime | None = None) -> list[int]:

@@ -11,7 +11,7 @@ written for rows that did not change.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +39,7 @@ from .staging import (
     stage_skip_unfilled,
     staging_drop,
 )
+from .warnings import check_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +56,29 @@ problems_register(
         "replaces_office_value": gettext_lazy(
             "replaces a value entered by the project office or a report; ask the office"
         ),
+        "warnings_strict": gettext_lazy(
+            "%(count)s warning(s) and the import was asked to refuse a file with any; nothing was written"
+        ),
     }
 )
 
 
 class StatisticsImportError(Exception):
-    """The file was refused and nothing was written; `errors` says why, row by row."""
+    """The file was refused and nothing was written; `errors` says why, row by row, and
+    `warnings` what looked wrong besides (a strict import refused for them)."""
 
-    def __init__(self, errors: list[RowError], error_count: int | None = None) -> None:
+    def __init__(
+        self,
+        errors: list[RowError],
+        error_count: int | None = None,
+        *,
+        warnings: list[RowError] | None = None,
+        warning_count: int = 0,
+    ) -> None:
         self.errors = errors
         self.error_count = error_count if error_count is not None else len(errors)
+        self.warnings = warnings or []
+        self.warning_count = warning_count
         super().__init__(_("%(count)s problem(s) in the file; nothing was imported") % {"count": self.error_count})
 
 
@@ -80,6 +94,9 @@ class ImportResult:
     changed_since_check: int = 0
     dry_run: bool = False
     batch: ImportBatch | None = None
+    # What looks wrong without refusing the file (warnings.py): the first ones, and how many.
+    warnings: list[RowError] = field(default_factory=list)
+    warnings_count: int = 0
 
 
 class _DryRun(Exception):
@@ -102,9 +119,15 @@ def statistics_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     batch: ImportBatch | None = None,
+    warnings: bool = True,
+    strict: bool = False,
     changed_since: datetime | None = None,
 ) -> ImportResult:
     """Check every row of the file, then write them all in one transaction.
+
+    `warnings`: look for figures that seem wrong (an unusual value, parts above their
+    whole) among the rows that change a value; reported, never refused for, unless
+    `strict`, which refuses a file with any (`warnings_strict`, nothing written).
 
     `progress(stage, done, total)` is called now and then, for a terminal or a task.
     `batch`: the job record of an upload (a worker's run); it is locked while the values
@@ -120,7 +143,7 @@ def statistics_import(
         # reaches the job's row, and nothing is locked while it streams in.
         result.skipped = _stage(source, str(name), progress)
         with transaction.atomic():
-            _check(agency, result)
+            _check(agency, result, warnings=warnings or strict, strict=strict)
             if changed_since is not None:
                 result.changed_since_check = _count_changed_since(changed_since)
             if batch is None:
@@ -131,6 +154,7 @@ def statistics_import(
                     status=ImportStatus.RUNNING,
                     rows=result.rows,
                     skipped=result.skipped,
+                    strict=strict,
                 )
             else:
                 batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -142,6 +166,8 @@ def statistics_import(
             batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
             batch.changed_since_check = result.changed_since_check
             batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
+            batch.warnings = [w.stored() for w in result.warnings]
+            batch.warnings_count = result.warnings_count
             batch.finished_at = batch.committed_at = timezone.now()
             batch.save()
             result.batch = batch
@@ -190,9 +216,9 @@ def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> in
     return stage_skip_unfilled()
 
 
-def _check(agency: Agency | None, result: ImportResult) -> None:
+def _check(agency: Agency | None, result: ImportResult, *, warnings: bool, strict: bool) -> None:
     """Check the staged rows, holding the import lock from here to commit;
-    StatisticsImportError on any problem."""
+    StatisticsImportError on any problem (and on any warning, when `strict`)."""
     # The checks match rows with the stored values: they must see what an import that
     # ran meanwhile wrote, so they wait for their turn (the file is staged already).
     _take_turns()
@@ -204,6 +230,16 @@ def _check(agency: Agency | None, result: ImportResult) -> None:
             raise StatisticsImportError([RowError.of(0, "", "nothing_filled", skipped=result.skipped)])
         raise StatisticsImportError([RowError.of(0, "", "no_rows")])
     result.rows = checked.total
+    if not warnings:
+        return
+    found = check_warnings()
+    result.warnings, result.warnings_count = found.warnings, found.count
+    if strict and found.count:
+        raise StatisticsImportError(
+            [RowError.of(0, "", "warnings_strict", count=found.count)],
+            warnings=found.warnings,
+            warning_count=found.count,
+        )
 
 
 def _count_changed_since(moment: datetime) -> int:

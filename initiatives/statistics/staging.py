@@ -26,7 +26,12 @@ RAW = "statistics_import_raw"
 CHECKED = "statistics_import_checked"
 PERIODS = "statistics_import_periods"
 INDICATORS = "statistics_import_indicators"
-STAGING_TABLES = (RAW, CHECKED, PERIODS, INDICATORS)
+# The warnings' own (warnings.py), in the order it names them.
+WARNING_TABLES = tuple(
+    f"statistics_import_{name}"
+    for name in ("candidates", "past", "unusual", "relations", "sums", "checks", "missing", "broken")
+)
+STAGING_TABLES = (RAW, CHECKED, PERIODS, INDICATORS, *WARNING_TABLES)
 
 # Rows between two progress reports while reading; rows per insert on SQLite.
 PROGRESS_EVERY = 10_000
