@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .job_locks import job_lock, jobs_held
 from .model_mixins import Job
@@ -180,3 +181,40 @@ def job_run(
 
 def _failed(job: J, fields: dict[str, Any]) -> JobRun[Any]:
     return JobRun(claimed=True, failed=job_end(job, failed=True, **fields))
+
+
+# --- For jobs whose row keeps a stage, its progress and a reason in words (the forecast and
+# detection runs): one way to say how far they got, why one failed, and to end those a
+# stopped command left.
+
+
+def job_progress(job: Job, stage: str, done: int = 0, total: int = 0) -> None:
+    """Write how far the job got, for the admin (outside any transaction of its own)."""
+    progress: dict[str, Any] = {"stage": stage, "progress_done": done, "progress_total": total}
+    type(job)._default_manager.filter(pk=job.pk).update(updated_at=timezone.now(), **progress)
+
+
+def failure_in_words(job: Job, failure: "Failure", error: BaseException | None) -> dict[str, Any]:
+    """`job_run`'s `fail_fields` for such a job: why it failed, in words for the office."""
+    reasons = {
+        Failure.GAVE_UP: _("Taken up %(n)s times without finishing (its worker stopped each time).")
+        % {"n": job.attempts - 1},
+        Failure.TIMED_OUT: _("Stopped at the time limit of a task."),
+        Failure.BROKE: _("Stopped on an unexpected error (%(error)s); the office's log has the details.")
+        % {"error": type(error).__name__},
+    }
+    return {"stage": "", "reason": reasons[failure]}
+
+
+def jobs_abandoned_end(unfinished: QuerySet[J], *, kind: int) -> int:
+    """End as failed the jobs of `unfinished` (a stopped command's: they wait for it, not for
+    a worker) that no live process holds; how many."""
+    held = jobs_held(kind, list(unfinished.values_list("pk", flat=True)))
+    now = timezone.now()
+    return unfinished.exclude(pk__in=held).update(
+        status=unfinished.model.statuses.failed,
+        stage="",
+        reason=_("The command that asked for it was stopped before it finished."),
+        finished_at=now,
+        updated_at=now,
+    )

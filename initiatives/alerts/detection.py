@@ -45,11 +45,10 @@ MEAN_WINDOW = 24
 REWEIGHT_ABOVE = 4.0
 # A trend is kept when its z-value is at least this (5%, two-sided).
 TREND_Z = 1.96
-# A baseline month further than this many robust standard deviations from the median, on
-# the log scale, is a gross error and set aside (a threefold month of a series of about 15
-# is about 4 of them; a tenfold one, 8).
+# A baseline month further than this many spreads from the median, on the log scale, is a
+# gross error and set aside (in a series of about 15, a month five times too large; in
+# one of about 600, two and a half times; in one mostly of zeros, above about 400).
 SCREEN_Z = 6.0
-SCREEN_FLOOR = 0.1
 # The overdispersions the predictive distribution mixes over.
 DISPERSION_DRAWS = 16
 # A negative binomial of this size is a Poisson for any count a KPI has.
@@ -223,9 +222,11 @@ def fit_baseline(history: np.ndarray, months: np.ndarray, target: int) -> Baseli
             "glm",
         )
     # The GLM could not be fitted (it happens on a series of one repeated figure): the
-    # plain mean and variance of the last two years.
-    recent = y[-MEAN_WINDOW:]
-    mean, variance = float(recent.mean()), float(recent.var(ddof=1)) if len(recent) > 1 else float(recent.mean())
+    # plain mean and variance of the last two years, as they were (nothing set aside).
+    known = history[~np.isnan(history) & (months < target)]
+    recent = known[-MEAN_WINDOW:]
+    mean = float(recent.mean())
+    variance = float(recent.var(ddof=1)) if len(recent) > 1 else mean
     return Baseline(
         Predictive(mean, nb_size(mean, variance)),
         {int(m): mean for m in index},
@@ -235,13 +236,15 @@ def fit_baseline(history: np.ndarray, months: np.ndarray, target: int) -> Baseli
 
 
 def _plausible(y: np.ndarray) -> np.ndarray:
-    """The months not grossly out of line with the rest: within SCREEN_Z robust standard
-    deviations (1.4826 median absolute deviations, at least SCREEN_FLOOR) of the median, on
-    the log scale (log(1 + count), where a season and a trend are small and a tenfold
-    error is large whatever the level)."""
+    """The months not grossly out of line with the rest: within SCREEN_Z spreads of the
+    median on the log scale (log(1 + count), where a season and a trend are small and a
+    tenfold error is large whatever the level). The spread is the larger of the robust
+    one (1.4826 median absolute deviations) and a Poisson count's own at the median level
+    (1 / sqrt(1 + median)): a series mostly of zeros keeps its ones and twos."""
     logged = np.log1p(y)
     centre = float(np.median(logged))
-    spread = max(1.4826 * float(np.median(np.abs(logged - centre))), SCREEN_FLOOR)
+    level = float(np.median(y))
+    spread = max(1.4826 * float(np.median(np.abs(logged - centre))), 1.0 / math.sqrt(1.0 + level))
     return np.asarray(np.abs(logged - centre) <= SCREEN_Z * spread)
 
 

@@ -31,14 +31,23 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.job_locks import DETECTION_JOBS, DETECTION_MONTHS, jobs_held
-from projectoffice.jobs import Failure, JobFailed, job_end, job_run, jobs_orphaned, jobs_to_requeue
+from projectoffice.job_locks import DETECTION_JOBS, DETECTION_MONTHS
+from projectoffice.jobs import (
+    JobFailed,
+    failure_in_words,
+    job_end,
+    job_progress,
+    job_run,
+    jobs_abandoned_end,
+    jobs_orphaned,
+    jobs_to_requeue,
+)
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
 
 from ..forecasts.models import ForecastKind, ForecastPoint, ForecastRun, ForecastStatus
 from ..forecasts.series import TreeSeries, tree_series
-from ..models import Aggregation, Direction, Frequency, ImportBatch, Indicator, Unit, Value
+from ..models import Direction, ImportBatch, Indicator, Value
 from ..periods import Month
 from ..selectors.kpi_roles import headline_first
 from .digest import alerts_digest_send
@@ -66,16 +75,7 @@ def _detection() -> Any:
 def detection_kpis(codes: Iterable[str] | None = None) -> list[Indicator]:
     """The KPIs tested: every active monthly count KPI summed over time (not a formula),
     or those of `codes` among them; an unknown or untested code is refused by name."""
-    kpis = headline_first(
-        list(
-            Indicator.objects.active().filter(
-                unit=Unit.COUNT,
-                aggregation_time=Aggregation.SUM,
-                frequency=Frequency.MONTHLY,
-                numerator__isnull=True,
-            )
-        )
-    )
+    kpis = headline_first(list(Indicator.objects.monthly_counts()))
     wanted = list(codes or [])
     if not wanted:
         return kpis
@@ -174,19 +174,13 @@ def detection_runs_to_requeue(limit: int = 50) -> list[int]:
 
 
 def detection_runs_abandoned_end() -> int:
-    """Runs a command asked for and never finished (it was stopped), unless a live process
-    holds one: ended failed; how many."""
+    """Runs a command asked for and never finished (the command was stopped: a command's
+    runs wait for it, not for a worker), unless a live process holds one: ended failed,
+    so no page says they are under way; how many."""
     unfinished = DetectionRun.objects.filter(
         trigger=DetectionTrigger.COMMAND, status__in=[DetectionStatus.WAITING, DetectionStatus.RUNNING]
     )
-    held = jobs_held(DETECTION_JOBS, list(unfinished.values_list("pk", flat=True)))
-    return unfinished.exclude(pk__in=held).update(
-        status=DetectionStatus.FAILED,
-        stage="",
-        reason=_("The command that asked for it was stopped before it finished."),
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    return jobs_abandoned_end(unfinished, kind=DETECTION_JOBS)
 
 
 # --- The job
@@ -199,7 +193,7 @@ def detection_job_run(*, run_id: int) -> DetectionRun:
         run_id,
         _run,
         lock=DETECTION_JOBS,
-        fail_fields=_failed_fields,
+        fail_fields=failure_in_words,
         max_attempts=MAX_ATTEMPTS,
         claim_fields={"stage": "reading", "progress_done": 0, "progress_total": 0, "reason": ""},
     )
@@ -207,23 +201,6 @@ def detection_job_run(*, run_id: int) -> DetectionRun:
     if run.status in (DetectionStatus.DONE, DetectionStatus.FAILED) and run.notify:
         _digest_when_all_ended(run)
     return run
-
-
-def _failed_fields(run: DetectionRun, failure: Failure, exc: BaseException | None) -> dict[str, Any]:
-    reasons = {
-        Failure.GAVE_UP: _("Taken up %(n)s times without finishing (its worker stopped each time).")
-        % {"n": run.attempts - 1},
-        Failure.TIMED_OUT: _("Stopped at the time limit of a task."),
-        Failure.BROKE: _("Stopped on an unexpected error (%(error)s); the office's log has the details.")
-        % {"error": type(exc).__name__},
-    }
-    return {"stage": "", "reason": reasons[failure]}
-
-
-def _progress(run: DetectionRun, stage: str, done: int = 0, total: int = 0) -> None:
-    DetectionRun.objects.filter(pk=run.pk).update(
-        stage=stage, progress_done=done, progress_total=total, updated_at=timezone.now()
-    )
 
 
 class _Series:
@@ -283,7 +260,7 @@ def _run(run: DetectionRun) -> None:
     asked = detection_kpis(run.kpis or None)
     every = detection_kpis()
     now = timezone.now()
-    _progress(run, "reading", 0, len(every))
+    job_progress(run, "reading", 0, len(every))
     series: dict[int, _Series] = {}
     eligible_total, skipped = 0, 0
     skipped_by: dict[str, int] = defaultdict(int)
@@ -303,7 +280,7 @@ def _run(run: DetectionRun) -> None:
                 skipped_by[reason] += 1
         if indicator in asked:
             series[indicator.pk] = found
-        _progress(run, "reading", k + 1, len(every))
+        job_progress(run, "reading", k + 1, len(every))
     if not eligible_total:
         raise JobFailed(
             stage="",
@@ -349,10 +326,10 @@ def _run(run: DetectionRun) -> None:
             tested += 1
             done.append(test)
         tests[indicator.pk] = done
-        _progress(run, "testing", k + 1, len(asked))
+        job_progress(run, "testing", k + 1, len(asked))
     by_pk = {indicator.pk: indicator for indicator in asked}
     with transaction.atomic():
-        _progress(run, "storing", 0, 1)
+        job_progress(run, "storing", 0, 1)
         raised, kept, withdrawn = _store(
             run, month, by_pk, tests, series, forecast_runs, single_tail, persistent_tail, now
         )

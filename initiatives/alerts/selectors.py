@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.db.models import CharField, Count, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy
 
@@ -84,8 +84,13 @@ def alert_months(caller: Any) -> list[Month]:
 
 
 def alert_kpis() -> list[Indicator]:
-    """The KPIs that have ever had an alert (early warning tests monthly counts only)."""
-    return list(Indicator.objects.filter(pk__in=Alert.objects.values("indicator_id")).order_by("group", "code"))
+    """The KPIs early warning tests (monthly counts), and any other that has an alert."""
+    tested = Indicator.objects.monthly_counts().values("pk")
+    return list(
+        Indicator.objects.filter(Q(pk__in=tested) | Q(pk__in=Alert.objects.values("indicator_id"))).order_by(
+            "group", "code"
+        )
+    )
 
 
 def alert_regions(caller: Any) -> list[Region]:

@@ -43,8 +43,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectoffice.job_locks import FORECAST_JOBS, job_lock, jobs_held
-from projectoffice.jobs import Failure, JobFailed, job_end, job_run
+from projectoffice.job_locks import FORECAST_JOBS, job_lock
+from projectoffice.jobs import JobFailed, failure_in_words, job_end, job_progress, job_run, jobs_abandoned_end
 from projectoffice.numbers import rounded
 from projectoffice.queueing import queue_on_commit, send
 
@@ -189,14 +189,7 @@ def forecast_runs_abandoned_end() -> int:
     unfinished = ForecastRun.objects.filter(
         trigger=ForecastTrigger.COMMAND, status__in=[ForecastStatus.WAITING, ForecastStatus.RUNNING]
     )
-    held = jobs_held(FORECAST_JOBS, list(unfinished.values_list("pk", flat=True)))
-    return unfinished.exclude(pk__in=held).update(
-        status=ForecastStatus.FAILED,
-        stage="",
-        reason=_("The command that asked for it was stopped before it finished."),
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    return jobs_abandoned_end(unfinished, kind=FORECAST_JOBS)
 
 
 # --- The job
@@ -209,7 +202,7 @@ def forecast_job_run(*, run_id: int) -> ForecastRun:
         run_id,
         _run,
         lock=FORECAST_JOBS,
-        fail_fields=_failed_fields,
+        fail_fields=failure_in_words,
         max_attempts=MAX_ATTEMPTS,
         claim_fields={
             "stage": "reading",
@@ -223,30 +216,13 @@ def forecast_job_run(*, run_id: int) -> ForecastRun:
     return ForecastRun.objects.get(pk=run_id)
 
 
-def _failed_fields(run: ForecastRun, failure: Failure, exc: BaseException | None) -> dict[str, Any]:
-    reasons = {
-        Failure.GAVE_UP: _("Taken up %(n)s times without finishing (its worker stopped each time).")
-        % {"n": run.attempts - 1},
-        Failure.TIMED_OUT: _("Stopped at the time limit of a task."),
-        Failure.BROKE: _("Stopped on an unexpected error (%(error)s); the office's log has the details.")
-        % {"error": type(exc).__name__},
-    }
-    return {"stage": "", "reason": reasons[failure]}
-
-
-def _progress(run: ForecastRun, stage: str, done: int = 0, total: int = 0) -> None:
-    ForecastRun.objects.filter(pk=run.pk).update(
-        stage=stage, progress_done=done, progress_total=total, updated_at=timezone.now()
-    )
-
-
 def _run(run: ForecastRun) -> None:
     assert run.as_of is not None  # set when claimed
     data = tree_series(run.indicator, Month.from_date(run.origin), run.as_of)
     if data is None:
         raise JobFailed(stage="", reason=_("No approved value of this KPI up to the origin."))
     if run.kind == ForecastKind.BACKTEST:
-        made = _backtest(run, data, lambda done, total: _progress(run, "backtest", done, total))
+        made = _backtest(run, data, lambda done, total: job_progress(run, "backtest", done, total))
         with transaction.atomic():
             made.store()
             job_end(run, stage="", series=len(data.keys), detail=made.detail)
@@ -506,7 +482,7 @@ def _calibration(run: ForecastRun, data: TreeSeries) -> ForecastRun:
     try:
         # Its own lock, held while it runs: the takeover never hands it to another worker.
         with job_lock(FORECAST_JOBS, backtest.pk):
-            made = _backtest(backtest, data, lambda done, total: _progress(run, "backtest", done, total))
+            made = _backtest(backtest, data, lambda done, total: job_progress(run, "backtest", done, total))
             with transaction.atomic():
                 made.store()
                 job_end(backtest, stage="", series=len(data.keys), detail=made.detail)
@@ -530,7 +506,7 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
     fitting = _fitting()
     built = _Tree(data)
     calibration = _calibration(run, data)
-    _progress(run, "fitting", 0, 1)
+    job_progress(run, "fitting", 0, 1)
     made = fitting.forecast_tree(built.y, built.tree, horizon=HORIZON)
     pool = _pool_of(calibration)
     method = _choose(pool)
@@ -576,7 +552,7 @@ def _forecast(run: ForecastRun, data: TreeSeries) -> None:
         if end is not None:
             ends.append(ForecastYearEnd(run=run, region_id=region_id, level=level, year=after.year, **end))
     with transaction.atomic():
-        _progress(run, "storing", 0, 1)
+        job_progress(run, "storing", 0, 1)
         ForecastPoint.objects.bulk_create(points, batch_size=2000)
         ForecastYearEnd.objects.bulk_create(ends, batch_size=500)
         job_end(

@@ -12,14 +12,14 @@ from initiatives.models import Indicator
 from initiatives.periods import Month, PeriodError, period_over
 
 
-def month_option(text: str) -> Month:
-    """A month that is over (YYYY-MM), as `--origin` takes it."""
+def month_option(text: str, flag: str = "--origin") -> Month:
+    """A month that is over (YYYY-MM), as `--origin` (or `flag`) takes it."""
     try:
         period = period_over(text)
     except PeriodError as exc:
-        raise CommandError(f"--origin {text!r}: {exc}") from None
+        raise CommandError(f"{flag} {text!r}: {exc}") from None
     if period.months != 1:
-        raise CommandError(f"--origin {text!r}: not a month (YYYY-MM)")
+        raise CommandError(f"{flag} {text!r}: not a month (YYYY-MM)")
     return period.start
 
 

@@ -132,6 +132,13 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         monthly_flow = Q(aggregation_time=Aggregation.SUM, frequency=Frequency.MONTHLY, numerator__isnull=True)
         return self.active().filter(offences | Q(forecast=True), monthly_flow).order_by("code")
 
+    def monthly_counts(self) -> "IndicatorQuerySet":
+        """The KPIs early warning tests: active counts by month, summed over time, not a
+        formula (docs/early-warning.md)."""
+        return self.active().filter(
+            unit=Unit.COUNT, aggregation_time=Aggregation.SUM, frequency=Frequency.MONTHLY, numerator__isnull=True
+        )
+
     def without_role(self, role: str) -> "IndicatorQuerySet":
         return self.exclude(with_role_q(role))
 

@@ -350,7 +350,7 @@ def _alert_filter_problems(request: HttpRequest, kpis: list[Indicator]) -> tuple
         except PeriodError as exc:
             problems["period"] = _("That period could not be read; showing every month.") + f" {exc}"
     if request.GET.get("kpi") and all(k.code != request.GET["kpi"] for k in kpis):
-        problems["kpi"] = _("No KPI with alerts has the code “%(code)s”; showing every KPI.") % {
+        problems["kpi"] = _("No KPI early warning tests has the code “%(code)s”; showing every KPI.") % {
             "code": asked(request, "kpi")
         }
     if request.GET.get("region"):

@@ -91,7 +91,7 @@ def test_a_filter_that_cannot_be_used_is_said_and_dropped(client: Client, office
     page = client.get(response["Location"]).content.decode()
     assert "That period could not be read; showing every month." in page
     response = client.get("/dashboard/alerts/?kpi=crime.nosuch", follow=True)
-    assert "No KPI with alerts has the code “crime.nosuch”; showing every KPI." in response.content.decode()
+    assert "No KPI early warning tests has the code “crime.nosuch”; showing every KPI." in response.content.decode()
 
 
 def test_a_coordinator_of_astana_sees_no_almaty_alert_even_when_asking_for_it(

@@ -129,3 +129,14 @@ def test_a_gross_error_left_in_the_baseline_neither_silences_the_series_nor_flag
         assert abs(predictive.mean - float(np.median(y[47:59]))) < 0.5 * float(np.median(y[47:59]))
         assert not detection.judge(predictive, float(y[59]), single, rise=True).crossed
         assert detection.judge(predictive, 3 * float(np.median(y[47:59])) + 10, single, rise=True).crossed
+
+
+def test_a_series_mostly_of_zeros_keeps_its_ones_and_twos_and_is_not_flagged_for_them() -> None:
+    rng = np.random.default_rng(3)
+    months = np.arange(2022 * 12, 2022 * 12 + 53)
+    y = rng.poisson(0.7, 53).astype(float)
+    baseline = detection.fit_baseline(y[:-1], months[:-1], int(months[-1]))
+    assert baseline.model == "glm" and 0.3 < baseline.predictive.mean < 1.2
+    single, _persistent = detection.tails(5, 2514)
+    assert not any(detection.judge(baseline.predictive, k, single, rise=True).crossed for k in (1, 2, 3))
+    assert detection.judge(baseline.predictive, 12, single, rise=True).crossed

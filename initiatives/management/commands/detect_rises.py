@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from initiatives.alerts.jobs import detection_job_run, detection_kpis, detection_request, detection_runs_abandoned_end
 from initiatives.alerts.models import Alert, DetectionStatus, DetectionTrigger
-from initiatives.periods import Month, PeriodError, period_over
+from initiatives.management.forecast_options import month_option
+from initiatives.periods import Month
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--notify", action="store_true", help="e-mail the digest of the alerts raised")
 
     def handle(self, *args: Any, period: str | None, kpi: list[str] | None, notify: bool, **options: Any) -> None:
-        month = _month(period) if period else Month.from_date(timezone.localdate()).plus(-1)
+        month = month_option(period, "--period") if period else Month.from_date(timezone.localdate()).plus(-1)
         try:
             kpis = detection_kpis(kpi)
         except ValueError as exc:
@@ -58,16 +59,6 @@ class Command(BaseCommand):
                 f"{alert.adverse}, {alert.kind} [{alert.model}]"
             )
         self.stdout.write(f"{run.raised} alert(s) standing, {run.withdrawn} withdrawn.")
-
-
-def _month(text: str) -> Month:
-    try:
-        period = period_over(text)
-    except PeriodError as exc:
-        raise CommandError(f"--period {text!r}: {exc}") from None
-    if period.months != 1:
-        raise CommandError(f"--period {text!r}: not a month (YYYY-MM)")
-    return period.start
 
 
 def _reasons(skipped: dict[str, int]) -> str:
