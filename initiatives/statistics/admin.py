@@ -94,7 +94,7 @@ class ImportBatchAdmin(RecordAdmin):
         "progress",
         "rows",
         "outcome",
-        "error_count",
+        "found",
         "uploaded_by",
     ]
     change_list_template = "admin/initiatives/importbatch/change_list.html"
@@ -118,6 +118,11 @@ class ImportBatchAdmin(RecordAdmin):
     @admin.display(description=_("warnings"))
     def warnings_found(self, batch: ImportBatch) -> SafeString | str:
         return _listed(import_job_warnings(batch), "import-warnings")
+
+    @admin.display(description=_("problems / warnings"))
+    def found(self, batch: ImportBatch) -> str:
+        # One column for both counts, as for the outcome: the list fits a laptop's screen.
+        return f"{batch.error_count} / {batch.warnings_count}"
 
     @admin.display(description=_("new / replaced / unchanged"))
     def outcome(self, batch: ImportBatch) -> str:

@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
@@ -47,6 +47,16 @@ logger = logging.getLogger(__name__)
 MAX_REPORTED = 1000
 
 
+def _strict_words(params: Any) -> str:
+    """A strict import refused for its warnings, in the reader's language and number."""
+    count = int(params.get("count", 0))
+    return ngettext(
+        "%(count)s warning, and the import was asked to refuse a file with any; nothing was written",
+        "%(count)s warnings, and the import was asked to refuse a file with any; nothing was written",
+        count,
+    ) % {"count": count}
+
+
 problems_register(
     {
         "database_refused": gettext_lazy("the database refused the import (%(kind)s); nothing was written"),
@@ -56,9 +66,7 @@ problems_register(
         "replaces_office_value": gettext_lazy(
             "replaces a value entered by the project office or a report; ask the office"
         ),
-        "warnings_strict": gettext_lazy(
-            "%(count)s warning(s) and the import was asked to refuse a file with any; nothing was written"
-        ),
+        "warnings_strict": _strict_words,
     }
 )
 

@@ -238,7 +238,7 @@ def test_the_command_with_strict_refuses_a_file_with_warnings(tmp_path: Path) ->
             stdout=out,
             stderr=err,
         )
-    assert "file: 1 warning(s) and the import was asked to refuse" in err.getvalue()
+    assert "file: 1 warning, and the import was asked to refuse" in err.getvalue()
     assert "warning: line 2, value: 4100" in out.getvalue()
     assert snapshot() == before
 
