@@ -15,7 +15,7 @@ from regions.models import Region
 from .conftest import SCREENSHOTS as SHOTS
 from .conftest import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_process_tasks")]
 
 HEADER = "region,period,indicator,value\n"
 GOOD = HEADER + "710000000,2025-09,crime.registered,1300\n710000000,2025-09,crime.theft,210\n"

@@ -26,7 +26,8 @@ from initiatives.statistics.jobs import (
 from regions.models import Region
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# The checks and imports run in the test's process, whether or not REDIS_URL names a broker.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_process_tasks")]
 
 UPLOAD = "/admin/initiatives/importbatch/upload/"
 HEADER = "region,period,indicator,value\n"
