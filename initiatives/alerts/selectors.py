@@ -140,3 +140,28 @@ def alert_strip(caller: Any) -> AlertStrip | None:
         rises=counts.get((Adverse.RISE, day), 0),
         falls=counts.get((Adverse.FALL, day), 0),
     )
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """How the alerts are made and how they have fared, for the page's reader: the latest
+    finished run's budget and what it tested, and of the alerts of the last twelve months
+    in the reader's regions, how many stand, were withdrawn after a correction, and were
+    reviewed by the office."""
+
+    run: DetectionRun | None
+    raised: int
+    withdrawn: int
+    reviewed: int
+
+
+def alert_record(caller: Any, today: datetime.date) -> AlertRecord:
+    """Two queries: the latest finished run, and the counts of the year's alerts."""
+    run = DetectionRun.objects.filter(status=DetectionStatus.DONE).order_by("-period", "-finished_at").first()
+    since = Month.from_date(today).plus(-12).first_day
+    counts = scoped_to_user(Alert.objects.filter(period__gte=since), caller).aggregate(
+        raised=Count("pk"),
+        withdrawn=Count("pk", filter=Q(withdrawn=True)),
+        reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
+    )
+    return AlertRecord(run, counts["raised"], counts["withdrawn"], counts["reviewed"])

@@ -29,9 +29,11 @@ from regions.models import Region
 from .. import charts
 from ..alerts.models import Adverse, Alert
 from ..alerts.selectors import (
+    AlertRecord,
     AlertStrip,
     alert_kpis,
     alert_months,
+    alert_record,
     alert_regions,
     alert_strip,
     alert_visible,
@@ -304,6 +306,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "cards": [_alert_card(alert) for alert in page.object_list],
+            "record": _record_words(alert_record(request.user, timezone.localdate())),
             "office": is_project_office(request.user),
             "filters": filters,
             "withdrawn_too": withdrawn_too,
@@ -383,8 +386,54 @@ def _alert_card(alert: Alert) -> dict[str, Any]:
         "month": month_words,
         "against": against,
         "p_value": _p_value_words(alert.p_value),
+        "made": _made_words(alert),
         "chart": _alert_chart(alert, month_words, against),
     }
+
+
+def _made_words(alert: Alert) -> str:
+    """Where the alert's expected count came from (docs/early-warning.md)."""
+    if alert.model == "forecast":
+        return _("Expected: the forecast made from the month before (run %(run)s), its range carried to the tail.") % {
+            "run": alert.forecast_run_id
+        }
+    if alert.model == "mean":
+        return _("Expected: the mean and spread of the series' last 24 months (its model could not be fitted).")
+    return _("Expected: a model of this series' last five years (trend, season, overdispersion).")
+
+
+def _record_words(record: AlertRecord) -> list[str]:
+    """How alerts are made and how they have fared, in words, above the list."""
+    lines = []
+    run = record.run
+    if run is not None and run.single_level is not None and run.persistent_level is not None:
+        lines.append(
+            _(
+                "The latest run (%(month)s) tested %(tested)s series and skipped %(skipped)s (too short or too "
+                "sparse). Its budget is %(budget)s false alarms a month over %(n)s series: a month alone is flagged "
+                "when a count as far out had a chance below %(single)s, two months running below %(persistent)s each."
+            )
+            % {
+                "month": span_in_words(Period(Month.from_date(run.period), Month.from_date(run.period))),
+                "tested": run.tested,
+                "skipped": run.skipped,
+                "budget": charts.number(Decimal(str(run.detail.get("budget", 0)))),
+                "n": run.budget_series,
+                "single": f"{run.single_level:.2g}",
+                "persistent": f"{run.persistent_level:.2g}",
+            }
+        )
+    lines.append(
+        ngettext(
+            "In the last twelve months %(raised)s alert was raised here: %(withdrawn)s withdrawn after a correction, "
+            "%(reviewed)s reviewed by the office.",
+            "In the last twelve months %(raised)s alerts were raised here: %(withdrawn)s withdrawn after a "
+            "correction, %(reviewed)s reviewed by the office.",
+            record.raised,
+        )
+        % {"raised": record.raised, "withdrawn": record.withdrawn, "reviewed": record.reviewed}
+    )
+    return lines
 
 
 def _places(value: Decimal) -> int:

@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("second_of_december
 
 # The session, the user, the office check, the KPIs with alerts, the months, the regions,
 # the count, the page.
-PAGE_BUDGET = 8
+# The alerts, the pickers, the session and the record above the list (the latest run, the year's counts).
+PAGE_BUDGET = 10
 
 
 def cards(page: str) -> dict[int, str]:
@@ -178,3 +179,29 @@ def test_the_page_keeps_a_fixed_query_budget(client: Client, office, november, a
                 AlertFactory(kpi=code, kato=kato, month="2026-09", withdrawn=kato == "750000000")
 
     assert_queries_do_not_grow(lambda: client.get("/dashboard/alerts/"), add_rows, budget=PAGE_BUDGET)
+
+
+def test_the_page_says_how_alerts_are_made_and_how_they_fared_in_the_readers_regions(  # type: ignore[no-untyped-def]
+    client: Client, office, coordinator_astana, november
+) -> None:
+    from initiatives.alerts.models import DetectionRun
+    from initiatives.alerts.services import alert_review
+
+    alert_review(alert=november["october"], user=office, note="Seen: a festival month.")
+    DetectionRun.objects.filter(period__month=11).update(
+        tested=120, skipped=30, budget_series=400, single_level=0.01, persistent_level=0.1118, detail={"budget": 5}
+    )
+    client.force_login(office)
+    page = client.get("/dashboard/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    record = page.split('id="alert-record">')[1].split("</div>")[0]
+    assert "tested 120 series and skipped 30" in record
+    assert "budget is 5 false alarms a month over 400 series" in record
+    assert "below 0.01" in record and "below 0.11 each" in record
+    # Five alerts in the year, one withdrawn, October's reviewed.
+    assert "5 alerts were raised here: 1 withdrawn after a correction, 1 reviewed by the office" in record
+    # Each card says where its expected count came from.
+    assert "last five years (trend, season, overdispersion)" in page
+    # Astana's coordinator counts Astana's alerts only: three, one withdrawn.
+    client.force_login(coordinator_astana)
+    page = client.get("/dashboard/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 alerts were raised here: 1 withdrawn after a correction, 1 reviewed by the office" in page
