@@ -1,6 +1,7 @@
 """The rollup tables as a whole: computed afresh from the values, rebuilt, compared.
 
-The triggers of migration 0014 keep the rollups current row by row of every write; this
+The triggers of migration 0014 keep the rollups current row by row of every write (but
+the statistics import's INSERTs, which add their rows in one pass: `rollups_add_new`); this
 module is for when that must be checked (`check_rollups`, nightly) or redone
 (`rebuild_rollups`, after a restore or a suspected drift). Both compare or write in SQL;
 nothing here loads the values into Python.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from projectoffice.numbers import decimal_read
 
@@ -60,6 +62,37 @@ def rebuild(indicator_ids: Iterable[int] | None = None) -> int:
                 [key],
             )
     return written
+
+
+def rollups_add_new(cursor: CursorWrapper, table: str, where: str) -> None:
+    """Add values just inserted, all approved, to the rollups in one statement, as the
+    insert trigger of migration 0014 adds those of each statement: the rows of `table`
+    (its indicator_id, region_id, period_start, period_end and value) that match `where`,
+    grouped by the cells they fall in; the cells and their KPIs' version counters taken
+    in key order, as the trigger takes them, so no two writers deadlock on them.
+    For the statistics import, whose INSERTs the trigger leaves to it (migration 0042)."""
+    month = _MONTH[connection.vendor]
+    first, last = month.format(d="d.period_start"), month.format(d="d.period_end")
+    # Only fixed names and the caller's own table and condition are interpolated.
+    cursor.execute(
+        f"""
+        INSERT INTO initiatives_figureversion AS fv (key, n)
+        SELECT 'kpi:' || k.indicator_id, 1 FROM (SELECT DISTINCT indicator_id FROM {table} WHERE {where}) k
+        ORDER BY 1
+        ON CONFLICT (key) DO UPDATE SET n = fv.n + 1
+        """  # noqa: S608
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO initiatives_rollup AS r ({_COLUMNS})
+        SELECT d.indicator_id, a.ancestor_id, a.depth, a.region_level, {first}, {last}, SUM(d.value), COUNT(*)
+        FROM (SELECT indicator_id, region_id, period_start, period_end, value FROM {table} WHERE {where}) d
+        JOIN initiatives_region_ancestry a ON a.region_id = d.region_id
+        GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (indicator_id, ancestor_id, depth, level, first_month, last_month)
+        DO UPDATE SET total = r.total + EXCLUDED.total, n = r.n + EXCLUDED.n
+        """  # noqa: S608
+    )
 
 
 # A sum as the database gives it (SQLite: a float for fractions), to the rollup's places.
