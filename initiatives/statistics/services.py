@@ -579,22 +579,16 @@ def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
 def _insert_returning_history(
     cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
 ) -> int:
-    """New values and their '+' history in one statement: history is written from the
-    rows as they landed, without reading them back."""
-    copied, history = _columns()
+    """New values, without a history row: their first version is their import batch
+    (history helper's decision, measured here; dropped at merge for theirs)."""
     cursor.execute(
         f"""
-        WITH landed AS (
-          INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
-            (indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at,
-             approved_by_id, comment, import_batch_id, created_at, updated_at)
-          SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
-                 %(user)s, '', %(batch)s, %(now)s, %(now)s
-          FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
-          RETURNING {copied}
-        )
-        INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
-        SELECT {copied}, %(now)s, %(reason)s, '+', %(user)s FROM landed
+        INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
+          (indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at,
+           approved_by_id, comment, import_batch_id, created_at, updated_at)
+        SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
+               %(user)s, '', %(batch)s, %(now)s, %(now)s
+        FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
         """,  # noqa: S608 - names from model metadata
         {
             **_written_as(now=now, user_id=user_id, batch=batch, reason=reason),
