@@ -14,9 +14,11 @@ each is set beside `COPY` of the same file into a bare table of four text column
 in the same run (the median of three), since absolute times on a shared machine say
 little. `--memory-rows` then imports a larger file into an empty table, for memory only.
 The imports look for warnings, as the service does by default; `--no-warnings` turns them
-off, to see the writing alone. `--steps` prints each statement of each import that takes
-more than 0.1 s, to see where the time goes. The second import is of the same file and
-nothing else writes meanwhile: the service recognises it by its hash (services.py).
+off, to see the writing alone; `--rollups-by-trigger` has the new values reach the rollups
+statement by statement, as before the import added them in one pass. `--steps` prints
+each statement of each import that takes more than 0.1 s, to see where the time goes.
+The second import is of the same file and nothing else writes meanwhile: the service
+recognises it by its hash (services.py).
 
 `--warnings` measures the import's warnings instead (statistics/warnings.py): four past
 years (2021-2024, the same districts and KPIs, a season and a drift, four times the
@@ -61,6 +63,7 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 # Set by the command line: print the slow statements of each import; import with warnings.
 STEPS = False
 WARNINGS = True
+BY_TRIGGER = False
 PAST_YEARS = range(2021, 2025)
 
 
@@ -195,8 +198,12 @@ def _timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
             print(f"  {took:6.2f}s  {' '.join(str(sql).split())[:150]}", file=sys.stderr, flush=True)
 
 
-def child(path: Path, warnings: bool = True, steps: bool = False) -> None:
+def child(path: Path, warnings: bool = True, steps: bool = False, by_trigger: bool = False) -> None:
     """One import, in this process only; prints what the parent reads."""
+    if by_trigger:
+        import initiatives.statistics.services as services
+
+        services.DEFER_ROLLUPS = False
     started = time.monotonic()
     if steps:
         with connection.execute_wrapper(_timed):
@@ -226,6 +233,8 @@ def run(
     command = [sys.executable, __file__, "--child", str(path), *([] if warnings else ["--no-warnings"])]
     if STEPS:
         command.append("--steps")
+    if BY_TRIGGER:
+        command.append("--rollups-by-trigger")
     done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - our own script
     if STEPS:
         print(done.stderr, end="", flush=True)
@@ -334,12 +343,15 @@ def main() -> None:
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-warnings", action="store_true", help="import with the warnings off")
     parser.add_argument("--steps", action="store_true", help="print each statement over 0.1 s (where the time goes)")
+    parser.add_argument(
+        "--rollups-by-trigger", action="store_true", help="new values reach the rollups by the trigger (as before)"
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.child, warnings=not args.no_warnings, steps=args.steps)
+        child(args.child, warnings=not args.no_warnings, steps=args.steps, by_trigger=args.rollups_by_trigger)
         return
-    global STEPS, WARNINGS
-    STEPS, WARNINGS = args.steps, not args.no_warnings
+    global STEPS, WARNINGS, BY_TRIGGER
+    STEPS, WARNINGS, BY_TRIGGER = args.steps, not args.no_warnings, args.rollups_by_trigger
     call_command("migrate", verbosity=0)
     if args.warnings:
         bench_warnings(args.rows)

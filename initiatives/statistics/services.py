@@ -453,6 +453,9 @@ def _forget_staging() -> None:
 # Said for the import's own transaction only (SET LOCAL): its INSERTs leave the rollups to
 # it (migration 0042), and it adds the new values to them itself when they are all in.
 ROLLUPS_DEFERRED = "projectoffice.rollups_deferred"
+# False: the trigger adds the new values statement by statement, as before (the bench's
+# comparison, `bench/import_statistics.py --rollups-by-trigger`).
+DEFER_ROLLUPS = True
 
 # Imports take turns: two files writing the same new keys at once would collide.
 IMPORT_LOCK_KEY = 7_200_409
@@ -498,7 +501,8 @@ def _write(
         if postgres:
             # New values a part at a time, so a long write shows how far it got. Changed
             # ones at once: each part would join with the whole table of values again.
-            if new:
+            deferred = bool(new) and DEFER_ROLLUPS
+            if deferred:
                 cursor.execute("SELECT set_config(%s, 'on', true)", [ROLLUPS_DEFERRED])
             for blocks in _block_ranges(cursor, result.rows) if new else []:
                 result.created += _insert_returning_history(
@@ -506,8 +510,10 @@ def _write(
                 )
                 if progress:
                     progress("writing", result.unchanged + result.created, result.rows)
-            if new:
+            if deferred:
                 cursor.execute("SELECT set_config(%s, 'off', true)", [ROLLUPS_DEFERRED])
+                if not changed:  # the planner must know the rows are many: it hashes the regions, not them
+                    cursor.execute(f"ANALYZE {CHECKED}")
                 rollups_add_new(cursor, CHECKED, "value_id IS NULL")
             if changed:
                 result.updated = _update_returning_history(
