@@ -146,7 +146,7 @@ def statistics_import(
     `changed_since`: when the check this import confirms began; the file's values stored
     since then are counted (`changed_since_check`), and replaced all the same.
 
-    A file imported before, when no value was written since (`_recognised`), is not
+    A file imported before, when no value was written since (`_import_recognised`), is not
     checked again: every row is unchanged, as the full check would find.
     """
     name = filename or getattr(source, "name", "") or "upload"
@@ -164,7 +164,7 @@ def statistics_import(
             _take_turns()
             # What the file will be known by, read before the check sees the catalogue.
             key = _file_key(digest, agency) if digest is not None else ""
-            settled = bool(key) and _writers_settled()
+            settled = bool(key) and not dry_run and _writers_settled(wait=True)
             check_began = timezone.now()
             _check(agency, result, warnings=warnings or strict, strict=strict)
             if changed_since is not None:
@@ -172,7 +172,7 @@ def statistics_import(
             batch = _batch_for(batch, name, user, agency, result, strict=strict)
             now = timezone.now()
             changed = _write(batch, user, result, progress, now=now, protect_hand_entered=agency is not None)
-            settled = settled and _writers_settled()
+            settled = settled and _writers_settled(wait=False)
             batch.finished_at = batch.committed_at = timezone.now()
             if settled and _only_this_import_wrote(since=check_began - RECOGNISE_MARGIN, stamp=now):
                 batch.file_hash = key
@@ -242,9 +242,10 @@ def _finish(batch: ImportBatch, result: ImportResult, changed: set[int], *, dry_
 
 # Recognising a file imported before. Its hash is kept only when the import can vouch that
 # nothing but itself wrote a value from RECOGNISE_MARGIN before its check began to its
-# commit (writers still open when it began and ended waited for); a later import of the
-# same file takes it as checked when no value has been written or removed since that
-# commit (`updated_at`, which every write of a value sets, and the history's dates).
+# commit (writers in flight when it began waited for, none in flight when it ends); a
+# later import of the same file takes it as checked when no value has been written or
+# removed since that commit (`updated_at`, which every write of a value sets, and the
+# history's dates).
 # The margin covers a writer's clock (its stamp is taken in Python, on its own server)
 # and the moments between taking the stamp and writing it.
 RECOGNISE_MARGIN = timedelta(minutes=1)
@@ -288,17 +289,20 @@ def _file_key(digest: str, agency: Agency | None) -> str:
     return hashlib.sha256(f"{digest}\n{who}\n{versions}".encode()).hexdigest()
 
 
-def _writers_settled() -> bool:
-    """Wait until every transaction writing values now has ended (a share lock taken and
-    given back at once; new writers wait the moment it takes). False if that takes longer
-    than SETTLE_TIMEOUT_MS. SQLite has one writer at a time: nothing to wait for."""
+def _writers_settled(*, wait: bool) -> bool:
+    """No other transaction is writing values now: a share lock on them taken and given
+    back at once. `wait`: wait for those in flight to end (new writers wait the moment it
+    takes), False after SETTLE_TIMEOUT_MS; only before the check, when the import holds
+    no row a writer could be waiting for. Else (after its writes) it does not wait, which
+    could deadlock with a writer waiting for one of its rows: False if any is in flight.
+    SQLite has one writer at a time: nothing to wait for."""
     if connection.vendor != "postgresql":
         return True
     table = connection.ops.quote_name(Value._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {SETTLE_TIMEOUT_MS}")
-            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE{'' if wait else ' NOWAIT'}")
             raise _GiveBack
     except _GiveBack:
         return True  # the savepoint rolled back: the lock and the timeout with it
