@@ -13,6 +13,12 @@ Each import runs in a process of its own, so its peak memory (ru_maxrss) is its 
 each is set beside `COPY` of the same file into a bare table of four text columns, timed
 in the same run (the median of three), since absolute times on a shared machine say
 little. `--memory-rows` then imports a larger file into an empty table, for memory only.
+The imports look for warnings, as the service does by default; `--no-warnings` turns them
+off, to see the writing alone; `--rollups-by-trigger` has the new values reach the rollups
+statement by statement, as before the import added them in one pass. `--steps` prints
+each statement of each import that takes more than 0.1 s, to see where the time goes.
+The second import is of the same file and nothing else writes meanwhile: the service
+recognises it by its hash (services.py).
 
 `--warnings` measures the import's warnings instead (statistics/warnings.py): four past
 years (2021-2024, the same districts and KPIs, a season and a drift, four times the
@@ -44,7 +50,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from initiatives.models import Indicator, IndicatorSource, Value  # noqa: E402
+from initiatives.models import ImportBatch, Indicator, IndicatorSource, Value  # noqa: E402
 from initiatives.statistics.services import statistics_import  # noqa: E402
 from projectoffice.celery import app  # noqa: E402
 
@@ -54,6 +60,10 @@ app.conf.broker_url = "memory://localhost/"  # a host named, or kombu warns on e
 from regions.models import Region, RegionKind  # noqa: E402
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
+# Set by the command line: print the slow statements of each import; import with warnings.
+STEPS = False
+WARNINGS = True
+BY_TRIGGER = False
 PAST_YEARS = range(2021, 2025)
 
 
@@ -150,8 +160,8 @@ def write_csv(path: Path, rows: int, change_every: int = 0, *, adding_up: bool =
     return written
 
 
-# Goals of issue 13, as ratios to COPY of the same file.
-GOALS = {"new": 10.0, "unchanged": 3.0, "corrected": 5.0}
+# Goals of issue 27 (13 before it, which asked 3x for the unchanged file), as ratios to COPY of the same file.
+GOALS = {"new": 10.0, "unchanged": 2.0, "corrected": 5.0}
 MEMORY_GOAL_MB = 250
 
 
@@ -174,10 +184,32 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def child(path: Path, warnings: bool = True) -> None:
-    """One import, in this process only; prints what the parent reads."""
+# `--steps`: each statement of the import that takes longer than this is printed (stderr).
+SLOW_STATEMENT_S = 0.1
+
+
+def _timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
     started = time.monotonic()
-    result = statistics_import(source=path, warnings=warnings)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        took = time.monotonic() - started
+        if took >= SLOW_STATEMENT_S:
+            print(f"  {took:6.2f}s  {' '.join(str(sql).split())[:150]}", file=sys.stderr, flush=True)
+
+
+def child(path: Path, warnings: bool = True, steps: bool = False, by_trigger: bool = False) -> None:
+    """One import, in this process only; prints what the parent reads."""
+    if by_trigger:
+        import initiatives.statistics.services as services
+
+        services.DEFER_ROLLUPS = False
+    started = time.monotonic()
+    if steps:
+        with connection.execute_wrapper(_timed):
+            result = statistics_import(source=path, warnings=warnings)
+    else:
+        result = statistics_import(source=path, warnings=warnings)
     took = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -199,8 +231,14 @@ def run(
     label: str, path: Path, baseline: float | None = None, goal: float | None = None, *, warnings: bool = True
 ) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", str(path), *([] if warnings else ["--no-warnings"])]
+    if STEPS:
+        command.append("--steps")
+    if BY_TRIGGER:
+        command.append("--rollups-by-trigger")
     done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - our own script
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+    if STEPS:
+        print(done.stderr, end="", flush=True)
+    got: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     ratio = ""
     if baseline:
         times = got["seconds"] / baseline
@@ -217,9 +255,16 @@ def run(
     return got
 
 
+def forget_files() -> None:
+    """Values removed behind the history's back (the raw deletes here) are not seen by the
+    import's recognition of a file it imported before (services.py): forget the files."""
+    ImportBatch.objects.exclude(file_hash="").update(file_hash="")
+
+
 def wipe() -> None:
-    Value.history.all()._raw_delete(Value.objects.db)  # type: ignore[attr-defined]
-    Value.objects.all()._raw_delete(Value.objects.db)  # type: ignore[attr-defined]
+    Value.history.all()._raw_delete(Value.objects.db)
+    Value.objects.all()._raw_delete(Value.objects.db)
+    forget_files()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE initiatives_value")
         cursor.execute("VACUUM ANALYZE initiatives_historicalvalue")
@@ -258,6 +303,7 @@ def remove_new_year() -> None:
     """The values (and history) the bench's new year wrote, so the next import is all new again."""
     Value.history.filter(period_start__gte="2025-01-01")._raw_delete(Value.objects.db)
     Value.objects.filter(period_start__gte="2025-01-01")._raw_delete(Value.objects.db)
+    forget_files()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE initiatives_value")
         cursor.execute("VACUUM ANALYZE initiatives_historicalvalue")
@@ -295,11 +341,17 @@ def main() -> None:
     parser.add_argument("--memory-rows", type=int, default=0, help="then import a file this long, for memory")
     parser.add_argument("--warnings", action="store_true", help="time the import's warnings instead (see above)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--no-warnings", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-warnings", action="store_true", help="import with the warnings off")
+    parser.add_argument("--steps", action="store_true", help="print each statement over 0.1 s (where the time goes)")
+    parser.add_argument(
+        "--rollups-by-trigger", action="store_true", help="new values reach the rollups by the trigger (as before)"
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.child, warnings=not args.no_warnings)
+        child(args.child, warnings=not args.no_warnings, steps=args.steps, by_trigger=args.rollups_by_trigger)
         return
+    global STEPS, WARNINGS, BY_TRIGGER
+    STEPS, WARNINGS, BY_TRIGGER = args.steps, not args.no_warnings, args.rollups_by_trigger
     call_command("migrate", verbosity=0)
     if args.warnings:
         bench_warnings(args.rows)
@@ -310,15 +362,16 @@ def main() -> None:
     n = write_csv(first, args.rows)
     write_csv(corrected, args.rows, change_every=10)
     print(f"wrote {n} rows twice in {time.monotonic() - t:.1f}s ({first.stat().st_size / 1e6:.0f} MB each)", flush=True)
-    server = f"PostgreSQL {connection.pg_version}" if connection.vendor == "postgresql" else connection.vendor
+    version = getattr(connection, "pg_version", "")
+    server = f"PostgreSQL {version}" if connection.vendor == "postgresql" else connection.vendor
     print(f"machine: {os.cpu_count()} cores; database: {server}", flush=True)
     wipe()
     analyze()
     baseline = statistics.median(copy_baseline(first) for _ in range(3))
     print(f"COPY of the same file into a bare table: {baseline:.2f}s (median of 3)", flush=True)
-    run("first import (all new)", first, baseline, GOALS["new"])
-    run("same file again (all unchanged)", first, baseline, GOALS["unchanged"])
-    run("one value in ten corrected", corrected, baseline, GOALS["corrected"])
+    run("first import (all new)", first, baseline, GOALS["new"], warnings=WARNINGS)
+    run("same file again (all unchanged)", first, baseline, GOALS["unchanged"], warnings=WARNINGS)
+    run("one value in ten corrected", corrected, baseline, GOALS["corrected"], warnings=WARNINGS)
     after = statistics.median(copy_baseline(first) for _ in range(3))
     print(f"COPY again after the imports: {after:.2f}s (how much the machine drifted)", flush=True)
     if args.memory_rows:
@@ -327,7 +380,7 @@ def main() -> None:
         wipe()
         big_baseline = copy_baseline(big)
         print(f"{n} rows ({big.stat().st_size / 1e6:.0f} MB), COPY {big_baseline:.1f}s", flush=True)
-        run(f"memory: {n} new rows", big, big_baseline, GOALS["new"])
+        run(f"memory: {n} new rows", big, big_baseline, GOALS["new"], warnings=WARNINGS)
         wipe()
 
 

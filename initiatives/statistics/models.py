@@ -81,6 +81,11 @@ class ImportBatch(Job):
     # When the import's writes were committed (its transaction's last statement): figures
     # as of a moment count its values from then, however long it ran (engine/asof.py).
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # The file recognised when it comes again (services.py, `_recognised`): a hash of its
+    # bytes, of the agency importing it and of the versions of the regions and the KPIs it
+    # was checked against; empty when the import could not vouch that nothing else was
+    # written to the values while it ran.
+    file_hash = models.CharField(_("file hash"), max_length=64, blank=True, default="", db_index=True)
     # Progress while running: the stage ("checking", "writing") and rows done of rows in all.
     stage = models.CharField(_("stage"), max_length=20, blank=True)
     progress_done = models.PositiveIntegerField(_("rows done"), default=0)

@@ -9,10 +9,11 @@ changed ones updated and history written, each by one statement, and nothing at 
 written for rows that did not change.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +27,7 @@ from agencies.models import Agency
 from projectoffice.tabular import RowError, TableError, problems_register, read_cells
 
 from ..alerts.jobs import alerts_after_import_later
+from ..engine.rollup_tables import rollups_add_new
 from ..forecasts.jobs import forecasts_after_import_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
 from ..services.figures import rollups_refresh_later
@@ -143,50 +145,38 @@ def statistics_import(
     job waits, then finds it finished (ImportAlreadyFinished) and writes nothing.
     `changed_since`: when the check this import confirms began; the file's values stored
     since then are counted (`changed_since_check`), and replaced all the same.
+
+    A file imported before, when no value was written since (`_import_recognised`), is not
+    checked again: every row is unchanged, as the full check would find.
     """
     name = filename or getattr(source, "name", "") or "upload"
     result = ImportResult(dry_run=dry_run)
     try:
+        digest = _file_digest(source)
+        if digest is not None and _import_recognised(
+            digest, source, str(name), user, agency, result, batch=batch, strict=strict, changed_since=changed_since
+        ):
+            return result
         # Read outside the write transaction, as before: the progress of a long file
         # reaches the job's row, and nothing is locked while it streams in.
         result.skipped = _stage(source, str(name), progress)
         with transaction.atomic():
+            _take_turns()
+            # What the file will be known by, read before the check sees the catalogue.
+            key = _file_key(digest, agency) if digest is not None else ""
+            settled = bool(key) and not dry_run and _writers_settled(wait=True)
+            check_began = timezone.now()
             _check(agency, result, warnings=warnings or strict, strict=strict)
             if changed_since is not None:
                 result.changed_since_check = _count_changed_since(changed_since)
-            if batch is None:
-                batch = ImportBatch.objects.create(
-                    file_name=Path(str(name)).name[:255],
-                    uploaded_by=user,
-                    agency=agency,
-                    status=ImportStatus.RUNNING,
-                    rows=result.rows,
-                    skipped=result.skipped,
-                    strict=strict,
-                )
-            else:
-                batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-                if batch.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
-                    raise ImportAlreadyFinished
-                batch.rows, batch.skipped = result.rows, result.skipped
-            changed = _write(batch, user, result, progress, protect_hand_entered=agency is not None)
-            batch.status = ImportStatus.SUCCEEDED
-            batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
-            batch.changed_since_check = result.changed_since_check
-            batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
-            batch.warnings = [w.stored() for w in result.warnings]
-            batch.warnings_count = result.warnings_count
+            batch = _batch_for(batch, name, user, agency, result, strict=strict)
+            now = timezone.now()
+            changed = _write(batch, user, result, progress, now=now, protect_hand_entered=agency is not None)
+            settled = settled and _writers_settled(wait=False)
             batch.finished_at = batch.committed_at = timezone.now()
-            batch.save()
-            result.batch = batch
-            if dry_run:
-                raise _DryRun
-            rollups_refresh_later(changed)
-            forecasts_after_import_later(batch=batch, changed=changed)
-            if changed:
-                alerts_after_import_later(batch=batch)
-            if _worth_analyzing(result.created + result.updated):
-                transaction.on_commit(_analyze)
+            if settled and _only_this_import_wrote(since=check_began - RECOGNISE_MARGIN, stamp=now):
+                batch.file_hash = key
+            _finish(batch, result, changed, dry_run=dry_run)
     except _DryRun:
         result.batch = None
     except (OperationalError, InterfaceError):
@@ -199,6 +189,202 @@ def statistics_import(
     finally:
         _forget_staging()
     return result
+
+
+def _batch_for(
+    batch: ImportBatch | None,
+    name: str,
+    user: User | None,
+    agency: Agency | None,
+    result: ImportResult,
+    *,
+    strict: bool,
+) -> ImportBatch:
+    """The import's record: a new one, or the job's, locked (ImportAlreadyFinished if
+    another run of the job finished it first)."""
+    if batch is None:
+        return ImportBatch.objects.create(
+            file_name=Path(str(name)).name[:255],
+            uploaded_by=user,
+            agency=agency,
+            status=ImportStatus.RUNNING,
+            rows=result.rows,
+            skipped=result.skipped,
+            strict=strict,
+        )
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        raise ImportAlreadyFinished
+    batch.rows, batch.skipped = result.rows, result.skipped
+    return batch
+
+
+def _finish(batch: ImportBatch, result: ImportResult, changed: set[int], *, dry_run: bool) -> None:
+    """The record says what the import did (its `committed_at` set by the caller), and
+    what follows a write is queued for after the commit."""
+    batch.status = ImportStatus.SUCCEEDED
+    batch.created, batch.updated, batch.unchanged = result.created, result.updated, result.unchanged
+    batch.changed_since_check = result.changed_since_check
+    batch.stage, batch.progress_done, batch.progress_total = "", result.rows, result.rows
+    batch.warnings = [w.stored() for w in result.warnings]
+    batch.warnings_count = result.warnings_count
+    batch.save()
+    result.batch = batch
+    if dry_run:
+        raise _DryRun
+    rollups_refresh_later(changed)
+    forecasts_after_import_later(batch=batch, changed=changed)
+    if changed:
+        alerts_after_import_later(batch=batch)
+    if _worth_analyzing(result.created + result.updated):
+        transaction.on_commit(_analyze)
+
+
+# Recognising a file imported before. Its hash is kept only when the import can vouch that
+# nothing but itself wrote a value from RECOGNISE_MARGIN before its check began to its
+# commit (writers in flight when it began waited for, none in flight when it ends); a
+# later import of the same file takes it as checked when no value has been written or
+# removed since that commit (`updated_at`, which every write of a value sets, and the
+# history's dates).
+# The margin covers a writer's clock (its stamp is taken in Python, on its own server)
+# and the moments between taking the stamp and writing it.
+RECOGNISE_MARGIN = timedelta(minutes=1)
+# How long an import waits for writes of values in flight to end before it gives up
+# vouching for its file (it is imported all the same, only not recognised later).
+SETTLE_TIMEOUT_MS = 2_000
+_HASH_CHUNK = 1 << 20
+
+
+def _file_digest(source: Path | IO[bytes]) -> str | None:
+    """The SHA-256 of the file's bytes, read once more (about 0.1 s for 40 MB); None when
+    an upload cannot be read twice."""
+    digest = hashlib.sha256()
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            while chunk := stream.read(_HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+    try:
+        if not source.seekable():
+            return None
+        start = source.tell()
+        while chunk := source.read(_HASH_CHUNK):
+            digest.update(chunk)
+        source.seek(start)
+    except (OSError, AttributeError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def _file_key(digest: str, agency: Agency | None) -> str:
+    """What a file is recognised by: its bytes, who imports it (an agency may import only
+    its own KPIs) and the versions of the regions and the KPIs (the checks read both;
+    bumped by every write to either table, migration 0014)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT key, n FROM initiatives_figureversion WHERE key IN ('regions', 'indicators') ORDER BY key"
+        )
+        versions = ",".join(f"{key}={n}" for key, n in cursor.fetchall())
+    who = agency.code if agency is not None else ""
+    return hashlib.sha256(f"{digest}\n{who}\n{versions}".encode()).hexdigest()
+
+
+def _writers_settled(*, wait: bool) -> bool:
+    """No other transaction is writing values now: a share lock on them taken and given
+    back at once. `wait`: wait for those in flight to end (new writers wait the moment it
+    takes), False after SETTLE_TIMEOUT_MS; only before the check, when the import holds
+    no row a writer could be waiting for. Else (after its writes) it does not wait, which
+    could deadlock with a writer waiting for one of its rows: False if any is in flight.
+    SQLite has one writer at a time: nothing to wait for."""
+    if connection.vendor != "postgresql":
+        return True
+    table = connection.ops.quote_name(Value._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {SETTLE_TIMEOUT_MS}")
+            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE{'' if wait else ' NOWAIT'}")
+            raise _GiveBack
+    except _GiveBack:
+        return True  # the savepoint rolled back: the lock and the timeout with it
+    except OperationalError:
+        return False
+
+
+class _GiveBack(Exception):
+    pass
+
+
+def _only_this_import_wrote(*, since: datetime, stamp: datetime) -> bool:
+    """No value written or removed since `since` but by this import (whose rows all carry
+    `stamp`): two ranges of each date index, around the import's own stamp."""
+    value_table = connection.ops.quote_name(Value._meta.db_table)
+    history_table = connection.ops.quote_name(str(Value.history.model._meta.db_table))
+    since_db, stamp_db = (connection.ops.adapt_datetimefield_value(t) for t in (since, stamp))
+    with connection.cursor() as cursor:
+        for table, column in ((value_table, "updated_at"), (history_table, "history_date")):
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} >= %s AND {column} < %s) "  # noqa: S608
+                f"OR EXISTS (SELECT 1 FROM {table} WHERE {column} > %s)",
+                [since_db, stamp_db, stamp_db],
+            )
+            if cursor.fetchone()[0]:
+                return False
+    return True
+
+
+def _written_since(moment: datetime) -> bool:
+    """A value written or removed after `moment`, by anyone."""
+    value_table = connection.ops.quote_name(Value._meta.db_table)
+    history_table = connection.ops.quote_name(str(Value.history.model._meta.db_table))
+    moment_db = connection.ops.adapt_datetimefield_value(moment)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {value_table} WHERE updated_at > %s) "  # noqa: S608
+            f"OR EXISTS (SELECT 1 FROM {history_table} WHERE history_date > %s)",
+            [moment_db, moment_db],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _import_recognised(
+    digest: str,
+    source: Path | IO[bytes],
+    name: str,
+    user: User | None,
+    agency: Agency | None,
+    result: ImportResult,
+    *,
+    batch: ImportBatch | None,
+    strict: bool,
+    changed_since: datetime | None,
+) -> bool:
+    """The same file, from the same side, against the same regions and KPIs, imported
+    before, and no value written or removed since that import committed: every row holds
+    its value already and the checks would pass as they did, so the import is recorded
+    with every row unchanged (and no warnings: they are looked for among changed rows),
+    as the full check would record it. False: import it the full way."""
+    with transaction.atomic():
+        _take_turns()
+        key = _file_key(digest, agency)
+        previous = (
+            ImportBatch.objects.filter(
+                file_hash=key, status=ImportStatus.SUCCEEDED, dry_run=False, committed_at__isnull=False
+            )
+            .order_by("-committed_at")
+            .first()
+        )
+        if previous is None or previous.committed_at is None:
+            return False
+        if changed_since is not None and changed_since < previous.committed_at:
+            return False  # the check this confirms came before that import: count the full way
+        if _written_since(previous.committed_at):
+            return False
+        result.rows = result.unchanged = previous.rows
+        result.skipped = previous.skipped
+        batch = _batch_for(batch, name, user, agency, result, strict=strict)
+        batch.finished_at = batch.committed_at = timezone.now()
+        _finish(batch, result, set(), dry_run=result.dry_run)
+    return True
 
 
 def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> int:
@@ -225,11 +411,9 @@ def _stage(source: Path | IO[bytes], name: str, progress: Progress | None) -> in
 
 
 def _check(agency: Agency | None, result: ImportResult, *, warnings: bool, strict: bool) -> None:
-    """Check the staged rows, holding the import lock from here to commit;
+    """Check the staged rows (the caller holds the import lock: the checks match rows
+    with the stored values and must see what an import that ran meanwhile wrote);
     StatisticsImportError on any problem (and on any warning, when `strict`)."""
-    # The checks match rows with the stored values: they must see what an import that
-    # ran meanwhile wrote, so they wait for their turn (the file is staged already).
-    _take_turns()
     checked = check_staged(agency_code=agency.code if agency is not None else None)
     if checked.error_count:
         raise StatisticsImportError(checked.errors, checked.error_count)
@@ -270,6 +454,13 @@ def _forget_staging() -> None:
         logger.warning("could not drop the statistics import's staging tables", exc_info=True)
 
 
+# Said for the import's own transaction only (SET LOCAL): its INSERTs leave the rollups to
+# it (migration 0042), and it adds the new values to them itself when they are all in.
+ROLLUPS_DEFERRED = "projectoffice.rollups_deferred"
+# False: the trigger adds the new values statement by statement, as before (the bench's
+# comparison, `bench/import_statistics.py --rollups-by-trigger`).
+DEFER_ROLLUPS = True
+
 # Imports take turns: two files writing the same new keys at once would collide.
 IMPORT_LOCK_KEY = 7_200_409
 
@@ -287,12 +478,17 @@ def _write(
     result: ImportResult,
     progress: Progress | None,
     *,
+    now: datetime,
     protect_hand_entered: bool = False,
 ) -> set[int]:
     """Insert the new values, update the changed ones and write their history, one
-    statement each; nothing for the unchanged ones. Returns the KPIs whose values changed."""
+    statement each; nothing for the unchanged ones. Returns the KPIs whose values changed.
+
+    On PostgreSQL the new values reach the rollups in one statement after the last
+    INSERT (`rollups_add_new`), the trigger standing aside meanwhile; the UPDATE of
+    changed values keeps its trigger (one statement already, old and new side by side)."""
     postgres = connection.vendor == "postgresql"
-    now, user_id = timezone.now(), (user.pk if user else None)
+    user_id = user.pk if user else None
     reason = f"import {batch.pk}"
     if progress:
         progress("writing", 0, result.rows)
@@ -309,12 +505,20 @@ def _write(
         if postgres:
             # New values a part at a time, so a long write shows how far it got. Changed
             # ones at once: each part would join with the whole table of values again.
+            deferred = bool(new) and DEFER_ROLLUPS
+            if deferred:
+                cursor.execute("SELECT set_config(%s, 'on', true)", [ROLLUPS_DEFERRED])
             for blocks in _block_ranges(cursor, result.rows) if new else []:
                 result.created += _insert_returning_history(
                     cursor, now=now, user_id=user_id, batch=batch, reason=reason, blocks=blocks
                 )
                 if progress:
                     progress("writing", result.unchanged + result.created, result.rows)
+            if deferred:
+                cursor.execute("SELECT set_config(%s, 'off', true)", [ROLLUPS_DEFERRED])
+                if not changed:  # the planner must know the rows are many: it hashes the regions, not them
+                    cursor.execute(f"ANALYZE {CHECKED}")
+                rollups_add_new(cursor, CHECKED, "value_id IS NULL")
             if changed:
                 result.updated = _update_returning_history(
                     cursor,
@@ -385,22 +589,16 @@ def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
 def _insert_returning_history(
     cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
 ) -> int:
-    """New values and their '+' history in one statement: history is written from the
-    rows as they landed, without reading them back."""
-    copied, history = _columns()
+    """New values, without a history row: their first version is their import batch
+    (history helper's decision, measured here; dropped at merge for theirs)."""
     cursor.execute(
         f"""
-        WITH landed AS (
-          INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
-            (indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at,
-             approved_by_id, comment, import_batch_id, created_at, updated_at)
-          SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
-                 %(user)s, '', %(batch)s, %(now)s, %(now)s
-          FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
-          RETURNING {copied}
-        )
-        INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
-        SELECT {copied}, %(now)s, %(reason)s, '+', %(user)s FROM landed
+        INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
+          (indicator_id, region_id, period_start, period_end, value, source, approval_state, approved_at,
+           approved_by_id, comment, import_batch_id, created_at, updated_at)
+        SELECT indicator_id, region_id, period_start, period_end, value, %(source)s, %(approved)s, %(now)s,
+               %(user)s, '', %(batch)s, %(now)s, %(now)s
+        FROM {CHECKED} WHERE value_id IS NULL AND {_IN_BLOCKS}
         """,  # noqa: S608 - names from model metadata
         {
             **_written_as(now=now, user_id=user_id, batch=batch, reason=reason),
