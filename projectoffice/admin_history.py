@@ -169,6 +169,7 @@ class NeverReverted:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    object_history_template = "admin/history/object_history.html"
     object_history_list_template = "admin/history/object_history_list.html"
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
@@ -202,8 +203,14 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
             newer.readable_changes = record_changes(newer, older, self.model)
 
     def extra_history_entries(self, request: HttpRequest, obj: Any) -> Iterable[HistoryEntry]:
-        """Entries of records that belong to `obj`, shown in its timeline."""
+        """Entries of records that belong to `obj`, shown in its timeline (or of versions
+        it has no historical record of, such as a value's import)."""
         return []
+
+    def history_entry(self, record: Any, entry: HistoryEntry) -> HistoryEntry:
+        """The entry of one of the object's own historical records, as the page shows it;
+        a model admin may say more of some (the import a value was created by)."""
+        return entry
 
     def render_history_view(self, request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any) -> Any:
         if "page_obj" not in context:  # an old version's page (history_form_view): no timeline to build
@@ -218,17 +225,16 @@ class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
                 )
             except NoReverseMatch:
                 url = None
-            entries.append(
-                HistoryEntry(
-                    when=record.history_date,
-                    who=person(record.history_user),
-                    action=action_words(record.history_type),
-                    changes=getattr(record, "readable_changes", []),
-                    reason=record.history_change_reason or "",
-                    url=url,
-                    kind=record.history_type,
-                )
+            entry = HistoryEntry(
+                when=record.history_date,
+                who=person(record.history_user),
+                action=action_words(record.history_type),
+                changes=getattr(record, "readable_changes", []),
+                reason=record.history_change_reason or "",
+                url=url,
+                kind=record.history_type,
             )
+            entries.append(self.history_entry(record, entry))
         entries = [e for e in entries if e.tells_something]
         entries.extend(self.extra_history_entries(request, obj))
         entries.sort(key=lambda e: e.when, reverse=True)

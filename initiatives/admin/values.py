@@ -1,19 +1,24 @@
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from projectoffice.admin_history import HistoryEntry, person
 from projectoffice.form_fields import PeriodField
 from regions.models import Region
 
-from ..models import Indicator, Value, ValueSource
+from ..models import ImportBatch, Indicator, Value, ValueSource
 from ..periods import Period, period_over
 from ..services.values import ValueExists, value_check_version, value_delete, value_set, values_approve, values_delete
 from .filters import TopRegionFilter, YearFilter
@@ -92,6 +97,16 @@ class ValueAdminForm(forms.ModelForm[Value]):
         if isinstance(self.cleaned_data.get("period"), Period):
             self.instance.period = self.cleaned_data["period"]
         super()._post_clean()  # type: ignore[misc]
+
+
+def created_by_import(batch: ImportBatch) -> str:
+    """A value's first version when the statistics import created it, in the reader's language."""
+    return gettext("created by import %(number)s (%(file)s, %(user)s) at %(time)s") % {
+        "number": batch.pk,
+        "file": batch.file_name,
+        "user": person(batch.uploaded_by),
+        "time": date_format(timezone.localtime(batch.committed_at), "DATETIME_FORMAT"),
+    }
 
 
 def is_official(value: Value | None) -> bool:
@@ -177,6 +192,30 @@ class ValueAdmin(WorkflowHistoryAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Value]) -> None:
         # Through the service, all or none (the admin lets no official figure get here).
         values_delete(values=queryset.order_by("pk"), user=request.user)  # type: ignore[arg-type]
+
+    def extra_history_entries(self, request: HttpRequest, obj: Value) -> Iterable[HistoryEntry]:
+        # A value the statistics import created has no history row until it is first
+        # replaced or deleted: its first version is its import (services/value_history.py).
+        batch = obj.import_batch
+        if batch is not None and batch.committed_at is not None and not Value.history.filter(id=obj.pk).exists():
+            yield HistoryEntry(
+                when=batch.committed_at, who=person(batch.uploaded_by), action=created_by_import(batch), kind="+"
+            )
+
+    def history_entry(self, record: Any, entry: HistoryEntry) -> HistoryEntry:
+        # The first version of an imported value, written when it was first replaced: the
+        # same words as before it was.
+        batch = record.import_batch
+        if record.history_type == "+" and batch is not None and record.history_change_reason == f"import {batch.pk}":
+            entry.action, entry.reason = created_by_import(batch), ""
+        return entry
+
+    def get_history_queryset(self, request: HttpRequest, history_manager: Any, pk_name: str, object_id: Any) -> Any:
+        return (
+            super()
+            .get_history_queryset(request, history_manager, pk_name, object_id)
+            .select_related("import_batch__uploaded_by")
+        )
 
     @admin.display(description=_("period"), ordering="period_start")
     def period_label(self, obj: Value) -> str:

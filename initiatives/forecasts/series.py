@@ -16,7 +16,7 @@ campaign impact's (one series at a time).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from ..engine.aggregation import figure
 from ..engine.asof import AsOfBook
@@ -60,6 +60,15 @@ def first_month(indicator: Indicator, origin: Month, as_of: datetime.datetime | 
             .exclude(history_type="-")
             .aggregate(first=Min("period_start"))["first"]
         )
+        # A value an import created and nothing changed since has no history row: its
+        # first version is its batch, committed at the batch's `committed_at`.
+        never_changed = (
+            Value.objects.approved()
+            .filter(indicator=indicator, import_batch__committed_at__lte=as_of)
+            .exclude(Exists(Value.history.filter(id=OuterRef("pk"))))
+            .aggregate(first=Min("period_start"))["first"]
+        )
+        found = min((d for d in (found, never_changed) if d is not None), default=None)
     if found is None:
         return None
     return max(Month.from_date(found), origin.plus(-(LONGEST - 1)))

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from regions.kato import kato_top
 from regions.models import Region
@@ -25,6 +25,7 @@ from regions.models import Region
 from ..models import ApprovalState, Campaign, Indicator, KpiRole, Value, ValueSource
 from ..periods import Month
 from ..selectors.kpi_roles import kpi_of_role
+from .value_history import values_bulk_update_with_history
 
 
 def _counted(campaign: Campaign, day: datetime.date) -> bool:
@@ -129,7 +130,7 @@ def _monthly_values_write(
             row.value, row.approval_state, row.approved_at = number, ApprovalState.APPROVED, now
             to_update.append(row)
     bulk_create_with_history(to_create, Value, batch_size=2000, default_user=user)
-    bulk_update_with_history(
-        to_update, Value, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
+    values_bulk_update_with_history(
+        to_update, ["value", "approval_state", "approved_at"], batch_size=2000, default_user=user
     )
     return len(to_create) + len(to_update)

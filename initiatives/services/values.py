@@ -1,4 +1,5 @@
-"""Writes of KPI values. Every write keeps the old number in history."""
+"""Writes of KPI values. Every write keeps the old number in history (a value the
+statistics import created gets its first version written just before, `value_history.py`)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -9,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from agencies.access import is_project_office
 from projectoffice.audit import audited
@@ -18,6 +18,7 @@ from regions.models import Region
 from ..models import ApprovalState, Indicator, Report, Value, ValueSource
 from ..periods import Period, PeriodNotOver
 from .figures import rollups_refresh_later
+from .value_history import values_bulk_update_with_history
 
 
 class ValueExists(ValidationError):
@@ -184,11 +185,8 @@ def values_approve(*, versions: Mapping[int, str], user: User) -> ValuesApproval
             pending.append(row)
     for row in pending:
         row.approval_state, row.approved_at, row.approved_by, row.updated_at = ApprovalState.APPROVED, now, user, now
-    bulk_update_with_history(
-        pending,
-        Value,
-        ["approval_state", "approved_at", "approved_by", "updated_at"],
-        default_user=user,
+    values_bulk_update_with_history(
+        pending, ["approval_state", "approved_at", "approved_by", "updated_at"], default_user=user
     )
     rollups_refresh_later(v.indicator_id for v in pending)
     outcome.approved = len(pending)

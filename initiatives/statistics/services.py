@@ -589,8 +589,9 @@ def _block_ranges(cursor: Any, rows: int) -> list[tuple[int, int]]:
 def _insert_returning_history(
     cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, blocks: tuple[int, int]
 ) -> int:
-    """New values, without a history row: their first version is their import batch
-    (history helper's decision, measured here; dropped at merge for theirs)."""
+    """New values, one statement, and no history row: a value the import creates has its
+    batch as its first version (its `uploaded_by`, its `committed_at`); the row saying so
+    is written when the value is first replaced or deleted (services/value_history.py)."""
     cursor.execute(
         f"""
         INSERT INTO {connection.ops.quote_name(Value._meta.db_table)}
@@ -612,27 +613,37 @@ def _insert_returning_history(
 def _update_returning_history(
     cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str, imported_only: bool
 ) -> int:
-    """Changed values and their '~' history in one statement; unchanged rows are not touched.
+    """Changed values and their history in one statement; unchanged rows are not touched.
+    A changed value an import created and nothing changed since gets two rows: its first
+    version (its batch's, read as the statement found it), then the '~' of this import.
     `imported_only`: a stored value that is not an import's is left alone, judged on the row
     as it stands when the UPDATE locks it (the office may have edited it since the check)."""
     copied, history = _columns()
     table = connection.ops.quote_name(Value._meta.db_table)
     returned = ", ".join(f"v.{c.strip()}" for c in copied.split(","))
+    # The first versions come first in the INSERT (UNION ALL keeps its parts' order), so
+    # each has the lower history_id as well as the earlier date.
     cursor.execute(
         f"""
-        WITH landed AS (
+        WITH first_version AS (
+          {_first_versions(f"{table} v JOIN {CHECKED} m ON v.id = m.value_id AND m.unchanged = 0")}
+        ), landed AS (
           UPDATE {table} v SET value = m.value, source = %(source)s, approval_state = %(approved)s,
                  approved_at = %(now)s, approved_by_id = %(user)s, import_batch_id = %(batch)s, updated_at = %(now)s
           FROM {CHECKED} m WHERE v.id = m.value_id AND m.unchanged = 0
             AND (NOT %(imported_only)s OR v.source = %(source)s)
           RETURNING {returned}
+        ), written AS (
+          INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
+          SELECT {copied}, {_HISTORY_EXTRA} FROM first_version WHERE id IN (SELECT id FROM landed)
+          UNION ALL
+          SELECT {copied}, %(now)s, %(reason)s, '~', %(user)s FROM landed
         )
-        INSERT INTO {history} ({copied}, {_HISTORY_EXTRA})
-        SELECT {copied}, %(now)s, %(reason)s, '~', %(user)s FROM landed
+        SELECT count(*) FROM landed
         """,  # noqa: S608 - names from model metadata
         {**_written_as(now=now, user_id=user_id, batch=batch, reason=reason), "imported_only": imported_only},
     )
-    return int(cursor.rowcount)
+    return int(cursor.fetchone()[0])
 
 
 def _written_as(*, now: datetime, user_id: int | None, batch: ImportBatch, reason: str) -> dict[str, Any]:
@@ -650,8 +661,10 @@ def _written_as(*, now: datetime, user_id: int | None, batch: ImportBatch, reaso
 def _insert_update_then_history(
     cursor: Any, *, now: datetime, user_id: int | None, batch: ImportBatch, reason: str
 ) -> tuple[int, int]:
-    """The same on SQLite, which cannot feed an INSERT from another's RETURNING: write,
-    then copy to history the rows this batch wrote (unchanged ones keep their batch)."""
+    """The same on SQLite, which cannot feed an INSERT from another's RETURNING, in the
+    same transaction: the new values (no history row, as on PostgreSQL); the first
+    versions of the values about to change that an import created and nothing changed
+    since; the changes; then their '~' rows, copied from the rows this batch updated."""
     copied, history = _columns()
     table = connection.ops.quote_name(Value._meta.db_table)
     # As the ORM stores a time: raw SQL on SQLite must write its text form, or the ORM's
@@ -667,6 +680,12 @@ def _insert_update_then_history(
         [ValueSource.IMPORT, ApprovalState.APPROVED, stamp, user_id, batch.pk, stamp, stamp],
     )
     created = int(cursor.rowcount)
+    changing = f"SELECT value_id FROM {CHECKED} WHERE value_id IS NOT NULL AND unchanged = 0"  # noqa: S608
+    cursor.execute(
+        f"INSERT INTO {history} ({copied}, {_HISTORY_EXTRA}) "
+        + _first_versions(f"{table} v")
+        + f" AND v.id IN ({changing}) ORDER BY v.id"
+    )
     cursor.execute(
         f"""
         UPDATE {table} SET value = m.value, source = %s, approval_state = %s, approved_at = %s,
@@ -678,11 +697,18 @@ def _insert_update_then_history(
     updated = int(cursor.rowcount)
     cursor.execute(
         f"INSERT INTO {history} ({copied}, {_HISTORY_EXTRA}) "  # noqa: S608 - names from model metadata
-        f"SELECT {copied}, %s, %s, CASE WHEN created_at = %s THEN '+' ELSE '~' END, %s "
-        f"FROM {table} WHERE import_batch_id = %s",
-        [stamp, reason, stamp, user_id, batch.pk],
+        f"SELECT {copied}, %s, %s, '~', %s FROM {table} WHERE import_batch_id = %s AND id IN ({changing})",
+        [stamp, reason, user_id, batch.pk],
     )
     return created, updated
+
+
+def _first_versions(values: str) -> str:
+    """SQL selecting the history rows of the first versions of the values in `values`
+    (a FROM item naming value rows `v`) that an import created and nothing changed since."""
+    from ..services.value_history import first_versions_select
+
+    return first_versions_select(values)
 
 
 # A write that changes this share of the table's rows (autovacuum's own default for

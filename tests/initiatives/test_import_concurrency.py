@@ -38,4 +38,10 @@ def test_two_imports_of_the_same_new_keys_at_once_both_land_one_after_the_other(
     assert Value.objects.count() == 12
     # The second to commit replaced the first: every month holds one file's value, whole.
     assert len(set(Value.objects.values_list("value", flat=True))) == 1
-    assert Value.history.count() == 24
+    # The first file's values landed without a row; the second's changes wrote, for each,
+    # its first version (the first file's batch) and then the change.
+    assert sorted(Value.history.values_list("history_type", flat=True)) == ["+"] * 12 + ["~"] * 12
+    first, _second = ImportBatch.objects.order_by("committed_at")
+    assert set(Value.history.filter(history_type="+").values_list("import_batch_id", "history_date")) == {
+        (first.pk, first.committed_at)
+    }
