@@ -28,6 +28,7 @@ from projectoffice.tabular import RowError, TableError, problems_register, read_
 from ..alerts.jobs import alerts_after_import_later
 from ..forecasts.jobs import forecasts_after_import_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
+from ..services.checkpoints import checkpoint_after_import_later
 from ..services.figures import rollups_refresh_later
 from .file import check_staged
 from .staging import (
@@ -182,6 +183,7 @@ def statistics_import(
             if dry_run:
                 raise _DryRun
             rollups_refresh_later(changed)
+            checkpoint_after_import_later(batch=batch, changed=changed)
             forecasts_after_import_later(batch=batch, changed=changed)
             if changed:
                 alerts_after_import_later(batch=batch)
