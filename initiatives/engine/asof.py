@@ -99,23 +99,22 @@ _COLUMNS = "indicator_id, region_id, period_start, period_end, value, approval_s
 
 def _state_at(name: str) -> str:
     """A `WITH` item: the values of `changed` as they stood at a moment (its one
-    parameter, given twice): the last history row committed by then (none, or a deletion:
-    not there), or, for a value without history rows (created by an import, unchanged
-    since), the value itself once its batch had committed."""
+    parameter, given twice): the last of their history rows (`hist`) committed by then
+    (none, or a deletion: not there), or, for a value without history rows (created by an
+    import, unchanged since: among `imported`, the values of the imports committed between
+    the moments), the value itself once its batch had committed."""
     t = _tables()
     return f"""
         {name} AS (
           SELECT {_COLUMNS} FROM (
-            SELECT h.indicator_id, h.region_id, h.period_start, h.period_end, h.value, h.approval_state,
-                   h.history_type,
-                   ROW_NUMBER() OVER (PARTITION BY h.id ORDER BY {_EFFECTIVE} DESC, h.history_id DESC) AS rn
-            FROM {t["history"]} h LEFT JOIN {t["batches"]} b ON b.id = h.import_batch_id
-            WHERE h.id IN (SELECT id FROM changed) AND {_EFFECTIVE} <= %s
+            SELECT {_COLUMNS}, history_type,
+                   ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective DESC, history_id DESC) AS rn
+            FROM hist WHERE effective <= %s
           ) s WHERE s.rn = 1 AND s.history_type <> '-'
           UNION ALL
           SELECT v.indicator_id, v.region_id, v.period_start, v.period_end, v.value, v.approval_state
           FROM {t["values"]} v LEFT JOIN {t["batches"]} b ON b.id = v.import_batch_id
-          WHERE v.id IN (SELECT id FROM changed) AND (b.committed_at IS NULL OR b.committed_at <= %s)
+          WHERE v.id IN (SELECT id FROM imported) AND (b.committed_at IS NULL OR b.committed_at <= %s)
             AND NOT EXISTS (SELECT 1 FROM {t["history"]} h WHERE h.id = v.id)
         )"""  # noqa: S608 - quoted names
 
@@ -156,12 +155,21 @@ def _changes(
         before = _state_at("at_base")
         base_params = [_stamp(base), _stamp(base)]
     sql = f"""
-        WITH changed AS (
+        WITH imported AS (
+          SELECT v.id FROM {t["values"]} v JOIN {t["batches"]} b ON b.id = v.import_batch_id
+          WHERE b.committed_at > %s {batch_upto}
+        ),
+        changed AS (
           SELECT h.id FROM {t["history"]} h LEFT JOIN {t["batches"]} b ON b.id = h.import_batch_id
           WHERE h.history_date >= %s AND {_EFFECTIVE} > %s {upto}
           UNION
-          SELECT v.id FROM {t["values"]} v JOIN {t["batches"]} b ON b.id = v.import_batch_id
-          WHERE b.committed_at > %s {batch_upto}
+          SELECT id FROM imported
+        ),
+        hist AS (
+          SELECT h.id, h.history_id, h.history_type, {_EFFECTIVE} AS effective, h.indicator_id, h.region_id,
+                 h.period_start, h.period_end, h.value, h.approval_state
+          FROM {t["history"]} h LEFT JOIN {t["batches"]} b ON b.id = h.import_batch_id
+          WHERE h.id IN (SELECT id FROM changed) AND {_EFFECTIVE} <= %s
         ),
         {then},
         {before},
@@ -179,11 +187,12 @@ def _changes(
     """  # noqa: S608 - quoted names
     window = [latest.first_day, earliest.first_day]
     params = [
+        _stamp(since),
+        *([_stamp(until)] if until is not None else []),
         _stamp(cutoff),
         _stamp(since),
         *upto_params,
-        _stamp(since),
-        *([_stamp(until)] if until is not None else []),
+        _stamp(as_of if until is None else until),
         _stamp(as_of),
         _stamp(as_of),
         *base_params,
@@ -307,7 +316,7 @@ def choose_base(as_of: datetime.datetime) -> Base:
             batches += " AND committed_at <= %s"
             window.append(_stamp(until))
         history_count = f"SELECT COUNT(*) FROM (SELECT 1 FROM {t['history']} WHERE {rows} LIMIT %s) s{len(counts)}"  # noqa: S608
-        imported = f"SELECT COALESCE(SUM(created), 0) FROM {t['batches']} WHERE {batches}"  # noqa: S608
+        imported = f"SELECT COALESCE(SUM(created + updated), 0) FROM {t['batches']} WHERE {batches}"  # noqa: S608
         counts.append(f"({history_count}) + ({imported})")
         params += [*window, cap, *window]
     with connection.cursor() as cursor:
