@@ -97,9 +97,9 @@ def _cutoff(since: datetime.datetime, until: datetime.datetime | None = None) ->
 _COLUMNS = "indicator_id, region_id, period_start, period_end, value, approval_state"
 
 
-def _state_at(name: str) -> str:
+def _state_at(name: str, rows: str) -> str:
     """A `WITH` item: the values of `changed` as they stood at a moment (its one
-    parameter, given twice): the last of their history rows (`hist`) committed by then
+    parameter, given twice): the last of their history rows in `rows` committed by then
     (none, or a deletion: not there), or, for a value without history rows (created by an
     import, unchanged since: among `imported`, the values of the imports committed between
     the moments), the value itself once its batch had committed."""
@@ -109,7 +109,7 @@ def _state_at(name: str) -> str:
           SELECT {_COLUMNS} FROM (
             SELECT {_COLUMNS}, history_type,
                    ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective DESC, history_id DESC) AS rn
-            FROM hist WHERE effective <= %s
+            FROM {rows} WHERE effective <= %s
           ) s WHERE s.rn = 1 AND s.history_type <> '-'
           UNION ALL
           SELECT v.indicator_id, v.region_id, v.period_start, v.period_end, v.value, v.approval_state
@@ -146,25 +146,29 @@ def _changes(
         upto = f"AND h.history_date <= %s AND {_EFFECTIVE} <= %s"
         upto_params = [_stamp(until), _stamp(until)]
         batch_upto = "AND b.committed_at <= %s"
-    then = _state_at("at_moment")
+    # The earlier moment's state: each changed value's history up to it (a probe per value
+    # on the history's index of values); the later's: its last row between the moments,
+    # read already to find it.
     if base is None:
+        then = _state_at("at_moment", "hist")
         before = f"""
         at_base AS (SELECT {_COLUMNS} FROM {t["values"]} v WHERE v.id IN (SELECT id FROM changed))"""  # noqa: S608
-        base_params: list[Any] = []
+    elif base < as_of:
+        then, before = _state_at("at_moment", "win"), _state_at("at_base", "hist")
     else:
-        before = _state_at("at_base")
-        base_params = [_stamp(base), _stamp(base)]
+        then, before = _state_at("at_moment", "hist"), _state_at("at_base", "win")
     sql = f"""
         WITH imported AS (
           SELECT v.id FROM {t["values"]} v JOIN {t["batches"]} b ON b.id = v.import_batch_id
           WHERE b.committed_at > %s {batch_upto}
         ),
-        changed AS (
-          SELECT h.id FROM {t["history"]} h LEFT JOIN {t["batches"]} b ON b.id = h.import_batch_id
+        win AS (
+          SELECT h.id, h.history_id, h.history_type, {_EFFECTIVE} AS effective, h.indicator_id, h.region_id,
+                 h.period_start, h.period_end, h.value, h.approval_state
+          FROM {t["history"]} h LEFT JOIN {t["batches"]} b ON b.id = h.import_batch_id
           WHERE h.history_date >= %s AND {_EFFECTIVE} > %s {upto}
-          UNION
-          SELECT id FROM imported
         ),
+        changed AS (SELECT id FROM win UNION SELECT id FROM imported),
         hist AS (
           SELECT h.id, h.history_id, h.history_type, {_EFFECTIVE} AS effective, h.indicator_id, h.region_id,
                  h.period_start, h.period_end, h.value, h.approval_state
@@ -186,16 +190,18 @@ def _changes(
         )
     """  # noqa: S608 - quoted names
     window = [latest.first_day, earliest.first_day]
+    # In the order of the `WITH` items: at_moment's, then at_base's (when not now).
+    states = [_stamp(as_of), _stamp(as_of)]
+    if base is not None:
+        states += [_stamp(base), _stamp(base)]
     params = [
         _stamp(since),
         *([_stamp(until)] if until is not None else []),
         _stamp(cutoff),
         _stamp(since),
         *upto_params,
-        _stamp(as_of if until is None else until),
-        _stamp(as_of),
-        _stamp(as_of),
-        *base_params,
+        _stamp(since),
+        *states,
         *ids,
         *window,
         *ids,
@@ -301,18 +307,23 @@ def choose_base(as_of: datetime.datetime) -> Base:
     changes between it and the moment (history rows by their date, and the values
     imports created, by their batches' commits; each count stops a little past what the
     checkpoints allow, so counting costs no more than applying the changes would).
-    A tie goes to now, then to the checkpoint before."""
+    A tie goes to now, then to the checkpoint before. With a checkpoint after the moment,
+    now has its changes and those since it: only whether there are any is counted."""
     nearest = _nearest_checkpoints(as_of)
     if not nearest:
         return NOW
     t = _tables()
     cap = 2 * int(settings.ROLLUP_CHECKPOINT_CHANGES) + 1
     candidates = [NOW, *nearest]
+    after = next((i for i, base in enumerate(candidates) if base.moment is not None and base.moment > as_of), None)
     counts: list[str] = []
     params: list[Any] = []
     for base in candidates:
         since = as_of if base.moment is None else min(as_of, base.moment)
         until = None if base.moment is None else max(as_of, base.moment)
+        limit = cap
+        if base.moment is None and after is not None:
+            since, limit = candidates[after].moment, 1  # type: ignore[assignment]
         rows, batches, window = "history_date > %s", "committed_at > %s", [_stamp(since)]
         if until is not None:
             rows += " AND history_date <= %s"
@@ -321,10 +332,12 @@ def choose_base(as_of: datetime.datetime) -> Base:
         history_count = f"SELECT COUNT(*) FROM (SELECT 1 FROM {t['history']} WHERE {rows} LIMIT %s) s{len(counts)}"  # noqa: S608
         imported = f"SELECT COALESCE(SUM(created + updated), 0) FROM {t['batches']} WHERE {batches}"  # noqa: S608
         counts.append(f"({history_count}) + ({imported})")
-        params += [*window, cap, *window]
+        params += [*window, limit, *window]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(counts), params)
         found = [int(n) for n in cursor.fetchone()]
+    if after is not None:
+        found[0] += found[after]
     best = min(range(len(candidates)), key=lambda i: (found[i], i))
     return candidates[best]
 
