@@ -22,6 +22,7 @@ from .forecasts.jobs import (
     forecast_runs_to_requeue,
 )
 from .forecasts.models import ForecastKind, ForecastTrigger
+from .services.checkpoints import checkpoint_if_due, checkpoint_take, checkpoints_sweep
 from .services.figures import rollups_check, rollups_refresh
 from .services.outbox import outbox_deliver, outbox_unsent_ids
 from .statistics.jobs import (
@@ -102,6 +103,28 @@ def check_rollups() -> int:
     if check.differences:
         logger.error("the rollups differ from the values in %s row(s); run rebuild_rollups", check.differences)
     return check.differences
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, max_retries=5)
+def take_rollup_checkpoint(reason: str, import_batch_id: int | None = None) -> int | None:
+    """A rollup checkpoint (after an import); its id, None if writers held the values."""
+    checkpoint = checkpoint_take(reason=reason, import_batch_id=import_batch_id)
+    return checkpoint.pk if checkpoint is not None else None
+
+
+@shared_task
+def checkpoint_rollups_if_due() -> int | None:
+    """Every minute (beat): a rollup checkpoint once ROLLUP_CHECKPOINT_CHANGES changes have
+    accumulated since the last; its id, or None."""
+    checkpoint = checkpoint_if_due()
+    return checkpoint.pk if checkpoint is not None else None
+
+
+@shared_task
+def sweep_rollup_checkpoints() -> int:
+    """Nightly (beat): the checkpoints older than ROLLUP_CHECKPOINT_DAYS deleted, but those
+    of releases; how many."""
+    return checkpoints_sweep()
 
 
 @shared_task

@@ -231,6 +231,9 @@ CELERY_TASK_ROUTES = {
     "initiatives.tasks.build_export": {"queue": "exports"},
     "initiatives.tasks.refresh_rollups": {"queue": "rollups"},
     "initiatives.tasks.check_rollups": {"queue": "rollups"},
+    "initiatives.tasks.take_rollup_checkpoint": {"queue": "rollups"},
+    "initiatives.tasks.checkpoint_rollups_if_due": {"queue": "rollups"},
+    "initiatives.tasks.sweep_rollup_checkpoints": {"queue": "rollups"},
     "initiatives.tasks.run_forecast": {"queue": "forecasts"},
     "initiatives.tasks.forecast_after_import": {"queue": "forecasts"},
     "initiatives.tasks.forecast_month": {"queue": "forecasts"},
@@ -261,6 +264,17 @@ ALERTS_MONTHLY_FALSE_ALARMS = env.float("ALERTS_MONTHLY_FALSE_ALARMS", default=5
 if ALERTS_MONTHLY_FALSE_ALARMS <= 0:
     raise ImproperlyConfigured("ALERTS_MONTHLY_FALSE_ALARMS must be above 0")
 IMPORT_WARNING_Z = env.float("IMPORT_WARNING_Z", default=5.0)
+# Rollup checkpoints, from which a figure "as of" a past moment starts (docs/performance.md,
+# "Figures as of a moment"): one at each release (kept for ever), one after each statistics
+# import that changed values, and one whenever this many history rows (changes of values)
+# have been written since the last, looked for every minute by beat; those not at a
+# release are deleted after ROLLUP_CHECKPOINT_DAYS days.
+ROLLUP_CHECKPOINT_CHANGES = env.int("ROLLUP_CHECKPOINT_CHANGES", default=5000)
+if ROLLUP_CHECKPOINT_CHANGES < 1:
+    raise ImproperlyConfigured("ROLLUP_CHECKPOINT_CHANGES must be at least 1")
+ROLLUP_CHECKPOINT_DAYS = env.int("ROLLUP_CHECKPOINT_DAYS", default=90)
+if ROLLUP_CHECKPOINT_DAYS < 0:
+    raise ImproperlyConfigured("ROLLUP_CHECKPOINT_DAYS must not be below 0")
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # How often beat looks for imports and exports whose worker died: a dead worker's job is
@@ -281,6 +295,13 @@ CELERY_BEAT_SCHEDULE = {
     "take-over-jobs": {"task": "initiatives.tasks.take_over_jobs", "schedule": float(JOBS_TAKEOVER_SECONDS)},
     # Compares the KPI engine's rollups with the values; /healthz reports a drift.
     "check-rollups": {"task": "initiatives.tasks.check_rollups", "schedule": crontab(hour=3, minute=30)},
+    # A rollup checkpoint when ROLLUP_CHECKPOINT_CHANGES changes have accumulated (or an
+    # import's own was lost); the old ones deleted, nightly.
+    "checkpoint-rollups": {"task": "initiatives.tasks.checkpoint_rollups_if_due", "schedule": 60.0},
+    "sweep-rollup-checkpoints": {
+        "task": "initiatives.tasks.sweep_rollup_checkpoints",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # The month's forecasts, once the statistics of the month before are in (the 16th, 04:00
     # Almaty), one task per KPI; and the weekly backtest that scores them (Sunday, 02:30).
     "forecast-month": {

@@ -73,7 +73,7 @@ def rollups_add_new(cursor: CursorWrapper, table: str, where: str) -> int:
     trigger of migration 0014 adds those of each statement: the rows of `table` (its
     indicator_id, region_id, period_start, period_end and value) that match `where`.
     For the statistics import on PostgreSQL, whose INSERTs the trigger leaves to it
-    (migration 0042).
+    (migration 0043).
 
     Summed a level at a time rather than through the ancestry view (a row per value and
     ancestor, 2.7 million for a million district values, sorted): the values by their

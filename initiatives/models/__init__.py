@@ -12,6 +12,7 @@ from ..forecasts.models import (
     ForecastYearEnd,
 )
 from ..statistics.models import ImportBatch, ImportStatus
+from .checkpoints import CheckpointReason, RollupCheckpoint, RollupCheckpointCell
 from .exports import Export, ExportFormat, ExportStatus
 from .indicators import (
     Aggregation,
@@ -53,6 +54,7 @@ __all__ = [
     "CampaignImpact",
     "CampaignKind",
     "CampaignStatus",
+    "CheckpointReason",
     "ConceptDirection",
     "DetectionRun",
     "DetectionStatus",
@@ -93,6 +95,8 @@ __all__ = [
     "ReportingCycle",
     "Rollup",
     "RollupCheck",
+    "RollupCheckpoint",
+    "RollupCheckpointCell",
     "SettlementStage",
     "Suppression",
     "Target",

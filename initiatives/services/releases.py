@@ -18,11 +18,12 @@ from projectoffice.audit import audited
 from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
-from ..models import Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Unit
+from ..models import CheckpointReason, Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Unit
 from ..periods import Period, PeriodNotOver
 from ..selectors.kpi_relations import kpi_relations
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
+from .checkpoints import checkpoint_keep, checkpoint_take
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ def release_publish(
         raise ReleaseError(_("An erratum needs its reason."))
     named = _titles(title, titles, lambda code: _("Figures for %(period)s") % {"period": period})
     _refuse_unless_over(period)
-    moment = timezone.now()
+    # The release's figures are as of its checkpoint's moment: read from it, exactly.
+    checkpoint = checkpoint_take(reason=CheckpointReason.RELEASE)
+    moment = checkpoint.moment if checkpoint is not None else timezone.now()
     release = Release(
         title_kk=named["kk"],
         title_ru=named["ru"],
@@ -84,6 +87,8 @@ def release_publish(
     )
     audited(release, user, "published" if corrects is None else f"erratum to release {corrects.pk}")
     release.save()
+    if checkpoint is not None:
+        checkpoint_keep(checkpoint, release=release)
     ReleaseFigure.objects.bulk_create(
         ReleaseFigure(
             release=release,

@@ -30,6 +30,7 @@ from ..alerts.jobs import alerts_after_import_later
 from ..engine.rollup_tables import rollups_add_new
 from ..forecasts.jobs import forecasts_after_import_later
 from ..models import ApprovalState, ImportBatch, ImportStatus, Value, ValueSource
+from ..services.checkpoints import checkpoint_after_import_later
 from ..services.figures import rollups_refresh_later
 from .file import check_staged
 from .staging import (
@@ -233,6 +234,7 @@ def _finish(batch: ImportBatch, result: ImportResult, changed: set[int], *, dry_
     if dry_run:
         raise _DryRun
     rollups_refresh_later(changed)
+    checkpoint_after_import_later(batch=batch, changed=changed)
     forecasts_after_import_later(batch=batch, changed=changed)
     if changed:
         alerts_after_import_later(batch=batch)
@@ -455,7 +457,7 @@ def _forget_staging() -> None:
 
 
 # Said for the import's own transaction only (SET LOCAL): its INSERTs leave the rollups to
-# it (migration 0042), and it adds the new values to them itself when they are all in.
+# it (migration 0043), and it adds the new values to them itself when they are all in.
 ROLLUPS_DEFERRED = "projectoffice.rollups_deferred"
 # False: the trigger adds the new values statement by statement, as before (the bench's
 # comparison, `bench/import_statistics.py --rollups-by-trigger`).

@@ -13,11 +13,12 @@ def queue_of(task: str) -> str:
 def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
     app.loader.import_default_modules()
     tasks = sorted(name for name in app.tasks if name.startswith("initiatives."))
-    assert len(tasks) == 17
+    assert len(tasks) == 20
     assert {task: queue_of(task) for task in tasks} == {
         "initiatives.tasks.backtest_week": "forecasts",
         "initiatives.tasks.build_export": "exports",
         "initiatives.tasks.check_rollups": "rollups",
+        "initiatives.tasks.checkpoint_rollups_if_due": "rollups",
         "initiatives.tasks.delete_expired_exports": "notices",
         "initiatives.tasks.deliver_notice": "notices",
         "initiatives.tasks.deliver_pending_notices": "notices",
@@ -31,7 +32,9 @@ def test_every_task_is_routed_to_one_of_the_four_queues() -> None:
         "initiatives.tasks.detect_after_import": "forecasts",
         "initiatives.tasks.run_statistics_import": "imports",
         "initiatives.tasks.send_reminders": "notices",
+        "initiatives.tasks.sweep_rollup_checkpoints": "rollups",
         "initiatives.tasks.take_over_jobs": "notices",
+        "initiatives.tasks.take_rollup_checkpoint": "rollups",
     }
     assert queue_of("celery.chord_unlock") == "notices"  # Celery's own land where a worker listens
 

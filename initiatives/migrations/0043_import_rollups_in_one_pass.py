@@ -48,7 +48,7 @@ def _run(*, deferrable: bool):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("initiatives", "0041_indicator_relations_from_catalogue")]
+    dependencies = [("initiatives", "0042_rollup_checkpoints")]
 
     operations = [
         migrations.AddField(
