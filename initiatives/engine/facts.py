@@ -6,7 +6,7 @@ rollups the database keeps, and only the values a figure cannot do without.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -143,6 +143,8 @@ class RollupBook(FactBook):
         self.fetched: set[tuple[int, int]] = set()
         # (KPI, region, first month, last month) -> the children read for that figure.
         self.short: dict[tuple[int, int, int, int], list[int]] = {}
+        # The same key -> the figure of those children (None: they are walked).
+        self.summed: dict[tuple[int, int, int, int], Figure | None] = {}
         # As the in-memory book: the tree stops at the deepest level holding a value.
         self.deepest = region.level if region is not None else 1
         if region is not None:
@@ -193,7 +195,13 @@ class RollupBook(FactBook):
         if total is not None:
             return Figure(total, True, children_method(kato, full))
         if region_id is not None and region_id != self.asked and self._counts_current():
-            return self._short_children_sum(rules, region_id, span, full=full, partial=partial)
+            # The engine asks a region's figure for a span more than once (the nation's
+            # sum, the breakdown, the estimate): computed once, handed out as a copy.
+            key = (rules.id, region_id, span.start.index, span.end.index)
+            if key not in self.summed:
+                self.summed[key] = self._short_children_sum(rules, region_id, span, full=full, partial=partial)
+            found = self.summed[key]
+            return replace(found, missing=list(found.missing)) if found is not None else None
         return None
 
     def _own_described(self, rules: Rules, region_id: int, span: Period) -> Figure:
