@@ -171,22 +171,28 @@ def by_region(indicator_id: int, span: Period) -> Callable[[], object]:
                 """
                 WITH spans (label, first_day, last_day, months) AS (
                   VALUES (0, %s::date, %s::date, %s::int), (1, %s::date, %s::date, %s::int)
+                ),
+                kids AS (SELECT parent_id, COUNT(*) AS n FROM regions_region GROUP BY parent_id),
+                sums AS (
+                  SELECT c.parent_id, s.label, SUM(v.value) AS total, COUNT(*) AS n
+                  FROM spans s JOIN initiatives_value v
+                    ON v.indicator_id = %s AND v.approval_state = 'approved' AND v.period_start = v.period_end
+                   AND v.period_start BETWEEN s.first_day AND s.last_day
+                  JOIN regions_region c ON c.id = v.region_id
+                  GROUP BY c.parent_id, s.label
                 )
                 SELECT p.id, s.label,
-                       COALESCE(own.value, CASE WHEN COUNT(v.id) = kids.n * s.months THEN SUM(v.value) END),
-                       own.value IS NOT NULL OR COUNT(v.id) = kids.n * s.months,
-                       SUM(v.value), COUNT(v.id), kids.n * s.months
+                       COALESCE(own.value, CASE WHEN sums.n = kids.n * s.months THEN sums.total END),
+                       own.value IS NOT NULL OR sums.n = kids.n * s.months,
+                       sums.total, sums.n, kids.n * s.months
                 FROM regions_region p CROSS JOIN spans s
-                CROSS JOIN LATERAL (SELECT COUNT(*) AS n FROM regions_region k WHERE k.parent_id = p.id) kids
+                LEFT JOIN kids ON kids.parent_id = p.id
+                LEFT JOIN sums ON sums.parent_id = p.id AND sums.label = s.label
                 LEFT JOIN initiatives_value own
                   ON own.region_id = p.id AND own.indicator_id = %s AND own.approval_state = 'approved'
                  AND own.period_start = s.first_day AND own.period_end = s.last_day
-                LEFT JOIN regions_region c ON c.parent_id = p.id
-                LEFT JOIN initiatives_value v
-                  ON v.region_id = c.id AND v.indicator_id = %s AND v.approval_state = 'approved'
-                 AND v.period_start = v.period_end AND v.period_start BETWEEN s.first_day AND s.last_day
                 WHERE p.level = 1
-                GROUP BY p.id, s.label, s.months, own.value, kids.n
+                ORDER BY p.id, s.label
                 """,
                 [*params, indicator_id, indicator_id],
             )
