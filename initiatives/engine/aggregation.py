@@ -228,7 +228,7 @@ class FactBook:
 
     The engine asks its book, never its dicts: a book read from the database's rollups
     (`facts.RollupBook`) answers the same questions, fetching as it goes, and can answer
-    "the sum of the children" from a rollup when that sum is complete (`children_sum`).
+    "the sum of the children" from the rollups' sums and counts (`children_sum`).
     """
 
     facts: dict[tuple[int, int], list[Fact]]  # (indicator id, region id) -> facts
@@ -255,8 +255,9 @@ class FactBook:
         return self._has_any[key]
 
     def children_sum(self, rules: Rules, region_id: int | None, span: Period) -> Figure | None:
-        """The sum of the children's figures when it is known to be complete without
-        computing each child; None: compute them one by one."""
+        """The figure the children add up to, when the book knows it without computing
+        each child (complete, or incomplete with what is missing, as `figure` would make
+        it); None: compute them one by one."""
         return None
 
     def surely_incomplete(self, rules: Rules, region_id: int | None, span: Period) -> bool:

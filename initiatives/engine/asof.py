@@ -468,7 +468,10 @@ class AsOfBook(RollupBook):
             self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
             self.index.pop((indicator_id, ancestor_id, depth), None)
 
-    def _load(self, region_ids: list[int], *, nation: bool = False) -> None:
+    def _load(self, region_ids: list[int], *, nation: bool = False, ids: list[int] | None = None) -> None:
+        # Always asked for every KPI of the book: a book of another moment does not look
+        # for its short children by today's counts (`RollupBook._counts_current`).
+        assert ids is None, "the own changes of a region are amended for every KPI at once"
         super()._load(region_ids, nation=nation)
         if not self.ids:
             return

@@ -6,17 +6,18 @@ rollups the database keeps, and only the values a figure cannot do without.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from regions.kato import kato_prefix
 from regions.models import Region
 
 from ..models import NATION, Indicator, KpiRole, Rollup, Value
 from ..periods import Month, Period
-from .aggregation import Fact, FactBook, Figure, RegionNode, Rules, children_method
+from .aggregation import Fact, FactBook, Figure, RegionNode, Rules, children_method, figure, over_time
 
 
 def rules_of(indicator: Indicator) -> Rules:
@@ -108,15 +109,27 @@ class RollupBook(FactBook):
     A region's own values come from the values table (few: its own series); what lies
     below it comes from the rollups (`initiatives/models/rollups.py`) whenever their
     counts prove the sum of the children complete, so a national figure over district
-    data reads a few hundred rollup rows, not the district values. Where the counts do not
-    prove it (a child missing a month, a value for exactly the span below, a unit created
-    or abolished inside the span), the children are fetched and computed one by one, as
-    the in-memory book would: the figures are the same either way.
+    data reads a few hundred rollup rows, not the district values. Where they do not, a
+    gap is described from the counts too: a region with nothing below it for a KPI is
+    its own figure (no child is fetched); a region whose children report month by month
+    has the children that lack a month of the span (or were created or abolished inside
+    it) found by one grouped query, and only those are fetched and computed, for that
+    KPI only; the others add up to the rollups' total less theirs. Anything else (a
+    stock, a value for part of the span below, grandchildren) fetches the children and
+    computes them one by one, as the in-memory book would: the figures, and what they
+    say is missing, are the same either way.
     """
+
+    # Whether gaps are told from the counts (False: the children are walked one by one,
+    # as before; the tests compare both). The children lacking a month are found by
+    # counting today's values only where the book reads today's (`_counts_current`).
+    counts_children = True
 
     def __init__(self, *, rules: Iterable[Rules], region: Region | None, earliest: Month, latest: Month) -> None:
         super().__init__(facts={}, regions={}, children={})
         self.ids = sorted(indicator_ids(rules))
+        # The region asked about: its children are read anyway (a summary's breakdown).
+        self.asked = region.pk if region is not None else None
         self.earliest, self.latest = earliest, latest
         self.cells: dict[tuple[int, int], list[Cell]] = {}  # (indicator id, ancestor id) -> cells
         self.index: dict[tuple[int, int, int], Indexed] = {}
@@ -126,6 +139,12 @@ class RollupBook(FactBook):
         # fetched only when a national figure is tried from two levels down.
         self.region_shapes: dict[int, tuple[tuple[int | None, int | None], list[Shape]]] | None = None
         self.expanded: set[int | None] = set()
+        # (KPI, region) whose own values and rollups are fetched: never twice.
+        self.fetched: set[tuple[int, int]] = set()
+        # (KPI, region, first month, last month) -> the children read for that figure.
+        self.short: dict[tuple[int, int, int, int], list[int]] = {}
+        # The same key -> the figure of those children (None: they are walked).
+        self.summed: dict[tuple[int, int, int, int], Figure | None] = {}
         # As the in-memory book: the tree stops at the deepest level holding a value.
         self.deepest = region.level if region is not None else 1
         if region is not None:
@@ -153,21 +172,136 @@ class RollupBook(FactBook):
         )
 
     def children_sum(self, rules: Rules, region_id: int | None, span: Period) -> Figure | None:
-        """Complete when every child that exists for the whole span has a value for every
-        month of it (at most one each: values are unique per month), and none has a value
-        for exactly the span (which the engine would prefer to its months)."""
+        """The figure the engine would make of the region's children, without walking
+        them where the rollups' counts allow it (see the class's docstring). Complete when
+        every child that exists for the whole span has a value for every month of it (at
+        most one each: values are unique per month), and none has a value for exactly the
+        span (which the engine would prefer to its months)."""
+        if (
+            self.counts_children
+            and region_id is not None
+            and not any(c.n for c in self.cells.get((rules.id, region_id), []))
+        ):
+            return self._own_described(rules, region_id, span)  # nothing below it: no child has any
         if rules.aggregation_time != "sum":
             return None
         full, partial = self._children_count(region_id, span)
-        if partial or not full:
-            return None
         kato = self.node(region_id).kato if region_id is not None else None
-        total = self._monthly_sum(rules, region_id, span, depth=1, expected=full)
-        if total is None and region_id is None:
-            total = self._regions_children_sum(rules, span, regions=full)
-        if total is None:
+        total = None
+        if full and not partial:
+            total = self._monthly_sum(rules, region_id, span, depth=1, expected=full)
+            if total is None and region_id is None:
+                total = self._regions_children_sum(rules, span, regions=full)
+        if total is not None:
+            return Figure(total, True, children_method(kato, full))
+        if region_id is not None and region_id != self.asked and self._counts_current():
+            # The engine asks a region's figure for a span more than once (the nation's
+            # sum, the breakdown, the estimate): computed once, handed out as a copy.
+            key = (rules.id, region_id, span.start.index, span.end.index)
+            if key not in self.summed:
+                self.summed[key] = self._short_children_sum(rules, region_id, span, full=full, partial=partial)
+            found = self.summed[key]
+            return replace(found, missing=list(found.missing)) if found is not None else None
+        return None
+
+    def _own_described(self, rules: Rules, region_id: int, span: Period) -> Figure:
+        """The region's own figure, saying what it lacks: what the engine gives a region
+        none of whose children has a value (`aggregation.figure`)."""
+        node = self.node(region_id)
+        facts = self.own(rules, region_id)
+        return over_time(facts, span, rules.aggregation_time, node.kato, rules.code, lived=node.clip(span))
+
+    def _counts_current(self) -> bool:
+        """Today's values table counts what this book sees: not when a subclass changes
+        what `_load` gives (the figures as of a moment)."""
+        return self.counts_children and type(self)._load is RollupBook._load
+
+    def _short_children_sum(
+        self, rules: Rules, region_id: int, span: Period, *, full: int, partial: int
+    ) -> Figure | None:
+        """The sum of a region's children, complete or not, as `aggregation._sum_of`
+        makes it, when they report month by month (no value for more than a month inside
+        the span, no grandchild with a value): the children missing a month of the span,
+        and those living only part of it, are found by one grouped query and computed
+        from their values (this KPI's only); the others, each complete, add up to the
+        rollups' monthly totals less what those read hold. None: walk the children."""
+        start, end = span.start.index, span.end.index
+        cells = self.cells.get((rules.id, region_id), [])
+        if any(c.n and (c.depth > 1 or (c.first != c.last and start <= c.first and c.last <= end)) for c in cells):
             return None
-        return Figure(total, True, children_method(kato, full))
+        if not full + partial:
+            return self._own_described(rules, region_id, span)
+        key = (rules.id, region_id, start, end)
+        if key not in self.short:
+            self.short[key] = self._fetch_short_children(rules, region_id, span)
+        read = [self.node(c) for c in self.short[key]]
+        lived_whole = sum(1 for c in read if c.clip(span) == span)
+        if len(read) - lived_whole != partial:
+            return None  # the tree moved between two queries: walk it
+        monthly, _spans = self._indexed(rules.id, region_id, 1)
+        total = sum((monthly[m][0] for m in range(start, end + 1) if m in monthly), Decimal(0))
+        count = sum(monthly[m][1] for m in range(start, end + 1) if m in monthly)
+        for child in read:
+            for f in self.own(rules, child.id):
+                if f.start == f.end and start <= f.start <= end:
+                    total -= f.value
+                    count -= 1
+        others = full - lived_whole  # every month each, the count proves it
+        if count != others * span.months:
+            return None
+        if not others and not any(self.has_any(rules, c.id) for c in read):
+            return self._own_described(rules, region_id, span)
+        parts = [figure(self, rules, c.id, span) for c in read]
+        method = children_method(self.node(region_id).kato, full + partial)
+        if all(p.complete for p in parts):
+            total += sum((p.value for p in parts if p.value is not None), Decimal(0))
+            return Figure(total, True, method, carried_forward=any(p.carried_forward for p in parts))
+        missing = [gap for p in parts for gap in p.missing]
+        known = [*([total] if others else []), *(p.value if p.complete else p.partial_value for p in parts)]
+        found = [v for v in known if v is not None]
+        return Figure(None, False, method, missing, sum(found, Decimal(0)) if found else None)
+
+    def _fetch_short_children(self, rules: Rules, region_id: int, span: Period) -> list[int]:
+        """The region's children (as deep as the book reads) that live in the span but
+        lack a monthly value of this KPI for one of its months, or live only part of it:
+        one grouped query, then their values and rollups (`_load`). In KATO order."""
+        first, last = span.start, span.end
+        living = Q(valid_from__isnull=True) | Q(valid_from__lte=last.last_day)
+        living &= Q(valid_to__isnull=True) | Q(valid_to__gte=first.first_day)
+        whole = Q(valid_from__isnull=True) | Q(valid_from__lte=first.last_day)
+        whole &= Q(valid_to__isnull=True) | Q(valid_to__gte=last.first_day)
+        # Per child, through the values' unique index (KPI, region, period): its months.
+        months = Coalesce(
+            Subquery(
+                Value.objects.approved()
+                .filter(
+                    indicator_id=rules.id,
+                    region_id=OuterRef("pk"),
+                    period_start=F("period_end"),
+                    period_start__gte=first.first_day,
+                    period_start__lte=last.first_day,
+                )
+                .order_by()
+                .values("region_id")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+        rows = (
+            Region.objects.filter(living, parent_id=region_id, level__lte=self.deepest)
+            .annotate(months=months)
+            .filter(~whole | Q(months__lt=span.months))
+            .order_by("kato")
+            .values_list("pk", "kato", "parent_id", "valid_from", "valid_to")
+        )
+        out = []
+        for pk, kato, parent_id, valid_from, valid_to in rows:
+            self.regions.setdefault(pk, RegionNode(pk, kato, parent_id, _month(valid_from), _month(valid_to)))
+            out.append(pk)
+        if out:
+            self._load(out, ids=[rules.id])
+        return out
 
     def _monthly_sum(
         self, rules: Rules, region_id: int | None, span: Period, *, depth: int, expected: int
@@ -318,31 +452,42 @@ class RollupBook(FactBook):
         if new:
             self._load(new)
 
-    def _load(self, region_ids: list[int], *, nation: bool = False) -> None:
-        """Own values and rollups of these regions (and of the nation), and the shapes of
-        their children: three queries, whatever the number of regions."""
+    def _load(self, region_ids: list[int], *, nation: bool = False, ids: list[int] | None = None) -> None:
+        """Own values and rollups of these regions (and of the nation), of these KPIs
+        (None: all the book's), and the shapes of their children: three queries, whatever
+        the number of regions. What was fetched before is not fetched again. The one way
+        the book reads values and rollups: a book of another moment amends them here."""
+        kpis = self.ids if ids is None else ids
+        region_ids = [r for r in region_ids if any((k, r) not in self.fetched for k in kpis)]
+        ancestors = [*region_ids, *([NATION] if nation else [])]
+        done = {(k, a) for k in kpis for a in ancestors if (k, a) in self.fetched}
         window = {"period_start__lte": self.latest.first_day, "period_end__gte": self.earliest.first_day}
         if region_ids:
             for indicator_id, region_id, start, end, number in (
                 Value.objects.approved()
-                .filter(indicator_id__in=self.ids, region_id__in=region_ids, **window)
+                .filter(indicator_id__in=kpis, region_id__in=region_ids, **window)
                 .values_list("indicator_id", "region_id", "period_start", "period_end", "value")
             ):
-                self.facts.setdefault((indicator_id, region_id), []).append(
-                    Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
-                )
-        ancestors = [*region_ids, *([NATION] if nation else [])]
+                if (indicator_id, region_id) not in done:
+                    self.facts.setdefault((indicator_id, region_id), []).append(
+                        Fact(region_id, Month.from_date(start).index, Month.from_date(end).index, number)
+                    )
         for indicator_id, ancestor_id, depth, level, first, last, total, n in Rollup.objects.filter(
-            indicator_id__in=self.ids,
+            indicator_id__in=kpis,
             ancestor_id__in=ancestors,
             first_month__lte=self.latest.index,
             last_month__gte=self.earliest.index,
         ).values_list("indicator_id", "ancestor_id", "depth", "level", "first_month", "last_month", "total", "n"):
-            self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
-            self.index.pop((indicator_id, ancestor_id, depth), None)
+            if (indicator_id, ancestor_id) not in done:
+                self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
+                self.index.pop((indicator_id, ancestor_id, depth), None)
+        self.fetched.update((k, a) for k in kpis for a in ancestors)
         self._load_shapes([*region_ids, *([None] if nation else [])])
 
     def _load_shapes(self, parents: list[int | None]) -> None:
+        parents = [p for p in parents if p not in self.shapes]
+        if not parents:
+            return
         ids = [p for p in parents if p is not None]
         for p in parents:
             self.shapes.setdefault(p, [])

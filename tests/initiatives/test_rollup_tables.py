@@ -245,9 +245,9 @@ def test_a_national_summary_reads_no_more_when_the_values_grow_tenfold() -> None
     # Pinned, reviewed when it moves: the KPI and population (2); the nation's rollups and
     # its regions' shapes (2); the districts' shapes, for the national sum from two levels
     # down (1); the regions with their values, rollups and districts' shapes (4); the
-    # districts, for population, which has no regional value here (4); the regions' names
-    # and targets, the national target (3).
-    assert small[0] == 16
+    # regions' names and targets, the national target (3). Population, which has no value
+    # here, is told missing region by region from the rollups, no district fetched.
+    assert small[0] == 12
 
 
 def test_a_cached_summary_costs_one_small_query_whatever_the_values(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
