@@ -6,12 +6,21 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from regions.models import Region
 from tests.factories import ValueFactory
-from tests.initiatives.test_dashboard import through_october  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
 ASTANA, ALMATY = "710000000", "750000000"
+
+
+@pytest.fixture
+def through_october() -> None:
+    """Every region's offences to October this year and last, and its population."""
+    for n, kato in enumerate(Region.objects.top_level().order_by("kato").values_list("kato", flat=True)):
+        ValueFactory(kpi="crime.registered", kato=kato, period="2026-01/2026-10", value=1000 + n)
+        ValueFactory(kpi="crime.registered", kato=kato, period="2025-01/2025-10", value=1100)
+        ValueFactory(kpi="population", kato=kato, period="2025", value=500_000)
 
 
 def figures(client: Client, user, kpi: str, region: str, language: str) -> str:  # type: ignore[no-untyped-def]
