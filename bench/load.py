@@ -35,6 +35,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -250,11 +251,28 @@ def _process(args: tuple[int, list[dict[str, Any]], str | None, float, float, fl
 
 
 def phase(
-    pool: Any, port: int, roles: list[dict[str, Any]], static: str | None, warmup: float, seconds: float, processes: int
+    pool: Any,
+    port: int,
+    roles: list[dict[str, Any]],
+    static: str | None,
+    warmup: float,
+    seconds: float,
+    processes: int,
+    server_pid: int,
 ) -> dict[str, Any]:
-    """Run every client for warm-up plus `seconds`; what finished inside the counted window."""
+    """Run every client for warm-up plus `seconds`; what finished inside the counted window,
+    and the server's CPU seconds over that window (read by a timer at its start and end)."""
     start = time.time() + 0.5 + warmup
     stop = start + seconds
+    cpu: list[float] = []
+
+    def read_cpu_at(moments: list[float]) -> None:
+        for moment in moments:
+            time.sleep(max(0.0, moment - time.time()))
+            cpu.append(server_cpu(server_pid))
+
+    timer = threading.Thread(target=read_cpu_at, args=([start, stop],), daemon=True)
+    timer.start()
     shares = [(port, roles[p::processes], static, start, stop, stop, 1000 * p) for p in range(processes)]
     results = [r for part in pool.map(_process, shares) for r in part]
     times: dict[str, list[float]] = defaultdict(list)
@@ -266,13 +284,31 @@ def phase(
         errors.update(r["errors"])
         shown.extend(r["shown"])
     total = sum(len(v) for v in times.values())
+    timer.join()
     return {
+        "cpu": cpu[1] - cpu[0] if len(cpu) == 2 else 0.0,
         "rate": total / seconds,
         "times": times,
         "errors": errors,
         "shown": shown[:5],
         "connects": sum(r["connects"] for r in results),
     }
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server has used so far: its master and its workers (Linux's /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def quantiles(values: list[float]) -> str:
@@ -298,12 +334,16 @@ def main() -> None:
     env = {**os.environ}
     load_before = os.getloadavg()
     context = multiprocessing.get_context("fork")
-    with procfile_serving(env, args.server_args.split()) as (port, _server), context.Pool(args.processes) as pool:
-        mixed = phase(pool, port, roles, None, args.warmup, args.seconds, args.processes)
+    with procfile_serving(env, args.server_args.split()) as (port, server), context.Pool(args.processes) as pool:
+        mixed = phase(pool, port, roles, None, args.warmup, args.seconds, args.processes, server.pid)
         load_during = os.getloadavg()
-        files = phase(pool, port, roles, static, 1.0, args.static_seconds, args.processes)
+        files = phase(pool, port, roles, static, 1.0, args.static_seconds, args.processes, server.pid)
 
     share = mixed["rate"] / files["rate"] if files["rate"] else 0.0
+    # The server's CPU per request over the counted window (requests in flight at its edges
+    # aside): on a shared machine, what a request costs whatever else runs.
+    mixed_ms = mixed["cpu"] * 1000 / max(1, sum(len(v) for v in mixed["times"].values()))
+    files_ms = files["cpu"] * 1000 / max(1, sum(len(v) for v in files["times"].values()))
     every = [t for values in mixed["times"].values() for t in values]
     print(
         f"bench/load.py: {args.clients} clients, {args.seconds:.0f} s after {args.warmup:.0f} s warm-up; "
@@ -315,6 +355,10 @@ def main() -> None:
     print(f"mixed:  {mixed['rate']:8.1f} requests/s   {quantiles(every)}   ({mixed['connects']} connections)")
     print(f"static: {files['rate']:8.1f} requests/s   {quantiles(files['times'].get('static', []))}   ({static})")
     print(f"share of the static file's rate: {share * 100:.1f}%")
+    print(
+        f"server CPU per request: mixed {mixed_ms:.1f} ms, static {files_ms:.2f} ms "
+        f"(static/mixed {files_ms / mixed_ms * 100 if mixed_ms else 0:.1f}%)"
+    )
     for kind in KINDS:
         values = mixed["times"].get(kind, [])
         print(f"  {kind:9} {len(values) / args.seconds:7.1f}/s   {quantiles(values)}")
@@ -332,6 +376,8 @@ def main() -> None:
             "mixed_rate": mixed["rate"],
             "static_rate": files["rate"],
             "share": share,
+            "cpu_ms_mixed": mixed_ms,
+            "cpu_ms_static": files_ms,
             "by_kind": {kind: sorted(mixed["times"].get(kind, [])) for kind in (*KINDS,) if mixed["times"].get(kind)},
             "errors": dict(errors),
         }
