@@ -1,12 +1,14 @@
-"""One gunicorn worker on a free loopback port, as the HTTP benches serve the project:
-production's settings but for TLS (plain HTTP on the loopback), persistent connections."""
+"""Gunicorn on a free loopback port, as the HTTP benches serve the project: one worker with
+production's settings but for TLS (plain HTTP on the loopback), persistent connections
+(`gunicorn_serving`); or the Procfile's `web:` line itself (`procfile_serving`, bench/load.py)."""
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,3 +40,42 @@ def gunicorn_serving() -> Iterator[int]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def procfile_web_command(port: int) -> list[str]:
+    """The Procfile's `web:` line as a command, bound to 127.0.0.1:`port` instead of
+    0.0.0.0:$PORT, and with the virtualenv's gunicorn: the deployment as it stands."""
+    line = next(
+        text.split(":", 1)[1] for text in (ROOT / "Procfile").read_text().splitlines() if text.startswith("web:")
+    )
+    words = shlex.split(line)
+    if words[0] == "gunicorn":
+        words[0] = str(Path(sys.executable).parent / "gunicorn")
+    return [f"127.0.0.1:{port}" if w.startswith("0.0.0.0:") else w for w in words]
+
+
+@contextmanager
+def procfile_serving(env: dict[str, str], extra: Sequence[str] = ()) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The server the Procfile's `web:` line starts (plus `extra` arguments, to compare
+    another shape), with `env` as its whole environment: yields its port and process once
+    it answers, stops it after. Its log goes to var/load-gunicorn.log."""
+    port = free_port()
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = (ROOT / "var" / "load-gunicorn.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603
+        [*procfile_web_command(port), *extra], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode}: see var/load-gunicorn.log")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port, server
+    finally:
+        server.terminate()
+        server.wait(20)
+        log.close()

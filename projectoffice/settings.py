@@ -161,13 +161,18 @@ if PRODUCTION and not env.str("DATABASE_URL", default=""):
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Persistent connections in production (a request does not pay for a new one), checked
+# before reuse so one the server or a pooler dropped is replaced; behind a pooler, session
+# pooling only: the job locks are session-level advisory locks (docs/scaling.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=PRODUCTION)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A PostgreSQL read replica for API reads (projectoffice/db_router.py); unset, all on the primary.
 DATABASE_REPLICA_URL: str = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
     # Tests use the primary's test database as the stand-in replica.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["projectoffice.db_router.ReplicaRouter"]

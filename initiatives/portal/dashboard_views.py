@@ -15,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -49,6 +51,8 @@ from ..selectors.dashboard import (
     NotVisible,
     Picture,
     dashboard_kpis,
+    dashboard_page_cached,
+    dashboard_page_key,
     dashboard_picture,
     dashboard_region,
     figures_as_of,
@@ -56,6 +60,7 @@ from ..selectors.dashboard import (
     picture_live,
     picture_table,
 )
+from ..selectors.figures import figure_state
 from ..selectors.forecasts import DashboardForecast, dashboard_forecast, forecast_records
 from ..selectors.kpi_forecast import summary_forecast, summary_status
 from ..selectors.kpi_roles import kpi_shown
@@ -107,18 +112,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if as_of is None:
             as_of_error = _("as_of: not a date and time (e.g. 2026-10-01T12:00); the figures are today's.")
     today = timezone.localdate()
-    picture = dashboard_picture(
-        indicator=chosen,
-        region=region,
-        period=period,
-        today=today,
-        measure=request.GET.get("measure", "value"),
-        as_of=as_of,
-    )
-    # The traffic light as the API's summary decides it: by the forecast's probability
-    # where the KPI's backtest found its year-end closer than the estimate's.
-    picture.summary.status, _method = summary_status(picture.summary, summary_forecast(picture.summary))
+    measure = request.GET.get("measure", "value")
     if fmt in FORMATS:
+        picture = _picture(chosen, region, period, today, measure, as_of)
         where = region.kato if region else "kz"
         return table_response(
             TABLE_HEADER,
@@ -130,6 +126,68 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             labels=column_labels(TABLE_HEADER),
             sheet_title=chosen.code,
         )
+
+    def figures() -> dict[str, Any]:
+        return _figures(request, chosen, region, period, today, measure, as_of, as_of_error)
+
+    office = is_project_office(request.user)
+    if "as_of" in request.GET:  # figures of a past moment: asked rarely, drawn each time
+        drawn = figures()
+    else:
+        key = dashboard_page_key(
+            state=figure_state(),
+            indicator_id=chosen.pk,
+            region_id=region.pk if region else None,
+            asked=sorted(request.GET.lists()),
+            office=office,
+            today=today,
+        )
+        drawn = dashboard_page_cached(key, figures)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "alert_strip": _strip_words(alert_strip(request.user)),
+            "kpis": kpis,
+            "chosen": chosen,
+            "region": region,
+            "period_error": period_error,
+            "region_choices": _region_choices() if office else [],
+            "figures": {**drawn, "html": mark_safe(drawn["html"])},  # noqa: S308 - our own template's output
+        },
+    )
+
+
+def _picture(
+    chosen: Indicator,
+    region: Region | None,
+    period: Period | None,
+    today: datetime.date,
+    measure: str,
+    as_of: datetime.datetime | None,
+) -> Picture:
+    picture = dashboard_picture(
+        indicator=chosen, region=region, period=period, today=today, measure=measure, as_of=as_of
+    )
+    # The traffic light as the API's summary decides it: by the forecast's probability
+    # where the KPI's backtest found its year-end closer than the estimate's.
+    picture.summary.status, _method = summary_status(picture.summary, summary_forecast(picture.summary))
+    return picture
+
+
+def _figures(
+    request: HttpRequest,
+    chosen: Indicator,
+    region: Region | None,
+    period: Period | None,
+    today: datetime.date,
+    measure: str,
+    as_of: datetime.datetime | None,
+    as_of_error: str | None,
+) -> dict[str, Any]:
+    """The page below its pickers, rendered, with what the pickers show of it: the same
+    for every reader of these figures (`dashboard_page_key` names it), so kept in the cache."""
+    picture = _picture(chosen, region, period, today, measure, as_of)
     choices = period_choices(today)
     if not any(str(picture.span) == value for _group, options in choices for value, _label in options):
         choices.insert(0, (_("Chosen"), [(str(picture.span), span_in_words(picture.span))]))
@@ -150,20 +208,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     revisions = (
         {} if as_of else revisions_since_release(indicator=chosen, span=picture.span, live=picture_live(picture))
     )
-    regions = [] if not is_project_office(request.user) else _region_choices()
-    return render(
-        request,
-        "portal/dashboard.html",
+    html = render_to_string(
+        "portal/dashboard_figures.html",
         {
-            "alert_strip": _strip_words(alert_strip(request.user)),
-            "kpis": kpis,
             "chosen": chosen,
             "picture": picture,
             "summary": picture.summary,
             "forecast": forecast,
-            "period_choices": choices,
-            "period_error": period_error,
-            "region_choices": regions,
             "charts": drawn,
             "as_of_error": as_of_error,
             "revised_own": revisions.get(picture.region.kato if picture.region else ""),
@@ -172,7 +223,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "download": {fmt: link(request, format=fmt) for fmt in FORMATS},
         },
+        request=request,
     )
+    return {
+        "html": str(html),
+        "span": str(picture.span),
+        "measure": picture.measure,
+        "measures": [(str(value), str(label)) for value, label in drawn["measures"]],
+        "period_choices": [
+            (str(group), [(str(value), str(label)) for value, label in options]) for group, options in choices
+        ],
+    }
 
 
 @login_required

@@ -16,10 +16,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.access import coordinator_regions, is_project_office, region_is_visible
@@ -30,7 +34,7 @@ from regions.models import Region
 from ..engine.aggregation import Figure, Gap, Rules, figure
 from ..engine.asof import AsOfBook
 from ..engine.facts import RollupBook, rules_of
-from ..engine.figure_state import FigureState, dashboard_span, latest_complete_span
+from ..engine.figure_state import ENGINE_VERSION, FigureState, dashboard_span, latest_complete_span
 from ..engine.summary import Summary, percent_change, summary_rules, summary_window
 from ..models import Aggregation, Campaign, ImportBatch, Indicator, IndicatorGroup, KpiRole, Report
 from ..periods import Month, Period
@@ -584,3 +588,82 @@ def picture_live(picture: Picture) -> dict[str, Decimal | None]:
         rounded(own.value.value, picture.places) if own.value.complete else None
     )
     return live
+
+
+# --- The page's figures, rendered once per figures version (portal/dashboard_views.py) ----
+
+
+def _code_version() -> str:
+    """The code a rendered page comes from (the view, these selectors, the charts, the
+    template of the figures, the engine): a deployment that changes any of them names
+    every page anew, so the cache never serves what an older release drew."""
+    root = Path(__file__).resolve().parents[1]
+    files = [
+        root / "portal" / "dashboard_views.py",
+        root / "selectors" / "dashboard.py",
+        root / "selectors" / "words.py",
+        root / "charts.py",
+        Path(settings.BASE_DIR) / "templates" / "portal" / "dashboard_figures.html",
+        Path(settings.BASE_DIR) / "templates" / "portal" / "status.html",
+    ]
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    for path in files:
+        digest.update(path.read_bytes() if path.exists() else path.name.encode())
+    return digest.hexdigest()[:16]
+
+
+PAGE_CODE_VERSION = _code_version()
+
+
+def dashboard_page_key(
+    *,
+    state: FigureState,
+    indicator_id: int,
+    region_id: int | None,
+    asked: list[tuple[str, list[str]]],
+    office: bool,
+    today: datetime.date,
+) -> str:
+    """The name of a dashboard's figures as they stand: everything that changes the page
+    below its pickers. The KPI, the region, every parameter asked (period, measure), who
+    reads (the office or a coordinator: the region's figures are the same for anyone who
+    may see them), today (the default span, the period choices, the estimate), the
+    language; the version counters of every figure, target, region and KPI and the
+    finished forecast runs (`FigureState`: a finished run is never rewritten, its track
+    record with it, as `selectors/forecasts.node_run` keeps them); and, in one small query,
+    the moments of what the page shows beside the figures: the newest import and approval
+    ("figures as of"), the releases (revised since release), the campaign register
+    (settlements declared). A change to any of them names a new page."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(finished_at) FROM initiatives_importbatch WHERE status = %s AND NOT dry_run),"
+            " (SELECT MAX(approved_at) FROM initiatives_report),"
+            " (SELECT MAX(updated_at) FROM initiatives_release), (SELECT MAX(confirmed_at) FROM initiatives_release),"
+            " (SELECT COUNT(*) FROM initiatives_release),"
+            " (SELECT MAX(updated_at) FROM initiatives_campaign), (SELECT COUNT(*) FROM initiatives_campaign)",
+            [ImportStatus.SUCCEEDED.value],
+        )
+        moments = tuple(str(m) for m in cursor.fetchone() or ())
+    what = (
+        PAGE_CODE_VERSION,
+        indicator_id,
+        region_id,
+        sorted(asked),
+        office,
+        today.isoformat(),
+        translation.get_language(),
+        sorted(state.versions.items()),
+        sorted(state.forecasts.items()),
+        moments,
+    )
+    return "dashboard-page:" + hashlib.sha256(repr(what).encode()).hexdigest()
+
+
+def dashboard_page_cached(key: str, render: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a page (its rendered HTML and what its pickers show) from the cache
+    under `key` (`dashboard_page_key`), rendered and kept there when missing."""
+    found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
+    if found is None:
+        found = render()
+        cache.set(key, found, timeout=TIMEOUT_SECONDS)
+    return found  # type: ignore[no-any-return]

@@ -314,7 +314,7 @@ def test_a_coordinator_reads_the_levels_of_their_tree_and_a_person_without_a_reg
 
 
 FORECASTS_BUDGET = 6  # the session, the user, the office check, the KPIs with their latest runs, the runs, the scores
-DASHBOARD_BUDGET = 38  # the dashboard's own (with the alerts' strip), the latest run, the node's months and year-end, the track record, the target, the summary's run
+DASHBOARD_BUDGET = 38  # the dashboard's own (with the alerts' strip and the two of the rendered figures' key), the latest run, the node's months and year-end, the track record, the target, the summary's run
 
 
 def test_the_track_record_page_keeps_a_fixed_query_budget(client: Client, office, assert_queries_do_not_grow) -> None:
