@@ -16,7 +16,7 @@ campaign impact's (one series at a time).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 
 from ..engine.aggregation import figure
 from ..engine.asof import AsOfBook
@@ -53,12 +53,15 @@ def first_month(indicator: Indicator, origin: Month, as_of: datetime.datetime | 
         found = Value.objects.approved().filter(indicator=indicator).aggregate(first=Min("period_start"))["first"]
     else:
         committed = Q(import_batch__isnull=True) | Q(import_batch__committed_at__lte=as_of)
-        found = (
+        in_history = (
             Value.history.filter(
                 committed, indicator=indicator, history_date__lte=as_of, approval_state=ApprovalState.APPROVED
             )
             .exclude(history_type="-")
-            .aggregate(first=Min("period_start"))["first"]
+            .order_by()
+            .values("indicator_id")
+            .annotate(first=Min("period_start"))
+            .values("first")
         )
         # A value an import created and nothing changed since has no history row: its
         # first version is its batch, committed at the batch's `committed_at`.
@@ -66,9 +69,19 @@ def first_month(indicator: Indicator, origin: Month, as_of: datetime.datetime | 
             Value.objects.approved()
             .filter(indicator=indicator, import_batch__committed_at__lte=as_of)
             .exclude(Exists(Value.history.filter(id=OuterRef("pk"))))
-            .aggregate(first=Min("period_start"))["first"]
+            .order_by()
+            .values("indicator_id")
+            .annotate(first=Min("period_start"))
+            .values("first")
         )
-        found = min((d for d in (found, never_changed) if d is not None), default=None)
+        # Both in one query: a detection or forecast run asks this of every KPI.
+        found, never = (
+            Indicator.objects.filter(pk=indicator.pk)
+            .annotate(in_history=Subquery(in_history[:1]), never_changed=Subquery(never_changed[:1]))
+            .values_list("in_history", "never_changed")
+            .get()
+        )
+        found = min((d for d in (found, never) if d is not None), default=None)
     if found is None:
         return None
     return max(Month.from_date(found), origin.plus(-(LONGEST - 1)))
