@@ -21,7 +21,9 @@ from ..periods import Month
 
 _MONTH = {
     "postgresql": "(EXTRACT(YEAR FROM {d})::int * 12 + EXTRACT(MONTH FROM {d})::int - 1)",
-    "sqlite": "(CAST(strftime('%Y', {d}) AS INTEGER) * 12 + CAST(strftime('%m', {d}) AS INTEGER) - 1)",
+    # SQLite keeps a date as 'YYYY-MM-DD' text; no '%' in the SQL, which the debug log would
+    # read as a placeholder.
+    "sqlite": "(CAST(substr({d}, 1, 4) AS INTEGER) * 12 + CAST(substr({d}, 6, 2) AS INTEGER) - 1)",
 }
 _COLUMNS = "indicator_id, ancestor_id, depth, level, first_month, last_month, total, n"
 
