@@ -167,6 +167,11 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=PRODUCTION)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database has one writer at a time: `make run`'s background forecasts
+    # and early warning wait for the server's writes (an import, a release) rather than
+    # fail after SQLite's default 5 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 30)
 # A PostgreSQL read replica for API reads (projectoffice/db_router.py); unset, all on the primary.
 DATABASE_REPLICA_URL: str = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
