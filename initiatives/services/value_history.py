@@ -83,10 +83,19 @@ def write_first_versions(ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> i
         return 0
     n = _names(using)
     written = 0
+    # Locked first (PostgreSQL), so "no history row yet" is read after any other writer of
+    # these values has committed: two writers at once write one first version, not two.
+    # SQLite has one writer at a time.
+    lock = connections[using].vendor == "postgresql"
     with connections[using].cursor() as cursor:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
+            if lock:
+                cursor.execute(
+                    f"SELECT id FROM {n['table']} WHERE id IN ({marks}) ORDER BY id FOR UPDATE",  # noqa: S608
+                    chunk,
+                )
             cursor.execute(
                 f"INSERT INTO {n['history']} ({history_columns(using)}) "
                 + first_versions_select(f"{n['table']} v", using)
