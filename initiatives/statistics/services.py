@@ -345,24 +345,46 @@ def _only_this_import_wrote(*, since: datetime, stamp: datetime) -> bool:
 def _written_since(previous: ImportBatch) -> bool:
     """A value written or removed by anyone but `previous` after RECOGNISE_MARGIN before
     it committed: a writer that took its stamp before that commit but committed after it
-    (a clock behind, or a wait for a lock) is seen too. The import's own rows are left out:
-    the values it last wrote (stamped before its commit: a later write by hand stamps its
-    own history row, which is counted) and the history rows of its changes; the first
-    versions it wrote are dated by earlier imports, counted if within the margin."""
+    (a clock behind, or a wait for a lock) is seen too. The import's own rows, which all
+    carry its stamp, are left out by reading the date indexes on either side of that stamp
+    (so they are not read past, however many); the stamp is read from one of its values,
+    checked to be its own (that value's latest history row, if any, is the import's).
+    Another writer stamping at the very microsecond of the import's stamp is not seen."""
     assert previous.committed_at is not None
     value_table = connection.ops.quote_name(Value._meta.db_table)
     history_table = connection.ops.quote_name(str(Value.history.model._meta.db_table))
     since_db = connection.ops.adapt_datetimefield_value(previous.committed_at - RECOGNISE_MARGIN)
-    committed_db = connection.ops.adapt_datetimefield_value(previous.committed_at)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {value_table} WHERE updated_at > %s "  # noqa: S608
-            f"AND (import_batch_id IS NULL OR import_batch_id <> %s OR updated_at >= %s)) "
-            f"OR EXISTS (SELECT 1 FROM {history_table} WHERE history_date > %s "
-            f"AND (history_change_reason IS NULL OR history_change_reason <> %s OR history_type <> '~'))",
-            [since_db, previous.pk, committed_db, since_db, f"import {previous.pk}"],
-        )
-        return bool(cursor.fetchone()[0])
+        stamp = None
+        if previous.created or previous.updated:
+            cursor.execute(
+                f"SELECT id, updated_at FROM {value_table} WHERE import_batch_id = %s LIMIT 1",  # noqa: S608
+                [previous.pk],
+            )
+            found = cursor.fetchone()
+            if found is None:
+                return True  # every value it wrote was replaced or removed since
+            cursor.execute(
+                f"SELECT history_change_reason, history_type FROM {history_table} "  # noqa: S608
+                "WHERE id = %s ORDER BY history_id DESC LIMIT 1",
+                [found[0]],
+            )
+            latest = cursor.fetchone()
+            if latest is not None and tuple(latest) != (f"import {previous.pk}", "~"):
+                return True  # written since, keeping the import's mark
+            stamp = found[1]
+        for table, column in ((value_table, "updated_at"), (history_table, "history_date")):
+            if stamp is None:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} > %s)", [since_db])  # noqa: S608
+            else:
+                cursor.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} > %s AND {column} < %s) "  # noqa: S608
+                    f"OR EXISTS (SELECT 1 FROM {table} WHERE {column} > %s)",
+                    [since_db, stamp, stamp],
+                )
+            if cursor.fetchone()[0]:
+                return True
+    return False
 
 
 def _import_recognised(
