@@ -72,6 +72,18 @@ class ReleaseAdmin(WorkflowHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if object_id is None and request.method == "POST":
+            # Publishing: not inside the admin's transaction, so the release's checkpoint
+            # commits on its own and does not hold off the writers of values meanwhile
+            # (services/releases.py); the publish is one transaction of its own.
+            response: HttpResponse = self._changeform_view(request, object_id, form_url, extra_context)
+            return response
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        return response
+
     def save_model(self, request: HttpRequest, obj: Release, form: Any, change: bool) -> None:
         if change:
             return  # a release is never edited

@@ -442,9 +442,28 @@ class AsOfBook(RollupBook):
                 )
                 self.own_changes.setdefault(place, []).append((int(sign), indicator, fact))
 
-    def _from_checkpoint(self, region_ids: list[int], ancestors: list[int]) -> None:
+    def _from_checkpoint(self, region_ids: list[int], ancestors: list[int]) -> bool:
         """The cells of these ancestors, and the own values of the first-level regions
-        among these regions, as the checkpoint holds them, in place of today's."""
+        among these regions, as the checkpoint holds them, in place of today's. False (and
+        nothing replaced) when the checkpoint is gone: swept since it was chosen. Its row is
+        read in the same statement as its cells, so both or neither are seen."""
+        t = _tables()
+        marks = ", ".join(["%s"] * len(self.ids))
+        ancestor_marks = ", ".join(["%s"] * len(ancestors))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT c.indicator_id, c.ancestor_id, c.depth, c.level, c.first_month, c.last_month, c.total, c.n
+                FROM {t["checkpoints"]} k LEFT JOIN {t["cells"]} c ON c.checkpoint_id = k.id
+                  AND c.indicator_id IN ({marks}) AND c.ancestor_id IN ({ancestor_marks})
+                  AND c.first_month <= %s AND c.last_month >= %s
+                WHERE k.id = %s
+                """,  # noqa: S608 - quoted names, placeholders
+                [*self.ids, *ancestors, self.latest.index, self.earliest.index, self.base.checkpoint],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return False
         tops = [r for r in region_ids if self.regions[r].parent_id is None]
         for ancestor in ancestors:
             for indicator in self.ids:
@@ -454,21 +473,28 @@ class AsOfBook(RollupBook):
         for region_id in tops:
             for indicator in self.ids:
                 self.facts.pop((indicator, region_id), None)
-        for indicator_id, ancestor_id, depth, level, first, last, total, n in RollupCheckpointCell.objects.filter(
-            checkpoint_id=self.base.checkpoint,
-            indicator_id__in=self.ids,
-            ancestor_id__in=ancestors,
-            first_month__lte=self.latest.index,
-            last_month__gte=self.earliest.index,
-        ).values_list("indicator_id", "ancestor_id", "depth", "level", "first_month", "last_month", "total", "n"):
+        for indicator_id, ancestor_id, depth, level, first, last, total, n in rows:
+            if indicator_id is None:
+                continue  # the checkpoint's row, with no cell of these
             if depth == 0:
                 if ancestor_id in tops:
                     self.facts.setdefault((indicator_id, ancestor_id), []).append(
                         Fact(ancestor_id, first, last, decimal_read(total, _PLACES))
                     )
                 continue
-            self.cells.setdefault((indicator_id, ancestor_id), []).append(Cell(depth, level, first, last, total, n))
+            self.cells.setdefault((indicator_id, ancestor_id), []).append(
+                Cell(depth, level, first, last, decimal_read(total, _PLACES), int(n))
+            )
             self.index.pop((indicator_id, ancestor_id, depth), None)
+        return True
+
+    def _rebase_now(self) -> None:
+        """The checkpoint chosen is gone: what is still to load starts from today's
+        rollups (already loaded for these regions) and the changes since the moment. What
+        was loaded from the checkpoint stands: it was as of the moment too."""
+        self.base = NOW
+        self.deltas, self.own_changes = {}, {}
+        self._fetch_deltas(self.ids, earliest=self.earliest, latest=self.latest)
 
     def _load(self, region_ids: list[int], *, nation: bool = False, ids: list[int] | None = None) -> None:
         # Always asked for every KPI of the book: a book of another moment does not look
@@ -477,8 +503,10 @@ class AsOfBook(RollupBook):
         super()._load(region_ids, nation=nation)
         if not self.ids:
             return
-        if self.base.checkpoint is not None:
-            self._from_checkpoint(region_ids, [*region_ids, *([NATION] if nation else [])])
+        if self.base.checkpoint is not None and not self._from_checkpoint(
+            region_ids, [*region_ids, *([NATION] if nation else [])]
+        ):
+            self._rebase_now()
         further = [r for r in region_ids if not self._near(r)]
         if further:
             self._fetch_own(further)

@@ -8,8 +8,14 @@ million values, far less at today's sizes); the moment is read after that, so a 
 held off stamps its history rows later. (A history row is stamped after its value's write,
 and an import's rows count from its `committed_at`, set just before its commit.) SQLite
 has one writer at a time: the checkpoint's first write takes the database's write lock.
-A checkpoint that waits longer than `LOCK_WAIT_MS` for writers (a long import) gives up:
-the import's end takes one, and beat looks again every minute.
+While a SHARE lock request waits, every new writer of values queues behind it, so the
+waits are short: beat's and an import's checkpoints first look whether another session
+holds a writer's lock on the values (`pg_locks`) and, if so, give up at once; otherwise
+they wait at most `LOCK_WAIT_MS` (100 ms) for the lock. A release waits up to
+`RELEASE_LOCK_WAIT_MS` (it must have its checkpoint). Either way the checkpoint commits in
+its own transaction: `checkpoint_take` refuses to run inside another's (on PostgreSQL),
+which would hold the lock, and every writer with it, until that one commits. A checkpoint
+given up on is taken later: the import's own is retried by beat, which looks every minute.
 
 How changes are counted: the history rows written since the last checkpoint's
 `history_mark` (the last history row's id then), counted on the primary key's index and
@@ -20,6 +26,7 @@ own checkpoint after it commits (and beat takes one if that was lost).
 
 import datetime
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -29,25 +36,58 @@ from django.utils import timezone
 from projectoffice.queueing import send
 
 from ..engine.asof import copy_rollups, history_mark, history_rows_since, regions_version
-from ..models import CheckpointReason, ImportBatch, Release, RollupCheckpoint, RollupCheckpointCell
+from ..models import CheckpointReason, ImportBatch, Release, RollupCheckpoint, RollupCheckpointCell, Value
 
 logger = logging.getLogger(__name__)
 
-# How long a checkpoint waits for the writers of values before giving up (PostgreSQL).
-LOCK_WAIT_MS = 10_000
+# How long a checkpoint waits for the writers of values before giving up (PostgreSQL):
+# beat's and an import's, and a release's.
+LOCK_WAIT_MS = 100
+RELEASE_LOCK_WAIT_MS = 10_000
+
+
+class CheckpointInTransaction(RuntimeError):
+    """`checkpoint_take` called inside a transaction (PostgreSQL): its SHARE lock would be
+    held, and every writer of values kept waiting, until that transaction commits."""
+
+
+def checkpoint_in_outer_transaction() -> bool:
+    """Inside an atomic block other than a test case's own wrapping (Django marks those)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _writers_in_flight(cursor: Any) -> bool:
+    """Another session holds a writer's lock on the values (a transaction that wrote them
+    and has not committed): a SHARE lock request would wait, and queue new writers."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = %s::regclass AND mode = 'RowExclusiveLock' "
+        "AND granted AND pid <> pg_backend_pid())",
+        [Value._meta.db_table],
+    )
+    return bool(cursor.fetchone()[0])
 
 
 def checkpoint_take(
     *, reason: str = CheckpointReason.MANUAL, import_batch_id: int | None = None
 ) -> RollupCheckpoint | None:
-    """A checkpoint of the rollups as they stand, at a moment consistent with them; None
-    when writers of values held the table longer than `LOCK_WAIT_MS`."""
+    """A checkpoint of the rollups as they stand, at a moment consistent with them,
+    committed at once; None when writers of values were in flight (or held the table
+    longer than the wait allowed: `LOCK_WAIT_MS`, `RELEASE_LOCK_WAIT_MS` for a release).
+    CheckpointInTransaction inside another transaction, on PostgreSQL."""
+    postgres = connection.vendor == "postgresql"
+    if postgres and checkpoint_in_outer_transaction():
+        raise CheckpointInTransaction(reason)
+    release = reason == CheckpointReason.RELEASE
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if postgres:
+                if not release and _writers_in_flight(cursor):
+                    logger.info("no rollup checkpoint (%s) now: values are being written", reason)
+                    return None
                 cursor.execute("SELECT current_setting('lock_timeout')")
                 (was,) = cursor.fetchone()
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{LOCK_WAIT_MS}ms"])
+                wait = RELEASE_LOCK_WAIT_MS if release else LOCK_WAIT_MS
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait}ms"])
                 cursor.execute("LOCK TABLE initiatives_value IN SHARE MODE")
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [was])
             checkpoint = RollupCheckpoint.objects.create(

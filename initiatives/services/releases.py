@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,21 @@ from projectoffice.audit import audited
 from projectoffice.model_mixins import LANGUAGE_CODES, in_language
 
 from ..engine.disclosure import SECONDARY, SHOWN, CellKey, Equation, suppress
-from ..models import CheckpointReason, Indicator, PublicFigure, Release, ReleaseFigure, ReleaseState, Unit
+from ..models import (
+    CheckpointReason,
+    Indicator,
+    PublicFigure,
+    Release,
+    ReleaseFigure,
+    ReleaseState,
+    RollupCheckpoint,
+    Unit,
+)
 from ..periods import Period, PeriodNotOver
 from ..selectors.kpi_relations import kpi_relations
 from ..selectors.public import public_generation_bump
 from ..selectors.releases import release_figures_compute
-from .checkpoints import checkpoint_keep, checkpoint_take
+from .checkpoints import checkpoint_in_outer_transaction, checkpoint_keep, checkpoint_take
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +59,6 @@ def _titles(title: str, titles: Mapping[str, str] | None, default: Callable[[str
     return chosen
 
 
-@transaction.atomic
 def release_publish(
     *,
     period: Period,
@@ -68,10 +76,34 @@ def release_publish(
         raise PermissionDenied(_("Only the project office publishes releases."))
     if corrects is not None and not reason.strip():
         raise ReleaseError(_("An erratum needs its reason."))
-    named = _titles(title, titles, lambda code: _("Figures for %(period)s") % {"period": period})
     _refuse_unless_over(period)
-    # The release's figures are as of its checkpoint's moment: read from it, exactly.
-    checkpoint = checkpoint_take(reason=CheckpointReason.RELEASE)
+    # The release's figures are as of its checkpoint's moment: read from it, exactly. The
+    # checkpoint commits first, in its own transaction: its lock on the values (which holds
+    # off their writers) must not last until the release's own commit. A checkpoint left
+    # behind by a release refused below is an ordinary one, swept in its time. Called
+    # inside another transaction (on PostgreSQL), it has none: its figures are as of now.
+    checkpoint = None
+    if connection.vendor != "postgresql" or not checkpoint_in_outer_transaction():
+        checkpoint = checkpoint_take(reason=CheckpointReason.RELEASE)
+    else:
+        logger.warning("release published inside a transaction: no checkpoint of its own")
+    return _publish(
+        period=period, user=user, title=title, titles=titles, corrects=corrects, reason=reason, checkpoint=checkpoint
+    )
+
+
+@transaction.atomic
+def _publish(
+    *,
+    period: Period,
+    user: Any,
+    title: str,
+    titles: Mapping[str, str] | None,
+    corrects: Release | None,
+    reason: str,
+    checkpoint: RollupCheckpoint | None,
+) -> Release:
+    named = _titles(title, titles, lambda code: _("Figures for %(period)s") % {"period": period})
     moment = checkpoint.moment if checkpoint is not None else timezone.now()
     release = Release(
         title_kk=named["kk"],

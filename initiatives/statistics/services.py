@@ -252,8 +252,9 @@ def _finish(batch: ImportBatch, result: ImportResult, changed: set[int], *, dry_
 # and the moments between taking the stamp and writing it.
 RECOGNISE_MARGIN = timedelta(minutes=1)
 # How long an import waits for writes of values in flight to end before it gives up
-# vouching for its file (it is imported all the same, only not recognised later).
-SETTLE_TIMEOUT_MS = 2_000
+# vouching for its file (it is imported all the same, only not recognised later). Short:
+# while its SHARE lock request waits, every new writer of values queues behind it.
+SETTLE_TIMEOUT_MS = 100
 _HASH_CHUNK = 1 << 20
 
 
@@ -303,6 +304,13 @@ def _writers_settled(*, wait: bool) -> bool:
     table = connection.ops.quote_name(Value._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = %s::regclass "
+                "AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid())",
+                [Value._meta.db_table],
+            )
+            if cursor.fetchone()[0]:
+                return False  # a writer in flight: not worth queueing every other writer behind
             cursor.execute(f"SET LOCAL lock_timeout = {SETTLE_TIMEOUT_MS}")
             cursor.execute(f"LOCK TABLE {table} IN SHARE MODE{'' if wait else ' NOWAIT'}")
             raise _GiveBack
@@ -334,18 +342,49 @@ def _only_this_import_wrote(*, since: datetime, stamp: datetime) -> bool:
     return True
 
 
-def _written_since(moment: datetime) -> bool:
-    """A value written or removed after `moment`, by anyone."""
+def _written_since(previous: ImportBatch) -> bool:
+    """A value written or removed by anyone but `previous` after RECOGNISE_MARGIN before
+    it committed: a writer that took its stamp before that commit but committed after it
+    (a clock behind, or a wait for a lock) is seen too. The import's own rows, which all
+    carry its stamp, are left out by reading the date indexes on either side of that stamp
+    (so they are not read past, however many); the stamp is read from one of its values,
+    checked to be its own (that value's latest history row, if any, is the import's).
+    Another writer stamping at the very microsecond of the import's stamp is not seen."""
+    assert previous.committed_at is not None
     value_table = connection.ops.quote_name(Value._meta.db_table)
     history_table = connection.ops.quote_name(str(Value.history.model._meta.db_table))
-    moment_db = connection.ops.adapt_datetimefield_value(moment)
+    since_db = connection.ops.adapt_datetimefield_value(previous.committed_at - RECOGNISE_MARGIN)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {value_table} WHERE updated_at > %s) "  # noqa: S608
-            f"OR EXISTS (SELECT 1 FROM {history_table} WHERE history_date > %s)",
-            [moment_db, moment_db],
-        )
-        return bool(cursor.fetchone()[0])
+        stamp = None
+        if previous.created or previous.updated:
+            cursor.execute(
+                f"SELECT id, updated_at FROM {value_table} WHERE import_batch_id = %s LIMIT 1",  # noqa: S608
+                [previous.pk],
+            )
+            found = cursor.fetchone()
+            if found is None:
+                return True  # every value it wrote was replaced or removed since
+            cursor.execute(
+                f"SELECT history_change_reason, history_type FROM {history_table} "  # noqa: S608
+                "WHERE id = %s ORDER BY history_id DESC LIMIT 1",
+                [found[0]],
+            )
+            latest = cursor.fetchone()
+            if latest is not None and tuple(latest) != (f"import {previous.pk}", "~"):
+                return True  # written since, keeping the import's mark
+            stamp = found[1]
+        for table, column in ((value_table, "updated_at"), (history_table, "history_date")):
+            if stamp is None:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} > %s)", [since_db])  # noqa: S608
+            else:
+                cursor.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} > %s AND {column} < %s) "  # noqa: S608
+                    f"OR EXISTS (SELECT 1 FROM {table} WHERE {column} > %s)",
+                    [since_db, stamp, stamp],
+                )
+            if cursor.fetchone()[0]:
+                return True
+    return False
 
 
 def _import_recognised(
@@ -379,7 +418,7 @@ def _import_recognised(
             return False
         if changed_since is not None and changed_since < previous.committed_at:
             return False  # the check this confirms came before that import: count the full way
-        if _written_since(previous.committed_at):
+        if _written_since(previous):
             return False
         result.rows = result.unchanged = previous.rows
         result.skipped = previous.skipped
@@ -623,6 +662,15 @@ def _update_returning_history(
     copied, history = _columns()
     table = connection.ops.quote_name(Value._meta.db_table)
     returned = ", ".join(f"v.{c.strip()}" for c in copied.split(","))
+    # The values that may need a first version, locked first: the statement below reads
+    # "no history row yet" from its snapshot, so a writer that wrote one meanwhile (and
+    # holds the row) must have committed before that snapshot is taken, or the value would
+    # get two. Rows with a history row keep it: only these can change under us.
+    cursor.execute(
+        f"SELECT v.id FROM {table} v JOIN {CHECKED} m ON v.id = m.value_id AND m.unchanged = 0 "  # noqa: S608
+        f"WHERE v.import_batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = v.id) "
+        "ORDER BY v.id FOR UPDATE OF v"
+    )
     # The first versions come first in the INSERT (UNION ALL keeps its parts' order), so
     # each has the lower history_id as well as the earlier date.
     cursor.execute(

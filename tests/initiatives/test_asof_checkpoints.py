@@ -354,3 +354,75 @@ def test_a_release_keeps_its_checkpoint_for_ever_and_the_others_go_after_the_set
     assert RollupCheckpointCell.objects.filter(checkpoint=at_release).exists()
     # Read from the kept checkpoint, the release's moment gives the release's figures.
     assert choose_base(release.moment).checkpoint == at_release.pk
+
+
+def test_a_checkpoint_swept_after_it_was_chosen_falls_back_to_todays_rollups(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The nightly sweep may delete a checkpoint between `choose_base` choosing it and
+    its cells being read (separate statements): the figures are built from today's
+    rollups and the changes since the moment, not from an empty base."""
+    from initiatives.engine import asof
+
+    rng = random.Random(2728)
+    units = _write_and_correct(rng, [10, 20, 30], [5, 25])
+    tops = list(Region.objects.filter(level=1).order_by("kato"))
+    real = asof.choose_base
+    swept: list[int] = []
+
+    def choose_then_sweep(as_of: datetime.datetime) -> Base:
+        base = real(as_of)
+        if base.checkpoint is not None:
+            RollupCheckpointCell.objects.filter(checkpoint_id=base.checkpoint).delete()
+            RollupCheckpoint.objects.filter(pk=base.checkpoint).delete()
+            swept.append(base.checkpoint)
+        return base
+
+    monkeypatch.setattr(asof, "choose_base", choose_then_sweep)
+    assert _compare([15], [None, tops[0], units[4]]) == 2 * 4 * 3
+    assert swept  # the checkpoints were chosen, and gone when read
+
+
+def test_a_release_takes_its_checkpoint_in_a_transaction_of_its_own(office, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Its lock on the values must not last until the release commits (every writer of
+    values would wait for the publish): the checkpoint commits first."""
+    from initiatives.services import checkpoints, releases
+
+    seen: list[bool] = []
+
+    def recording(**kwargs: object) -> RollupCheckpoint | None:
+        seen.append(checkpoints.checkpoint_in_outer_transaction())
+        return checkpoint_take(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(releases, "checkpoint_take", recording)
+    release = release_publish(period=Period.parse("2025"), user=office)
+    assert seen == [False]
+    assert RollupCheckpoint.objects.get(release=release).kept
+
+
+def test_a_checkpoint_refuses_to_run_inside_another_transaction() -> None:
+    from django.db import connection, transaction
+
+    from initiatives.services.checkpoints import CheckpointInTransaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing is held off longer")
+    with pytest.raises(CheckpointInTransaction), transaction.atomic():
+        checkpoint_take(reason=CheckpointReason.CHANGES)
+
+
+def test_a_checkpoint_gives_up_at_once_while_values_are_being_written() -> None:
+    """A SHARE lock request that waits queues every new writer of values behind it: beat's
+    and an import's checkpoints do not ask while another session writes values."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE initiatives_value IN ROW EXCLUSIVE MODE")  # as a writer holds it
+        assert checkpoint_take(reason=CheckpointReason.CHANGES) is None
+        assert checkpoint_take(reason=CheckpointReason.IMPORT) is None
+    finally:
+        other.rollback()
+        other.close()
+    assert checkpoint_take(reason=CheckpointReason.CHANGES) is not None

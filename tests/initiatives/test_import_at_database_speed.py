@@ -242,9 +242,69 @@ def test_an_import_that_cannot_vouch_for_its_file_is_not_recognised(units, stage
     assert staged == ["upload"]
 
 
-def test_a_dry_run_and_a_failed_import_leave_no_hash(units, no_margin) -> None:  # type: ignore[no-untyped-def]
+def test_a_dry_run_and_a_failed_import_leave_no_hash(units, no_margin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     content = csv(*new_rows(units[:3])).getvalue()
-    statistics_import(source=io.BytesIO(content), dry_run=True)
+
+    def never(**_: Any) -> bool:
+        raise AssertionError("a dry run does not vouch for its file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_writers_settled", never)
+        patched.setattr(services, "_only_this_import_wrote", never)
+        checked = statistics_import(source=io.BytesIO(content), dry_run=True)
+    assert checked.created == 9 and checked.batch is None
     with pytest.raises(StatisticsImportError):
         statistics_import(source=csv(*new_rows(units[:3]), "999999999,2025-07,crime.theft,1"))
     assert not ImportBatch.objects.exclude(file_hash="").exists()
+
+
+def test_a_value_stamped_just_before_the_earlier_import_committed_sends_the_file_through_the_full_check(  # type: ignore[no-untyped-def]
+    units, staged, monkeypatch
+) -> None:
+    """A writer whose stamp came before the earlier import's commit (a clock behind, a wait
+    for a lock) but whose write committed after it: the margin sees it."""
+    import time_machine
+
+    content = csv(*new_rows(units[:4])).getvalue()
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "RECOGNISE_MARGIN", datetime.timedelta(0))  # the fixture's values
+        first = statistics_import(source=io.BytesIO(content))
+    assert first.batch is not None and first.batch.file_hash and first.batch.committed_at is not None
+    edited = Value.objects.get(region=units[0], period_start=datetime.date(2025, 7, 1))
+    with time_machine.travel(first.batch.committed_at - datetime.timedelta(seconds=1), tick=False):
+        edited.value += 1
+        edited.save()
+    expected = full_check(monkeypatch, content)
+    staged.clear()
+    again = statistics_import(source=io.BytesIO(content))
+    assert staged == ["upload"]
+    assert counts(again) == expected and again.updated == 1
+
+
+def test_the_earlier_imports_own_writes_do_not_count_against_it(units, staged) -> None:  # type: ignore[no-untyped-def]
+    """Within the margin: its new values, its changes and their history rows are its own."""
+    import time_machine
+
+    content = csv(*new_rows(units[:4]), *changed_rows(units[:4])).getvalue()
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)):
+        first = statistics_import(source=io.BytesIO(content))  # the fixture's values are minutes before
+        assert first.batch is not None and first.batch.file_hash
+        assert first.updated and first.created
+        staged.clear()
+        statistics_import(source=io.BytesIO(content))
+    assert staged == []
+
+
+def test_a_file_imported_by_the_office_is_not_recognised_for_an_agency(units, no_margin, staged) -> None:  # type: ignore[no-untyped-def]
+    """The office may import any KPI; an agency only its own: the same file is refused
+    for the agency, as the full check refuses it, not recorded as unchanged."""
+    from agencies.models import Agency
+
+    content = csv(*new_rows(units[:2]), f"{units[0].kato},2025,population,1000").getvalue()
+    first = statistics_import(source=io.BytesIO(content))
+    assert first.batch is not None and first.batch.file_hash
+    staged.clear()
+    with pytest.raises(StatisticsImportError) as refused:
+        statistics_import(source=io.BytesIO(content), agency=Agency.objects.get(code="mvd"))
+    assert staged == ["upload"]
+    assert any("population" in e.message for e in refused.value.errors)

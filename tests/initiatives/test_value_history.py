@@ -274,3 +274,50 @@ def test_a_region_left_alone_is_not_touched(office) -> None:
     astana = Region.objects.get(kato="710000000")
     Value.objects.get(region=astana).delete()
     assert set(Value.history.values_list("region_id", flat=True)) == {astana.pk}
+
+
+def test_the_values_are_locked_before_their_first_versions_are_looked_for(imported: Value, office) -> None:
+    """Two writers at once must not both find "no history row yet" and write two '+' rows:
+    the rows are locked first, so the look comes after the other writer's commit (each
+    statement reads afresh). On PostgreSQL; SQLite has one writer at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    with CaptureQueriesContext(connection) as orm:
+        imported.value = Decimal(1301)
+        imported.save()
+    sql = [q["sql"] for q in orm.captured_queries]
+    locked = next(i for i, s in enumerate(sql) if "FOR UPDATE" in s)
+    assert locked < next(i for i, s in enumerate(sql) if "'+'" in s)
+    statistics_import(source=csv("750000000,2025-09,crime.registered,7"), user=office)
+    second = Value.objects.get(region__kato="750000000", indicator__code="crime.registered", period_start="2025-09-01")
+    with CaptureQueriesContext(connection) as imports:
+        statistics_import(source=csv("750000000,2025-09,crime.registered,8"), user=office)
+    sql = [q["sql"] for q in imports.captured_queries]
+    locked = next(i for i, s in enumerate(sql) if "FOR UPDATE OF v" in s)
+    assert locked < next(i for i, s in enumerate(sql) if "first_version" in s)
+    assert [r[0] for r in rows(second)] == ["+", "~"]
+
+
+def test_a_querysets_delete_writes_its_values_first_versions_in_one_statement(office) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    result = statistics_import(
+        source=csv(*(f"{kato},2025-09,crime.registered,{n}" for n, kato in enumerate(["710000000", "750000000"]))),
+        user=office,
+    )
+    assert result.batch is not None and result.created == 2
+    queryset = Value.objects.filter(indicator__code="crime.registered", period_start="2025-09-01")
+    with CaptureQueriesContext(connection) as deleting:
+        queryset.delete()
+    assert sum("'+'" in q["sql"] for q in deleting.captured_queries) == 1
+    for pk in Value.history.filter(history_type="-").values_list("id", flat=True):
+        kinds = list(Value.history.filter(id=pk).order_by("history_id").values_list("history_type", flat=True))
+        assert kinds == ["+", "-"]
+    assert Value.history.filter(history_type="-").count() == 2
+    statistics_import(source=csv("710000000,2025-09,crime.registered,5"), user=office)
+    queryset.delete()  # the same queryset again, other rows: their first versions too
+    assert list(Value.history.filter(history_type="+").values_list("value", flat=True).order_by("history_id"))[-1] == 5
