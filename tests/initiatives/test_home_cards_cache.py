@@ -26,7 +26,7 @@ def through_october() -> None:
         ValueFactory(kpi="population", kato=kato, period="2025", value=500_000)
 
 
-def home(user, language: str) -> str:  # type: ignore[no-untyped-def]
+def home(user, language: str) -> str:
     """The home page as `user` reads it in `language`, its per-request CSRF tokens blanked."""
     client = Client()
     client.force_login(user)
@@ -39,7 +39,7 @@ def home(user, language: str) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.usefixtures("through_october")
-def test_a_cached_home_is_the_home_computed_afresh_whatever_came_before(coordinator_astana, coordinator_almaty) -> None:  # type: ignore[no-untyped-def]
+def test_a_cached_home_is_the_home_computed_afresh_whatever_came_before(coordinator_astana, coordinator_almaty) -> None:
     asked = [(user, language) for user in (coordinator_astana, coordinator_almaty) for language in ("en", "ru")]
     fresh = {}
     for what in asked:
@@ -55,7 +55,7 @@ def test_a_cached_home_is_the_home_computed_afresh_whatever_came_before(coordina
 
 
 @pytest.mark.usefixtures("through_october")
-def test_a_changed_figure_is_shown_on_the_home_at_once(coordinator_astana) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_figure_is_shown_on_the_home_at_once(coordinator_astana) -> None:
     from initiatives.models import Value
 
     value = Value.objects.get(indicator__code="crime.registered", region__kato=ASTANA, period_start__year=2026)
