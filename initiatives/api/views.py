@@ -8,8 +8,8 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,6 +64,7 @@ from .forecast import (
     run_as_dict,
 )
 from .serializers import (
+    INDICATOR_ROW,
     CampaignSerializer,
     ImportBatchSerializer,
     ImportUploadSerializer,
@@ -72,6 +73,7 @@ from .serializers import (
     ReportSerializer,
     SummaryQuerySerializer,
     ValueSerializer,
+    indicator_as_dict,
     report_lines_cell,
 )
 from .summary import SummaryCSVRenderer, summary_as_dict
@@ -116,6 +118,25 @@ class IndicatorViewSet(MethodBeforeAccess, DeclaredParametersOnly, CSVList, view
     lookup_value_regex = r"[a-z0-9_.]+"
     filterset_fields = ["unit", "source", "frequency", "is_active"]
     search_fields = ["code", "name_kk", "name_ru", "name_en"]
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One KPI: its row with the three codes in one query, written as the serializer
+        writes it. The list's filter backends are not run (a retrieve declares none of
+        their parameters, so they would only build django-filter's form), nor are the
+        serializer's fields built per request."""
+        row = (
+            Indicator.objects.filter(code=kwargs.get(self.lookup_field, ""))
+            .values(
+                *INDICATOR_ROW,
+                owner_code=F("owner_agency__code"),
+                numerator_code=F("numerator__code"),
+                denominator_code=F("denominator__code"),
+            )
+            .first()
+        )
+        if row is None:
+            raise Http404  # as `get_object` answered
+        return Response(indicator_as_dict(row))
 
     @extend_schema(
         summary="The summary of a KPI over a span",

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,17 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from agencies.access import coordinator_regions, is_project_office
+from agencies.access import branches_of, coordinator_regions, is_project_office
 from agencies.models import RegionalBranch
 from projectoffice.body_size import body_limit, uploads_refused
 from projectoffice.session_limits import keeps_unsaved_form, unsaved_form_take
 
 from ..models import Report, ReportEvidence, ReportKind
-from ..periods import Month, Period, PeriodError
+from ..periods import Period, PeriodError
 from ..selectors.portal import (
     due_reports,
+    home_cards_rendered,
     is_branch_coordinator,
-    kpi_cards,
     kpi_context,
     register_figures,
     reopen_request_waiting,
@@ -57,21 +58,25 @@ from ..services.reports import (
 from .forms import ReportForm, ReviewForm, evidence_too_large
 
 
-def _this_month() -> Month:
-    return Month.from_date(timezone.localdate())
+def _cards(cards: list[Any]) -> str:
+    return render_to_string("portal/home_cards.html", {"cards": cards})
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     office = is_project_office(request.user)
+    today = timezone.localdate()
+    # The person's branches, read once for the reports due and the cards.
+    branches = [] if office else list(branches_of(request.user))
     return render(
         request,
         "portal/home.html",
         {
             "office": office,
             "regions": [] if office else list({r.kato: r for r in coordinator_regions(request.user)}.values()),
-            "due": [] if office else due_reports(request.user, timezone.localdate()),
-            "cards": [] if office else kpi_cards(request.user, _this_month()),
+            "due": [] if office else due_reports(request.user, today, branches),
+            # The figures, rendered once per figures version (selectors/portal.py).
+            "cards": "" if office else home_cards_rendered(request.user, today, branches, _cards),
             "reports": reports_visible_to(request.user).order_by("-period_start", "kind")[:50],
             "queue": reports_to_review()[:100] if office else [],
             "overdue": overdue_reports(user=request.user, today=timezone.localdate()) if office else [],

@@ -4,16 +4,22 @@ Who may read which report, and whether it is open, are shared with the API in
 `initiatives.selectors.reports`."""
 
 import datetime
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
+from django.utils import translation
 
 from agencies.access import branches_of
 from agencies.models import Membership, MembershipRole, RegionalBranch
 
-from ..engine.figure_state import FigureState
+from ..engine.figure_state import ENGINE_VERSION, FigureState
 from ..models import (
     Indicator,
     IndicatorSource,
@@ -30,7 +36,7 @@ from .dashboard import default_span
 from .kpi_roles import kpis_of_role
 from .reporting import OVERDUE_MONTHS
 from .reports import closed_reason, due_date_for, reporting_cycles, reporting_duty
-from .summary_cache import summary_cached
+from .summary_cache import TIMEOUT_SECONDS, summary_cached
 from .words import span_in_words
 
 
@@ -50,7 +56,7 @@ class DueReport:
     reopen_asked: ReopenRequest | None = None  # the request to reopen it the office has yet to answer
 
 
-def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
+def due_reports(user: Any, today: datetime.date, branches: Iterable[RegionalBranch] | None = None) -> list[DueReport]:
     """For each of the person's branches, every report they still owe or have to fix, with
     its due date and, when the due date has passed, why it is closed (the way forward is
     then to ask the office to reopen it): last month's and the last half-year's, even
@@ -58,7 +64,8 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
     `OVERDUE_MONTHS` months, as its home lists them, or of this year, as its reporting
     grid counts them, not handed in); and every returned report, however old. Only the
     kinds the branch's agency owes (the reporting cycles' duty), returned reports aside.
-    Five queries, whatever the number of branches and reports."""
+    Five queries, whatever the number of branches and reports (four given `branches`, the
+    person's as `branches_of` reads them)."""
     this_month = Month.from_date(today)
     last_month = Period(this_month.plus(-1), this_month.plus(-1))
     half = 1 if last_month.end.month <= 6 else 2
@@ -77,7 +84,7 @@ def due_reports(user: Any, today: datetime.date) -> list[DueReport]:
             for k, p in periods
             if (since <= due_date_for(k, p, cycles) or p.end.year == today.year) and due_date_for(k, p, cycles) < today
         }
-    branches = list(branches_of(user))
+    branches = list(branches_of(user) if branches is None else branches)
     starts = {p.first_day for _k, p in owed}
     existing = {
         (r.branch_id, r.kind, r.period_start): r
@@ -171,14 +178,20 @@ class KpiCard:
     complete: bool
 
 
-def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
+def kpi_cards(
+    user: Any,
+    today: Month,
+    *,
+    branches: Iterable[RegionalBranch] | None = None,
+    state: FigureState | None = None,
+) -> list[KpiCard]:
     """For each of the person's regions, the KPI engine's figures over the latest span from
     January whose figure is complete (never "incomplete" for want of last month's figures)."""
-    regions = {b.region_id: b.region for b in branches_of(user)}
+    regions = {b.region_id: b.region for b in (branches_of(user) if branches is None else branches)}
     # The figures a coordinator sees first for their region: the catalogue's cards, in code order.
     indicators = list(kpis_of_role(KpiRole.CARD).select_related("numerator", "denominator"))
     cards = []
-    state = FigureState.now()  # one read of the version counters for every card
+    state = state or FigureState.now()  # one read of the version counters for every card
     for region in regions.values():
         for indicator in indicators:
             span = default_span(indicator=indicator, region=region, today=today.first_day, state=state)
@@ -194,6 +207,55 @@ def kpi_cards(user: Any, today: Month) -> list[KpiCard]:
                 )
             )
     return cards
+
+
+def _cards_code_version() -> str:
+    """The code and words the rendered cards come from (these selectors, the span's words,
+    the default span, the template, the translations, the engine): a deployment that
+    changes any of them names the cards anew."""
+    root = Path(__file__).resolve().parents[1]
+    base = Path(settings.BASE_DIR)
+    files = [
+        root / "selectors" / "portal.py",
+        root / "selectors" / "words.py",
+        root / "selectors" / "dashboard.py",
+        base / "templates" / "portal" / "home_cards.html",
+        *(base / "locale" / language / "LC_MESSAGES" / "django.po" for language in ("kk", "ru")),
+    ]
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    for path in files:
+        digest.update(path.read_bytes() if path.exists() else path.name.encode())
+    return digest.hexdigest()[:16]
+
+
+CARDS_CODE_VERSION = _cards_code_version()
+
+
+def home_cards_rendered(
+    user: Any, today: datetime.date, branches: list[RegionalBranch], render: Callable[[list[KpiCard]], str]
+) -> str:
+    """The coordinator's KPI cards as `render` writes them, rendered once per figures
+    version: kept in the cache under everything that changes them, i.e. the person's
+    regions in their order, the language, today (the span a card opens on), every version
+    counter of the figures, targets, regions and KPI catalogue (`FigureState`, one query)
+    and the code that draws them. Who the person is beyond their regions is not in the key:
+    the cards of a region are the same for everyone who coordinates it."""
+    if not branches:
+        return render([])
+    state = FigureState.now()
+    what = (
+        CARDS_CODE_VERSION,
+        [b.region_id for b in branches],
+        translation.get_language(),
+        today.isoformat(),
+        sorted(state.versions.items()),
+    )
+    key = "home-cards:" + hashlib.sha256(repr(what).encode()).hexdigest()
+    found = cache.get(key)  # a Redis that is down answers None (projectoffice/cache.py)
+    if found is None:
+        found = render(kpi_cards(user, Month.from_date(today), branches=branches, state=state))
+        cache.set(key, found, timeout=TIMEOUT_SECONDS)
+    return found  # type: ignore[no-any-return]
 
 
 def is_branch_coordinator(user: Any, branch: RegionalBranch) -> bool:

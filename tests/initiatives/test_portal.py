@@ -175,8 +175,10 @@ def test_a_double_submit_is_one_submission(client: Client, report: Report, coord
 # one of these is reviewed, not just accepted.
 # The home's KPI cards come from the summaries' cache (their span and figures are kept
 # under the version counters, computed again only when a figure changes).
+# (issue 27: the person's branches are read once for the reports due and the cards, and the
+# cards are rendered once per figures version: the home reads the counters, not the card KPIs.)
 PORTAL_BUDGETS = {
-    "home": 12,
+    "home": 10,
     "report": 16,
 }  # home: one read of the counters for every card, one of reopen requests; report: +2 for the register's counts
 REVIEW_BUDGET = 12
