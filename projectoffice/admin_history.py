@@ -169,7 +169,8 @@ class NeverReverted:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
-    object_history_template = "admin/history/object_history.html"
+    # As ModelAdmin types it (a template name here), so admins that mix both agree.
+    object_history_template: Any = "admin/history/object_history.html"
     object_history_list_template = "admin/history/object_history_list.html"
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
