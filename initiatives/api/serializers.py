@@ -1,9 +1,7 @@
-import datetime
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -52,30 +50,14 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
 # One KPI's detail (`/kpis/{code}/`), written without building the serializer's fields per
 # request: the row of `INDICATOR_ROW` (one query, the three codes joined in) in the
 # serializer's shape, field by field (tests/api/test_kpi_detail.py compares the bytes).
-INDICATOR_ROW = (
-    "code",
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "unit",
-    "direction",
-    "aggregation_regions",
-    "aggregation_time",
-    "frequency",
-    "source",
-    "factor",
-    "decimal_places",
-    "is_active",
-    "updated_at",
+# The serializer's own columns (those it writes from a related row or the language are
+# joined in or derived below), so a field added to the serializer is read here too.
+INDICATOR_ROW = tuple(
+    f for f in IndicatorSerializer.Meta.fields if f not in ("name", "owner_agency", "numerator", "denominator")
 )
-# Built once per process: the factor's field writes the decimal as the serializer does.
+# Built once per process: the fields write a decimal and a moment as the serializer does.
 _FACTOR = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
-
-
-def _moment(value: datetime.datetime) -> str:
-    """As DRF's DateTimeField writes it: in the request's zone, `Z` for UTC."""
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+_MOMENT = serializers.DateTimeField(read_only=True)
 
 
 def indicator_as_dict(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,7 +82,7 @@ def indicator_as_dict(row: Mapping[str, Any]) -> dict[str, Any]:
         "factor": None if factor is None else _FACTOR.to_representation(factor),
         "decimal_places": row["decimal_places"],
         "is_active": row["is_active"],
-        "updated_at": _moment(row["updated_at"]),
+        "updated_at": _MOMENT.to_representation(row["updated_at"]),
     }
 
 
